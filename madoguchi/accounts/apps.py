@@ -1,0 +1,37 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+from .roles import MANAGER_ROLES, Role
+
+
+def _sync_roles(sender: AppConfig, **kwargs: object) -> None:
+    # Infrastructure, not domain logic: groups must match the declared permissions after every migrate.
+    from .roles import sync_roles
+
+    if sender.label == "accounts":
+        sync_roles()
+
+
+class AccountsConfig(AppConfig):
+    name = "madoguchi.accounts"
+    label = "accounts"
+    verbose_name = "職員・権限・監査"
+    role_permissions = {
+        Role.DIRECTOR: ["accounts.view_auditevent", "accounts.export_auditevent"],
+        Role.ADMIN: ["accounts.view_auditevent", "accounts.export_auditevent", "accounts.manage_accounts"],
+    }
+    nav_items = [
+        ("監査ログ", "accounts:audit", "accounts.view_auditevent"),
+        ("職員アカウント", "accounts:staff_list", "accounts.manage_accounts"),
+    ]
+    manager_roles = MANAGER_ROLES
+
+    def ready(self) -> None:
+        # Run after every app migrated (post_migrate fires per app; the last one sees all permissions).
+        post_migrate.connect(_sync_all, dispatch_uid="madoguchi.sync_roles")
+
+
+def _sync_all(sender: AppConfig, **kwargs: object) -> None:
+    from .roles import sync_roles
+
+    sync_roles()

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+
+from .roles import Role
+
+
+class User(AbstractUser):
+    """A personal account (no shared logins). The role is the user's group."""
+
+    display_name = models.CharField("表示名", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "職員アカウント"
+        verbose_name_plural = "職員アカウント"
+        permissions = [("manage_accounts", "職員アカウントを管理できる")]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def roles(self) -> set[str]:
+        cached = getattr(self, "_roles_cache", None)
+        if cached is None:
+            cached = set(self.groups.values_list("name", flat=True)) if self.pk else set()
+            self._roles_cache = cached
+        return cached
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles & {str(r) for r in roles})
+
+    @property
+    def role_labels(self) -> str:
+        return "・".join(Role(r).label for r in sorted(self.roles) if r in Role.values)
+
+
+class AuditQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("監査ログは変更できません。")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("監査ログは削除できません。")
+
+
+class AuditEvent(models.Model):
+    """Append-only: who did what to which record, from where. Never personal values.
+
+    The application refuses update/delete here, and database triggers (see migration 0002)
+    refuse them for any other client that uses the application's database account.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", "作成"
+        UPDATE = "update", "変更"
+        DELETE = "delete", "削除"
+        VIEW = "view", "閲覧"
+        LIST = "list", "一覧表示"
+        SEARCH = "search", "検索"
+        EXPORT = "export", "出力"
+        PRINT = "print", "印刷"
+        IMPORT = "import", "取込"
+        LOGIN = "login", "ログイン"
+        LOGIN_FAILED = "login_failed", "ログイン失敗"
+        LOGOUT = "logout", "ログアウト"
+        TRANSITION = "transition", "状態変更"
+
+    at = models.DateTimeField("日時", default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        "accounts.User",
+        verbose_name="操作者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_username = models.CharField("ユーザー名", max_length=150, blank=True)
+    action = models.CharField("操作", max_length=20, choices=Action.choices, db_index=True)
+    object_type = models.CharField("対象の種類", max_length=100, db_index=True)
+    object_id = models.CharField("対象ID", max_length=64, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField("接続元", null=True, blank=True)
+    path = models.CharField("画面", max_length=300, blank=True)
+    detail = models.JSONField("詳細", default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "監査ログ"
+        verbose_name_plural = "監査ログ"
+        ordering = ["-at", "-id"]
+        default_permissions = ("view",)
+        permissions = [("export_auditevent", "監査ログを出力できる")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("監査ログは変更できません。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("監査ログは削除できません。")

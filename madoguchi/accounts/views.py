@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from madoguchi.calendar.services import office_day_hours
+from madoguchi.lib.exports import csv_bytes, download
+
+from .access import require_perm
+from .forms import AuditSearchForm, LoginForm, StaffCreateForm, TokenForm
+from .models import AuditEvent, User
+from .services import audit_record, staff_create
+
+
+@login_not_required
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:dashboard")
+    form = LoginForm(request, request.POST or None)
+    if request.method == "POST":
+        if form.is_valid() and form.user is not None:
+            login(request, form.user, backend="django.contrib.auth.backends.ModelBackend")
+            if form.otp_device is not None:
+                otp_login(request, form.otp_device)
+            audit_record(actor=form.user, action=AuditEvent.Action.LOGIN, obj=form.user, request=request)
+            next_url = request.GET.get("next", "")
+            if next_url.startswith("/") and not next_url.startswith("//"):
+                return redirect(next_url)
+            return redirect("accounts:dashboard")
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.LOGIN_FAILED,
+            object_type="accounts.user",
+            request=request,
+        )
+    return render(request, "accounts/login.html", {"form": form})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    audit_record(actor=request.user, action=AuditEvent.Action.LOGOUT, obj=request.user, request=request)  # type: ignore[arg-type]
+    logout(request)
+    messages.info(request, "ログアウトしました。")
+    return redirect("accounts:login")
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    widgets = []
+    for config in apps.get_app_configs():
+        for template, perm in getattr(config, "dashboard_widgets", []):
+            if perm is None or request.user.has_perm(perm):
+                widgets.append(template)
+    return render(
+        request,
+        "accounts/dashboard.html",
+        {"today": today, "office_hours": office_day_hours(today), "widgets": widgets},
+    )
+
+
+def _audit_queryset(form: AuditSearchForm):  # noqa: ANN202
+    qs = AuditEvent.objects.all()
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["date_from"]:
+            qs = qs.filter(at__date__gte=data["date_from"])
+        if data["date_to"]:
+            qs = qs.filter(at__date__lte=data["date_to"])
+        if data["username"]:
+            qs = qs.filter(actor_username__icontains=data["username"])
+        if data["action"]:
+            qs = qs.filter(action=data["action"])
+        if data["object_type"]:
+            qs = qs.filter(object_type__icontains=data["object_type"])
+        if data["object_id"]:
+            qs = qs.filter(object_id=data["object_id"])
+    return qs
+
+
+@require_perm("accounts.view_auditevent")
+def audit_list(request: HttpRequest) -> HttpResponse:
+    form = AuditSearchForm(request.GET or None)
+    page = Paginator(_audit_queryset(form), 100).get_page(request.GET.get("page"))
+    return render(request, "accounts/audit_list.html", {"form": form, "page": page})
+
+
+@require_perm("accounts.view_auditevent", "accounts.export_auditevent")
+def audit_export(request: HttpRequest) -> HttpResponse:
+    form = AuditSearchForm(request.GET or None)
+    qs = _audit_queryset(form)
+    encoding = "cp932" if request.GET.get("encoding") == "cp932" else "utf-8"
+    header = ["日時", "ユーザー名", "操作", "対象の種類", "対象ID", "接続元", "画面", "詳細"]
+    rows = (
+        [
+            timezone.localtime(e.at).isoformat(timespec="seconds"),
+            e.actor_username,
+            e.get_action_display(),
+            e.object_type,
+            e.object_id,
+            e.ip_address or "",
+            e.path,
+            e.detail,
+        ]
+        for e in qs.iterator()
+    )
+    content = csv_bytes(header, rows, encoding=encoding)
+    audit_record(
+        actor=request.user,  # type: ignore[arg-type]
+        action=AuditEvent.Action.EXPORT,
+        object_type="accounts.auditevent",
+        request=request,
+        detail={
+            "filters": {k: str(v) for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
+        },
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return download(content, f"監査ログ_{stamp}.csv", "text/csv")
+
+
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Set up (first time) or verify a TOTP device for this session."""
+    user: User = request.user  # type: ignore[assignment]
+    device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="認証アプリ", confirmed=False)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"].strip()):
+            if not device.confirmed:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                audit_record(actor=user, action=AuditEvent.Action.CREATE, obj=device, request=request)
+            otp_login(request, device)
+            messages.success(request, "2段階認証が確認できました。")
+            return redirect("accounts:dashboard")
+        form.add_error(
+            "token", "数字が正しくありません。時刻のずれがないか確認してもう一度入力してください。"
+        )
+    import base64
+
+    secret = base64.b32encode(device.bin_key).decode() if not device.confirmed else ""
+    return render(
+        request,
+        "accounts/two_factor.html",
+        {"form": form, "device": device, "secret": secret, "config_url": device.config_url if secret else ""},
+    )
+
+
+@require_perm("accounts.manage_accounts")
+def staff_list(request: HttpRequest) -> HttpResponse:
+    form = StaffCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        staff_create(
+            username=data["username"],
+            password=data["password"],
+            role=data["role"],
+            display_name=data["display_name"],
+            email=data["email"],
+            by=request.user,  # type: ignore[arg-type]
+        )
+        messages.success(request, f"アカウント「{data['username']}」を作成しました。")
+        return redirect("accounts:staff_list")
+    users = User.objects.prefetch_related("groups").order_by("username")
+    return render(request, "accounts/staff_list.html", {"form": form, "users": users})
+
+
+@require_perm("accounts.manage_accounts")
+@require_POST
+def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    from django.shortcuts import get_object_or_404
+
+    target = get_object_or_404(User, pk=user_id)
+    if target == request.user:
+        messages.error(request, "自分自身のアカウントは無効にできません。")
+    else:
+        target.is_active = False
+        target.save(update_fields=["is_active"])
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.UPDATE,
+            obj=target,
+            request=request,  # type: ignore[arg-type]
+            detail={"fields": ["is_active"]},
+        )
+        messages.success(request, f"アカウント「{target.username}」を無効にしました。")
+    return redirect("accounts:staff_list")

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django import forms
+
+from .models import BusySeason, Office, SpecialDay
+
+
+class SpecialDayForm(forms.ModelForm):
+    class Meta:
+        model = SpecialDay
+        fields = ["date", "office", "kind", "opens", "closes", "reason"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "opens": forms.TimeInput(attrs={"type": "time"}),
+            "closes": forms.TimeInput(attrs={"type": "time"}),
+        }
+        help_texts = {"opens": "特別開庁のみ。空欄なら 8:30", "closes": "特別開庁のみ。空欄なら 17:15"}
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = Office.objects.active()
+        self.fields["office"].empty_label = "全庁舎"
+
+    def validate_unique(self) -> None:
+        super().validate_unique()
+        date, office = self.cleaned_data.get("date"), self.cleaned_data.get("office")
+        if date and SpecialDay.objects.filter(date=date, office=office).exists():
+            self.add_error("date", "この日付・庁舎には既に特別開庁または休業が登録されています。")
+
+
+class BusySeasonForm(forms.ModelForm):
+    class Meta:
+        model = BusySeason
+        fields = ["name", "start", "end", "closes"]
+        widgets = {
+            "start": forms.DateInput(attrs={"type": "date"}),
+            "end": forms.DateInput(attrs={"type": "date"}),
+            "closes": forms.TimeInput(attrs={"type": "time"}),
+        }

@@ -1,0 +1,233 @@
+"""Shared settings. Environment variables (or `NAME_FILE` pointing at a file) configure what differs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+PACKAGE_DIR = BASE_DIR / "madoguchi"
+VAR_DIR = Path(os.environ.get("MADOGUCHI_VAR_DIR", BASE_DIR / "var"))
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """Read NAME from the environment, or from the file named by NAME_FILE (Docker/systemd secrets)."""
+    if name in os.environ:
+        return os.environ[name]
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text(encoding="utf-8").strip()
+    return default
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str) -> list[str]:
+    value = env(name) or ""
+    return [item.strip() for item in value.replace("\n", ",").split(",") if item.strip()]
+
+
+DEBUG = False
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or ["127.0.0.1", "localhost"]
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "ninja",
+    "madoguchi.lib",
+    "madoguchi.accounts",
+    "madoguchi.calendar",
+    "madoguchi.cards",
+    "madoguchi.reservations",
+    "madoguchi.calls",
+    "madoguchi.faq",
+    "madoguchi.staffing",
+    "madoguchi.outreach",
+    "madoguchi.floor",
+    "madoguchi.reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "madoguchi.accounts.middleware.LoginRequiredMiddleware",
+    "madoguchi.accounts.middleware.TwoFactorRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns lockouts raised by authenticate() into its response.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "madoguchi.urls"
+WSGI_APPLICATION = "madoguchi.wsgi.application"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:dashboard"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "madoguchi.accounts.context_processors.shell",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'demo.sqlite3'}",
+        conn_max_age=60,
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several request threads share one file: wait for the write lock instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Sessions live in the database so several app servers share them; every request renews the
+# cookie, so SESSION_COOKIE_AGE is an idle timeout.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = int(env("MADOGUCHI_IDLE_TIMEOUT_MINUTES") or "30") * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "madoguchi_cache"}
+    }
+
+# django-axes: lock a username from one address after 5 failures for 30 minutes.
+AXES_FAILURE_LIMIT = int(env("MADOGUCHI_LOGIN_FAILURE_LIMIT") or "5")
+AXES_COOLOFF_TIME = 0.5  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = int(env("MADOGUCHI_PROXY_COUNT") or "0")
+AXES_VERBOSE = False
+
+OTP_TOTP_ISSUER = "madoguchi"
+# Roles that must pass TOTP two-factor. Production sets it; the demo leaves it off and says so.
+MADOGUCHI_REQUIRE_2FA_ROLES: list[str] = []
+
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", "日本語"), ("en", "English")]
+TIME_ZONE = "Asia/Tokyo"
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env("STATIC_ROOT") or VAR_DIR / "static")
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# No inline scripts or styles anywhere: every script is a static file.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "media-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Logs carry no personal data: only ids, codes and counts are ever logged.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL") or "madoguchi@localhost"
+
+# --- madoguchi's own settings (per city) ---------------------------------------------------
+MADOGUCHI_CITY_NAME = env("MADOGUCHI_CITY_NAME") or "久留米市"
+# New Year break (month, day) inclusive; the break wraps the year end.
+MADOGUCHI_NEW_YEAR_BREAK = ((12, 29), (1, 3))
+MADOGUCHI_DEFAULT_OPEN = "08:30"
+MADOGUCHI_DEFAULT_CLOSE = "17:15"
+MADOGUCHI_EVENING_CLOSE = "19:00"
+# Latest time any issuance may end: the national server takes transactions until 20:00.
+MADOGUCHI_LAST_ISSUANCE_TIME = "19:00"
+MADOGUCHI_MINUTES_PER_CARD_PREPARATION = 20
+MADOGUCHI_MINUTES_PER_CARD_POST_ISSUANCE = 11
+MADOGUCHI_CARD_HOLDING_DAYS = 90
+
+# Field encryption keys (Fernet, newest first) and the key for lookup hashes. Set by the
+# environment in production; dev/test settings supply their own.
+MADOGUCHI_FIELD_KEYS: list[str] = env_list("MADOGUCHI_FIELD_KEYS")
+MADOGUCHI_HASH_KEY: str = env("MADOGUCHI_HASH_KEY") or ""
+# Token for the PBX/CTI event endpoint.
+MADOGUCHI_CTI_TOKEN: str = env("MADOGUCHI_CTI_TOKEN") or ""

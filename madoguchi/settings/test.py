@@ -1,0 +1,33 @@
+"""Tests: fixed keys, fast hashing, SQLite in memory unless DATABASE_URL names PostgreSQL."""
+
+import os
+
+import dj_database_url
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnopqrstuvwxyz"
+DEBUG = False
+MADOGUCHI_FIELD_KEYS = [
+    "2PfPweBlOPiY3I4i0lCKQWxbTi-tmOdw4eN8cxOBFC4=",
+    "uZNR9MbG4IaxvhffeajBFxCmxUZZFKoZMhyV-T6VsRc=",
+]
+MADOGUCHI_HASH_KEY = "test-hash-key"
+MADOGUCHI_CTI_TOKEN = "test-cti-token"
+MADOGUCHI_DEMO = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DATABASES = {
+    "default": dj_database_url.parse(os.environ.get("DATABASE_URL") or "sqlite://:memory:", conn_max_age=0)
+}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+
+# No collected static files outside production: serve from the app folders.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
