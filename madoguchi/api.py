@@ -17,7 +17,18 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
-for _app in ("calendar", "cards", "reservations", "calls", "faq", "staffing", "outreach", "floor", "reports"):
+for _app in (
+    "calendar",
+    "cards",
+    "reservations",
+    "calls",
+    "faq",
+    "staffing",
+    "outreach",
+    "floor",
+    "incidents",
+    "reports",
+):
     try:
         _module = importlib.import_module(f"madoguchi.{_app}.api")
     except ModuleNotFoundError as exc:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("staffing/", include("madoguchi.staffing.urls")),
     path("outreach/", include("madoguchi.outreach.urls")),
     path("floor/", include("madoguchi.floor.urls")),
+    path("incidents/", include("madoguchi.incidents.urls")),
     path("reports/", include("madoguchi.reports.urls")),
     path("api/", api.urls),
     path("healthz", healthz, name="healthz"),

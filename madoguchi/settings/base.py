@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "madoguchi.staffing",
     "madoguchi.outreach",
     "madoguchi.floor",
+    "madoguchi.incidents",
     "madoguchi.reports",
 ]
 

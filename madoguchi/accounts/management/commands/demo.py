@@ -25,7 +25,18 @@ DEMO_ACCOUNTS = [
     ("yamamoto", "山本 大輔", Role.ADMIN),
 ]
 # Order matters: later apps use earlier apps' demo data (cards before reservations, and so on).
-DEMO_APPS = ["calendar", "faq", "cards", "reservations", "calls", "staffing", "outreach", "floor", "reports"]
+DEMO_APPS = [
+    "calendar",
+    "faq",
+    "cards",
+    "reservations",
+    "calls",
+    "staffing",
+    "outreach",
+    "floor",
+    "incidents",
+    "reports",
+]
 
 
 class Command(BaseCommand):
