@@ -26,6 +26,6 @@ def setup(*, fresh: bool = True) -> None:
     django.setup()
     from django.core.management import call_command
 
+    call_command("migrate", interactive=False, verbosity=0)
     if fresh and os.environ["DATABASE_URL"].startswith("postgres"):
         call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", interactive=False, verbosity=0)
