@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 
 from .models import BusySeason, Office, SpecialDay
@@ -20,6 +22,16 @@ class SpecialDayForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["office"].queryset = Office.objects.active()
         self.fields["office"].empty_label = "全庁舎"
+
+    def clean(self) -> dict:  # type: ignore[type-arg]
+        data = super().clean()
+        # Openings default to the regular hours; closures carry no hours.
+        if data.get("kind") and data["kind"] != SpecialDay.Kind.CLOSURE:
+            data["opens"] = data.get("opens") or datetime.time(8, 30)
+            data["closes"] = data.get("closes") or datetime.time(17, 15)
+        elif data.get("kind"):
+            data["opens"] = data["closes"] = None
+        return data
 
     def validate_unique(self) -> None:
         super().validate_unique()

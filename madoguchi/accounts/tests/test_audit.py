@@ -1,0 +1,47 @@
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.services import audit_record
+from madoguchi.accounts.testing import BaseTestCase
+
+
+class AuditTrailTests(BaseTestCase):
+    def test_the_application_cannot_change_or_delete_an_audit_row(self):
+        event = audit_record(actor=self.operator, action="view", object_type="cards.card", object_id=1)
+        event.action = "delete"
+        with pytest.raises(PermissionError):
+            event.save()
+        with pytest.raises(PermissionError):
+            event.delete()
+        with pytest.raises(PermissionError):
+            AuditEvent.objects.all().delete()
+        with pytest.raises(PermissionError):
+            AuditEvent.objects.update(action="x")
+
+    def test_the_database_refuses_update_and_delete_from_any_client(self):
+        audit_record(actor=self.operator, action="view", object_type="cards.card", object_id=1)
+        for sql in ("UPDATE accounts_auditevent SET action = 'x'", "DELETE FROM accounts_auditevent"):
+            with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql)
+        self.assertEqual(AuditEvent.objects.filter(action="view").count(), 1)
+
+    def test_it_refuses_an_individual_number_in_the_details(self):
+        with pytest.raises(ValueError):
+            audit_record(actor=self.operator, action="view", object_type="x", detail={"q": "1234 5678 9018"})
+
+    def test_directors_search_and_export_it_and_the_export_is_itself_audited(self):
+        audit_record(actor=self.operator, action="view", object_type="cards.card", object_id=42)
+        self.login(self.director)
+        response = self.client.get("/accounts/audit/", {"object_id": "42"})
+        self.assertContains(response, "cards.card 42")
+        response = self.client.get("/accounts/audit/export.csv", {"encoding": "cp932"})
+        self.assertEqual(response.status_code, 200)
+        text = response.content.decode("cp932")
+        self.assertIn("日時,ユーザー名,操作", text)
+        self.assertIn("cards.card", text)
+        self.assertTrue(AuditEvent.objects.filter(action="export", actor=self.director).exists())
+
+    def test_times_are_aware_and_shown_in_tokyo_time(self):
+        event = audit_record(actor=self.operator, action="view", object_type="x")
+        self.assertIsNotNone(event.at.tzinfo)
