@@ -1,4 +1,8 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.conf import settings
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 from .roles import MANAGER_ROLES, Role
@@ -29,9 +33,26 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # Run after every app migrated (post_migrate fires per app; the last one sees all permissions).
         post_migrate.connect(_sync_all, dispatch_uid="madoguchi.sync_roles")
+        connection_created.connect(_audit_guard, dispatch_uid="madoguchi.audit_guard")
 
 
 def _sync_all(sender: AppConfig, **kwargs: object) -> None:
     from .roles import sync_roles
 
     sync_roles()
+
+
+def _audit_guard(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """Per connection: the switch the audit table's triggers read (migration accounts 0002).
+
+    Off everywhere except in the test settings (MADOGUCHI_ALLOW_AUDIT_PURGE), where the test runner must empty
+    every table between TransactionTestCases.
+    """
+    allowed = bool(getattr(settings, "MADOGUCHI_ALLOW_AUDIT_PURGE", False))
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "madoguchi_audit_purge_allowed", 0, lambda: 1 if getattr(settings, "MADOGUCHI_ALLOW_AUDIT_PURGE", False) else 0
+        )
+    elif connection.vendor == "postgresql" and allowed:
+        with connection.connection.cursor() as cursor:
+            cursor.execute("SET madoguchi.allow_audit_purge = 'on'")

@@ -230,5 +230,7 @@ MADOGUCHI_CARD_HOLDING_DAYS = 90
 # environment in production; dev/test settings supply their own.
 MADOGUCHI_FIELD_KEYS: list[str] = env_list("MADOGUCHI_FIELD_KEYS")
 MADOGUCHI_HASH_KEY: str = env("MADOGUCHI_HASH_KEY") or ""
+# Never in production: lets the test runner empty the audit table (see accounts 0002).
+MADOGUCHI_ALLOW_AUDIT_PURGE = False
 # Token for the PBX/CTI event endpoint.
 MADOGUCHI_CTI_TOKEN: str = env("MADOGUCHI_CTI_TOKEN") or ""

@@ -1,10 +1,19 @@
-"""Make the audit table append-only in the database itself: UPDATE and DELETE raise."""
+"""Make the audit table append-only in the database itself: UPDATE, DELETE (and TRUNCATE on PostgreSQL) raise.
+
+The one way round is a per-connection switch that only the test settings turn on, so that the test runner can
+empty tables between TransactionTestCases (see accounts/apps.py `_audit_guard`):
+PostgreSQL: the session setting `madoguchi.allow_audit_purge = 'on'`; SQLite: the SQL function
+`madoguchi_audit_purge_allowed()` that madoguchi registers on every connection.
+"""
 
 from django.db import migrations
 
 PG_UP = """
 CREATE OR REPLACE FUNCTION madoguchi_audit_append_only() RETURNS trigger AS $$
 BEGIN
+  IF current_setting('madoguchi.allow_audit_purge', true) = 'on' THEN
+    RETURN COALESCE(OLD, NEW);
+  END IF;
   RAISE EXCEPTION 'accounts_auditevent is append-only (監査ログは変更・削除できません)';
 END;
 $$ LANGUAGE plpgsql;
@@ -20,8 +29,10 @@ DROP FUNCTION IF EXISTS madoguchi_audit_append_only();
 """
 SQLITE_UP = [
     "CREATE TRIGGER accounts_auditevent_no_update BEFORE UPDATE ON accounts_auditevent "
+    "WHEN madoguchi_audit_purge_allowed() = 0 "
     "BEGIN SELECT RAISE(ABORT, 'accounts_auditevent is append-only'); END;",
     "CREATE TRIGGER accounts_auditevent_no_delete BEFORE DELETE ON accounts_auditevent "
+    "WHEN madoguchi_audit_purge_allowed() = 0 "
     "BEGIN SELECT RAISE(ABORT, 'accounts_auditevent is append-only'); END;",
 ]
 SQLITE_DOWN = [
