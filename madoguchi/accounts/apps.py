@@ -51,7 +51,9 @@ def _audit_guard(sender: Any, connection: Any, **kwargs: Any) -> None:
     allowed = bool(getattr(settings, "MADOGUCHI_ALLOW_AUDIT_PURGE", False))
     if connection.vendor == "sqlite":
         connection.connection.create_function(
-            "madoguchi_audit_purge_allowed", 0, lambda: 1 if getattr(settings, "MADOGUCHI_ALLOW_AUDIT_PURGE", False) else 0
+            "madoguchi_audit_purge_allowed",
+            0,
+            lambda: 1 if getattr(settings, "MADOGUCHI_ALLOW_AUDIT_PURGE", False) else 0,
         )
     elif connection.vendor == "postgresql" and allowed:
         with connection.connection.cursor() as cursor:

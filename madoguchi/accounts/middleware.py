@@ -41,3 +41,37 @@ class TwoFactorRequiredMiddleware:
         ):
             return redirect("accounts:two_factor")
         return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """Staff screens are always Japanese. Public pages (residents) follow the visitor's choice: the language cookie
+    (set by Django's `set_language` view or `?lang=en`) or Accept-Language, among settings.LANGUAGES."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils import translation
+
+        translation.activate(settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = settings.LANGUAGE_CODE  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", translation.get_language() or settings.LANGUAGE_CODE)
+        translation.deactivate()
+        return response
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> None:
+        from django.utils import translation
+
+        # The staff login page is public but is a staff screen: it stays Japanese.
+        if getattr(view_func, "login_required", True) is False and not view_func.__module__.startswith(
+            "madoguchi.accounts"
+        ):
+            lang = request.GET.get("lang")
+            supported = {code for code, _ in settings.LANGUAGES}
+            if lang not in supported:
+                lang = translation.get_language_from_request(request)
+            translation.activate(lang)
+            request.LANGUAGE_CODE = lang  # type: ignore[attr-defined]

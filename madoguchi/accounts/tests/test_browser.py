@@ -14,7 +14,10 @@ def personas(db):
 
     sync_roles()
     make_offices()
-    return {"operator": make_user("alice", Role.OPERATOR, "Alice"), "city_staff": make_user("fumio", Role.CITY_STAFF)}
+    return {
+        "operator": make_user("alice", Role.OPERATOR, "Alice"),
+        "city_staff": make_user("fumio", Role.CITY_STAFF),
+    }
 
 
 def test_an_operator_logs_in_with_the_keyboard_and_sees_todays_opening_hours(page, live_server, personas):
@@ -46,7 +49,9 @@ def test_city_staff_are_refused_an_operator_only_page(login_page, live_server, p
 def test_no_page_breaks_the_content_security_policy(login_page, live_server, personas):
     page = login_page(personas["operator"])
     violations = []
-    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.on(
+        "console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None
+    )
     page.goto(f"{live_server.url}/calendar/?month=2026-09")
     page.select_option("#office-select", "honcho")  # htmx swaps the grid in place
     page.wait_for_selector("text=国民の休日")

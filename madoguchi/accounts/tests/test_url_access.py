@@ -73,3 +73,43 @@ class UrlAccessTests(BaseTestCase):
             "/api/calendar", {"office": "honcho", "from": "2026-04-01", "to": "2026-04-02"}
         )
         self.assertEqual(response.status_code, 200)
+
+
+class LanguageTests(BaseTestCase):
+    def test_staff_screens_stay_japanese_for_an_english_browser(self):
+        self.login(self.operator)
+        response = self.client.get("/calendar/", headers={"Accept-Language": "en"})
+        self.assertEqual(response["Content-Language"], "ja")
+
+    def test_the_staff_login_page_stays_japanese(self):
+        response = self.client.get("/accounts/login/", headers={"Accept-Language": "en"})
+        self.assertEqual(response["Content-Language"], "ja")
+
+    def test_public_resident_pages_follow_the_visitors_language(self):
+        from django.contrib.auth.decorators import login_not_required
+        from django.http import HttpResponse
+        from django.test import RequestFactory
+        from django.utils import translation
+
+        from madoguchi.accounts.middleware import LanguageMiddleware
+
+        seen = []
+
+        @login_not_required
+        def resident_page(request):
+            seen.append(translation.get_language())
+            return HttpResponse("ok")
+
+        resident_page.__module__ = "madoguchi.reservations.views"
+
+        def run(request):
+            middleware = LanguageMiddleware(
+                lambda r: middleware.process_view(r, resident_page, (), {}) or resident_page(r)
+            )
+            return middleware(request)
+
+        factory = RequestFactory()
+        self.assertEqual(run(factory.get("/r/", HTTP_ACCEPT_LANGUAGE="en"))["Content-Language"], "en")
+        self.assertEqual(run(factory.get("/r/?lang=ja", HTTP_ACCEPT_LANGUAGE="en"))["Content-Language"], "ja")
+        self.assertEqual(run(factory.get("/r/"))["Content-Language"], "ja")
+        self.assertEqual(seen, ["en", "ja", "ja"])
