@@ -1,1 +1,289 @@
-# Models of カード（交付前準備・交付後処理）.
+"""Cards: one row per application, from arrival to post-issuance (or return/destruction).
+
+A card's `state` is changed only by `cards.services.card_transition` (and the undo in the same module),
+which writes a `CardEvent` per change. Personal fields are encrypted; exact lookups go through the
+keyed-hash columns (`notice_birth_hash`, `kana_birth_hash`), never by decrypting every row.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from madoguchi.calendar.models import Office
+from madoguchi.lib.crypto import EncryptedDateField, EncryptedTextField, lookup_hash
+from madoguchi.lib.privacy import no_individual_number
+from madoguchi.lib.text import normalize_kana, normalize_key
+
+application_id_validator = RegexValidator(r"^[0-9]{23}$", "申請書IDは23桁の数字で入力してください。")
+
+
+class StorageLocation(models.Model):
+    """Where a set-up card and its papers wait: cabinet / box / slot (e.g. A-03-12)."""
+
+    cabinet = models.CharField("キャビネット", max_length=20, validators=[no_individual_number])
+    box = models.CharField("ボックス", max_length=20, validators=[no_individual_number])
+    slot = models.CharField("スロット", max_length=20, blank=True, validators=[no_individual_number])
+    code = models.CharField("収納場所コード", max_length=70, unique=True, editable=False)
+    capacity = models.PositiveIntegerField("収納可能枚数", default=100)
+    note = models.CharField("備考", max_length=200, blank=True, validators=[no_individual_number])
+    is_active = models.BooleanField("使用中", default=True)
+
+    class Meta:
+        verbose_name = "収納場所"
+        verbose_name_plural = "収納場所"
+        ordering = ["code"]
+        permissions = [("manage_storage", "収納場所を管理できる")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @staticmethod
+    def make_code(cabinet: str, box: str, slot: str = "") -> str:
+        parts = [normalize_key(p) for p in (cabinet, box, slot) if p and normalize_key(p)]
+        return "-".join(parts)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.code = self.make_code(self.cabinet, self.box, self.slot)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"cabinet", "box", "slot"} & set(update_fields):
+            kwargs["update_fields"] = set(update_fields) | {"code"}
+        super().save(*args, **kwargs)
+
+
+class CardQuerySet(models.QuerySet["Card"]):
+    def in_states(self, *states: str) -> CardQuerySet:
+        return self.filter(state__in=states)
+
+    def bookable(self) -> CardQuerySet:
+        return self.filter(state__in=Card.BOOKABLE_STATES)
+
+    def open(self) -> CardQuerySet:
+        """Not yet at an end (issued and later, or returned/destroyed)."""
+        return self.exclude(state__in=Card.CLOSED_STATES)
+
+    def past_holding(self, today: datetime.date) -> CardQuerySet:
+        return self.filter(holding_deadline__lt=today).filter(state__in=Card.WAITING_STATES)
+
+    def nearing_holding(self, today: datetime.date, days: int = 14) -> CardQuerySet:
+        return self.filter(
+            holding_deadline__gte=today,
+            holding_deadline__lte=today + datetime.timedelta(days=days),
+            state__in=Card.WAITING_STATES,
+        )
+
+    def by_storage(self) -> CardQuerySet:
+        return self.order_by(models.F("storage_location__code").asc(nulls_last=True), "notice_number")
+
+    def search_notice(self, notice_number: str) -> CardQuerySet:
+        return self.filter(notice_number=normalize_key(notice_number))
+
+
+class Card(models.Model):
+    """A My Number Card (or specified residence card) waiting for, or past, issuance."""
+
+    class Kind(models.TextChoices):
+        NEW = "new", "新規"
+        RENEWAL = "renewal", "更新"
+        REISSUE = "reissue", "再交付"
+        DETAILS_CHANGE = "details_change", "券面記載事項変更"
+        EXPRESS = "express", "特急発行"
+        MOVING_ABROAD = "moving_abroad", "国外転出者向け"
+        SPECIFIED_RESIDENCE = "specified_residence", "特定在留カード"
+
+    class Method(models.TextChoices):
+        COLLECT_AT_COUNTER = "collect_at_counter", "交付時来庁方式"
+        APPLY_AT_COUNTER = "apply_at_counter", "申請時来庁方式"
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "到着"
+        SET_UP = "set_up", "交付前設定済"
+        FILED = "filed", "収納済"
+        NOTICE_MAILED = "notice_mailed", "通知書発送済"
+        PREPARED = "prepared", "当日準備済"
+        SHIPPED = "shipped", "支所へ送付中"
+        RECEIVED_AT_BRANCH = "received_at_branch", "支所で受領"
+        ISSUED = "issued", "交付済"
+        POST_PROCESSED = "post_processed", "交付後処理済"
+        ON_HOLD = "on_hold", "保留"
+        NOTICE_RETURNED = "notice_returned", "通知書返戻"
+        REMINDER_SENT = "reminder_sent", "再通知済"
+        UNCLAIMED = "unclaimed", "保管期限切れ（未受領）"
+        RETURNED = "returned", "返納（J-LIS）"
+        DESTROYED = "destroyed", "廃棄"
+
+    # Booking for pickup: the card is set up (works) and waits somewhere for its holder. Not on hold
+    # (a problem is open), not yet received (setup may still fail), not issued or disposed of.
+    BOOKABLE_STATES = (
+        State.SET_UP,
+        State.FILED,
+        State.NOTICE_MAILED,
+        State.PREPARED,
+        State.SHIPPED,
+        State.RECEIVED_AT_BRANCH,
+        State.NOTICE_RETURNED,
+        State.REMINDER_SENT,
+    )
+    # Waiting for the resident: the holding period runs.
+    WAITING_STATES = (
+        State.NOTICE_MAILED,
+        State.NOTICE_RETURNED,
+        State.REMINDER_SENT,
+        State.PREPARED,
+        State.SHIPPED,
+        State.RECEIVED_AT_BRANCH,
+    )
+    CLOSED_STATES = (
+        State.ISSUED,
+        State.POST_PROCESSED,
+        State.RETURNED,
+        State.DESTROYED,
+    )
+
+    notice_number = models.CharField("交付通知書番号", max_length=20, unique=True)
+    application_id = models.CharField(
+        "申請書ID", max_length=23, unique=True, validators=[application_id_validator]
+    )
+    kind = models.CharField("種別", max_length=24, choices=Kind.choices, default=Kind.NEW)
+    method = models.CharField(
+        "申請方式", max_length=24, choices=Method.choices, default=Method.COLLECT_AT_COUNTER
+    )
+    applicant_name = EncryptedTextField("氏名", validators=[no_individual_number])
+    applicant_kana = EncryptedTextField("氏名（カナ）", validators=[no_individual_number])
+    address = EncryptedTextField("住所", blank=True, validators=[no_individual_number])
+    phone = EncryptedTextField("電話番号", blank=True, validators=[no_individual_number])
+    birth_date = EncryptedDateField("生年月日")
+    notice_birth_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    kana_birth_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    pickup_office = models.ForeignKey(
+        "calendar.Office", verbose_name="受取庁舎", on_delete=models.PROTECT, related_name="cards"
+    )
+    storage_location = models.ForeignKey(
+        StorageLocation,
+        verbose_name="収納場所",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cards",
+    )
+    myna_assist = models.BooleanField("マイナ・アシスト", default=False)
+    holding_deadline = models.DateField("保管期限", null=True, blank=True, db_index=True)
+    state = models.CharField(
+        "状態", max_length=24, choices=State.choices, default=State.RECEIVED, db_index=True
+    )
+    issued_on = models.DateField("交付日", null=True, blank=True)
+    arrived_on = models.DateField("到着日")
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    objects = CardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "カード"
+        verbose_name_plural = "カード"
+        ordering = ["notice_number"]
+        indexes = [models.Index(fields=["pickup_office", "state"], name="card_office_state")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(notice_number=""), name="card_notice_number_not_empty"
+            ),
+        ]
+        permissions = [
+            ("transition_card", "カードの状態を変更できる（スキャン・処理）"),
+            ("import_cards", "到着カード一覧を取り込める"),
+            ("export_cards", "交付済カードを出力できる"),
+            ("print_cards", "帳票（チェックシート等）を印刷できる"),
+            ("view_queue", "作業キュー（件数・見込み時間）を見られる"),
+        ]
+
+    def __str__(self) -> str:
+        return self.notice_number
+
+    # -- one-row logic -------------------------------------------------------------------------
+
+    def refresh_hashes(self) -> None:
+        """Normalise the notice number and recompute the lookup hashes from the plaintext fields."""
+        self.notice_number = normalize_key(self.notice_number or "")
+        self.notice_birth_hash = lookup_hash(self.notice_number, self.birth_date)
+        self.kana_birth_hash = lookup_hash(normalize_kana(self.applicant_kana or ""), self.birth_date)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.refresh_hashes()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            touched = set(update_fields)
+            if touched & {"notice_number", "applicant_kana", "birth_date"}:
+                kwargs["update_fields"] = touched | {
+                    "notice_number",
+                    "notice_birth_hash",
+                    "kana_birth_hash",
+                }
+        super().save(*args, **kwargs)
+
+    @property
+    def can_be_booked(self) -> bool:
+        """A pickup may be booked: set up, not on hold, not issued, not unclaimed/returned/destroyed."""
+        return self.state in self.BOOKABLE_STATES
+
+    @property
+    def is_issuable(self) -> bool:
+        """May be handed over now: pulled for the day at the pickup office (or received at the branch)."""
+        if self.state == self.State.RECEIVED_AT_BRANCH:
+            return True
+        return self.state == self.State.PREPARED and not self.needs_shipping
+
+    @property
+    def needs_shipping(self) -> bool:
+        return self.pickup_office.kind != Office.Kind.MAIN
+
+    @property
+    def is_past_holding(self) -> bool:
+        return (
+            self.holding_deadline is not None
+            and self.state in self.WAITING_STATES
+            and self.holding_deadline < datetime.date.today()
+        )
+
+
+class CardEvent(models.Model):
+    """One state change of one card: who, when, from, to, where, why."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField("日時", db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="担当者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="card_events",
+    )
+    from_state = models.CharField("変更前", max_length=24, choices=Card.State.choices, blank=True)
+    to_state = models.CharField("変更後", max_length=24, choices=Card.State.choices)
+    office = models.ForeignKey(
+        "calendar.Office",
+        verbose_name="庁舎",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="card_events",
+    )
+    note = models.CharField("備考", max_length=300, blank=True, validators=[no_individual_number])
+    # An undo is itself an event that points at the event it reverses; the undone event is marked.
+    undoes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="undone_by"
+    )
+
+    class Meta:
+        verbose_name = "カード履歴"
+        verbose_name_plural = "カード履歴"
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["card", "at"], name="cardevent_card_at")]
+
+    def __str__(self) -> str:
+        return f"{self.card_id}: {self.from_state} → {self.to_state}"
