@@ -43,17 +43,17 @@ class StorageLocation(models.Model):
     def __str__(self) -> str:
         return self.code
 
-    @staticmethod
-    def make_code(cabinet: str, box: str, slot: str = "") -> str:
-        parts = [normalize_key(p) for p in (cabinet, box, slot) if p and normalize_key(p)]
-        return "-".join(parts)
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.code = self.make_code(self.cabinet, self.box, self.slot)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"cabinet", "box", "slot"} & set(update_fields):
             kwargs["update_fields"] = set(update_fields) | {"code"}
         super().save(*args, **kwargs)
+
+    @staticmethod
+    def make_code(cabinet: str, box: str, slot: str = "") -> str:
+        parts = [normalize_key(p) for p in (cabinet, box, slot) if p and normalize_key(p)]
+        return "-".join(parts)
 
 
 class CardQuerySet(models.QuerySet["Card"]):
@@ -177,6 +177,9 @@ class Card(models.Model):
         "状態", max_length=24, choices=State.choices, default=State.RECEIVED, db_index=True
     )
     issued_on = models.DateField("交付日", null=True, blank=True)
+    import_batch = models.ForeignKey(
+        "ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="cards"
+    )
     arrived_on = models.DateField("到着日")
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
@@ -189,9 +192,7 @@ class Card(models.Model):
         ordering = ["notice_number"]
         indexes = [models.Index(fields=["pickup_office", "state"], name="card_office_state")]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(notice_number=""), name="card_notice_number_not_empty"
-            ),
+            models.CheckConstraint(condition=~Q(notice_number=""), name="card_notice_number_not_empty"),
         ]
         permissions = [
             ("transition_card", "カードの状態を変更できる（スキャン・処理）"),
@@ -203,14 +204,6 @@ class Card(models.Model):
 
     def __str__(self) -> str:
         return self.notice_number
-
-    # -- one-row logic -------------------------------------------------------------------------
-
-    def refresh_hashes(self) -> None:
-        """Normalise the notice number and recompute the lookup hashes from the plaintext fields."""
-        self.notice_number = normalize_key(self.notice_number or "")
-        self.notice_birth_hash = lookup_hash(self.notice_number, self.birth_date)
-        self.kana_birth_hash = lookup_hash(normalize_kana(self.applicant_kana or ""), self.birth_date)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.refresh_hashes()
@@ -224,6 +217,14 @@ class Card(models.Model):
                     "kana_birth_hash",
                 }
         super().save(*args, **kwargs)
+
+    # -- one-row logic -------------------------------------------------------------------------
+
+    def refresh_hashes(self) -> None:
+        """Normalise the notice number and recompute the lookup hashes from the plaintext fields."""
+        self.notice_number = normalize_key(self.notice_number or "")
+        self.notice_birth_hash = lookup_hash(self.notice_number, self.birth_date)
+        self.kana_birth_hash = lookup_hash(normalize_kana(self.applicant_kana or ""), self.birth_date)
 
     @property
     def can_be_booked(self) -> bool:
@@ -287,3 +288,152 @@ class CardEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.card_id}: {self.from_state} → {self.to_state}"
+
+
+class ImportBatch(models.Model):
+    """One upload of the arrival list. Rows are parsed at upload, validated in chunks (progress bar),
+    then created in one transaction; the parsed rows (personal data) are kept encrypted and cleared after."""
+
+    class Status(models.TextChoices):
+        VALIDATING = "validating", "検証中"
+        FAILED = "failed", "エラーあり（取込なし）"
+        DONE = "done", "取込完了"
+
+    file_name = models.CharField("ファイル名", max_length=200)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    encoding = models.CharField("文字コード", max_length=20, blank=True)
+    status = models.CharField("状態", max_length=20, choices=Status.choices, default=Status.VALIDATING)
+    row_count = models.PositiveIntegerField("行数", default=0)
+    validated = models.PositiveIntegerField("検証済み行数", default=0)
+    created_count = models.PositiveIntegerField("新規登録", default=0)
+    existing_count = models.PositiveIntegerField("登録済み（スキップ）", default=0)
+    errors = models.JSONField("エラー", default=list, blank=True)
+    payload = EncryptedTextField(blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("取込日時", auto_now_add=True)
+    finished_at = models.DateTimeField("完了日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "到着カード取込"
+        verbose_name_plural = "到着カード取込"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status != self.Status.VALIDATING:
+            return 100
+        return int(100 * self.validated / self.row_count) if self.row_count else 0
+
+
+class Shipment(models.Model):
+    """A box of prepared cards sent from the main office to one branch office."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "作成中"
+        SHIPPED = "shipped", "送付済"
+        RECEIVED = "received", "受領済"
+        MISMATCH = "mismatch", "受領済（不一致あり）"
+
+    to_office = models.ForeignKey(
+        "calendar.Office", verbose_name="送付先", on_delete=models.PROTECT, related_name="shipments"
+    )
+    for_date = models.DateField("交付予定日", null=True, blank=True)
+    status = models.CharField("状態", max_length=20, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    shipped_at = models.DateTimeField("送付日時", null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField("受領日時", null=True, blank=True)
+    # Notice numbers scanned at the branch that were not in this shipment (not personal data).
+    unexpected_numbers = models.JSONField("想定外のカード", default=list, blank=True)
+    note = models.CharField("備考", max_length=300, blank=True, validators=[no_individual_number])
+
+    class Meta:
+        verbose_name = "支所送付"
+        verbose_name_plural = "支所送付"
+        ordering = ["-created_at"]
+        permissions = [("receive_shipment", "支所で送付カードを受領できる")]
+
+    def __str__(self) -> str:
+        return f"送付 No.{self.pk} → {self.to_office}"
+
+
+class ShipmentItem(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="items")
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="shipment_items")
+    received_at = models.DateTimeField("受領日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "送付カード"
+        verbose_name_plural = "送付カード"
+        constraints = [models.UniqueConstraint(fields=["shipment", "card"], name="shipment_card_once")]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id}: {self.card_id}"
+
+
+class MynaAssistRecord(models.Model):
+    """マイナ・アシスト: an assisted application; who applied and when it was received."""
+
+    applicant_name = EncryptedTextField("申請者氏名", validators=[no_individual_number])
+    name_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    received_on = models.DateField("受付日", db_index=True)
+    office = models.ForeignKey(
+        "calendar.Office", verbose_name="受付場所", null=True, blank=True, on_delete=models.PROTECT
+    )
+    card = models.ForeignKey(
+        Card, verbose_name="カード", null=True, blank=True, on_delete=models.SET_NULL, related_name="assists"
+    )
+    note = models.CharField("備考", max_length=300, blank=True, validators=[no_individual_number])
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "マイナ・アシスト記録"
+        verbose_name_plural = "マイナ・アシスト記録"
+        ordering = ["-received_on", "-pk"]
+        permissions = [("export_mynaassistrecord", "マイナ・アシスト記録を出力できる")]
+
+    def __str__(self) -> str:
+        return f"マイナ・アシスト {self.received_on}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_hash = self.hash_name(self.applicant_name)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def hash_name(name: str) -> str:
+        return lookup_hash("assist", normalize_kana(name or ""))
+
+
+class PostIssuance(models.Model):
+    """Post-issuance check of one issued card: notice number confirmed by scan, papers sorted."""
+
+    card = models.OneToOneField(Card, on_delete=models.CASCADE, related_name="post_issuance")
+    notice_confirmed = models.BooleanField("通知書番号の照合", default=False)
+    id_sheet_filed = models.BooleanField("本人確認書類チェックシートを綴った", default=False)
+    notice_filed = models.BooleanField("交付通知書（照会書）を綴った", default=False)
+    old_card_collected = models.BooleanField("旧カード・通知カードの回収（該当時）", default=False)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    done_at = models.DateTimeField("処理日時")
+    exported_at = models.DateTimeField("カード管理システム用出力日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "交付後処理"
+        verbose_name_plural = "交付後処理"
+
+    def __str__(self) -> str:
+        return f"交付後処理 {self.card_id}"

@@ -19,7 +19,7 @@ from madoguchi.lib.crypto import lookup_hash
 from madoguchi.lib.privacy import refuse_individual_number
 from madoguchi.lib.text import normalize_kana, normalize_key
 
-from .models import Card, CardEvent
+from .models import Card, CardEvent, ImportBatch
 
 S = Card.State
 
@@ -33,9 +33,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.RECEIVED: frozenset({S.SET_UP, S.ON_HOLD}),
     S.SET_UP: frozenset({S.FILED, S.ON_HOLD}),
     S.FILED: frozenset({S.NOTICE_MAILED, S.ON_HOLD}),
-    S.NOTICE_MAILED: frozenset(
-        {S.PREPARED, S.NOTICE_RETURNED, S.REMINDER_SENT, S.UNCLAIMED, S.ON_HOLD}
-    ),
+    S.NOTICE_MAILED: frozenset({S.PREPARED, S.NOTICE_RETURNED, S.REMINDER_SENT, S.UNCLAIMED, S.ON_HOLD}),
     S.NOTICE_RETURNED: frozenset({S.NOTICE_MAILED, S.PREPARED, S.UNCLAIMED, S.ON_HOLD}),
     S.REMINDER_SENT: frozenset({S.PREPARED, S.NOTICE_RETURNED, S.UNCLAIMED, S.ON_HOLD}),
     # Prepared but the resident did not come: back to the cabinet (filed keeps the notice history).
@@ -238,3 +236,205 @@ def card_by_notice(notice_number: str) -> Card | None:
     if not key:
         return None
     return Card.objects.select_related("pickup_office", "storage_location").filter(notice_number=key).first()
+
+
+# -- arrival import --------------------------------------------------------------------------------
+
+IMPORT_CHUNK = 2000
+MAX_IMPORT_ERRORS = 500
+
+
+def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def import_batch_start(
+    *, file_name: str, content: bytes, by: User | None, encoding: str | None = None
+) -> ImportBatch:
+    """Read an uploaded arrival list; file-level problems (encoding, columns, duplicates) fail it at once.
+
+    Nothing is created yet: `import_batch_advance` validates the rows in chunks and creates the cards
+    only when every row is valid (all-or-nothing).
+    """
+    import hashlib
+    import json
+
+    from madoguchi.lib.exports import read_table
+
+    from . import importing
+
+    digest = hashlib.sha256(content).hexdigest()
+    batch = ImportBatch(file_name=file_name[:200], sha256=digest, encoding=encoding or "auto", created_by=by)
+    errors: list[dict[str, object]] = []
+    rows: list[dict[str, str]] = []
+    try:
+        importing.check_encoding(content, file_name, encoding)
+        table = read_table(content, file_name, encoding=encoding or None)
+    except ValueError as exc:
+        errors.append({"row": 0, "column": "", "message": str(exc)})
+    else:
+        header_problems = importing.header_errors(table.header)
+        rows, shape_problems = importing.row_dicts(table.header, table.rows)
+        problems = header_problems + shape_problems
+        if not header_problems:
+            problems += importing.duplicate_errors(rows)
+        if not rows and not problems:
+            problems.append(importing.RowError(2, "", "データ行がありません。"))
+        errors = [{"row": e.row, "column": e.column, "message": e.message} for e in problems]
+    batch.row_count = len(rows)
+    with transaction.atomic():
+        if errors:
+            batch.status = ImportBatch.Status.FAILED
+            batch.errors = errors[:MAX_IMPORT_ERRORS]
+            batch.finished_at = timezone.now()
+        else:
+            batch.payload = json.dumps(rows, ensure_ascii=False)
+        batch.save()
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.IMPORT,
+            obj=batch,
+            detail={"rows": batch.row_count, "status": batch.status, "errors": len(errors)},
+        )
+    return batch
+
+
+def import_batch_advance(*, batch: ImportBatch, by: User | None, chunk: int = IMPORT_CHUNK) -> ImportBatch:
+    """Validate the next chunk of rows; after the last chunk, create every card in one transaction."""
+    import json
+
+    from . import importing
+
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != ImportBatch.Status.VALIDATING:
+            return batch
+        rows: list[dict[str, str]] = json.loads(batch.payload or "[]")
+        offices = importing.office_map()
+        today = timezone.localdate()
+        end = min(batch.validated + chunk, len(rows))
+        errors = list(batch.errors)
+        for i in range(batch.validated, end):
+            _, problems = importing.parse_row(rows[i], i + 2, offices, today)
+            errors += [{"row": e.row, "column": e.column, "message": e.message} for e in problems]
+        batch.validated = end
+        batch.errors = errors[:MAX_IMPORT_ERRORS]
+        fields = ["validated", "errors"]
+        if end >= len(rows):
+            if errors:
+                batch.status = ImportBatch.Status.FAILED
+            else:
+                parsed = [importing.parse_row(r, i + 2, offices, today)[0] for i, r in enumerate(rows)]
+                conflicts = _import_create(batch=batch, parsed=[p for p in parsed if p], by=by)
+                # Clashes with cards already registered are found before anything is created.
+                batch.errors = conflicts[:MAX_IMPORT_ERRORS]
+                batch.status = ImportBatch.Status.FAILED if conflicts else ImportBatch.Status.DONE
+            batch.payload = ""
+            batch.finished_at = timezone.now()
+            fields += ["status", "payload", "finished_at", "created_count", "existing_count"]
+            audit_record(
+                actor=by,
+                action=AuditEvent.Action.IMPORT,
+                obj=batch,
+                detail={
+                    "status": batch.status,
+                    "created": batch.created_count,
+                    "existing": batch.existing_count,
+                    "errors": len(batch.errors),
+                },
+            )
+        batch.save(update_fields=fields)
+    return batch
+
+
+def _import_create(*, batch: ImportBatch, parsed: list, by: User | None) -> list[dict[str, object]]:
+    """Create the cards that are new; skip rows already registered identically; report clashes."""
+    notices = [p.notice_number for p in parsed]
+    apps_ids = [p.application_id for p in parsed]
+    by_notice: dict[str, str] = {}
+    for part in _chunks(notices):
+        by_notice.update(
+            Card.objects.filter(notice_number__in=part).values_list("notice_number", "application_id")
+        )
+    by_app: dict[str, str] = {}
+    for part in _chunks(apps_ids):
+        by_app.update(
+            Card.objects.filter(application_id__in=part).values_list("application_id", "notice_number")
+        )
+    conflicts: list[dict[str, object]] = []
+    new: list[Card] = []
+    existing = 0
+    for p in parsed:
+        known_app = by_notice.get(p.notice_number)
+        known_notice = by_app.get(p.application_id)
+        if known_app is not None or known_notice is not None:
+            if known_app == p.application_id and known_notice == p.notice_number:
+                existing += 1  # the same card from an earlier import: idempotent
+                continue
+            if known_app is not None:
+                conflicts.append(
+                    {
+                        "row": p.line,
+                        "column": "交付通知書番号",
+                        "message": "この交付通知書番号は別の申請書IDで登録済みです。",
+                    }
+                )
+            else:
+                conflicts.append(
+                    {
+                        "row": p.line,
+                        "column": "申請書ID",
+                        "message": "この申請書IDは別の交付通知書番号で登録済みです。",
+                    }
+                )
+            continue
+        card = Card(
+            notice_number=p.notice_number,
+            application_id=p.application_id,
+            kind=p.kind,
+            method=p.method,
+            applicant_name=p.applicant_name,
+            applicant_kana=p.applicant_kana,
+            address=p.address,
+            phone=p.phone,
+            birth_date=p.birth_date,
+            pickup_office_id=p.office_id,
+            myna_assist=p.myna_assist,
+            arrived_on=p.arrived_on,
+            state=S.RECEIVED,
+            import_batch=batch,
+        )
+        card.refresh_hashes()
+        new.append(card)
+    if conflicts:
+        return conflicts
+    Card.objects.bulk_create(new, batch_size=500)
+    created_ids = dict(Card.objects.filter(import_batch=batch).values_list("notice_number", "pk"))
+    now = timezone.now()
+    CardEvent.objects.bulk_create(
+        [
+            CardEvent(
+                card_id=created_ids[c.notice_number],
+                at=now,
+                actor=by,
+                from_state="",
+                to_state=S.RECEIVED,
+                note=f"到着一覧の取込（取込No.{batch.pk}）",
+            )
+            for c in new
+        ],
+        batch_size=1000,
+    )
+    batch.created_count = len(new)
+    batch.existing_count = existing
+    return []
+
+
+def card_import(
+    *, file_name: str, content: bytes, by: User | None, encoding: str | None = None
+) -> ImportBatch:
+    """The whole import in one call (command, scheduled jobs, benchmark)."""
+    batch = import_batch_start(file_name=file_name, content=content, by=by, encoding=encoding)
+    while batch.status == ImportBatch.Status.VALIDATING:
+        batch = import_batch_advance(batch=batch, by=by, chunk=10**9)
+    return batch

@@ -35,4 +35,6 @@ def make_location(cabinet: str = "A", box: str = "01", slot: str = "") -> Storag
 
 
 def events_of(card: Card) -> list[tuple[str, str]]:
-    return list(CardEvent.objects.filter(card=card).order_by("at", "pk").values_list("from_state", "to_state"))
+    return list(
+        CardEvent.objects.filter(card=card).order_by("at", "pk").values_list("from_state", "to_state")
+    )

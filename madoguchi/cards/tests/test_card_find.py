@@ -21,7 +21,9 @@ class CardFindTests(BaseTestCase):
         self.assertIsNone(card_find(notice_number="KRM123456", birth_date=datetime.date(1990, 1, 3)))
 
     def test_it_finds_cards_by_kana_ignoring_spaces_and_hiragana(self) -> None:
-        card = make_card(self.main_office, applicant_kana="クルメ ハナコ", birth_date=datetime.date(2001, 3, 4))
+        card = make_card(
+            self.main_office, applicant_kana="クルメ ハナコ", birth_date=datetime.date(2001, 3, 4)
+        )
         make_card(self.main_office, applicant_kana="クルメ ハナコ", birth_date=datetime.date(2001, 3, 5))
         self.assertEqual(card_find_by_kana(kana="くるめはなこ", birth_date=datetime.date(2001, 3, 4)), [card])
 

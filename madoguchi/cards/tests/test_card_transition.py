@@ -52,7 +52,9 @@ class CardTransitionTests(BaseTestCase):
     def test_it_refuses_an_individual_number_in_the_note(self) -> None:
         card = make_card(self.main_office)
         with self.assertRaisesMessage(CardTransitionError, "マイナンバー"):
-            card_transition(card=card, to_state=S.ON_HOLD, by=self.back_office, note="番号 1234 5678 9018 を確認")
+            card_transition(
+                card=card, to_state=S.ON_HOLD, by=self.back_office, note="番号 1234 5678 9018 を確認"
+            )
         card.refresh_from_db()
         self.assertEqual(card.state, S.RECEIVED)
 
@@ -66,7 +68,9 @@ class CardTransitionTests(BaseTestCase):
         with self.assertRaisesMessage(CardTransitionError, "支所へ送付し"):
             card_transition(card=card, to_state=S.ISSUED, by=self.back_office)
         card_transition(card=card, to_state=S.SHIPPED, by=self.back_office)
-        card_transition(card=card, to_state=S.RECEIVED_AT_BRANCH, by=self.back_office, office=self.branch_office)
+        card_transition(
+            card=card, to_state=S.RECEIVED_AT_BRANCH, by=self.back_office, office=self.branch_office
+        )
         with self.assertRaisesMessage(CardTransitionError, "では交付できません"):
             card_transition(card=card, to_state=S.ISSUED, by=self.back_office, office=self.main_office)
         card_transition(card=card, to_state=S.ISSUED, by=self.back_office, office=self.branch_office)
@@ -105,6 +109,14 @@ class CardTransitionTests(BaseTestCase):
         bookable = {s for s in S.values if make_card(self.main_office, state=s).can_be_booked}
         self.assertEqual(
             bookable,
-            {S.SET_UP, S.FILED, S.NOTICE_MAILED, S.PREPARED, S.SHIPPED, S.RECEIVED_AT_BRANCH,
-             S.NOTICE_RETURNED, S.REMINDER_SENT},
+            {
+                S.SET_UP,
+                S.FILED,
+                S.NOTICE_MAILED,
+                S.PREPARED,
+                S.SHIPPED,
+                S.RECEIVED_AT_BRANCH,
+                S.NOTICE_RETURNED,
+                S.REMINDER_SENT,
+            },
         )
