@@ -1,13 +1,33 @@
 from django.apps import AppConfig
 
+from madoguchi.accounts.roles import Role
+
+_TAKE = ["calls.add_call", "calls.change_call", "calls.view_call"]
+_CALLBACKS = ["calls.view_callback", "calls.add_callback", "calls.change_callback"]
+_MEMOS = ["calls.view_phonememo", "calls.add_phonememo", "calls.change_phonememo"]
+_CATEGORIES = ["calls.view_callcategory", "calls.add_callcategory", "calls.change_callcategory"]
+
 
 class CallsConfig(AppConfig):
     name = "madoguchi.calls"
     label = "calls"
     verbose_name = "コールセンター"
-    # role_permissions = {Role.X: ["calls.codename", ...]}  (see accounts/roles.py)
-    role_permissions: dict[str, list[str]] = {}
-    # nav_items = [("ラベル", "calls:url_name", "calls.permission")]
-    nav_items: list[tuple[str, str, str | None]] = []
-    # dashboard_widgets = [("calls/_dashboard.html", "calls.permission")]
-    dashboard_widgets: list[tuple[str, str | None]] = []
+    # Deny by default. Office phones are answered by everyone in the office; city staff receive
+    # the memos (and mark them done) and read call statistics; only managers edit sub-categories.
+    role_permissions = {
+        Role.OPERATOR: _TAKE + _CALLBACKS + _MEMOS,
+        Role.BACK_OFFICE: _MEMOS,
+        Role.FLOOR: _MEMOS,
+        Role.SITE_MANAGER: _TAKE + _CALLBACKS + _MEMOS + _CATEGORIES,
+        Role.DIRECTOR: _TAKE + _CALLBACKS + _MEMOS + _CATEGORIES,
+        Role.CITY_STAFF: ["calls.view_call", "calls.view_phonememo", "calls.change_phonememo"],
+        Role.ADMIN: ["calls.view_call", *_CATEGORIES],
+    }
+    nav_items = [
+        ("通話受付", "calls:take", "calls.add_call"),
+        ("通話記録", "calls:list", "calls.view_call"),
+        ("折り返し", "calls:callbacks", "calls.view_callback"),
+        ("電話メモ", "calls:memos", "calls.view_phonememo"),
+        ("通話分類", "calls:categories", "calls.change_callcategory"),
+    ]
+    dashboard_widgets = [("calls/_dashboard.html", "calls.view_call")]

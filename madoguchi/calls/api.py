@@ -1,0 +1,115 @@
+"""CTI events from the PBX (token), and call figures for integrations (session, same permissions as screens)."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+router = Router(tags=["calls"])
+
+
+class CtiToken(HttpBearer):
+    """`Authorization: Bearer <MADOGUCHI_CTI_TOKEN>`; an unset token refuses every request."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> str | None:
+        expected = settings.MADOGUCHI_CTI_TOKEN or ""
+        if expected and hmac.compare_digest(token.encode(), expected.encode()):
+            return "cti"
+        return None
+
+
+class CtiEventIn(Schema):
+    event: str = Field(..., description="newCall / answer / hangup / overflow")
+    callId: str = Field(..., max_length=100, description="PBX の通話 ID（Asterisk の ${UNIQUEID} など）")
+    time: str | float = Field(..., description="ISO 8601（タイムゾーンなしは日本時間）または Unix 秒")
+    line: int | None = Field(None, description="回線番号 1〜6（overflow では省略可）")
+    direction: str = Field("", description="inbound / outbound")
+    from_: str = Field("", alias="from", description="発信元の番号")
+    to: str = Field("", description="着信先の番号")
+
+
+class CtiEventOut(Schema):
+    ok: bool
+    applied: bool = Field(..., description="false: 同じ callId・event は受信済み（何も変更していない）")
+    call: int
+    status: str
+    duration_seconds: int | None
+    callback: int | None
+
+
+def _message(exc: ValidationError) -> str:
+    if hasattr(exc, "message_dict"):
+        return " ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+@router.post(
+    "/cti/events",
+    response=CtiEventOut,
+    auth=CtiToken(),
+    summary="PBX（CTI）からの通話イベント",
+    openapi_extra={
+        "responses": {400: {"description": "不正なイベント"}, 401: {"description": "トークン不正"}}
+    },
+)
+def cti_events(request: HttpRequest, payload: CtiEventIn) -> dict[str, Any]:
+    """One event: newCall, answer, hangup or overflow. Repeats (same callId and event) are accepted
+    and change nothing; events may arrive in any order. An overflow becomes a callback."""
+    try:
+        at = services.parse_event_time(payload.time)
+        result = services.cti_event_apply(
+            kind=payload.event,
+            call_id=payload.callId,
+            at=at,
+            line=payload.line,
+            direction=payload.direction,
+            from_number=payload.from_,
+            to_number=payload.to,
+        )
+    except ValidationError as exc:
+        logger.info("CTI event refused: event=%s", payload.event[:20])
+        raise HttpError(400, _message(exc)) from None
+    return {
+        "ok": True,
+        "applied": result.applied,
+        "call": result.call.pk,
+        "status": result.call.status,
+        "duration_seconds": result.call.duration_seconds,
+        "callback": result.callback.pk if result.callback else None,
+    }
+
+
+class MonthlyCountsOut(Schema):
+    year: int
+    month: int
+    reservation: int
+    card_inquiry: int
+    other: int
+    total: int
+    unclassified: int
+    overflow: int
+
+
+@router.get(
+    "/calls/monthly",
+    response=MonthlyCountsOut,
+    summary="月別入電件数（予約 / カードに関する問合せ / その他 / 計）",
+)
+def calls_monthly(request: HttpRequest, year: int, month: int) -> dict[str, Any]:
+    if not request.user.has_perm("calls.view_call"):
+        raise HttpError(403, "通話記録を閲覧する権限がありません。")
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise HttpError(400, "year と month を確認してください（month は1〜12）。")
+    return {"year": year, "month": month, **services.monthly_counts(year=year, month=month)}

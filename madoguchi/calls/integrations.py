@@ -1,0 +1,101 @@
+"""Guarded links to the apps built beside this one: the FAQ search and the reservations operator flow.
+
+Both may be absent (or not yet have the names looked up here); the operator screen then simply leaves
+their part out instead of failing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+
+logger = logging.getLogger(__name__)
+
+# Tried in order; the first that resolves is used.
+RESERVATION_URL_NAMES = (
+    "reservations:operator",
+    "reservations:desk",
+    "reservations:operator_find",
+    "reservations:find",
+    "reservations:operator_start",
+    "reservations:list",
+)
+FAQ_PAGE_URL_NAMES = ("faq:search", "faq:list")
+
+
+@dataclass(frozen=True)
+class FaqHit:
+    id: Any
+    question: str
+    answer: str
+    category: str
+    score: float | None
+
+
+def first_url(names: tuple[str, ...]) -> str | None:
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def reservation_url() -> str | None:
+    return first_url(RESERVATION_URL_NAMES)
+
+
+def faq_page_url() -> str | None:
+    return first_url(FAQ_PAGE_URL_NAMES)
+
+
+def _field(obj: Any, *names: str, default: Any = "") -> Any:
+    for name in names:
+        if isinstance(obj, dict) and name in obj:
+            return obj[name]
+        if not isinstance(obj, dict) and hasattr(obj, name):
+            return getattr(obj, name)
+    return default
+
+
+def _hit(raw: Any) -> FaqHit:
+    # A hit may be an entry, a (entry, score) pair, or an object/dict with `entry` and `score`.
+    score = None
+    entry = raw
+    if isinstance(raw, tuple) and len(raw) == 2:
+        entry, score = raw
+    else:
+        inner = _field(raw, "entry", default=None)
+        if inner is not None:
+            entry, score = inner, _field(raw, "score", default=None)
+        else:
+            score = _field(raw, "score", default=None)
+    category = _field(entry, "category", default="")
+    return FaqHit(
+        id=_field(entry, "id", "pk", default=None),
+        question=str(_field(entry, "question", default="")),
+        answer=str(_field(entry, "answer", default="")),
+        category=str(_field(category, "name", default=category) or ""),
+        score=float(score) if isinstance(score, int | float) else None,
+    )
+
+
+def faq_search(q: str, limit: int = 5) -> list[FaqHit] | None:
+    """Ranked approved FAQ entries, or None when the FAQ search does not exist (yet)."""
+    try:
+        module = importlib.import_module("madoguchi.faq.search")
+    except ImportError:
+        return None
+    search = getattr(module, "search", None)
+    if search is None:
+        return None
+    try:
+        raw = search(q, limit)
+    except Exception:  # the FAQ search failing must not take the call screen down with it
+        logger.exception("faq search failed")
+        return []
+    return [_hit(r) for r in list(raw)[:limit]]

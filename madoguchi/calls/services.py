@@ -1,0 +1,613 @@
+"""Writes of the call center desk. Each is one transaction with its audit row; messages are Japanese."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from madoguchi.accounts.models import AuditEvent, User
+from madoguchi.accounts.services import audit_record
+from madoguchi.lib.crypto import lookup_hash
+from madoguchi.lib.privacy import refuse_individual_number
+from madoguchi.lib.text import normalize_key
+
+from .models import (
+    LINE_COUNT,
+    Call,
+    Callback,
+    CallbackAttempt,
+    CallCategory,
+    CtiEvent,
+    PhoneMemo,
+    ReportColumn,
+)
+
+# The spec's items (4(1) ①–⑤) as sub-categories, each counted in one column of the monthly table.
+DEFAULT_CATEGORIES: list[tuple[str, str, str]] = [
+    ("制度全般", ReportColumn.OTHER, "1"),
+    ("通知カード・個人番号通知書", ReportColumn.CARD_INQUIRY, "2"),
+    ("カード", ReportColumn.CARD_INQUIRY, "3"),
+    ("受取予約（新規）", ReportColumn.RESERVATION, "4"),
+    ("受取予約（変更）", ReportColumn.RESERVATION, "5"),
+    ("受取予約（取消）", ReportColumn.RESERVATION, "6"),
+    ("電子証明書", ReportColumn.CARD_INQUIRY, "7"),
+    ("必要書類・持ち物", ReportColumn.CARD_INQUIRY, "8"),
+    ("マイナポータル", ReportColumn.OTHER, "9"),
+    ("その他", ReportColumn.OTHER, "0"),
+]
+
+# A rolled-over caller should hear from us within half an hour of opening time.
+CALLBACK_DUE_MINUTES = 30
+# A hand-entered call may have started at most this long ago (a form left open overnight is a mistake).
+MAX_MANUAL_CALL_HOURS = 12
+
+
+def phone_key(phone: str) -> str:
+    return lookup_hash(normalize_key(phone)) if phone.strip() else ""
+
+
+def _aware(value: datetime.datetime) -> datetime.datetime:
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def callback_due_after(at: datetime.datetime) -> datetime.datetime:
+    """CALLBACK_DUE_MINUTES after `at`, within the main office's opening hours (else the next opening)."""
+    from madoguchi.calendar.models import Office
+    from madoguchi.calendar.services import hours_for, hours_range
+
+    due = at + datetime.timedelta(minutes=CALLBACK_DUE_MINUTES)
+    office = Office.objects.active().filter(kind=Office.Kind.MAIN).first()
+    if office is None:
+        return due
+    local = timezone.localtime(at)
+    today = hours_for(office, local.date())
+    if today.is_open and today.opens and today.closes:
+        opens = timezone.make_aware(datetime.datetime.combine(local.date(), today.opens))
+        closes = timezone.make_aware(datetime.datetime.combine(local.date(), today.closes))
+        if due <= closes:
+            return max(due, opens + datetime.timedelta(minutes=CALLBACK_DUE_MINUTES))
+    start = local.date() + datetime.timedelta(days=1)
+    for day in hours_range(office, start, start + datetime.timedelta(days=21)):
+        if day.is_open and day.opens:
+            opens = timezone.make_aware(datetime.datetime.combine(day.date, day.opens))
+            return opens + datetime.timedelta(minutes=CALLBACK_DUE_MINUTES)
+    return due
+
+
+# --- categories -------------------------------------------------------------------------------
+
+
+def categories_seed() -> int:
+    """Create the default sub-categories that do not exist yet (by name). Returns how many were made."""
+    made = 0
+    for order, (name, column, key) in enumerate(DEFAULT_CATEGORIES):
+        _, created = CallCategory.objects.get_or_create(
+            name=name, defaults={"column": column, "key": key, "sort_order": (order + 1) * 10}
+        )
+        made += created
+    return made
+
+
+def category_save(
+    *,
+    by: User,
+    name: str,
+    column: str,
+    key: str = "",
+    sort_order: int = 0,
+    is_active: bool = True,
+    category: CallCategory | None = None,
+) -> CallCategory:
+    """Create or change a sub-category. Calls already logged keep the column they were counted in."""
+    obj = category or CallCategory()
+    before = {"column": obj.column, "is_active": obj.is_active} if category else {}
+    obj.name, obj.column, obj.key, obj.sort_order, obj.is_active = name, column, key, sort_order, is_active
+    obj.full_clean()
+    with transaction.atomic():
+        obj.save()
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE if category else AuditEvent.Action.CREATE,
+            obj=obj,
+            detail={"column": column, "is_active": is_active, "before": before},
+        )
+    return obj
+
+
+# --- calls ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallbackRequest:
+    phone: str
+    reason: str
+    name: str = ""
+    due_at: datetime.datetime | None = None
+    owner: User | None = None
+
+
+def call_log(
+    *,
+    by: User,
+    line: int,
+    subcategory: CallCategory,
+    outcome: str,
+    started_at: datetime.datetime,
+    ended_at: datetime.datetime | None = None,
+    direction: str = Call.Direction.INBOUND,
+    note: str = "",
+    reservation_ref: str = "",
+    call: Call | None = None,
+    callback: CallbackRequest | None = None,
+) -> Call:
+    """Log a call from the operator screen: a new hand-entered call, or a CTI call already on record.
+
+    For a CTI call the times stay those of the PBX (a later hangup event sets the real end); for a
+    hand-entered call the end is now. Outcome "callback" needs a callback request, made in the same
+    transaction.
+    """
+    now = timezone.now()
+    ended_at = ended_at or now
+    errors: dict[str, list[str]] = {}
+    if not 1 <= int(line) <= LINE_COUNT:
+        errors.setdefault("line", []).append(f"回線は1〜{LINE_COUNT}から選んでください（入力値: {line}）。")
+    if outcome not in Call.Outcome.values:
+        errors.setdefault("outcome", []).append("結果を選んでください。")
+    if direction not in Call.Direction.values:
+        errors.setdefault("direction", []).append("方向を選んでください。")
+    if not subcategory.is_active:
+        errors.setdefault("subcategory", []).append(f"分類「{subcategory.name}」は現在使われていません。")
+    if call is None:
+        if started_at > now + datetime.timedelta(minutes=1):
+            errors.setdefault("started_at", []).append("通話開始時刻が未来になっています。")
+        elif now - started_at > datetime.timedelta(hours=MAX_MANUAL_CALL_HOURS):
+            errors.setdefault("started_at", []).append(
+                f"通話開始から{MAX_MANUAL_CALL_HOURS}時間以上たっています。画面を開き直してください。"
+            )
+        if ended_at < started_at:
+            errors.setdefault("ended_at", []).append("終了時刻が開始時刻より前になっています。")
+    elif call.is_logged:
+        errors.setdefault("__all__", []).append("この通話はすでに記録されています。")
+    if outcome == Call.Outcome.CALLBACK and callback is None:
+        errors.setdefault("callback_phone", []).append("折り返しが必要な場合は電話番号を入力してください。")
+    for field, value in (("note", note), ("reservation_ref", reservation_ref)):
+        try:
+            refuse_individual_number(value, field=field)
+        except ValidationError as exc:
+            for key, msgs in exc.message_dict.items():
+                errors.setdefault(key, []).extend(msgs)
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        if call is None:
+            call = Call(
+                source=Call.Source.MANUAL, started_at=started_at, ended_at=ended_at, status=Call.Status.ENDED
+            )
+        else:
+            call = Call.objects.select_for_update().get(pk=call.pk)
+            if call.is_logged:
+                raise ValidationError({"__all__": ["この通話はすでに記録されています。"]})
+            if call.ended_at is None:
+                # Provisional end; the PBX's hangup event, when it comes, replaces it with the real one.
+                call.ended_at = max(now, call.started_at)
+                if call.status in (Call.Status.RINGING, Call.Status.ACTIVE):
+                    call.status = Call.Status.ENDED
+            if call.answered_at is None:
+                call.answered_at = call.started_at
+        call.line = int(line)
+        call.direction = direction
+        call.subcategory = subcategory
+        call.category = subcategory.column
+        call.note = note
+        call.outcome = outcome
+        call.reservation_ref = reservation_ref
+        call.operator = by
+        call.logged_at = now
+        call.compute_duration()
+        call.full_clean()
+        call.save()
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.CREATE,
+            obj=call,
+            detail={"line": call.line, "category": call.category, "outcome": outcome, "source": call.source},
+        )
+        if callback is not None and outcome == Call.Outcome.CALLBACK:
+            callback_create(
+                by=by,
+                phone=callback.phone,
+                name=callback.name,
+                reason=callback.reason,
+                due_at=callback.due_at or callback_due_after(now),
+                owner=callback.owner,
+                source=Callback.Source.UNRESOLVED,
+                call=call,
+            )
+    return call
+
+
+# --- CTI --------------------------------------------------------------------------------------
+
+
+@dataclass
+class CtiResult:
+    call: Call
+    applied: bool  # False when the event was a repeat (same callId and kind) and changed nothing
+    callback: Callback | None = None
+
+
+def parse_event_time(value: Any) -> datetime.datetime:
+    """ISO 8601 (naive means Japan time) or Unix seconds, as Asterisk's ${EPOCH} gives."""
+    if isinstance(value, datetime.datetime):
+        return _aware(value)
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and value.strip().replace(".", "", 1).isdigit()
+    ):
+        return datetime.datetime.fromtimestamp(float(value), tz=datetime.UTC)
+    if isinstance(value, str) and value.strip():
+        try:
+            return _aware(datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
+        except ValueError:
+            pass
+    raise ValidationError({"time": [f"time「{value}」を日時として読めません（ISO 8601 または Unix 秒）。"]})
+
+
+def cti_event_apply(
+    *,
+    kind: str,
+    call_id: str,
+    at: datetime.datetime,
+    line: int | None = None,
+    direction: str = "",
+    from_number: str = "",
+    to_number: str = "",
+) -> CtiResult:
+    """Apply one PBX event. Idempotent by (callId, kind); any order: the call is rebuilt from its events."""
+    call_id = (call_id or "").strip()
+    errors: dict[str, list[str]] = {}
+    if kind not in CtiEvent.Kind.values:
+        errors["event"] = [f"event「{kind}」は不明です（newCall / answer / hangup / overflow）。"]
+    if not call_id or len(call_id) > 100:
+        errors["callId"] = ["callId は1〜100文字で指定してください。"]
+    if line is not None and not 1 <= line <= LINE_COUNT:
+        errors["line"] = [f"回線「{line}」は存在しません（1〜{LINE_COUNT}）。"]
+    if direction and direction not in Call.Direction.values:
+        errors["direction"] = [f"direction「{direction}」は不明です（inbound / outbound）。"]
+    for field, value in (("from", from_number), ("to", to_number)):
+        if len(value) > 30:
+            errors[field] = [f"{field} が長すぎます（30文字まで）。"]
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                CtiEvent.objects.create(call_id=call_id, kind=kind, at=at, line=line, direction=direction)
+        except IntegrityError:
+            # A repeat (PBX retry): already applied once; nothing changes.
+            call = Call.objects.filter(cti_call_id=call_id).first()
+            if call is None:  # pragma: no cover - event and call are written in one transaction
+                raise
+            return CtiResult(call=call, applied=False)
+        call, created = Call.objects.select_for_update().get_or_create(
+            cti_call_id=call_id,
+            defaults={"source": Call.Source.CTI, "started_at": at, "status": Call.Status.RINGING},
+        )
+        events = {e.kind: e for e in CtiEvent.objects.filter(call_id=call_id)}
+        first = min(e.at for e in events.values())
+        call.started_at = events["newCall"].at if "newCall" in events else first
+        call.answered_at = events["answer"].at if "answer" in events else None
+        call.ended_at = (
+            events["hangup"].at if "hangup" in events else (call.ended_at if call.is_logged else None)
+        )
+        for name, value in (("answered_at", call.answered_at), ("ended_at", call.ended_at)):
+            if value is not None and value < call.started_at:
+                raise ValidationError(
+                    {
+                        "time": [
+                            f"{'応答' if name == 'answered_at' else '終話'}時刻が着信時刻より前です（callId {call_id}）。"
+                        ]
+                    }
+                )
+        lines = [e.line for e in events.values() if e.line]
+        call.line = (
+            events["answer"].line
+            if "answer" in events and events["answer"].line
+            else (lines[0] if lines else call.line)
+        )
+        directions = [e.direction for e in events.values() if e.direction]
+        call.direction = directions[0] if directions else call.direction
+        resident = from_number if call.direction == Call.Direction.INBOUND else to_number
+        ours = to_number if call.direction == Call.Direction.INBOUND else from_number
+        if resident and not call.phone:
+            call.phone, call.phone_hash = resident, phone_key(resident)
+        if ours and not call.our_number:
+            call.our_number = ours
+        if "overflow" in events:
+            call.status = Call.Status.OVERFLOWED
+        elif "hangup" in events or call.is_logged:
+            call.status = Call.Status.ENDED if call.answered_at else Call.Status.MISSED
+        elif "answer" in events:
+            call.status = Call.Status.ACTIVE
+        else:
+            call.status = Call.Status.RINGING
+        call.compute_duration()
+        call.full_clean(validate_unique=False)
+        call.save()
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
+            obj=call,
+            detail={"cti_event": kind, "status": call.status},
+        )
+        callback = None
+        if call.status == Call.Status.OVERFLOWED:
+            callback = call.callbacks.filter(source=Callback.Source.OVERFLOW).first()
+            if callback is None:
+                callback = callback_create(
+                    by=None,
+                    phone=call.phone,
+                    reason="他回線（市の回線）へ転送された入電への折り返し",
+                    due_at=callback_due_after(events["overflow"].at),
+                    source=Callback.Source.OVERFLOW,
+                    call=call,
+                )
+            elif call.phone and not callback.phone:
+                # The number arrived after the overflow event (events out of order).
+                callback.phone, callback.phone_hash = call.phone, call.phone_hash
+                callback.save(update_fields=["phone", "phone_hash"])
+    return CtiResult(call=call, applied=True, callback=callback)
+
+
+# --- callbacks --------------------------------------------------------------------------------
+
+
+def callback_create(
+    *,
+    by: User | None,
+    phone: str,
+    reason: str,
+    due_at: datetime.datetime,
+    source: str = Callback.Source.UNRESOLVED,
+    name: str = "",
+    owner: User | None = None,
+    call: Call | None = None,
+) -> Callback:
+    phone = (phone or "").strip()
+    if source != Callback.Source.OVERFLOW and not phone:
+        raise ValidationError({"phone": ["折り返し先の電話番号を入力してください。"]})
+    if phone and not any(c.isdigit() for c in phone):
+        raise ValidationError({"phone": ["電話番号に数字がありません。"]})
+    obj = Callback(
+        call=call,
+        source=source,
+        phone=phone,
+        phone_hash=phone_key(phone),
+        name=(name or "").strip(),
+        reason=reason,
+        due_at=due_at,
+        owner=owner,
+        created_by=by,
+    )
+    refuse_individual_number(name, field="name")
+    obj.full_clean()
+    with transaction.atomic():
+        obj.save()
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.CREATE,
+            obj=obj,
+            detail={"source": source, "call": call.pk if call else None},
+        )
+    return obj
+
+
+def callback_assign(*, by: User, callback: Callback, owner: User | None) -> Callback:
+    with transaction.atomic():
+        callback = Callback.objects.select_for_update().get(pk=callback.pk)
+        if not callback.is_open:
+            raise ValidationError("完了した折り返しの担当者は変更できません。")
+        callback.owner = owner
+        callback.save(update_fields=["owner"])
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=callback,
+            detail={"owner": owner.pk if owner else None},
+        )
+    return callback
+
+
+def callback_attempt_record(
+    *,
+    by: User,
+    callback: Callback,
+    outcome: str,
+    note: str = "",
+    next_due_at: datetime.datetime | None = None,
+) -> CallbackAttempt:
+    """One try at calling back. Reaching the resident closes the callback as resolved;
+    otherwise it stays in the queue, due again at next_due_at (or in CALLBACK_DUE_MINUTES)."""
+    if outcome not in CallbackAttempt.Outcome.values:
+        raise ValidationError({"outcome": ["架電の結果を選んでください。"]})
+    refuse_individual_number(note, field="note")
+    now = timezone.now()
+    if next_due_at is not None and next_due_at < now - datetime.timedelta(minutes=1):
+        raise ValidationError({"next_due_at": ["次回の期限が過去になっています。"]})
+    with transaction.atomic():
+        callback = Callback.objects.select_for_update().get(pk=callback.pk)
+        if not callback.is_open:
+            raise ValidationError("この折り返しはすでに完了しています。")
+        attempt = CallbackAttempt.objects.create(callback=callback, by=by, outcome=outcome, note=note, at=now)
+        fields = []
+        if outcome == CallbackAttempt.Outcome.REACHED:
+            callback.status, callback.outcome = Callback.Status.CLOSED, Callback.Outcome.RESOLVED
+            callback.closed_at, callback.closed_by = now, by
+            fields = ["status", "outcome", "closed_at", "closed_by"]
+        else:
+            callback.due_at = next_due_at or now + datetime.timedelta(minutes=CALLBACK_DUE_MINUTES)
+            fields = ["due_at"]
+        if callback.owner_id is None:
+            callback.owner = by
+            fields.append("owner")
+        callback.save(update_fields=fields)
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=callback,
+            detail={"attempt": attempt.pk, "attempt_outcome": outcome, "status": callback.status},
+        )
+    return attempt
+
+
+def callback_close(*, by: User, callback: Callback, outcome: str, note: str = "") -> Callback:
+    """Take a callback out of the queue with an outcome (never without one)."""
+    if outcome not in Callback.Outcome.values:
+        raise ValidationError({"outcome": ["完了の理由（結果）を選んでください。"]})
+    refuse_individual_number(note, field="note")
+    with transaction.atomic():
+        callback = Callback.objects.select_for_update().get(pk=callback.pk)
+        if not callback.is_open:
+            raise ValidationError("この折り返しはすでに完了しています。")
+        if outcome == Callback.Outcome.UNREACHABLE and not callback.attempts.exists() and callback.phone:
+            raise ValidationError(
+                {"outcome": ["「連絡がつかず終了」は、少なくとも1回架電してから選んでください。"]}
+            )
+        if (
+            outcome == Callback.Outcome.RESOLVED
+            and not callback.attempts.filter(outcome=CallbackAttempt.Outcome.REACHED).exists()
+        ):
+            raise ValidationError({"outcome": ["「対応完了」には、連絡がついた架電の記録が必要です。"]})
+        callback.status, callback.outcome = Callback.Status.CLOSED, outcome
+        callback.closed_at, callback.closed_by, callback.closing_note = timezone.now(), by, note
+        callback.save(update_fields=["status", "outcome", "closed_at", "closed_by", "closing_note"])
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.TRANSITION,
+            obj=callback,
+            detail={"outcome": outcome},
+        )
+    return callback
+
+
+# --- phone memos ------------------------------------------------------------------------------
+
+
+def memo_create(
+    *,
+    by: User,
+    kind: str,
+    for_whom: str,
+    message: str,
+    caller_name: str = "",
+    caller_phone: str = "",
+    received_at: datetime.datetime | None = None,
+) -> PhoneMemo:
+    refuse_individual_number(caller_name, field="caller_name")
+    refuse_individual_number(caller_phone, field="caller_phone")
+    memo = PhoneMemo(
+        kind=kind,
+        for_whom=for_whom,
+        message=message,
+        caller_name=caller_name,
+        caller_phone=caller_phone,
+        received_at=received_at or timezone.now(),
+        taken_by=by,
+    )
+    memo.full_clean()
+    with transaction.atomic():
+        memo.save()
+        audit_record(actor=by, action=AuditEvent.Action.CREATE, obj=memo, detail={"kind": kind})
+    return memo
+
+
+def memo_hand_over(*, by: User, memo: PhoneMemo, handed_to: str) -> PhoneMemo:
+    handed_to = (handed_to or "").strip() or memo.for_whom
+    refuse_individual_number(handed_to, field="handed_to")
+    with transaction.atomic():
+        memo = PhoneMemo.objects.select_for_update().get(pk=memo.pk)
+        if memo.status != PhoneMemo.Status.OPEN:
+            raise ValidationError("このメモはすでに引継ぎ済みです。")
+        memo.status = PhoneMemo.Status.HANDED_OVER
+        memo.handed_to, memo.handed_over_at, memo.handed_over_by = handed_to, timezone.now(), by
+        memo.save(update_fields=["status", "handed_to", "handed_over_at", "handed_over_by"])
+        audit_record(actor=by, action=AuditEvent.Action.TRANSITION, obj=memo, detail={"status": memo.status})
+    return memo
+
+
+def memo_done(*, by: User, memo: PhoneMemo) -> PhoneMemo:
+    with transaction.atomic():
+        memo = PhoneMemo.objects.select_for_update().get(pk=memo.pk)
+        if memo.status == PhoneMemo.Status.DONE:
+            raise ValidationError("このメモはすでに対応完了です。")
+        now = timezone.now()
+        if memo.status == PhoneMemo.Status.OPEN:
+            # Done straight away (e.g. the staff member took the call back at once): handed over now.
+            memo.handed_to = memo.handed_to or memo.for_whom
+            memo.handed_over_at, memo.handed_over_by = now, by
+        memo.status, memo.done_at, memo.done_by = PhoneMemo.Status.DONE, now, by
+        memo.save(
+            update_fields=["status", "handed_to", "handed_over_at", "handed_over_by", "done_at", "done_by"]
+        )
+        audit_record(actor=by, action=AuditEvent.Action.TRANSITION, obj=memo, detail={"status": memo.status})
+    return memo
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+
+def monthly_counts(*, year: int, month: int) -> dict[str, int]:
+    """The monthly report's call table for one month: reservation, card_inquiry, other, total
+    (total = the sum of the three), plus unclassified and overflow (roll-overs) for the record."""
+    return Call.objects.in_month(year, month).column_counts()
+
+
+HALF_HOUR = datetime.timedelta(minutes=30)
+
+
+def dashboard_figures(*, day: datetime.date | None = None) -> dict[str, Any]:
+    """Today's calls by report column and by half-hour, open and overdue callbacks, roll-overs."""
+    day = day or timezone.localdate()
+    now = timezone.now()
+    calls = Call.objects.on_date(day)
+    counts = calls.column_counts()
+    slots: dict[datetime.time, int] = {}
+    for started in calls.incoming().values_list("started_at", flat=True):
+        local = timezone.localtime(started)
+        slots[datetime.time(local.hour, 30 if local.minute >= 30 else 0)] = (
+            slots.get(datetime.time(local.hour, 30 if local.minute >= 30 else 0), 0) + 1
+        )
+    first = min([datetime.time(8, 30), *slots])
+    last = max([datetime.time(17, 0), *slots])
+    rows = []
+    cursor = datetime.datetime.combine(day, first)
+    while cursor.time() <= last:
+        rows.append(
+            {"start": cursor.time(), "end": (cursor + HALF_HOUR).time(), "count": slots.get(cursor.time(), 0)}
+        )
+        cursor += HALF_HOUR
+    peak = max([r["count"] for r in rows] + [1])
+    by_source = dict(
+        Callback.objects.open().values_list("source").annotate(n=Count("id")).values_list("source", "n")
+    )
+    return {
+        "day": day,
+        "counts": counts,
+        "columns": [
+            {"key": key, "label": label, "count": counts[key]} for key, label in ReportColumn.choices
+        ],
+        "half_hours": rows,
+        "peak": peak,
+        "callbacks_open": Callback.objects.open().count(),
+        "callbacks_overdue": Callback.objects.overdue(now).count(),
+        "callbacks_open_overflow": by_source.get(Callback.Source.OVERFLOW, 0),
+        "rollovers_today": counts["overflow"],
+        "memos_pending": PhoneMemo.objects.pending().count(),
+    }

@@ -1,0 +1,449 @@
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from madoguchi.accounts.access import check_perm, require_perm
+from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.services import audit_record
+from madoguchi.lib.htmx import render_page_or_fragment
+
+from . import integrations, services
+from .forms import (
+    AttemptForm,
+    CallbackForm,
+    CallFilterForm,
+    CallForm,
+    CategoryForm,
+    CloseForm,
+    HandOverForm,
+    MemoForm,
+)
+from .models import Call, Callback, CallCategory, PhoneMemo, ReportColumn
+
+SESSION_LINE = "calls.line"
+
+
+def _add_errors(form, exc: ValidationError) -> None:  # noqa: ANN001
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _cti_call(request: HttpRequest, value: object) -> Call | None:
+    try:
+        return Call.objects.filter(pk=int(str(value)), source=Call.Source.CTI, logged_at__isnull=True).first()
+    except (TypeError, ValueError):
+        return None
+
+
+# --- operator screen --------------------------------------------------------------------------
+
+
+@require_perm("calls.add_call")
+def take(request: HttpRequest) -> HttpResponse:
+    """One screen for one call: timer, line, FAQ, reservation link, category, note, outcome, end."""
+    if request.method == "POST":
+        form = CallForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            call = _cti_call(request, data.get("call")) if data.get("call") else None
+            callback = None
+            if data["outcome"] == Call.Outcome.CALLBACK:
+                callback = services.CallbackRequest(
+                    phone=data["callback_phone"],
+                    name=data["callback_name"],
+                    reason=data["callback_reason"] or data["note"],
+                )
+            try:
+                logged = services.call_log(
+                    by=request.user,  # type: ignore[arg-type]
+                    line=data["line"],
+                    direction=data["direction"],
+                    subcategory=data["subcategory"],
+                    outcome=data["outcome"],
+                    started_at=data["started_at"] if call is None else call.started_at,
+                    note=data["note"],
+                    reservation_ref=data["reservation_ref"],
+                    call=call,
+                    callback=callback,
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                request.session[SESSION_LINE] = logged.line
+                extra = "（折り返しを登録しました）" if callback else ""
+                messages.success(
+                    request,
+                    f"通話を記録しました: 回線{logged.line}・{logged.subcategory}・"
+                    f"{logged.get_outcome_display()}・{logged.duration_label}{extra}",
+                )
+                return redirect("calls:take")
+        cti = _cti_call(request, request.POST.get("call"))
+    else:
+        cti = _cti_call(request, request.GET.get("call"))
+        started = cti.started_at if cti else timezone.now()
+        form = CallForm(
+            initial={
+                "started_at": started.isoformat(),
+                "call": cti.pk if cti else "",
+                "line": (cti.line if cti and cti.line else request.session.get(SESSION_LINE, 1)),
+                "direction": cti.direction if cti else Call.Direction.INBOUND,
+            }
+        )
+    started_iso = form["started_at"].value() or timezone.now().isoformat()
+    return render(
+        request,
+        "calls/take.html",
+        {
+            "form": form,
+            "cti": cti,
+            "started_iso": started_iso,
+            "reservation_url": integrations.reservation_url(),
+            "faq_page_url": integrations.faq_page_url(),
+            "faq_available": integrations.faq_search("", 0) is not None,
+            "recent": Call.objects.filter(operator=request.user, logged_at__isnull=False)
+            .select_related("subcategory")
+            .order_by("-logged_at")[:5],
+        },
+    )
+
+
+@require_perm("calls.add_call")
+def faq_pane(request: HttpRequest) -> HttpResponse:
+    """The FAQ answers for what the operator types (htmx fragment)."""
+    q = (request.GET.get("q") or "").strip()[:200]
+    hits = integrations.faq_search(q, 5) if q else []
+    return render(
+        request,
+        "calls/_faq_results.html",
+        {"q": q, "hits": hits, "available": hits is not None, "faq_page_url": integrations.faq_page_url()},
+    )
+
+
+@require_perm("calls.add_call")
+def active_calls(request: HttpRequest) -> HttpResponse:
+    """CTI calls on the lines now that nobody has logged yet (polled by the operator screen)."""
+    since = timezone.now() - datetime.timedelta(hours=12)
+    calls = Call.objects.filter(
+        source=Call.Source.CTI,
+        logged_at__isnull=True,
+        started_at__gte=since,
+        status__in=[Call.Status.RINGING, Call.Status.ACTIVE, Call.Status.ENDED],
+    ).order_by("started_at")[:12]
+    return render(request, "calls/_active_calls.html", {"calls": calls})
+
+
+# --- call records -----------------------------------------------------------------------------
+
+
+@require_perm("calls.view_call")
+def call_list(request: HttpRequest) -> HttpResponse:
+    form = CallFilterForm(request.GET or None)
+    day = form.cleaned_data["date"] if form.is_valid() else timezone.localdate()
+    qs = Call.objects.on_date(day).select_related("subcategory", "operator").order_by("started_at", "id")
+    if form.is_valid():
+        if form.cleaned_data["line"]:
+            qs = qs.filter(line=form.cleaned_data["line"])
+        if form.cleaned_data["category"]:
+            qs = qs.filter(category=form.cleaned_data["category"])
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    # Notes are free text that may name a resident: listing them is recorded.
+    audit_record(
+        actor=request.user,  # type: ignore[arg-type]
+        action=AuditEvent.Action.LIST,
+        object_type="calls.call",
+        request=request,
+        detail={"date": day.isoformat(), "count": page.paginator.count},
+    )
+    context = {
+        "form": form,
+        "day": day,
+        "page": page,
+        "counts": Call.objects.on_date(day).column_counts(),
+        "prev_day": (day - datetime.timedelta(days=1)).isoformat(),
+        "next_day": (day + datetime.timedelta(days=1)).isoformat(),
+    }
+    return render_page_or_fragment(request, "calls/list.html", "calls/_call_table.html", context)
+
+
+def _fiscal_year(value: str | None) -> int:
+    today = timezone.localdate()
+    default = today.year if today.month >= 4 else today.year - 1
+    try:
+        year = int(value or default)
+    except ValueError:
+        return default
+    return year if 2000 <= year <= 2100 else default
+
+
+@require_perm("calls.view_call")
+def monthly(request: HttpRequest) -> HttpResponse:
+    """The spec's table: incoming calls per month by 予約 / カードに関する問合せ / その他 / 計."""
+    fy = _fiscal_year(request.GET.get("fy"))
+    rows = []
+    totals = {"reservation": 0, "card_inquiry": 0, "other": 0, "total": 0, "overflow": 0, "unclassified": 0}
+    for offset in range(12):
+        year, month = fy + (3 + offset) // 12, (3 + offset) % 12 + 1
+        counts = services.monthly_counts(year=year, month=month)
+        rows.append({"year": year, "month": month, **counts})
+        for key in totals:
+            totals[key] += counts[key]
+    return render(
+        request,
+        "calls/monthly.html",
+        {"fy": fy, "rows": rows, "totals": totals, "columns": ReportColumn.choices},
+    )
+
+
+@require_perm("calls.view_call")
+def dashboard_fragment(request: HttpRequest) -> HttpResponse:
+    return render(request, "calls/_dashboard_body.html", {"calls_dash": services.dashboard_figures()})
+
+
+# --- callbacks --------------------------------------------------------------------------------
+
+
+@require_perm("calls.view_callback")
+def callbacks(request: HttpRequest) -> HttpResponse:
+    """The queue: open callbacks by due time, overdue first in line and marked. No personal data shown."""
+    show_closed = request.GET.get("status") == "closed"
+    if show_closed:
+        qs = Callback.objects.filter(status=Callback.Status.CLOSED).select_related("owner", "closed_by")
+        qs = qs.order_by("-closed_at")[:200]
+    else:
+        qs = Callback.objects.queue()
+    return render_page_or_fragment(
+        request,
+        "calls/callbacks.html",
+        "calls/_callback_table.html",
+        {"callbacks": qs, "show_closed": show_closed, "now": timezone.now()},
+    )
+
+
+@require_perm("calls.add_callback")
+def callback_new(request: HttpRequest) -> HttpResponse:
+    form = CallbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            cb = services.callback_create(
+                by=request.user,  # type: ignore[arg-type]
+                phone=data["phone"],
+                name=data["name"],
+                reason=data["reason"],
+                source=data["source"],
+                due_at=data["due_at"] or services.callback_due_after(timezone.now()),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"折り返し（No.{cb.pk}）を登録しました。")
+            return redirect("calls:callbacks")
+    return render(request, "calls/callback_new.html", {"form": form})
+
+
+@require_perm("calls.view_callback")
+def callback_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cb = get_object_or_404(Callback.objects.select_related("owner", "call", "closed_by"), pk=pk)
+    audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=cb, request=request)  # type: ignore[arg-type]
+    return render(
+        request,
+        "calls/callback_detail.html",
+        {
+            "cb": cb,
+            "attempts": cb.attempts.select_related("by"),
+            "attempt_form": AttemptForm(),
+            "close_form": CloseForm(),
+            "now": timezone.now(),
+            "can_change": request.user.has_perm("calls.change_callback"),
+        },
+    )
+
+
+def _callback_post(request: HttpRequest, pk: int, form_class, action) -> HttpResponse:  # noqa: ANN001
+    cb = get_object_or_404(Callback, pk=pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            message = action(cb, form.cleaned_data)
+        except ValidationError as exc:
+            for msg in exc.messages:
+                messages.error(request, msg)
+        else:
+            messages.success(request, message)
+            if Callback.objects.filter(pk=pk, status=Callback.Status.CLOSED).exists():
+                return redirect("calls:callbacks")
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return redirect("calls:callback_detail", pk=pk)
+
+
+@require_perm("calls.change_callback")
+@require_POST
+def callback_attempt(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(cb: Callback, data: dict) -> str:
+        attempt = services.callback_attempt_record(
+            by=request.user,  # type: ignore[arg-type]
+            callback=cb,
+            outcome=data["outcome"],
+            note=data["note"],
+            next_due_at=data["next_due_at"],
+        )
+        return f"架電を記録しました（{attempt.get_outcome_display()}）。"
+
+    return _callback_post(request, pk, AttemptForm, act)
+
+
+@require_perm("calls.change_callback")
+@require_POST
+def callback_close(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(cb: Callback, data: dict) -> str:
+        closed = services.callback_close(
+            by=request.user,  # type: ignore[arg-type]
+            callback=cb,
+            outcome=data["outcome"],
+            note=data["note"],
+        )
+        return f"折り返し No.{closed.pk} を完了にしました（{closed.get_outcome_display()}）。"
+
+    return _callback_post(request, pk, CloseForm, act)
+
+
+@require_perm("calls.change_callback")
+@require_POST
+def callback_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    cb = get_object_or_404(Callback, pk=pk)
+    try:
+        services.callback_assign(by=request.user, callback=cb, owner=request.user)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"折り返し No.{cb.pk} の担当になりました。")
+    return redirect("calls:callback_detail", pk=pk)
+
+
+# --- phone memos ------------------------------------------------------------------------------
+
+
+@require_perm("calls.view_phonememo")
+def memos(request: HttpRequest) -> HttpResponse:
+    form = MemoForm(request.POST or None)
+    if request.method == "POST":
+        check_perm(request, "calls.add_phonememo")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                memo = services.memo_create(by=request.user, **data)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, f"電話メモ No.{memo.pk}（{memo.for_whom} 宛）を登録しました。")
+                return redirect("calls:memos")
+    show_done = request.GET.get("status") == "done"
+    qs = PhoneMemo.objects.select_related("taken_by", "handed_over_by", "done_by")
+    qs = qs.filter(status=PhoneMemo.Status.DONE)[:100] if show_done else qs.pending().order_by("received_at")
+    memo_list = list(qs)
+    audit_record(
+        actor=request.user,  # type: ignore[arg-type]
+        action=AuditEvent.Action.LIST,
+        object_type="calls.phonememo",
+        request=request,
+        detail={"count": len(memo_list), "done": show_done},
+    )
+    return render(
+        request,
+        "calls/memos.html",
+        {
+            "form": form,
+            "memos": memo_list,
+            "show_done": show_done,
+            "can_add": request.user.has_perm("calls.add_phonememo"),
+            "can_change": request.user.has_perm("calls.change_phonememo"),
+        },
+    )
+
+
+@require_perm("calls.change_phonememo")
+@require_POST
+def memo_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
+    memo = get_object_or_404(PhoneMemo, pk=pk)
+    form = HandOverForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "引継ぎ先: " + " ".join(form.errors.get("handed_to", [])))
+        return redirect("calls:memos")
+    try:
+        memo = services.memo_hand_over(by=request.user, memo=memo, handed_to=form.cleaned_data["handed_to"])  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"電話メモ No.{memo.pk} を {memo.handed_to} に引き継ぎました。")
+    return redirect("calls:memos")
+
+
+@require_perm("calls.change_phonememo")
+@require_POST
+def memo_done(request: HttpRequest, pk: int) -> HttpResponse:
+    memo = get_object_or_404(PhoneMemo, pk=pk)
+    try:
+        services.memo_done(by=request.user, memo=memo)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"電話メモ No.{memo.pk} を対応完了にしました。")
+    return redirect("calls:memos")
+
+
+# --- categories -------------------------------------------------------------------------------
+
+
+@require_perm("calls.change_callcategory")
+def categories(request: HttpRequest) -> HttpResponse:
+    form = CategoryForm(request.POST or None)
+    if request.method == "POST":
+        check_perm(request, "calls.add_callcategory")
+        if form.is_valid():
+            try:
+                cat = services.category_save(by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, f"分類「{cat.name}」を追加しました。")
+                return redirect("calls:categories")
+    return render(
+        request,
+        "calls/categories.html",
+        {"form": form, "categories": CallCategory.objects.all(), "columns": ReportColumn.choices},
+    )
+
+
+@require_perm("calls.change_callcategory")
+def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    category = get_object_or_404(CallCategory, pk=pk)
+    form = CategoryForm(request.POST or None, instance=category)
+    if request.method == "POST" and form.is_valid():
+        try:
+            # The form has already written its values onto `category`: save from a fresh copy so the
+            # audit row records what it was before.
+            services.category_save(
+                by=request.user,  # type: ignore[arg-type]
+                category=CallCategory.objects.get(pk=pk),
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"分類「{category.name}」を変更しました。")
+            return redirect("calls:categories")
+    return render(request, "calls/category_edit.html", {"form": form, "category": category})
