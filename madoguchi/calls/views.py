@@ -34,7 +34,8 @@ SESSION_LINE = "calls.line"
 def _add_errors(form, exc: ValidationError) -> None:  # noqa: ANN001
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            visible = field in form.fields and not form.fields[field].widget.is_hidden
+            form.add_error(field if visible else None, errors)
     else:
         form.add_error(None, exc.messages)
 

@@ -1,0 +1,186 @@
+"""The operator screen: one form logs a call (and a callback when one is needed)."""
+
+from __future__ import annotations
+
+import datetime
+from unittest import mock
+
+from django.utils import timezone
+
+from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.testing import BaseTestCase
+from madoguchi.calls.integrations import FaqHit
+from madoguchi.calls.models import Call, Callback, CallCategory
+
+URL = "/calls/take/"
+INDIVIDUAL_NUMBER = "1234 5678 9018"  # 12 digits: refused whatever the check digit
+
+
+class TakeCallTests(BaseTestCase):
+    def setUp(self):
+        self.login(self.operator)
+        self.category = CallCategory.objects.get(name="受取予約（新規）")
+
+    def data(self, **overrides):
+        started = timezone.now() - datetime.timedelta(seconds=95)
+        data = {
+            "started_at": started.isoformat(),
+            "call": "",
+            "line": "3",
+            "direction": "inbound",
+            "subcategory": str(self.category.pk),
+            "note": "",
+            "outcome": "booked",
+            "reservation_ref": "R-123",
+        }
+        data.update(overrides)
+        return data
+
+    def test_the_page_offers_every_step_with_a_shortcut(self):
+        response = self.client.get(URL)
+        self.assertEqual(response.status_code, 200)
+        for shortcut in ("alt+s", "alt+l", "alt+k", "alt+m", "alt+o", "alt+b", "ctrl+enter", "alt+n"):
+            self.assertContains(response, f'data-shortcut="{shortcut}"')
+        self.assertContains(response, "4 受取予約（新規）")  # the key leads the option for type-ahead
+        self.assertContains(response, "autofocus")
+
+    def test_it_logs_a_call_with_its_duration_and_report_column(self):
+        response = self.client.post(URL, self.data())
+        self.assertRedirects(response, URL)
+        call = Call.objects.get()
+        self.assertEqual(call.source, Call.Source.MANUAL)
+        self.assertEqual(call.line, 3)
+        self.assertEqual(call.category, "reservation")
+        self.assertEqual(call.outcome, "booked")
+        self.assertEqual(call.operator, self.operator)
+        self.assertGreaterEqual(call.duration_seconds, 95)
+        self.assertLess(call.duration_seconds, 120)
+        self.assertTrue(AuditEvent.objects.filter(object_type="calls.call", object_id=str(call.pk)).exists())
+        # The next call starts on the line just used.
+        page = self.client.get(URL)
+        self.assertContains(page, '<option value="3" selected>')
+
+    def test_an_unknown_line_is_refused_with_a_clear_message(self):
+        response = self.client.post(URL, self.data(line="7"))
+        self.assertContains(response, "回線は1〜6から選んでください（入力値: 7）")
+        self.assertFalse(Call.objects.exists())
+
+    def test_an_end_before_the_start_is_refused(self):
+        future = timezone.now() + datetime.timedelta(minutes=10)
+        response = self.client.post(URL, self.data(started_at=future.isoformat()))
+        self.assertContains(response, "通話開始時刻が未来になっています")
+        self.assertContains(response, "終了時刻が開始時刻より前になっています")
+        self.assertFalse(Call.objects.exists())
+
+    def test_an_individual_number_in_the_note_is_refused_and_nothing_saved(self):
+        response = self.client.post(URL, self.data(note=f"番号は {INDIVIDUAL_NUMBER} とのこと"))
+        self.assertContains(response, "個人番号（マイナンバー）と思われる12桁の数字")
+        self.assertFalse(Call.objects.exists())
+
+    def test_callback_needed_creates_the_callback_in_the_same_step(self):
+        response = self.client.post(
+            URL,
+            self.data(
+                outcome="callback",
+                callback_phone="090-1234-5678",
+                callback_name="久留米 太郎",
+                callback_reason="転出時のカードの扱いを市に確認して回答",
+            ),
+        )
+        self.assertRedirects(response, URL)
+        callback = Callback.objects.get()
+        self.assertEqual(callback.call, Call.objects.get())
+        self.assertEqual(callback.source, Callback.Source.UNRESOLVED)
+        self.assertEqual(callback.phone, "090-1234-5678")
+        self.assertTrue(callback.is_open)
+
+    def test_callback_needed_without_a_phone_is_refused_and_nothing_saved(self):
+        response = self.client.post(URL, self.data(outcome="callback", callback_phone=""))
+        self.assertContains(response, "折り返しが必要な場合は電話番号を入力してください")
+        self.assertFalse(Call.objects.exists())
+        self.assertFalse(Callback.objects.exists())
+
+    def test_an_inactive_sub_category_cannot_be_chosen(self):
+        self.category.is_active = False
+        self.category.save(update_fields=["is_active"])
+        response = self.client.post(URL, self.data())
+        self.assertContains(response, "分類を選び直してください")
+        self.assertNotContains(response, "4 受取予約（新規）")
+        self.assertFalse(Call.objects.exists())
+
+    def test_a_cti_call_is_logged_on_its_own_record(self):
+        start = timezone.now() - datetime.timedelta(minutes=3)
+        cti = Call.objects.create(
+            source=Call.Source.CTI,
+            cti_call_id="pbx-1",
+            line=5,
+            status=Call.Status.ACTIVE,
+            started_at=start,
+            answered_at=start + datetime.timedelta(seconds=5),
+        )
+        page = self.client.get(URL, {"call": cti.pk})
+        self.assertContains(page, "CTI 着信 回線5")
+        response = self.client.post(URL, self.data(call=str(cti.pk), line="5"))
+        self.assertRedirects(response, URL)
+        self.assertEqual(Call.objects.count(), 1)
+        cti.refresh_from_db()
+        self.assertEqual(cti.operator, self.operator)
+        self.assertEqual(cti.category, "reservation")
+        self.assertIsNotNone(cti.ended_at)
+        # Logging the same call twice is refused.
+        response = self.client.post(URL, self.data(call=str(cti.pk), line="5"))
+        self.assertEqual(Call.objects.count(), 2)  # a stale id falls back to a new hand-entered call
+
+    def test_active_cti_calls_are_offered_to_the_operator(self):
+        Call.objects.create(
+            source=Call.Source.CTI,
+            cti_call_id="pbx-2",
+            line=2,
+            status=Call.Status.RINGING,
+            started_at=timezone.now(),
+        )
+        response = self.client.get("/calls/take/active/")
+        self.assertContains(response, "回線2")
+        self.assertContains(response, "この通話を記録")
+
+    def test_the_faq_pane_shows_ranked_answers_when_the_faq_search_exists(self):
+        hits = [
+            FaqHit(
+                id=1,
+                question="受取予約の変更はできますか",
+                answer="予約番号をお知らせください。",
+                category="予約",
+                score=3.2,
+            )
+        ]
+        with mock.patch("madoguchi.calls.integrations.faq_search", return_value=hits):
+            response = self.client.get("/calls/take/faq/", {"q": "予約 変更"})
+        self.assertContains(response, "受取予約の変更はできますか")
+        self.assertContains(response, "予約番号をお知らせください。")
+        self.assertNotContains(response, "<html")
+
+    def test_the_faq_pane_says_so_when_the_faq_search_does_not_exist(self):
+        with mock.patch("madoguchi.calls.integrations.faq_search", return_value=None):
+            response = self.client.get("/calls/take/faq/", {"q": "予約"})
+        self.assertContains(response, "FAQ 検索はまだ利用できません")
+
+    def test_the_faq_adapter_reads_entries_and_scores_in_several_shapes(self):
+        from madoguchi.calls import integrations
+
+        class Entry:
+            id = 7
+            question = "暗証番号を忘れた"
+            answer = "窓口で再設定できます。"
+            category = "暗証番号"
+
+        module = mock.Mock()
+        module.search.return_value = [
+            (Entry(), 2.5),
+            {"entry": Entry(), "score": 1.0},
+            {"id": 9, "question": "Q", "answer": "A"},
+        ]
+        with mock.patch("importlib.import_module", return_value=module):
+            hits = integrations.faq_search("暗証", 5)
+        self.assertEqual([h.id for h in hits], [7, 7, 9])
+        self.assertEqual(hits[0].score, 2.5)
+        self.assertEqual(hits[0].question, "暗証番号を忘れた")
