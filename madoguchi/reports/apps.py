@@ -1,13 +1,33 @@
 from django.apps import AppConfig
 
+from madoguchi.accounts.roles import Role
+
+_READ = ["reports.view_monthlyreport", "reports.view_operationsplan", "reports.view_contactentry"]
+_PRODUCE = [
+    *_READ,
+    "reports.produce_reports",
+    "reports.add_operationsplan",
+    "reports.change_operationsplan",
+    "reports.add_contactentry",
+    "reports.change_contactentry",
+    "reports.delete_contactentry",
+]
+
 
 class ReportsConfig(AppConfig):
     name = "madoguchi.reports"
     label = "reports"
     verbose_name = "報告書"
-    # role_permissions = {Role.X: ["reports.codename", ...]}  (see accounts/roles.py)
-    role_permissions: dict[str, list[str]] = {}
-    # nav_items = [("ラベル", "reports:url_name", "reports.permission")]
-    nav_items: list[tuple[str, str, str | None]] = []
-    # dashboard_widgets = [("reports/_dashboard.html", "reports.permission")]
-    dashboard_widgets: list[tuple[str, str | None]] = []
+    # Director and site manager produce; only the director submits and may include personal data in a
+    # handover; city staff read, confirm receipt and approve. Everyone else: no access.
+    role_permissions = {
+        Role.SITE_MANAGER: _PRODUCE,
+        Role.DIRECTOR: [*_PRODUCE, "reports.submit_monthlyreport", "reports.handover_personal_data"],
+        Role.CITY_STAFF: [*_READ, "reports.receive_monthlyreport", "reports.approve_operationsplan"],
+    }
+    nav_items = [
+        ("月報", "reports:monthly", "reports.view_monthlyreport"),
+        ("業務計画書", "reports:plans", "reports.view_operationsplan"),
+        ("引継ぎ資料", "reports:handover", "reports.produce_reports"),
+    ]
+    dashboard_widgets = [("reports/_dashboard.html", "reports.view_monthlyreport")]

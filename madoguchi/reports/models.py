@@ -1,1 +1,168 @@
-# Models of 報告書.
+"""Reports the city receives: monthly reports as submitted (with a snapshot of their figures),
+operations plans with their approval, and the editable contact structure the plan prints."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from madoguchi.lib.privacy import no_individual_number
+
+
+class MonthlyReport(models.Model):
+    """One month's report as the director submitted it. The figures are frozen in `snapshot`; a fresh
+    computation that differs means the month's data was edited after submission (flagged on the report)."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "提出済"
+        RECEIVED = "received", "市 受領確認済"
+
+    year = models.PositiveSmallIntegerField("年")
+    month = models.PositiveSmallIntegerField("月")
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    snapshot = models.JSONField("提出時の数値", default=dict)
+    snapshot_hash = models.CharField("提出時の数値のハッシュ", max_length=64)
+    submitted_at = models.DateTimeField("提出日時")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提出者", on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField("受領確認日時", null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="受領確認者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField("備考", blank=True, validators=[no_individual_number])
+
+    class Meta:
+        verbose_name = "月報（提出記録）"
+        verbose_name_plural = "月報（提出記録）"
+        ordering = ["-year", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month"], name="monthly_report_once_per_month"),
+            models.CheckConstraint(
+                condition=Q(month__gte=1, month__lte=12), name="monthly_report_month_1_12"
+            ),
+        ]
+        default_permissions = ("view",)
+        permissions = [
+            ("produce_reports", "月報・業務計画書・引継ぎ資料を作成・出力できる"),
+            ("submit_monthlyreport", "月報を提出済にできる"),
+            ("receive_monthlyreport", "提出された月報の受領を確認できる"),
+            ("handover_personal_data", "引継ぎ資料に個人情報を含めることを選べる"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年{self.month}月 月報"
+
+    @property
+    def ym(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+
+class OperationsPlan(models.Model):
+    """業務計画書: one per fiscal year (a new version after a return). Its content is generated from
+    staffing, contacts and training when it is produced; what was submitted is kept in `content`."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "作成中"
+        SUBMITTED = "submitted", "提出済（承諾待ち）"
+        APPROVED = "approved", "承諾済"
+        RETURNED = "returned", "差戻し"
+
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    version = models.PositiveSmallIntegerField("版", default=1)
+    title = models.CharField("表題", max_length=100, default="業務計画書", validators=[no_individual_number])
+    policy = models.TextField(
+        "業務実施方針",
+        blank=True,
+        validators=[no_individual_number],
+        help_text="計画書の冒頭に載せる方針（品質・研修・個人情報保護など）。",
+    )
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    content = models.JSONField("提出時の内容", default=dict, blank=True)
+    content_hash = models.CharField("提出時の内容のハッシュ", max_length=64, blank=True)
+    submitted_at = models.DateTimeField("提出日時", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="提出者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("承諾・差戻し日時", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="承諾・差戻しした市職員",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decision_comment = models.TextField("市からのコメント", blank=True, validators=[no_individual_number])
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    class Meta:
+        verbose_name = "業務計画書"
+        verbose_name_plural = "業務計画書"
+        ordering = ["-fiscal_year", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["fiscal_year", "version"], name="operations_plan_version_once"),
+        ]
+        permissions = [("approve_operationsplan", "業務計画書を承諾・差戻しできる")]
+
+    def __str__(self) -> str:
+        return f"令和{self.fiscal_year - 2018}年度 {self.title}（第{self.version}版）"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+
+class ContactEntry(models.Model):
+    """One line of the contact structure (連絡体制): who is called, in which case, in which order.
+    Business contacts of the contractor, the city and the police; never residents."""
+
+    class Side(models.TextChoices):
+        CONTRACTOR = "contractor", "受託者"
+        CITY = "city", "市"
+        EXTERNAL = "external", "関係機関"
+
+    class Path(models.TextChoices):
+        REGULAR = "regular", "平常時の連絡・報告"
+        TROUBLE = "trouble", "トラブル・重大な事故"
+        ANTISOCIAL = "antisocial", "暴力団等からの不当要求"
+        INCIDENT = "incident", "個人情報事故・セキュリティ事故"
+        ABSENCE = "absence", "突発的な欠員"
+
+    path = models.CharField("連絡経路", max_length=12, choices=Path.choices)
+    step = models.PositiveSmallIntegerField("順番", default=1, help_text="1が最初の連絡先。")
+    side = models.CharField("区分", max_length=12, choices=Side.choices)
+    role_title = models.CharField(
+        "役割",
+        max_length=60,
+        validators=[no_individual_number],
+        help_text="例: 統括管理者、業務管理者、市民課 担当係長、所轄警察署",
+    )
+    organisation = models.CharField("所属", max_length=100, blank=True, validators=[no_individual_number])
+    person = models.CharField("担当者名", max_length=60, blank=True, validators=[no_individual_number])
+    phone = models.CharField(
+        "連絡先（業務用電話）", max_length=30, blank=True, validators=[no_individual_number]
+    )
+    action = models.CharField("行うこと", max_length=200, blank=True, validators=[no_individual_number])
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    class Meta:
+        verbose_name = "連絡体制"
+        verbose_name_plural = "連絡体制"
+        ordering = ["path", "step", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_path_display()} {self.step}. {self.role_title}"

@@ -1,4 +1,25 @@
-from django.urls import URLPattern
+from django.urls import path, register_converter
+
+from . import views
+
+
+class MonthConverter:
+    regex = r"[0-9]{4}-[0-9]{2}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(MonthConverter, "ym")
 
 app_name = "reports"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("monthly/", views.monthly, name="monthly"),
+    path("monthly/<ym:ym>.<str:fmt>", views.monthly_download, name="monthly_download"),
+    path("monthly/<ym:ym>/chart/<str:name>.png", views.monthly_chart, name="monthly_chart"),
+    path("monthly/<ym:ym>/submit/", views.monthly_submit, name="monthly_submit"),
+    path("monthly/<ym:ym>/receive/", views.monthly_receive, name="monthly_receive"),
+]

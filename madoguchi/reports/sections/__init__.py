@@ -1,0 +1,150 @@
+"""Section providers: one module per source app, each returning plain data for a period.
+
+A provider never renders anything. When its source app has no models yet (or lacks a field the
+provider needs), the section is still returned, marked unavailable, and every renderer shows
+「データなし」 instead of failing: the report is built from what exists.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, FieldError
+from django.db import DatabaseError, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from madoguchi.lib.jdates import format_wareki
+
+logger = logging.getLogger(__name__)
+
+NO_DATA = "データなし"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A half-open date range [start, end) with its label, e.g. 令和8年4月 or 令和8年度（4月〜6月）."""
+
+    start: datetime.date
+    end: datetime.date
+    label: str
+    # "Now" for figures that are a state rather than a flow (open callbacks, cards past deadline):
+    # the end of the period, or the present if the period is still running.
+    as_of: datetime.date
+
+    @property
+    def start_dt(self) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(self.start, datetime.time.min))
+
+    @property
+    def end_dt(self) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(self.end, datetime.time.min))
+
+    @property
+    def as_of_dt(self) -> datetime.datetime:
+        end_of_day = timezone.make_aware(
+            datetime.datetime.combine(self.as_of + datetime.timedelta(days=1), datetime.time.min)
+        )
+        return min(end_of_day, timezone.now())
+
+    def dt_range(self, field_name: str) -> dict[str, datetime.datetime]:
+        return {f"{field_name}__gte": self.start_dt, f"{field_name}__lt": self.end_dt}
+
+    def date_range(self, field_name: str) -> dict[str, datetime.date]:
+        return {f"{field_name}__gte": self.start, f"{field_name}__lt": self.end}
+
+
+@dataclass
+class Table:
+    """A table as the city reads it: a caption, column headings, rows of plain values, an optional total row."""
+
+    caption: str
+    header: list[str]
+    rows: list[list[Any]]
+    total: list[Any] | None = None
+    # Column indexes holding counts (right-aligned, thousands separators).
+    numeric: tuple[int, ...] = ()
+    empty_text: str = "該当なし"
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    available: bool = True
+    note: str = ""
+    tables: list[Table] = field(default_factory=list)
+    # Flat figures for the submission snapshot: {"calls.2026-04.reservation": 1096, ...}; labels for people.
+    figures: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    # Inconsistent data found while counting: listed on the report, never silently dropped.
+    problems: list[str] = field(default_factory=list)
+
+    def figure(self, key: str, label: str, value: int) -> int:
+        self.figures[f"{self.key}.{key}"] = int(value)
+        self.labels[f"{self.key}.{key}"] = label
+        return int(value)
+
+
+class Unavailable(Exception):
+    """The source app does not (yet) have what this section needs."""
+
+
+def model(label: str) -> type[Model]:
+    """The model `app.Model`, or Unavailable when that app has not defined it (yet)."""
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError) as exc:
+        raise Unavailable(f"{label} がありません") from exc
+
+
+def require_fields(model_cls: type[Model], *names: str) -> None:
+    for name in names:
+        try:
+            model_cls._meta.get_field(name)
+        except FieldDoesNotExist as exc:
+            raise Unavailable(f"{model_cls._meta.label}.{name} がありません") from exc
+
+
+def provide(key: str, title: str, build: Callable[[Section], None]) -> Section:
+    """Run one provider; a source app that is not there yet gives a 「データなし」 section."""
+    section = Section(key=key, title=title)
+    try:
+        # A savepoint: a source app whose tables are not migrated yet must not break the whole report.
+        with transaction.atomic():
+            build(section)
+    except (Unavailable, FieldError, ImportError, DatabaseError) as exc:
+        logger.info("report section %s unavailable: %s", key, exc)
+        section.available = False
+        section.tables = []
+        section.figures = {}
+        section.note = f"{NO_DATA}（記録機能が未導入です）"
+    return section
+
+
+def wareki(value: datetime.date | datetime.datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date()
+    return format_wareki(value)
+
+
+def wareki_datetime(value: datetime.datetime | None) -> str:
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    return f"{format_wareki(local.date())} {local:%H:%M}"
+
+
+def choice_label(model_cls: type[Model], field_name: str, value: Any) -> str:
+    try:
+        choices = dict(model_cls._meta.get_field(field_name).choices or [])
+    except FieldDoesNotExist:
+        return str(value)
+    return str(choices.get(value, value or "未設定"))

@@ -1,0 +1,184 @@
+"""Sections whose source apps expose a summary service (outreach, floor, incidents) or only models
+(reservations). Each reads what its app offers and says 「データなし」 when the app has nothing yet."""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+from typing import Any
+
+from . import Period, Section, Table, Unavailable, model, provide, require_fields, wareki
+
+
+def _months(period: Period) -> list[tuple[int, int]]:
+    months = []
+    d = period.start.replace(day=1)
+    while d < period.end:
+        months.append((d.year, d.month))
+        d = (d + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+# Keys that describe a state at the end of a month (not a flow): for several months, the last one counts.
+_STATE_KEYS = {"open_at_month_end"}
+_SKIP = {"year", "month"}
+
+
+def _summary(module: str, func: str, period: Period) -> dict[str, Any]:
+    """Call `<app>.services.<func>(year=, month=)` for every month of the period and add the counts up."""
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as exc:
+        raise Unavailable(module) from exc
+    fn = getattr(mod, func, None)
+    if fn is None:
+        raise Unavailable(f"{module}.{func}")
+    total: dict[str, Any] = {}
+    for year, month in _months(period):
+        for key, value in dict(fn(year=year, month=month)).items():
+            if key in _SKIP or isinstance(value, bool):
+                continue
+            if isinstance(value, int):
+                total[key] = value if key in _STATE_KEYS else total.get(key, 0) + value
+            elif isinstance(value, dict):
+                into = total.setdefault(key, {})
+                for sub, n in value.items():
+                    if isinstance(n, int) and not isinstance(n, bool):
+                        into[sub] = into.get(sub, 0) + n
+            elif isinstance(value, list):
+                total.setdefault(key, []).extend(value)
+    return total
+
+
+def _summary_section(section: Section, caption: str, summary: dict[str, Any], labels: dict[str, str]) -> None:
+    """Top-level counts in one table; each breakdown (prefer its Japanese-labelled `_ja` variant) in its own."""
+    rows = []
+    for key, value in summary.items():
+        if isinstance(value, int):
+            label = labels.get(key, key)
+            rows.append([label, section.figure(key, label, value)])
+    section.tables.append(Table(caption, ["項目", "件数"], rows, numeric=(1,)))
+    for key, value in summary.items():
+        if not isinstance(value, dict) or f"{key}_ja" in summary:
+            continue
+        base = key.removesuffix("_ja")
+        title = labels.get(base, base)
+        sub_rows = [
+            [str(sub), section.figure(f"{base}.{sub}", f"{title} {sub}", n)] for sub, n in value.items()
+        ]
+        section.tables.append(Table(title, ["区分", "件数"], sub_rows, numeric=(1,)))
+
+
+def reservations(period: Period) -> Section:
+    def build(section: Section) -> None:
+        try:
+            return _summary_section(
+                section,
+                "受取予約の受付",
+                _summary("madoguchi.reservations.services", "month_summary", period),
+                {},
+            )
+        except Unavailable:
+            pass
+        Reservation = model("reservations.Reservation")
+        require_fields(Reservation, "created_at", "status")
+        names = {f.name for f in Reservation._meta.get_fields()}
+        new = Reservation.objects.filter(**period.dt_range("created_at")).count()
+        cancelled = (
+            Reservation.objects.filter(**period.dt_range("cancelled_at")).count()
+            if "cancelled_at" in names
+            else Reservation.objects.filter(status="cancelled", **period.dt_range("updated_at")).count()
+        )
+        changed = 0
+        for label in (
+            "reservations.ReservationChange",
+            "reservations.ReservationEvent",
+            "reservations.ReservationHistory",
+        ):
+            try:
+                History = model(label)
+            except Unavailable:
+                continue
+            hnames = {f.name for f in History._meta.get_fields()}
+            at = "at" if "at" in hnames else "created_at"
+            kind = next((k for k in ("kind", "action", "event") if k in hnames), None)
+            qs = History.objects.filter(**period.dt_range(at))
+            changed = qs.filter(**{kind: "change"}).count() if kind else qs.count()
+            break
+        rows = [
+            ["新規", section.figure("new", "予約 新規", new)],
+            ["変更", section.figure("changed", "予約 変更", changed)],
+            ["取消", section.figure("cancelled", "予約 取消", cancelled)],
+        ]
+        section.tables.append(Table("受取予約の受付", ["区分", "件数"], rows, numeric=(1,)))
+
+    return provide("reservations", "受取予約の受付（新規・変更・取消）", build)
+
+
+def outreach(period: Period) -> Section:
+    def build(section: Section) -> None:
+        summary = _summary("madoguchi.outreach.services", "month_summary", period)
+        _summary_section(section, "出張申請", summary, _LABELS)
+
+    return provide("outreach", "出張申請", build)
+
+
+def floor(period: Period) -> Section:
+    def build(section: Section) -> None:
+        summary = _summary("madoguchi.floor.services", "month_summary", period)
+        _summary_section(section, "フロア案内・マイナポータル手続きサポート", summary, _LABELS)
+
+    return provide("floor", "フロア業務・マイナポータル手続きサポート", build)
+
+
+def incidents(period: Period) -> Section:
+    def build(section: Section) -> None:
+        summary = _summary("madoguchi.incidents.services", "month_summary", period)
+        _summary_section(section, "トラブル・事故等", summary, _LABELS)
+
+    return provide("incidents", "トラブル・事故等の報告", build)
+
+
+# Labels for summary keys the source apps use; unknown keys are shown as they are.
+_LABELS: dict[str, str] = {
+    "events": "出張申請の実施回数",
+    "applications": "申請受付件数",
+    "visitors": "来場者数",
+    "guidance_total": "フロア案内 合計",
+    "guidance_by_purpose": "フロア案内（用件別）",
+    "mynaportal_total": "マイナポータル手続きサポート 合計",
+    "mynaportal_by_topic": "マイナポータル手続きサポート（手続き別）",
+    "mynaportal_by_outcome": "マイナポータル手続きサポート（結果別）",
+    "total": "発生件数",
+    "by_category": "種類別",
+    "by_severity": "重大度別",
+    "anti_social": "うち 暴力団等による不当要求",
+    "police_reports": "警察への届出",
+    "closed_in_month": "期間内に対応完了",
+    "open_at_month_end": "期間末で対応中",
+}
+
+
+def incident_appendix_rows(period: Period) -> list[list[Any]]:
+    """Incidents handled in the period: id, date, kind, severity and state (never the free-text summary)."""
+    try:
+        summary = _summary("madoguchi.incidents.services", "month_summary", period)
+    except Exception:  # noqa: BLE001 - no incidents app yet: nothing to list
+        return []
+    seen: dict[Any, list[Any]] = {}
+    for item in summary.get("items", []):
+        occurred = item.get("occurred_at", "")
+        try:
+            occurred = wareki(datetime.datetime.fromisoformat(occurred))
+        except (TypeError, ValueError):
+            pass
+        # A case carried over several months appears once, with its latest state.
+        seen[item.get("id")] = [
+            "トラブル・事故等",
+            f"INC-{item.get('id')}",
+            occurred,
+            f"{item.get('category_ja', '')}・{item.get('severity_ja', '')}",
+            item.get("status_ja", ""),
+            "市へ報告済" if item.get("city_notified") else "",
+        ]
+    return list(seen.values())

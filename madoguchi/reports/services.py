@@ -1,0 +1,263 @@
+"""Reports: the monthly report built from section providers, its submission and change flags,
+the operations plan and the handover package. Renderers (render/) only consume this plain data."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from madoguchi.accounts.models import AuditEvent, User
+from madoguchi.accounts.services import audit_record
+from madoguchi.lib.jdates import fiscal_year as fiscal_year_of
+from madoguchi.lib.jdates import wareki_year
+
+from .models import MonthlyReport
+from .sections import Period, Section, Table, calls, cards, others
+
+APPENDIX_HEADER = ["種類", "番号", "日時", "内容", "状態", "備考"]
+
+
+class ReportError(ValueError):
+    """A report that cannot be made for the asked period; the message is for the user (Japanese)."""
+
+
+def era_month(year: int, month: int) -> str:
+    """令和8年4月."""
+    era, era_year = wareki_year(datetime.date(year, month, 1))
+    return f"{era}{'元' if era_year == 1 else era_year}年{month}月"
+
+
+def era_fiscal_year(fiscal_year: int) -> str:
+    return calls._fy_label(fiscal_year)
+
+
+@dataclass
+class Change:
+    key: str
+    label: str
+    submitted: int | None
+    now: int | None
+
+
+@dataclass
+class ReportData:
+    scope: str  # "month" or "fiscal_year"
+    year: int
+    month: int
+    fiscal_year: int
+    period: Period
+    title: str
+    sections: list[Section]
+    appendix: Table
+    generated_at: datetime.datetime
+    in_progress: bool
+    submission: MonthlyReport | None = None
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def ym(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+    @property
+    def figures(self) -> dict[str, int]:
+        merged: dict[str, int] = {}
+        for section in self.sections:
+            merged.update(section.figures)
+        return merged
+
+    @property
+    def labels(self) -> dict[str, str]:
+        merged: dict[str, str] = {}
+        for section in self.sections:
+            merged.update(section.labels)
+        return merged
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"{s.title}: {p}" for s in self.sections for p in s.problems]
+
+    @property
+    def call_section(self) -> Section:
+        return next(s for s in self.sections if s.key == "call_table")
+
+    @property
+    def call_rows(self) -> list[list[Any]]:
+        section = self.call_section
+        return section.tables[0].rows if section.available and section.tables else []
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self.figures.values()) and not self.appendix.rows
+
+    def section(self, key: str) -> Section | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+
+def report_period(
+    *, year: int, month: int, scope: str = "month", today: datetime.date | None = None
+) -> Period:
+    """The period of a month's report (or of the fiscal year up to that month). A future month is refused."""
+    today = today or timezone.localdate()
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise ReportError("年月の指定が正しくありません（例: 2026-04）。")
+    first = datetime.date(year, month, 1)
+    if first > today:
+        raise ReportError(
+            f"{era_month(year, month)}はまだ始まっていないため、月報を作成できません。"
+            f"{era_month(today.year, today.month)}までの月を指定してください。"
+        )
+    end = first + datetime.timedelta(days=calendar.monthrange(year, month)[1])
+    as_of = min(end - datetime.timedelta(days=1), today)
+    if scope == "fiscal_year":
+        fy = fiscal_year_of(first)
+        start = datetime.date(fy, 4, 1)
+        label = f"{era_fiscal_year(fy)}（4月〜{month}月）"
+        return Period(start=start, end=end, label=label, as_of=as_of)
+    return Period(start=first, end=end, label=era_month(year, month), as_of=as_of)
+
+
+def monthly_report_build(
+    *, year: int, month: int, scope: str = "month", today: datetime.date | None = None, appendix: bool = True
+) -> ReportData:
+    """Every section of the month's report (or fiscal year to date), computed now from what was logged."""
+    today = today or timezone.localdate()
+    period = report_period(year=year, month=month, scope=scope, today=today)
+    fy = fiscal_year_of(period.start)
+    sections = [
+        calls.call_table(fy, datetime.date(year, month, 1)),
+        others.reservations(period),
+        calls.callbacks(period),
+        cards.card_steps(period),
+        others.outreach(period),
+        others.floor(period),
+        calls.phone_memos(period),
+        others.incidents(period),
+    ]
+    rows: list[list[Any]] = []
+    if appendix:
+        rows = (
+            cards.appendix_rows(period) + calls.appendix_rows(period) + others.incident_appendix_rows(period)
+        )
+    title = (
+        f"業務完了報告書（月報） {period.label}"
+        if scope == "month"
+        else f"業務完了報告書（年度累計） {period.label}"
+    )
+    data = ReportData(
+        scope=scope,
+        year=year,
+        month=month,
+        fiscal_year=fy,
+        period=period,
+        title=title,
+        sections=sections,
+        appendix=Table(
+            "対応状況全件", APPENDIX_HEADER, rows, empty_text="この期間に対応した案件はありません。"
+        ),
+        generated_at=timezone.now(),
+        in_progress=period.end > today,
+    )
+    if scope == "month":
+        data.submission = (
+            MonthlyReport.objects.filter(year=year, month=month).select_related("submitted_by").first()
+        )
+        if data.submission is not None:
+            data.changes = snapshot_changes(data.submission.snapshot, data)
+    return data
+
+
+# --- snapshot and change flags -----------------------------------------------------------------
+
+
+def snapshot_of(data: ReportData) -> dict[str, Any]:
+    """The figures as submitted, with their labels, so later changes can be named."""
+    return {"figures": data.figures, "labels": data.labels, "appendix_rows": len(data.appendix.rows)}
+
+
+def snapshot_hash(snapshot: dict[str, Any]) -> str:
+    canonical = json.dumps(snapshot.get("figures", {}), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def snapshot_changes(snapshot: dict[str, Any], data: ReportData) -> list[Change]:
+    """Every figure whose fresh value differs from the submitted one (added and removed keys too)."""
+    old: dict[str, int] = snapshot.get("figures", {})
+    new = data.figures
+    labels = {**snapshot.get("labels", {}), **data.labels}
+    changes = []
+    for key in sorted(set(old) | set(new)):
+        before, after = old.get(key), new.get(key)
+        if before != after and not (before in (None, 0) and after in (None, 0)):
+            changes.append(Change(key, labels.get(key, key), before, after))
+    return changes
+
+
+@transaction.atomic
+def monthly_report_submit(*, by: User, year: int, month: int, note: str = "") -> MonthlyReport:
+    """The director marks the month's report submitted: its figures are frozen with a hash."""
+    data = monthly_report_build(year=year, month=month, appendix=True)
+    if data.in_progress:
+        raise ReportError(f"{era_month(year, month)}はまだ終わっていないため、提出済にできません。")
+    if MonthlyReport.objects.select_for_update().filter(year=year, month=month).exists():
+        raise ReportError(f"{era_month(year, month)}の月報はすでに提出済です。")
+    snapshot = snapshot_of(data)
+    report = MonthlyReport.objects.create(
+        year=year,
+        month=month,
+        snapshot=snapshot,
+        snapshot_hash=snapshot_hash(snapshot),
+        submitted_at=timezone.now(),
+        submitted_by=by,
+        note=note,
+    )
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.TRANSITION,
+        obj=report,
+        detail={"status": report.status, "month": report.ym, "hash": report.snapshot_hash[:16]},
+    )
+    return report
+
+
+@transaction.atomic
+def monthly_report_receive(*, by: User, report: MonthlyReport) -> MonthlyReport:
+    """City staff confirm they received the submitted report."""
+    report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+    if report.status == MonthlyReport.Status.RECEIVED:
+        raise ReportError("この月報は受領確認済です。")
+    report.status = MonthlyReport.Status.RECEIVED
+    report.received_at = timezone.now()
+    report.received_by = by
+    report.save(update_fields=["status", "received_at", "received_by"])
+    audit_record(actor=by, action=AuditEvent.Action.TRANSITION, obj=report, detail={"status": report.status})
+    return report
+
+
+def report_export_record(*, by: User | None, data: ReportData, fmt: str, request: Any = None) -> None:
+    """Every download or scheduled generation of a report is audit-logged (it lists notice numbers)."""
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.EXPORT,
+        object_type="reports.monthlyreport",
+        object_id=data.ym,
+        request=request,
+        detail={"scope": data.scope, "format": fmt, "rows": len(data.appendix.rows)},
+    )
+
+
+def report_view_record(*, by: User, data: ReportData, request: Any = None) -> None:
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.VIEW,
+        object_type="reports.monthlyreport",
+        object_id=data.ym,
+        request=request,
+        detail={"scope": data.scope, "rows": len(data.appendix.rows)},
+    )

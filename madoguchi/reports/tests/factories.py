@@ -1,0 +1,65 @@
+"""Test data for reports: bulk call records with given monthly counts per report column."""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+# The spec's table (section 10(1)②), copied from shared/data/kurume-fy2025-figures.json.
+FY2025_CALLS = {
+    "2025-04": [1096, 738, 66, 1900],
+    "2025-05": [1290, 717, 96, 2103],
+    "2025-06": [1306, 761, 85, 2152],
+    "2025-07": [1400, 785, 138, 2323],
+    "2025-08": [1222, 751, 93, 2066],
+    "2025-09": [1313, 680, 95, 2088],
+    "2025-10": [1467, 970, 103, 2540],
+    "2025-11": [1685, 916, 98, 2699],
+}
+FY2025_TOTAL = [10779, 6318, 774, 17871]
+COLUMNS = ("reservation", "card_inquiry", "other")
+
+
+def load_calls(figures: dict[str, list[int]], *, extra: dict[str, int] | None = None) -> int:
+    """bulk_create inbound calls spread over each month's weekdays (first, middle and last days included)."""
+    from madoguchi.calls.models import Call
+
+    calls = []
+    for ym, counts in figures.items():
+        year, month = (int(p) for p in ym.split("-"))
+        first = datetime.date(year, month, 1)
+        last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+        days = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
+        i = 0
+        for column, n in zip(COLUMNS, counts[:3], strict=True):
+            for _ in range(n):
+                day = days[i % len(days)]
+                # 8:30 to 19:00, and the month's edges: 00:00 on the 1st and 23:59 on the last day.
+                minute = (i * 7) % (10 * 60 + 30)
+                at = datetime.datetime.combine(day, datetime.time(8, 30), tzinfo=TOKYO) + datetime.timedelta(
+                    minutes=minute
+                )
+                if i == 0:
+                    at = datetime.datetime.combine(first, datetime.time(0, 0), tzinfo=TOKYO)
+                elif i == 1:
+                    at = datetime.datetime.combine(last, datetime.time(23, 59, 59), tzinfo=TOKYO)
+                calls.append(
+                    Call(
+                        direction="inbound",
+                        status="ended",
+                        started_at=at,
+                        ended_at=at + datetime.timedelta(minutes=3),
+                        category=column,
+                    )
+                )
+                i += 1
+    for ym, n in (extra or {}).items():
+        year, month = (int(p) for p in ym.split("-"))
+        at = datetime.datetime(year, month, 10, 10, 0, tzinfo=TOKYO)
+        calls += [
+            Call(direction="inbound", status="overflowed", started_at=at, category="") for _ in range(n)
+        ]
+    Call.objects.bulk_create(calls, batch_size=2000)
+    return len(calls)
