@@ -1,0 +1,154 @@
+"""Floor guidance counting and the Mynaportal support log; month summaries for the monthly report."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from madoguchi.accounts.models import AuditEvent, User
+from madoguchi.accounts.services import audit_record
+from madoguchi.calendar.models import Office
+
+from .models import GuidanceTap, MynaportalAssist, Purpose
+
+# The hall opens at 8:30 and may stay open until 19:00 (Thursday, busy season); holiday openings fit inside.
+FIRST_HOUR, LAST_HOUR = 8, 19
+
+
+def guidance_tap(*, by: User, office: Office, purpose: str) -> GuidanceTap:
+    """Count one visitor guided, now."""
+    if purpose not in Purpose.values:
+        raise ValidationError({"purpose": "用件が正しくありません。"})
+    now = timezone.now()
+    with transaction.atomic():
+        tap = GuidanceTap.objects.create(
+            office=office, purpose=purpose, at=now, day=timezone.localdate(now), by=by
+        )
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.CREATE,
+            obj=tap,
+            detail={"purpose": purpose, "office": office.code},
+        )
+    return tap
+
+
+def guidance_undo(*, by: User, office: Office) -> GuidanceTap:
+    """Take back this user's latest tap of today at this office. Nothing left to undo is an error, so a count
+    never goes below zero."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        tap = (
+            GuidanceTap.objects.select_for_update()
+            .counted()
+            .on(office.pk, today)
+            .filter(by=by)
+            .order_by("-at", "-id")
+            .first()
+        )
+        if tap is None:
+            raise ValidationError("取り消せる記録がありません（本日ご自身が記録したものだけ取り消せます）。")
+        tap.undone_at = timezone.now()
+        tap.save(update_fields=["undone_at"])
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=tap,
+            detail={"undone": True, "purpose": tap.purpose},
+        )
+    return tap
+
+
+def day_counts(*, office: Office, date: datetime.date) -> dict[str, Any]:
+    """Counts of one office's day: per purpose, per hour × purpose, and the total."""
+    taps = list(GuidanceTap.objects.counted().on(office.pk, date).values_list("purpose", "at"))
+    by_purpose = Counter(purpose for purpose, _ in taps)
+    by_hour: dict[int, Counter[str]] = {}
+    for purpose, at in taps:
+        hour = timezone.localtime(at).hour
+        by_hour.setdefault(hour, Counter())[purpose] += 1
+    hours = sorted(set(range(FIRST_HOUR, LAST_HOUR)) | set(by_hour))
+    return {
+        "total": len(taps),
+        "by_purpose": {p.value: by_purpose.get(p.value, 0) for p in Purpose},
+        "hours": [
+            {
+                "hour": h,
+                "label": f"{h}時台",
+                "counts": [by_hour.get(h, Counter()).get(p.value, 0) for p in Purpose],
+                "total": sum(by_hour.get(h, Counter()).values()),
+            }
+            for h in hours
+        ],
+    }
+
+
+def assist_record(
+    *,
+    by: User,
+    office: Office,
+    topic: str,
+    outcome: str,
+    minutes: int | None = None,
+    follow_up: bool = False,
+    contact_name: str = "",
+    contact_phone: str = "",
+    note: str = "",
+) -> MynaportalAssist:
+    """Log one Mynaportal assist (contact details only with a follow-up; never in the audit row)."""
+    assist = MynaportalAssist(
+        at=timezone.now(),
+        office=office,
+        topic=topic,
+        outcome=outcome,
+        minutes=minutes,
+        follow_up=follow_up,
+        contact_name=(contact_name or "").strip(),
+        contact_phone=(contact_phone or "").strip(),
+        note=(note or "").strip(),
+        by=by,
+    )
+    assist.full_clean()
+    with transaction.atomic():
+        assist.save()
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.CREATE,
+            obj=assist,
+            detail={"topic": topic, "outcome": outcome, "has_contact": assist.has_contact},
+        )
+    return assist
+
+
+def month_summary(*, year: int, month: int) -> dict[str, Any]:
+    """Visitors guided by purpose and Mynaportal assists by topic and outcome, for the monthly report."""
+    first = datetime.date(year, month, 1)
+    next_first = (first + datetime.timedelta(days=32)).replace(day=1)
+    taps = Counter(
+        GuidanceTap.objects.counted()
+        .filter(day__gte=first, day__lt=next_first)
+        .values_list("purpose", flat=True)
+    )
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(next_first, datetime.time.min, tzinfo=tz)
+    assists = list(MynaportalAssist.objects.filter(at__gte=start, at__lt=end).values_list("topic", "outcome"))
+    topics = Counter(t for t, _ in assists)
+    outcomes = Counter(o for _, o in assists)
+    return {
+        "year": year,
+        "month": month,
+        "guidance_total": sum(taps.values()),
+        "guidance_by_purpose": {p.value: taps.get(p.value, 0) for p in Purpose},
+        "guidance_by_purpose_ja": {p.label: taps.get(p.value, 0) for p in Purpose},
+        "mynaportal_total": len(assists),
+        "mynaportal_by_topic": {t.value: topics.get(t.value, 0) for t in MynaportalAssist.Topic},
+        "mynaportal_by_topic_ja": {t.label: topics.get(t.value, 0) for t in MynaportalAssist.Topic},
+        "mynaportal_by_outcome": {o.value: outcomes.get(o.value, 0) for o in MynaportalAssist.Outcome},
+        "mynaportal_by_outcome_ja": {o.label: outcomes.get(o.value, 0) for o in MynaportalAssist.Outcome},
+    }
