@@ -19,7 +19,16 @@ from madoguchi.lib.crypto import lookup_hash
 from madoguchi.lib.privacy import refuse_individual_number
 from madoguchi.lib.text import normalize_kana, normalize_key
 
-from .models import Card, CardEvent, ImportBatch
+from .models import (
+    Card,
+    CardEvent,
+    ImportBatch,
+    MynaAssistRecord,
+    PostIssuance,
+    Shipment,
+    ShipmentItem,
+    StorageLocation,
+)
 
 S = Card.State
 
@@ -116,6 +125,7 @@ def card_transition(
     note: str = "",
     at: datetime.datetime | None = None,
     issued_on: datetime.date | None = None,
+    storage_location: StorageLocation | None = None,
 ) -> CardEvent:
     """Move one card to `to_state` if the transition table allows it; write the event and audit row.
 
@@ -132,11 +142,15 @@ def card_transition(
             .select_related("pickup_office", "storage_location")
             .get(pk=card.pk)
         )
+        fields = ["state", "updated_at"]
+        if storage_location is not None:
+            # Filing assigns the place in the same step (scan "filed at A-03").
+            locked.storage_location = storage_location
+            fields.append("storage_location")
         _check(locked, to_state, office=office, note=note)
         now = at or timezone.now()
         from_state = locked.state
         locked.state = to_state
-        fields = ["state", "updated_at"]
         if to_state == S.NOTICE_MAILED and locked.holding_deadline is None:
             locked.holding_deadline = timezone.localdate(now) + datetime.timedelta(days=holding_days())
             fields.append("holding_deadline")
@@ -160,7 +174,7 @@ def card_transition(
             detail={"from": from_state, "to": to_state, "event": event.pk},
         )
     # Keep the caller's instance in step with the database.
-    for name in ("state", "holding_deadline", "issued_on", "updated_at"):
+    for name in ("state", "holding_deadline", "issued_on", "updated_at", "storage_location"):
         setattr(card, name, getattr(locked, name))
     return event
 
@@ -438,3 +452,278 @@ def card_import(
     while batch.status == ImportBatch.Status.VALIDATING:
         batch = import_batch_advance(batch=batch, by=by, chunk=10**9)
     return batch
+
+
+def card_transition_many(
+    *, cards: list[Card], to_state: str, by: User | None, note: str = "", office: Office | None = None
+) -> list[CardEvent]:
+    """The same step for a stack of cards, all or none (reminders, returns, bulk mailing)."""
+    with transaction.atomic():
+        return [
+            card_transition(card=card, to_state=to_state, by=by, note=note, office=office) for card in cards
+        ]
+
+
+# -- storage locations -------------------------------------------------------------------------------
+
+
+def storage_location_create(
+    *, cabinet: str, box: str, slot: str = "", capacity: int = 100, note: str = "", by: User | None
+) -> StorageLocation:
+    for field, value in (("cabinet", cabinet), ("box", box), ("slot", slot), ("note", note)):
+        refuse_individual_number(value, field=field)
+    code = StorageLocation.make_code(cabinet, box, slot)
+    if not code:
+        raise ValidationError({"cabinet": "キャビネットとボックスを入力してください。"})
+    with transaction.atomic():
+        if StorageLocation.objects.filter(code=code).exists():
+            raise ValidationError({"cabinet": f"収納場所 {code} はすでにあります。"})
+        location = StorageLocation.objects.create(
+            cabinet=cabinet.strip(), box=box.strip(), slot=slot.strip(), capacity=capacity, note=note
+        )
+        audit_record(actor=by, action=AuditEvent.Action.CREATE, obj=location, detail={"code": location.code})
+    return location
+
+
+def storage_location_by_code(code: str) -> StorageLocation | None:
+    key = normalize_key(code or "").replace("－", "-")
+    if not key:
+        return None
+    # Codes are stored with hyphens between parts; a scanned label may drop them.
+    for location in StorageLocation.objects.filter(is_active=True):
+        if location.code == key or location.code.replace("-", "") == key.replace("-", ""):
+            return location
+    return None
+
+
+# -- branch shipments --------------------------------------------------------------------------------
+
+
+def shipment_create(
+    *,
+    office: Office,
+    cards: list[Card],
+    by: User | None,
+    for_date: datetime.date | None = None,
+    note: str = "",
+) -> Shipment:
+    """Put prepared cards for one branch in a shipment and mark them shipped (all or none)."""
+    refuse_individual_number(note, field="note")
+    if office.kind == Office.Kind.MAIN:
+        raise ValidationError("本庁への送付は作成できません。送付先の支所を選んでください。")
+    if not cards:
+        raise ValidationError("送付するカードを1枚以上選んでください。")
+    with transaction.atomic():
+        shipment = Shipment.objects.create(
+            to_office=office,
+            for_date=for_date,
+            status=Shipment.Status.SHIPPED,
+            created_by=by,
+            shipped_at=timezone.now(),
+            note=note,
+        )
+        for card in cards:
+            if card.pickup_office_id != office.pk:
+                raise CardTransitionError(
+                    f"カード {card.notice_number} の受取庁舎は{card.pickup_office.name}です（送付先と違います）。"
+                )
+            card_transition(card=card, to_state=S.SHIPPED, by=by, note=f"送付No.{shipment.pk}")
+        ShipmentItem.objects.bulk_create([ShipmentItem(shipment=shipment, card=card) for card in cards])
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.CREATE,
+            obj=shipment,
+            detail={"cards": len(cards), "to": office.code},
+        )
+    return shipment
+
+
+def shipment_receive_card(*, shipment: Shipment, notice_number: str, by: User | None) -> ShipmentItem:
+    """Branch staff scan one card out of the box. A card not in this shipment is noted as a mismatch."""
+    key = normalize_key(notice_number or "")
+    with transaction.atomic():
+        shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+        if shipment.status != Shipment.Status.SHIPPED:
+            raise ValidationError(f"送付No.{shipment.pk} は受領を締め切っています。")
+        item = shipment.items.select_related("card").filter(card__notice_number=key).first()
+        if item is None:
+            if key and key not in shipment.unexpected_numbers:
+                shipment.unexpected_numbers = [*shipment.unexpected_numbers, key]
+                shipment.save(update_fields=["unexpected_numbers"])
+            raise ValidationError(
+                f"{key or '（空）'} はこの送付（No.{shipment.pk}）に含まれていません。不一致として記録しました。"
+            )
+        if item.received_at is not None:
+            raise ValidationError(f"カード {key} は受領済みです（二重スキャンの可能性）。")
+        card_transition(card=item.card, to_state=S.RECEIVED_AT_BRANCH, by=by, office=shipment.to_office)
+        item.received_at = timezone.now()
+        item.save(update_fields=["received_at"])
+    return item
+
+
+def shipment_close(*, shipment: Shipment, by: User | None, receive_rest: bool = False) -> Shipment:
+    """Finish receiving: with receive_rest every remaining card is received at once; cards still missing
+    (or cards that arrived but were not listed) make the shipment a mismatch."""
+    with transaction.atomic():
+        shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+        if shipment.status != Shipment.Status.SHIPPED:
+            raise ValidationError(f"送付No.{shipment.pk} はすでに受領済みです。")
+        now = timezone.now()
+        pending = list(shipment.items.select_related("card", "card__pickup_office").filter(received_at=None))
+        if receive_rest:
+            for item in pending:
+                card_transition(
+                    card=item.card, to_state=S.RECEIVED_AT_BRANCH, by=by, office=shipment.to_office
+                )
+                item.received_at = now
+                item.save(update_fields=["received_at"])
+            pending = []
+        mismatch = bool(pending) or bool(shipment.unexpected_numbers)
+        shipment.status = Shipment.Status.MISMATCH if mismatch else Shipment.Status.RECEIVED
+        shipment.received_by = by
+        shipment.received_at = now
+        shipment.save(update_fields=["status", "received_by", "received_at"])
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=shipment,
+            detail={
+                "status": shipment.status,
+                "missing": len(pending),
+                "unexpected": len(shipment.unexpected_numbers),
+            },
+        )
+    return shipment
+
+
+# -- post-issuance -----------------------------------------------------------------------------------
+
+CHECKLIST = ("id_sheet_filed", "notice_filed", "old_card_collected")
+CHECKLIST_REQUIRED = ("id_sheet_filed", "notice_filed")
+
+
+def post_issuance_record(
+    *,
+    card: Card,
+    scanned_notice: str,
+    issued_on: datetime.date,
+    checks: dict[str, bool],
+    by: User | None,
+) -> PostIssuance:
+    """Record the issuance date, confirm the notice number by scan, tick the sorting checklist, finish the card."""
+    today = timezone.localdate()
+    if normalize_key(scanned_notice or "") != card.notice_number:
+        raise ValidationError(
+            {
+                "scanned_notice": f"読み取った番号（{normalize_key(scanned_notice or '') or '空'}）がこのカードの交付通知書番号と一致しません。"
+            }
+        )
+    if issued_on > today:
+        raise ValidationError({"issued_on": "交付日に未来の日付は入力できません。"})
+    if issued_on < card.arrived_on:
+        raise ValidationError({"issued_on": "交付日がカードの到着日より前です。"})
+    missing = [name for name in CHECKLIST_REQUIRED if not checks.get(name)]
+    if missing:
+        labels = "、".join(str(PostIssuance._meta.get_field(n).verbose_name) for n in missing)
+        raise ValidationError(f"書類の整理が終わっていません: {labels}")
+    with transaction.atomic():
+        locked = Card.objects.select_for_update().get(pk=card.pk)
+        if locked.state != S.ISSUED:
+            raise CardTransitionError(
+                f"カード {locked.notice_number} は「{_label(locked.state)}」のため交付後処理できません（交付済のカードのみ）。"
+            )
+        locked.issued_on = issued_on
+        locked.save(update_fields=["issued_on", "updated_at"])
+        record = PostIssuance.objects.create(
+            card=locked,
+            notice_confirmed=True,
+            done_by=by,
+            done_at=timezone.now(),
+            **{name: bool(checks.get(name)) for name in CHECKLIST},
+        )
+        card_transition(card=locked, to_state=S.POST_PROCESSED, by=by)
+    card.state, card.issued_on = locked.state, locked.issued_on
+    return record
+
+
+EXPORT_COLUMNS = ("交付通知書番号", "申請書ID", "交付日", "交付場所コード", "種別", "申請方式")
+
+
+def post_issuance_export(
+    *, by: User | None, encoding: str = "utf-8", include_exported: bool = False, request=None
+) -> tuple[bytes, int]:
+    """CSV of post-processed cards for bulk entry of the issuance date into the card management system.
+
+    Marks the rows exported so the next export holds only new ones; audited (count, not the contents).
+    """
+    from madoguchi.lib.exports import csv_bytes
+
+    with transaction.atomic():
+        records = PostIssuance.objects.select_for_update().select_related("card", "card__pickup_office")
+        if not include_exported:
+            records = records.filter(exported_at=None)
+        records = list(records.order_by("card__issued_on", "card__notice_number"))
+        rows = [
+            (
+                r.card.notice_number,
+                r.card.application_id,
+                r.card.issued_on.isoformat() if r.card.issued_on else "",
+                r.card.pickup_office.code,
+                r.card.get_kind_display(),
+                r.card.get_method_display(),
+            )
+            for r in records
+        ]
+        content = csv_bytes(EXPORT_COLUMNS, rows, encoding=encoding)
+        PostIssuance.objects.filter(pk__in=[r.pk for r in records], exported_at=None).update(
+            exported_at=timezone.now()
+        )
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.EXPORT,
+            object_type="cards.postissuance",
+            request=request,
+            detail={"rows": len(rows), "encoding": encoding, "include_exported": include_exported},
+        )
+    return content, len(rows)
+
+
+# -- Myna-Assist ---------------------------------------------------------------------------------------
+
+
+def myna_assist_record_create(
+    *,
+    applicant_name: str,
+    received_on: datetime.date,
+    by: User | None,
+    office: Office | None = None,
+    notice_number: str = "",
+    note: str = "",
+) -> MynaAssistRecord:
+    refuse_individual_number(applicant_name, field="applicant_name")
+    refuse_individual_number(note, field="note")
+    if not applicant_name.strip():
+        raise ValidationError({"applicant_name": "申請者氏名を入力してください。"})
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": "受付日に未来の日付は入力できません。"})
+    card = None
+    if notice_number.strip():
+        card = card_by_notice(notice_number)
+        if card is None:
+            raise ValidationError(
+                {"notice_number": f"交付通知書番号 {normalize_key(notice_number)} のカードはありません。"}
+            )
+    with transaction.atomic():
+        record = MynaAssistRecord.objects.create(
+            applicant_name=applicant_name.strip(),
+            received_on=received_on,
+            office=office,
+            card=card,
+            note=note,
+            created_by=by,
+        )
+        if card is not None and not card.myna_assist:
+            card.myna_assist = True
+            card.save(update_fields=["myna_assist", "updated_at"])
+        audit_record(actor=by, action=AuditEvent.Action.CREATE, obj=record)
+    return record

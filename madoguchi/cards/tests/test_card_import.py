@@ -81,7 +81,7 @@ class CardImportTests(BaseTestCase):
 
     def test_missing_and_unknown_columns_are_reported_at_row_one(self) -> None:
         header = [c for c in HEADER if c != "生年月日"] + ["備考欄"]
-        rows = [[v for c, v in zip(HEADER, row(1)) if c != "生年月日"] + ["x"]]
+        rows = [[v for c, v in zip(HEADER, row(1), strict=True) if c != "生年月日"] + ["x"]]
         batch = card_import(file_name="a.csv", content=csv_bytes(header, rows), by=self.back_office)
         self.assertEqual(batch.status, ImportBatch.Status.FAILED)
         self.assertEqual({(e["row"], e["column"]) for e in batch.errors}, {(1, "生年月日"), (1, "備考欄")})

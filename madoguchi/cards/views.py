@@ -1,0 +1,800 @@
+"""Back-office screens for cards. Thin views: access check → form → service → render.
+
+Every screen that shows personal data (names, birth dates, addresses) writes an audit row.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from madoguchi.accounts.access import require_perm
+from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.services import audit_record
+from madoguchi.calendar.models import Office
+from madoguchi.lib.exports import csv_bytes, download
+from madoguchi.lib.htmx import render_page_or_fragment
+from madoguchi.lib.jdates import parse_date
+from madoguchi.lib.text import normalize_key
+
+from . import printouts, queues, services
+from .forms import (
+    SCAN_STEPS,
+    CardSearchForm,
+    ExportForm,
+    HoldingActionForm,
+    ImportForm,
+    MynaAssistForm,
+    MynaAssistSearchForm,
+    PostIssuanceForm,
+    ReceiveForm,
+    ScanForm,
+    ShipmentForm,
+    StorageLocationForm,
+    TransitionForm,
+)
+from .importing import ALL_COLUMNS, REQUIRED
+from .models import Card, CardEvent, ImportBatch, MynaAssistRecord, Shipment, StorageLocation
+
+S = Card.State
+PDF = "application/pdf"
+
+
+def _audit(
+    request: HttpRequest, action: str, *, obj: Any = None, object_type: str = "", detail: dict | None = None
+) -> None:
+    audit_record(
+        actor=request.user,
+        action=action,
+        obj=obj,
+        object_type=object_type or None,
+        request=request,
+        detail=detail,
+    )  # type: ignore[arg-type]
+
+
+def _pdf(request: HttpRequest, content: bytes, filename: str, *, count: int, kind: str) -> HttpResponse:
+    _audit(
+        request, AuditEvent.Action.PRINT, object_type="cards.card", detail={"printout": kind, "cards": count}
+    )
+    response = HttpResponse(content, content_type=PDF)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _date_param(value: str | None, default: datetime.date) -> datetime.date:
+    if not value:
+        return default
+    try:
+        return parse_date(value)
+    except ValueError:
+        return default
+
+
+# -- queues ----------------------------------------------------------------------------------------
+
+
+@require_perm("cards.view_queue")
+def queue_overview(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    offices = list(Office.objects.active())
+    day = _date_param(request.GET.get("date"), today + datetime.timedelta(days=1))
+    context = {
+        "queues": queues.all_queues(today),
+        "state_counts": [(S(s).label, s, n) for s, n in queues.state_counts().items()],
+        "offices": offices,
+        "day": day,
+        "today": today,
+        "tomorrow": today + datetime.timedelta(days=1),
+        "minutes_preparation": queues.minutes_preparation(),
+        "minutes_post": queues.minutes_post_issuance(),
+    }
+    return render(request, "cards/queues.html", context)
+
+
+@require_perm("cards.view_queue")
+def queue_detail(request: HttpRequest, key: str) -> HttpResponse:
+    today = timezone.localdate()
+    labels = {q: label for q, label, *_ in _QUEUE_LABELS}
+    if key not in labels:
+        return render(
+            request, "cards/not_found.html", {"message": "その作業キューはありません。"}, status=404
+        )
+    office = Office.objects.filter(code=request.GET.get("office") or "").first()
+    qs = queues.queue_cards(key, today=today, office=office)
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    _audit(
+        request,
+        AuditEvent.Action.LIST,
+        object_type="cards.card",
+        detail={"queue": key, "count": len(page.object_list)},
+    )
+    context = {
+        "key": key,
+        "label": labels[key],
+        "page": page,
+        "office": office,
+        "offices": Office.objects.active(),
+        "total": qs.count(),
+    }
+    return render(request, "cards/queue_detail.html", context)
+
+
+_QUEUE_LABELS = [
+    ("setup", "交付前設定待ち"),
+    ("file", "収納待ち"),
+    ("mail", "通知書発送待ち"),
+    ("ship", "支所へ送付待ち"),
+    ("post", "交付後処理待ち"),
+    ("nearing", "保管期限が近い"),
+    ("holding", "保管期限切れ"),
+]
+
+
+@require_perm("cards.print_cards")
+def queue_pdf(request: HttpRequest, key: str) -> HttpResponse:
+    labels = dict(_QUEUE_LABELS)
+    if key not in labels:
+        return HttpResponse(status=404)
+    office = Office.objects.filter(code=request.GET.get("office") or "").first()
+    cards = list(queues.queue_cards(key, today=timezone.localdate(), office=office)[:2000])
+    title = f"取り出しリスト　{labels[key]}" + (f"（{office.name}）" if office else "")
+    return _pdf(
+        request,
+        printouts.pull_list_pdf(cards, title, "収納場所順"),
+        f"pull-{key}.pdf",
+        count=len(cards),
+        kind="pull_list",
+    )
+
+
+@require_perm("cards.view_queue")
+def day_preparation(request: HttpRequest) -> HttpResponse:
+    """The day's pull list per office: from the reservations when they exist, else cards scanned as prepared."""
+    today = timezone.localdate()
+    day = _date_param(request.GET.get("date"), today + datetime.timedelta(days=1))
+    offices = list(Office.objects.active())
+    office = next(
+        (o for o in offices if o.code == request.GET.get("office")), offices[0] if offices else None
+    )
+    cards: list[Card] = []
+    missing: list[str] | None = None
+    source = "none"
+    if office is not None:
+        booked, missing = queues.day_pull_list(office, day)
+        if missing is not None:
+            cards, source = booked, "reservations"
+    prepared = (
+        list(
+            Card.objects.filter(state__in=(S.PREPARED, S.SHIPPED, S.RECEIVED_AT_BRANCH), pickup_office=office)
+            .select_related("pickup_office", "storage_location")
+            .by_storage()[:500]
+        )
+        if office
+        else []
+    )
+    _audit(
+        request,
+        AuditEvent.Action.LIST,
+        object_type="cards.card",
+        detail={"day": day.isoformat(), "count": len(cards) + len(prepared)},
+    )
+    context = {
+        "day": day,
+        "today": today,
+        "tomorrow": today + datetime.timedelta(days=1),
+        "office": office,
+        "offices": offices,
+        "cards": cards,
+        "missing": missing or [],
+        "source": source,
+        "prepared": prepared,
+        "to_prepare": sum(1 for c in cards if c.state not in (S.PREPARED, S.SHIPPED, S.RECEIVED_AT_BRANCH)),
+    }
+    return render(request, "cards/day.html", context)
+
+
+@require_perm("cards.print_cards")
+def day_pdf(request: HttpRequest) -> HttpResponse:
+    """A day's batch: pull list, then the ID check sheet and applicant sheet of every card on it."""
+    today = timezone.localdate()
+    day = _date_param(request.GET.get("date"), today + datetime.timedelta(days=1))
+    office = get_object_or_404(Office, code=request.GET.get("office") or "")
+    cards, missing = queues.day_pull_list(office, day)
+    if missing is None:
+        cards = list(
+            Card.objects.filter(state=S.PREPARED, pickup_office=office)
+            .select_related("pickup_office", "storage_location")
+            .by_storage()
+        )
+    what = request.GET.get("what", "sheets")
+    if what == "list":
+        content = printouts.pull_list_pdf(
+            cards, f"当日準備 取り出しリスト {office.name}", f"{day:%Y-%m-%d} 収納場所順"
+        )
+    else:
+        content = printouts.card_sheets_pdf(cards)
+    return _pdf(
+        request, content, f"day-{office.code}-{day:%Y%m%d}-{what}.pdf", count=len(cards), kind=f"day_{what}"
+    )
+
+
+# -- search and card page ---------------------------------------------------------------------------
+
+
+@require_perm("cards.view_card")
+def search(request: HttpRequest) -> HttpResponse:
+    form = CardSearchForm(request.GET or None)
+    results: list[Card] | None = None
+    if request.GET and form.is_valid():
+        data = form.cleaned_data
+        if data["notice_number"]:
+            if data["birth_date"]:
+                found = services.card_find(notice_number=data["notice_number"], birth_date=data["birth_date"])
+                results = [found] if found else []
+            else:
+                found = services.card_by_notice(data["notice_number"])
+                results = [found] if found else []
+        else:
+            results = services.card_find_by_kana(kana=data["kana"], birth_date=data["birth_date"])
+        _audit(request, AuditEvent.Action.SEARCH, object_type="cards.card", detail={"results": len(results)})
+        if len(results) == 1 and not request.htmx:
+            return redirect("cards:detail", pk=results[0].pk)
+    return render_page_or_fragment(
+        request, "cards/search.html", "cards/_search_results.html", {"form": form, "results": results}
+    )
+
+
+@require_perm("cards.view_card")
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    card = get_object_or_404(Card.objects.select_related("pickup_office", "storage_location"), pk=pk)
+    form = None
+    if request.user.has_perm("cards.transition_card"):
+        form = TransitionForm(request.POST or None, card=card)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.card_transition(
+                    card=card,
+                    to_state=data["to_state"],
+                    by=request.user,  # type: ignore[arg-type]
+                    office=data["office"],
+                    note=data["note"],
+                    storage_location=data["storage_location"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages[0])
+            else:
+                messages.success(request, f"{card.notice_number} を「{S(card.state).label}」にしました。")
+                return redirect("cards:detail", pk=card.pk)
+    elif request.method == "POST":
+        return HttpResponse("この操作を行う権限がありません。", status=403)
+    _audit(request, AuditEvent.Action.VIEW, obj=card)
+    events = card.events.select_related("actor", "office", "undoes").order_by("at", "pk")
+    shipments = card.shipment_items.select_related("shipment", "shipment__to_office")
+    return render(
+        request,
+        "cards/detail.html",
+        {
+            "card": card,
+            "events": events,
+            "form": form,
+            "shipments": shipments,
+            "post": getattr(card, "post_issuance", None),
+        },
+    )
+
+
+@require_perm("cards.view_card", "cards.print_cards")
+def card_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    card = get_object_or_404(Card.objects.select_related("pickup_office", "storage_location"), pk=pk)
+    return _pdf(
+        request,
+        printouts.card_sheets_pdf([card]),
+        f"sheet-{card.notice_number}.pdf",
+        count=1,
+        kind="card_sheets",
+    )
+
+
+# -- scan station --------------------------------------------------------------------------------------
+
+
+@require_perm("cards.transition_card")
+def scan(request: HttpRequest) -> HttpResponse:
+    form = ScanForm(initial={"step": request.GET.get("step") or S.SET_UP})
+    locations = StorageLocation.objects.filter(is_active=True)
+    return render(request, "cards/scan.html", {"form": form, "steps": SCAN_STEPS, "locations": locations})
+
+
+@require_POST
+@require_perm("cards.transition_card")
+def scan_apply(request: HttpRequest) -> JsonResponse:
+    """One scan: apply the chosen step to one notice number. JSON for the scan page's script."""
+    form = ScanForm(request.POST)
+    if not form.is_valid():
+        first = next(iter(form.errors.values()))[0]
+        return JsonResponse({"ok": False, "message": first}, status=400)
+    data = form.cleaned_data
+    number = normalize_key(data["notice_number"])
+    card = services.card_by_notice(number)
+    if card is None:
+        return JsonResponse(
+            {"ok": False, "number": number, "message": f"{number}: 該当するカードがありません。"}
+        )
+    location = None
+    if data["step"] == S.FILED:
+        location = services.storage_location_by_code(data["location"])
+        if location is None:
+            return JsonResponse(
+                {
+                    "ok": False,
+                    "number": number,
+                    "message": "収納場所コードを入力してください（例: A-01-05）。",
+                }
+            )
+    note = data["note"] or ("スキャンで通知書返戻を登録" if data["step"] == S.NOTICE_RETURNED else "")
+    try:
+        event = services.card_transition(
+            card=card,
+            to_state=data["step"],
+            by=request.user,
+            office=data["office"],
+            note=note,
+            storage_location=location,  # type: ignore[arg-type]
+        )
+    except ValidationError as exc:
+        return JsonResponse({"ok": False, "number": number, "message": exc.messages[0]})
+    where = f"（{location.code}）" if location else ""
+    return JsonResponse(
+        {
+            "ok": True,
+            "number": number,
+            "event": event.pk,
+            "message": f"{number}: {S(event.to_state).label}{where}",
+        }
+    )
+
+
+@require_POST
+@require_perm("cards.transition_card")
+def scan_undo(request: HttpRequest) -> JsonResponse:
+    event = CardEvent.objects.filter(pk=request.POST.get("event") or 0).select_related("card").first()
+    if event is None:
+        return JsonResponse({"ok": False, "message": "取り消す操作が見つかりません。"}, status=404)
+    try:
+        services.card_transition_undo(event=event, by=request.user)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        return JsonResponse({"ok": False, "message": exc.messages[0]})
+    return JsonResponse(
+        {
+            "ok": True,
+            "message": f"{event.card.notice_number}: 取り消しました（{S(event.from_state).label}に戻しました）。",
+        }
+    )
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+
+@require_perm("cards.import_cards")
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        f = form.cleaned_data["file"]
+        batch = services.import_batch_start(
+            file_name=f.name,
+            content=f.read(),
+            by=request.user,
+            encoding=form.cleaned_data["encoding"] or None,  # type: ignore[arg-type]
+        )
+        return redirect("cards:import_batch", pk=batch.pk)
+    batches = ImportBatch.objects.select_related("created_by")[:20]
+    return render(
+        request,
+        "cards/import.html",
+        {"form": form, "batches": batches, "required": REQUIRED, "columns": ALL_COLUMNS},
+    )
+
+
+@require_perm("cards.import_cards")
+def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
+    """The batch page; its progress fragment posts back here to validate the next chunk (htmx polling)."""
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    if request.method == "POST":
+        batch = services.import_batch_advance(batch=batch, by=request.user)  # type: ignore[arg-type]
+    return render_page_or_fragment(
+        request, "cards/import_batch.html", "cards/_import_progress.html", {"batch": batch}
+    )
+
+
+# -- storage locations --------------------------------------------------------------------------------
+
+
+@require_perm("cards.manage_storage")
+def locations(request: HttpRequest) -> HttpResponse:
+    form = StorageLocationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            location = services.storage_location_create(by=request.user, **data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            for field, errs in (
+                exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
+            ):
+                for e in errs:
+                    form.add_error(field if field in form.fields else None, e)
+        else:
+            messages.success(request, f"収納場所 {location.code} を登録しました。")
+            return redirect("cards:locations")
+    rows = StorageLocation.objects.annotate(
+        n=Count("cards", filter=Q(cards__state__in=Card.BOOKABLE_STATES))
+    ).order_by("code")
+    return render(request, "cards/locations.html", {"form": form, "locations": rows})
+
+
+# -- shipments ------------------------------------------------------------------------------------------
+
+
+@require_perm("cards.view_shipment")
+def shipments(request: HttpRequest) -> HttpResponse:
+    can_add = request.user.has_perm("cards.add_shipment")
+    form = (
+        ShipmentForm(request.POST or None, initial={"office": request.GET.get("office")}) if can_add else None
+    )
+    office = None
+    candidates: list[Card] = []
+    if form is not None:
+        office_id = request.POST.get("office") or request.GET.get("office")
+        office = (
+            Office.objects.filter(pk=office_id).exclude(kind=Office.Kind.MAIN).first()
+            if office_id and str(office_id).isdigit()
+            else None
+        )
+        if office:
+            candidates = list(
+                Card.objects.filter(state=S.PREPARED, pickup_office=office)
+                .select_related("pickup_office", "storage_location")
+                .by_storage()
+            )
+        if request.method == "POST" and form.is_valid():
+            chosen = set(request.POST.getlist("card"))
+            cards = [c for c in candidates if str(c.pk) in chosen]
+            try:
+                shipment = services.shipment_create(
+                    office=form.cleaned_data["office"],
+                    cards=cards,
+                    by=request.user,  # type: ignore[arg-type]
+                    for_date=form.cleaned_data["for_date"],
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages[0])
+            else:
+                messages.success(
+                    request,
+                    f"送付No.{shipment.pk}（{len(cards)}枚）を作成しました。送付票を印刷してください。",
+                )
+                return redirect("cards:shipment", pk=shipment.pk)
+    elif request.method == "POST":
+        return HttpResponse("この操作を行う権限がありません。", status=403)
+    if candidates:
+        _audit(
+            request,
+            AuditEvent.Action.LIST,
+            object_type="cards.card",
+            detail={"ship_candidates": len(candidates)},
+        )
+    pending = (
+        Card.objects.filter(state=S.PREPARED)
+        .exclude(pickup_office__kind=Office.Kind.MAIN)
+        .values("pickup_office__pk", "pickup_office__name")
+        .annotate(n=Count("pk"))
+        .order_by("pickup_office__pk")
+    )
+    recent = Shipment.objects.select_related("to_office").annotate(
+        n=Count("items"), received=Count("items", filter=Q(items__received_at__isnull=False))
+    )[:30]
+    return render(
+        request,
+        "cards/shipments.html",
+        {"form": form, "office": office, "candidates": candidates, "pending": pending, "shipments": recent},
+    )
+
+
+@require_perm("cards.view_shipment")
+def shipment(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_object_or_404(Shipment.objects.select_related("to_office", "created_by", "received_by"), pk=pk)
+    form = ReceiveForm(request.POST or None)
+    can_receive = request.user.has_perm("cards.receive_shipment")
+    result: dict[str, Any] | None = None
+    if request.method == "POST":
+        if not can_receive:
+            return HttpResponse("この操作を行う権限がありません。", status=403)
+        action = request.POST.get("action", "scan")
+        try:
+            if action == "scan" and form.is_valid():
+                item = services.shipment_receive_card(
+                    shipment=obj, notice_number=form.cleaned_data["notice_number"], by=request.user
+                )  # type: ignore[arg-type]
+                result = {"ok": True, "message": f"{item.card.notice_number} を受領しました。"}
+                form = ReceiveForm()
+            elif action in ("close", "receive_all"):
+                obj = services.shipment_close(
+                    shipment=obj, by=request.user, receive_rest=action == "receive_all"
+                )  # type: ignore[arg-type]
+                messages.success(
+                    request, f"送付No.{obj.pk} の受領を締めました（{obj.get_status_display()}）。"
+                )
+                return redirect("cards:shipment", pk=obj.pk)
+        except ValidationError as exc:
+            result = {"ok": False, "message": exc.messages[0]}
+            form = ReceiveForm()
+        obj.refresh_from_db()
+    items = obj.items.select_related("card", "card__storage_location").order_by("card__notice_number")
+    _audit(request, AuditEvent.Action.VIEW, obj=obj, detail={"items": items.count()})
+    context = {
+        "shipment": obj,
+        "items": items,
+        "form": form,
+        "can_receive": can_receive,
+        "result": result,
+        "missing": [i for i in items if i.received_at is None],
+    }
+    return render_page_or_fragment(request, "cards/shipment.html", "cards/_shipment_items.html", context)
+
+
+@require_perm("cards.view_shipment", "cards.print_cards")
+def shipment_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_object_or_404(Shipment.objects.select_related("to_office"), pk=pk)
+    return _pdf(
+        request,
+        printouts.manifest_pdf(obj),
+        f"manifest-{obj.pk}.pdf",
+        count=obj.items.count(),
+        kind="manifest",
+    )
+
+
+# -- post-issuance ------------------------------------------------------------------------------------
+
+
+@require_perm("cards.export_cards")
+def post_issuance(request: HttpRequest) -> HttpResponse:
+    issued = (
+        Card.objects.filter(state=S.ISSUED)
+        .select_related("pickup_office", "storage_location")
+        .order_by("issued_on", "notice_number")
+    )
+    page = Paginator(issued, 100).get_page(request.GET.get("page"))
+    _audit(
+        request,
+        AuditEvent.Action.LIST,
+        object_type="cards.card",
+        detail={"post_issuance": len(page.object_list)},
+    )
+    from .models import PostIssuance
+
+    waiting_export = PostIssuance.objects.filter(exported_at=None).count()
+    return render(
+        request,
+        "cards/post_issuance.html",
+        {
+            "page": page,
+            "export_form": ExportForm(),
+            "waiting_export": waiting_export,
+            "minutes": queues.minutes_post_issuance(),
+        },
+    )
+
+
+@require_perm("cards.export_cards")
+def post_issuance_card(request: HttpRequest, pk: int) -> HttpResponse:
+    card = get_object_or_404(Card.objects.select_related("pickup_office"), pk=pk)
+    form = PostIssuanceForm(
+        request.POST or None, initial={"issued_on": card.issued_on or timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.post_issuance_record(
+                card=card,
+                scanned_notice=data["scanned_notice"],
+                issued_on=data["issued_on"],
+                checks={k: data[k] for k in services.CHECKLIST},
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errs in exc.message_dict.items():
+                    for e in errs:
+                        form.add_error(field if field in form.fields else None, e)
+            else:
+                form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, f"{card.notice_number} の交付後処理を完了しました。")
+            nxt = Card.objects.filter(state=S.ISSUED).order_by("issued_on", "notice_number").first()
+            return redirect("cards:post_card", pk=nxt.pk) if nxt else redirect("cards:post_issuance")
+    _audit(request, AuditEvent.Action.VIEW, obj=card, detail={"screen": "post_issuance"})
+    return render(request, "cards/post_card.html", {"card": card, "form": form})
+
+
+@require_POST
+@require_perm("cards.export_cards")
+def post_issuance_export(request: HttpRequest) -> HttpResponse:
+    form = ExportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "出力の条件を確認してください。")
+        return redirect("cards:post_issuance")
+    content, count = services.post_issuance_export(
+        by=request.user,  # type: ignore[arg-type]
+        encoding=form.cleaned_data["encoding"],
+        include_exported=form.cleaned_data["include_exported"],
+        request=request,
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return download(content, f"交付日一括登録-{stamp}.csv", "text/csv")
+
+
+# -- holding period ---------------------------------------------------------------------------------
+
+
+@require_perm("cards.view_queue")
+def holding(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = HoldingActionForm(request.POST or None)
+    can_act = request.user.has_perm("cards.transition_card")
+    if request.method == "POST":
+        if not can_act:
+            return HttpResponse("この操作を行う権限がありません。", status=403)
+        ids = request.POST.getlist("card")
+        if form.is_valid():
+            cards = list(Card.objects.filter(pk__in=ids).select_related("pickup_office", "storage_location"))
+            if not cards:
+                form.add_error(None, "対象のカードを選んでください。")
+            else:
+                try:
+                    services.card_transition_many(
+                        cards=cards,
+                        to_state=form.cleaned_data["action"],
+                        by=request.user,
+                        note=form.cleaned_data["note"],
+                    )  # type: ignore[arg-type]
+                except ValidationError as exc:
+                    form.add_error(None, exc.messages[0] + "（どのカードも変更していません）")
+                else:
+                    messages.success(
+                        request, f"{len(cards)}枚を「{S(form.cleaned_data['action']).label}」にしました。"
+                    )
+                    return redirect("cards:holding")
+    nearing = (
+        Card.objects.nearing_holding(today)
+        .select_related("pickup_office", "storage_location")
+        .order_by("holding_deadline")[:300]
+    )
+    past = (
+        Card.objects.past_holding(today)
+        .select_related("pickup_office", "storage_location")
+        .order_by("holding_deadline")[:300]
+    )
+    unclaimed = (
+        Card.objects.filter(state=S.UNCLAIMED)
+        .select_related("pickup_office", "storage_location")
+        .by_storage()[:300]
+    )
+    _audit(
+        request,
+        AuditEvent.Action.LIST,
+        object_type="cards.card",
+        detail={"holding": len(nearing) + len(past) + len(unclaimed)},
+    )
+    from .services import holding_days
+
+    return render(
+        request,
+        "cards/holding.html",
+        {
+            "form": form,
+            "nearing": nearing,
+            "past": past,
+            "unclaimed": unclaimed,
+            "today": today,
+            "can_act": can_act,
+            "holding_days": holding_days(),
+        },
+    )
+
+
+# -- Myna-Assist ------------------------------------------------------------------------------------
+
+
+@require_perm("cards.view_mynaassistrecord")
+def assist_list(request: HttpRequest) -> HttpResponse:
+    can_add = request.user.has_perm("cards.add_mynaassistrecord")
+    form = (
+        MynaAssistForm(request.POST or None, initial={"received_on": timezone.localdate()})
+        if can_add
+        else None
+    )
+    if request.method == "POST":
+        if form is None:
+            return HttpResponse("この操作を行う権限がありません。", status=403)
+        if form.is_valid():
+            try:
+                services.myna_assist_record_create(by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                for field, errs in exc.message_dict.items():
+                    for e in errs:
+                        form.add_error(field if field in form.fields else None, e)
+            else:
+                messages.success(request, "マイナ・アシストの記録を登録しました。")
+                return redirect("cards:assist_list")
+    search_form = MynaAssistSearchForm(request.GET or None)
+    records = _assist_query(search_form)
+    page = Paginator(records, 50).get_page(request.GET.get("page"))
+    _audit(
+        request,
+        AuditEvent.Action.LIST,
+        object_type="cards.mynaassistrecord",
+        detail={"count": len(page.object_list)},
+    )
+    return render(
+        request,
+        "cards/assist.html",
+        {
+            "form": form,
+            "search_form": search_form,
+            "page": page,
+            "can_export": request.user.has_perm("cards.export_mynaassistrecord"),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _assist_query(form: MynaAssistSearchForm) -> Any:
+    records = MynaAssistRecord.objects.select_related("office", "card")
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["name"]:
+            records = records.filter(name_hash=MynaAssistRecord.hash_name(data["name"]))
+        if data["date_from"]:
+            records = records.filter(received_on__gte=data["date_from"])
+        if data["date_to"]:
+            records = records.filter(received_on__lte=data["date_to"])
+    return records
+
+
+@require_perm("cards.export_mynaassistrecord")
+def assist_export(request: HttpRequest) -> HttpResponse:
+    form = MynaAssistSearchForm(request.GET or None)
+    records = list(_assist_query(form))
+    encoding = "cp932" if request.GET.get("encoding") == "cp932" else "utf-8"
+    rows = [
+        (
+            r.received_on.isoformat(),
+            r.applicant_name,
+            r.office.name if r.office else "",
+            r.card.notice_number if r.card else "",
+            r.note,
+        )
+        for r in records
+    ]
+    content = csv_bytes(
+        ("受付日", "申請者氏名", "受付場所", "交付通知書番号", "備考"), rows, encoding=encoding
+    )
+    _audit(
+        request,
+        AuditEvent.Action.EXPORT,
+        object_type="cards.mynaassistrecord",
+        detail={"rows": len(rows), "encoding": encoding},
+    )
+    return download(content, f"マイナ・アシスト-{timezone.localdate():%Y%m%d}.csv", "text/csv")
