@@ -71,7 +71,7 @@ def _tokenizer() -> Any:
     if tok is None:
         from sudachipy import dictionary
 
-        tok = dictionary.Dictionary(dict="core").create()
+        tok = dictionary.Dictionary(dict="core").tokenizer()
         _local.tokenizer = tok
     return tok
 

@@ -70,7 +70,7 @@ def _record(entry: FaqEntry, *, action: str, by: User | None, comment: str = "")
         keywords=entry.keywords,
         comment=comment[:400],
         by=by,
-        by_name=(by.get_full_name() or by.get_username()) if by else "システム",
+        by_name=str(by) if by else "システム",
     )
 
 

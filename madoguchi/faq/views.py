@@ -1,0 +1,298 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from madoguchi.accounts.access import require_perm
+from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.services import audit_record
+from madoguchi.lib.exports import csv_bytes, download, xlsx_bytes
+from madoguchi.lib.htmx import render_page_or_fragment
+
+from . import search, services
+from .diff import diff_revisions
+from .forms import EntryForm, ImportForm, SynonymForm, TransitionForm
+from .manual import manual_pdf
+from .models import STANDARD_CATEGORIES, FaqEntry, FaqRevision, Synonym
+
+
+def _visible_entry(request: HttpRequest, pk: int) -> FaqEntry:
+    entry = FaqEntry.objects.visible_to(request.user).filter(pk=pk).first()
+    if entry is None:
+        raise Http404("この質疑応答は見つからないか、閲覧できません。")
+    return entry
+
+
+@require_perm("faq.view_faqentry")
+def index(request: HttpRequest) -> HttpResponse:
+    """The FAQ list (filters by state and category) with the search box on top."""
+    entries = FaqEntry.objects.visible_to(request.user)
+    state = request.GET.get("state", "")
+    category = request.GET.get("category", "")
+    if state in FaqEntry.State.values:
+        entries = entries.filter(state=state)
+    if category:
+        entries = entries.filter(category=category)
+    page = Paginator(entries.order_by("category", "id"), 50).get_page(request.GET.get("page"))
+    categories = (
+        FaqEntry.objects.visible_to(request.user)
+        .values("category")
+        .annotate(n=Count("id"))
+        .order_by("category")
+    )
+    context = {
+        "page": page,
+        "state": state,
+        "category": category,
+        "categories": categories,
+        "states": FaqEntry.State.choices if request.user.has_perm("faq.view_all_states") else [],
+        "q": "",
+    }
+    return render(request, "faq/index.html", context)
+
+
+@require_perm("faq.view_faqentry")
+def search_view(request: HttpRequest) -> HttpResponse:
+    """Search approved entries; htmx asks for the `_results.html` fragment as the user types."""
+    q = request.GET.get("q", "").strip()[:200]
+    try:
+        limit = min(max(int(request.GET.get("limit", 10)), 1), 50)
+    except ValueError:
+        limit = 10
+    hits = search.search(q, limit) if q else []
+    context = {"q": q, "hits": hits, "limit": limit}
+    return render_page_or_fragment(request, "faq/search.html", "faq/_results.html", context)
+
+
+@require_perm("faq.view_faqentry")
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = _visible_entry(request, pk)
+    history = list(entry.history.select_related("by").order_by("-number"))
+    context = {
+        "entry": entry,
+        "history": history,
+        "actions": [(a, services.ACTION_LABELS[a]) for a in services.allowed_actions(entry, request.user)],
+        "can_write": request.user.has_perm("faq.write_faq"),
+        "revision_draft": FaqEntry.objects.filter(
+            replaces=entry, state__in=[FaqEntry.State.DRAFT, FaqEntry.State.REVIEW]
+        ).first()
+        if request.user.has_perm("faq.view_all_states")
+        else None,
+        "transition_form": TransitionForm(),
+    }
+    return render(request, "faq/detail.html", context)
+
+
+@require_perm("faq.view_faqentry")
+def history_diff(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """One history row compared with the row before it (or with ?against=N)."""
+    entry = _visible_entry(request, pk)
+    revision = get_object_or_404(FaqRevision.objects.select_related("by"), entry=entry, number=number)
+    against = request.GET.get("against")
+    if against and against.isdigit():
+        previous = FaqRevision.objects.filter(entry=entry, number=int(against)).first()
+    else:
+        previous = FaqRevision.objects.filter(entry=entry, number__lt=number).order_by("-number").first()
+    context = {
+        "entry": entry,
+        "revision": revision,
+        "previous": previous,
+        "diffs": diff_revisions(previous, revision),
+        "numbers": entry.history.order_by("number").values_list("number", flat=True),
+    }
+    return render(request, "faq/diff.html", context)
+
+
+@require_perm("faq.write_faq")
+def create(request: HttpRequest) -> HttpResponse:
+    form = EntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = services.entry_create(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, f"下書き No.{entry.pk} を作成しました。内容を確認して審査に出してください。"
+            )
+            return redirect("faq:detail", pk=entry.pk)
+    return render(request, "faq/form.html", {"form": form, "entry": None, "categories": STANDARD_CATEGORIES})
+
+
+@require_perm("faq.write_faq")
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(FaqEntry, pk=pk)
+    if not entry.is_editable:
+        messages.error(
+            request, "下書きの状態の項目だけを編集できます。承認済みの項目は「改訂する」から直してください。"
+        )
+        return redirect("faq:detail", pk=entry.pk)
+    form = EntryForm(request.POST or None, instance=entry)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.entry_update(entry=entry, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "下書きを保存しました。")
+            return redirect("faq:detail", pk=entry.pk)
+    return render(request, "faq/form.html", {"form": form, "entry": entry, "categories": STANDARD_CATEGORIES})
+
+
+@require_POST
+@require_perm("faq.view_all_states")
+def transition(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(FaqEntry, pk=pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("faq:detail", pk=entry.pk)
+    action = form.cleaned_data["action"]
+    perm = services.TRANSITIONS[action][2]
+    if not request.user.has_perm(perm):
+        raise PermissionDenied("この操作を行う権限がありません。")
+    try:
+        services.entry_transition(
+            entry=entry, by=request.user, action=action, comment=form.cleaned_data["comment"]
+        )
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    else:
+        messages.success(request, f"No.{entry.pk} を「{services.ACTION_LABELS[action]}」しました。")
+    return redirect("faq:detail", pk=entry.pk)
+
+
+@require_POST
+@require_perm("faq.write_faq")
+def revise(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(FaqEntry, pk=pk)
+    try:
+        draft = services.entry_revise(entry=entry, by=request.user)
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+        return redirect("faq:detail", pk=entry.pk)
+    messages.success(
+        request, f"改訂版の下書き No.{draft.pk} を作りました。承認されるまで元の項目が検索に出ます。"
+    )
+    return redirect("faq:edit", pk=draft.pk)
+
+
+@require_perm("faq.import_faq")
+def import_view(request: HttpRequest) -> HttpResponse:
+    can_approve = request.user.has_perm("faq.approve_faq")
+    form = ImportForm(request.POST or None, request.FILES or None, can_approve=can_approve)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        result = services.faq_import(
+            data=upload.read(),
+            filename=upload.name,
+            by=request.user,
+            approve=bool(form.cleaned_data.get("approve")),
+            encoding=form.cleaned_data.get("encoding") or None,
+        )
+        if result.ok:
+            messages.success(request, f"{result.created}件を取り込みました。")
+            return redirect("faq:index")
+    return render(request, "faq/import.html", {"form": form, "result": result, "columns": services.COLUMNS})
+
+
+@require_perm("faq.export_faq")
+def export(request: HttpRequest) -> HttpResponse:
+    fmt = request.GET.get("format", "xlsx")
+    encoding = request.GET.get("encoding", "utf-8")
+    scope = request.GET.get("scope", "approved")
+    entries = FaqEntry.objects.all() if scope == "all" else FaqEntry.objects.approved()
+    entries = entries.order_by("category", "id")
+    rows = services.export_rows(entries)
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT,
+        object_type="faq.faqentry",
+        request=request,
+        detail={"rows": len(rows), "format": fmt, "encoding": encoding, "scope": scope},
+    )
+    if fmt == "csv":
+        if encoding not in ("utf-8", "cp932"):
+            encoding = "utf-8"
+        try:
+            content = csv_bytes(services.COLUMNS, rows, encoding=encoding)
+        except UnicodeEncodeError:
+            messages.error(
+                request,
+                "Shift_JIS (CP932) で表せない文字が含まれています。UTF-8 の CSV か XLSX で出力してください。",
+            )
+            return redirect("faq:index")
+        return download(content, f"質疑応答集_{stamp}.csv", "text/csv")
+    content = xlsx_bytes("質疑応答集", services.COLUMNS, rows)
+    return download(
+        content,
+        f"質疑応答集_{stamp}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@require_perm("faq.export_faq")
+def manual(request: HttpRequest) -> HttpResponse:
+    entries = FaqEntry.objects.approved().order_by("category", "id")
+    now = timezone.localtime()
+    content = manual_pdf(entries, title="マイナンバーカード 質疑応答集", printed_at=now)
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.PRINT,
+        object_type="faq.faqentry",
+        request=request,
+        detail={"entries": entries.count()},
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f"inline; filename=faq-manual-{now:%Y%m%d}.pdf"
+    return response
+
+
+@require_perm("faq.change_synonym")
+def synonyms(request: HttpRequest) -> HttpResponse:
+    editing = None
+    if request.GET.get("edit", "").isdigit():
+        editing = Synonym.objects.filter(pk=int(request.GET["edit"])).first()
+    if request.method == "POST":
+        editing = Synonym.objects.filter(pk=request.POST.get("pk") or 0).first()
+    form = SynonymForm(request.POST or None, instance=editing)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.synonym_save(by=request.user, synonym=editing, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, f"「{form.cleaned_data['term']}」を保存しました。検索にすぐ反映されます。"
+            )
+            return redirect("faq:synonyms")
+    trial = request.GET.get("try", "").strip()[:100]
+    context = {
+        "form": form,
+        "editing": editing,
+        "synonyms": Synonym.objects.order_by("term"),
+        "trial": trial,
+        "trial_hits": search.search(trial, 5) if trial else [],
+    }
+    return render(request, "faq/synonyms.html", context)
+
+
+@require_POST
+@require_perm("faq.delete_synonym")
+def synonym_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    synonym = get_object_or_404(Synonym, pk=pk)
+    services.synonym_delete(by=request.user, synonym=synonym)
+    messages.success(request, f"「{synonym.term}」を削除しました。")
+    return redirect("faq:synonyms")
