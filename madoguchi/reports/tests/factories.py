@@ -63,3 +63,37 @@ def load_calls(figures: dict[str, list[int]], *, extra: dict[str, int] | None = 
         ]
     Call.objects.bulk_create(calls, batch_size=2000)
     return len(calls)
+
+
+def at(day: str, hour: int = 10) -> datetime.datetime:
+    return datetime.datetime.combine(datetime.date.fromisoformat(day), datetime.time(hour), tzinfo=TOKYO)
+
+
+_card_seq = iter(range(1, 10**6))
+
+
+def make_card(office, **kwargs):  # type: ignore[no-untyped-def]
+    """A card with made-up personal fields (the report must never show them)."""
+    from madoguchi.cards.models import Card
+
+    n = next(_card_seq)
+    values = {
+        "notice_number": f"RPT{n:06d}",
+        "application_id": f"{n + 5 * 10**9:023d}",
+        "applicant_name": "報告 花子",
+        "applicant_kana": "ホウコク ハナコ",
+        "birth_date": datetime.date(1990, 1, 2),
+        "pickup_office": office,
+        "arrived_on": datetime.date(2026, 4, 1),
+    }
+    values.update(kwargs)
+    return Card.objects.create(**values)
+
+
+def step(card, to_state: str, when: datetime.datetime, **kwargs):  # type: ignore[no-untyped-def]
+    from madoguchi.cards.models import CardEvent
+
+    event = CardEvent.objects.create(card=card, at=when, from_state=card.state, to_state=to_state, **kwargs)
+    card.state = to_state
+    card.save(update_fields=["state"])
+    return event

@@ -1,0 +1,182 @@
+"""Building the monthly report from what was logged: empty months, future months, inconsistent data,
+card steps, callbacks, the appendix, and submission with later edits flagged."""
+
+from __future__ import annotations
+
+import datetime
+
+from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.testing import BaseTestCase
+from madoguchi.calls.models import Call, Callback, PhoneMemo
+from madoguchi.reports import services
+from madoguchi.reports.models import MonthlyReport
+
+from .factories import at, load_calls, make_card, step
+
+MAY = datetime.date(2026, 5, 20)
+
+
+class EmptyAndFutureMonthTest(BaseTestCase):
+    def test_it_builds_a_correct_empty_report_for_a_month_with_no_data(self) -> None:
+        data = services.monthly_report_build(year=2026, month=4, today=MAY)
+        self.assertTrue(data.is_empty)
+        self.assertEqual(data.call_rows, [["4月", 0, 0, 0, 0]])
+        self.assertEqual(data.call_section.tables[0].total, ["計", 0, 0, 0, 0])
+        self.assertEqual(data.appendix.rows, [])
+        self.assertEqual(data.problems, [])
+        self.assertFalse(data.in_progress)
+
+    def test_it_refuses_a_future_month_with_a_clear_message(self) -> None:
+        with self.assertRaisesMessage(services.ReportError, "令和8年6月はまだ始まっていない"):
+            services.monthly_report_build(year=2026, month=6, today=MAY)
+
+    def test_it_marks_the_running_month_as_in_progress(self) -> None:
+        data = services.monthly_report_build(year=2026, month=5, today=MAY)
+        self.assertTrue(data.in_progress)
+        self.assertEqual(data.period.as_of, MAY)
+
+    def test_the_fiscal_year_period_runs_from_april(self) -> None:
+        period = services.report_period(
+            year=2027, month=2, scope="fiscal_year", today=datetime.date(2027, 3, 1)
+        )
+        self.assertEqual((period.start, period.end), (datetime.date(2026, 4, 1), datetime.date(2027, 3, 1)))
+        self.assertEqual(period.label, "令和8年度（4月〜2月）")
+
+
+class CardSectionTest(BaseTestCase):
+    def test_it_counts_each_step_done_in_the_month_and_ignores_undone_steps(self) -> None:
+        from madoguchi.cards.models import CardEvent
+
+        a = make_card(self.main_office)
+        b = make_card(self.branch_office)
+        step(a, "set_up", at("2026-04-03"))
+        step(b, "set_up", at("2026-04-03"))
+        step(b, "filed", at("2026-04-04"))
+        step(b, "shipped", at("2026-04-10"))
+        wrong = step(a, "filed", at("2026-04-05"))
+        CardEvent.objects.create(
+            card=a, at=at("2026-04-05", 11), from_state="filed", to_state="set_up", undoes=wrong
+        )
+        step(a, "set_up", at("2026-03-31", 23))  # March: not in April's report
+        data = services.monthly_report_build(year=2026, month=4, today=MAY)
+        f = data.figures
+        self.assertEqual(f["cards.step.set_up"], 2)
+        self.assertEqual(f["cards.step.filed"], 1)
+        self.assertEqual(f["cards.step.shipped"], 1)
+        self.assertEqual(f[f"cards.shipped.{self.branch_office.code}"], 1)
+
+    def test_it_lists_an_issued_card_without_an_issuance_date_on_the_report(self) -> None:
+        card = make_card(self.main_office)
+        step(card, "issued", at("2026-04-10"))
+        ok = make_card(self.main_office, issued_on=datetime.date(2026, 4, 10))
+        step(ok, "issued", at("2026-04-10"))
+        data = services.monthly_report_build(year=2026, month=4, today=MAY)
+        self.assertEqual(data.figures["cards.missing_issued_on"], 1)
+        self.assertEqual(data.figures["cards.issued_on"], 1)
+        self.assertEqual(len(data.problems), 1)
+        self.assertIn(card.notice_number, data.problems[0])
+        self.assertNotIn(ok.notice_number, data.problems[0])
+
+    def test_it_counts_cards_past_their_holding_deadline_as_of_the_month_end(self) -> None:
+        make_card(self.main_office, state="notice_mailed", holding_deadline=datetime.date(2026, 4, 15))
+        make_card(self.main_office, state="notice_mailed", holding_deadline=datetime.date(2026, 5, 15))
+        make_card(
+            self.main_office,
+            state="issued",
+            holding_deadline=datetime.date(2026, 4, 1),
+            issued_on=datetime.date(2026, 3, 30),
+        )
+        data = services.monthly_report_build(year=2026, month=4, today=MAY)
+        self.assertEqual(data.figures["cards.past_holding"], 1)
+
+    def test_the_appendix_lists_notice_numbers_and_states_but_never_names(self) -> None:
+        card = make_card(self.branch_office)
+        step(card, "set_up", at("2026-04-03"))
+        data = services.monthly_report_build(year=2026, month=4, today=MAY)
+        flat = " ".join(str(v) for row in data.appendix.rows for v in row)
+        self.assertIn(card.notice_number, flat)
+        self.assertIn("交付前設定済", flat)
+        self.assertIn(self.branch_office.name, flat)
+        self.assertNotIn("報告", flat)
+        self.assertNotIn("ホウコク", flat)
+
+
+class CallbackSectionTest(BaseTestCase):
+    def test_it_counts_callbacks_created_done_and_overdue_and_roll_overs(self) -> None:
+        load_calls({}, extra={"2026-04": 3})
+        Callback.objects.create(
+            source="overflow", reason="予約の確認", due_at=at("2026-04-02"), created_at=at("2026-04-01")
+        )
+        Callback.objects.create(
+            source="unresolved",
+            reason="手続き",
+            due_at=at("2026-04-02"),
+            created_at=at("2026-04-01"),
+            status="closed",
+            outcome="resolved",
+            closed_at=at("2026-04-03"),
+        )
+        Callback.objects.create(
+            source="unresolved", reason="手続き", due_at=at("2026-05-02"), created_at=at("2026-04-30")
+        )
+        PhoneMemo.objects.create(
+            kind="internal",
+            for_whom="市民課",
+            message="折り返し希望",
+            taken_by=self.floor,
+            received_at=at("2026-04-08"),
+        )
+        data = services.monthly_report_build(year=2026, month=4, today=MAY)
+        f = data.figures
+        self.assertEqual(f["callbacks.rollovers"], 3)
+        self.assertEqual(f["callbacks.created"], 3)
+        self.assertEqual(f["callbacks.created_overflow"], 1)
+        self.assertEqual(f["callbacks.closed"], 1)
+        self.assertEqual(f["callbacks.closed_late"], 1)
+        self.assertEqual(f["callbacks.open"], 2)
+        self.assertEqual(f["callbacks.overdue"], 1)
+        self.assertEqual(f["phone_memos.internal"], 1)
+        self.assertEqual(f["phone_memos.pending"], 1)
+        kinds = [row[0] for row in data.appendix.rows]
+        self.assertEqual(kinds.count("折り返し"), 3)
+        self.assertEqual(kinds.count("電話メモ"), 1)
+        # Rolled-over calls are not in the spec's columns.
+        self.assertEqual(data.call_rows, [["4月", 0, 0, 0, 0]])
+
+
+class SubmissionTest(BaseTestCase):
+    def test_the_director_submits_and_later_edits_are_flagged(self) -> None:
+        load_calls({"2026-04": [10, 5, 1, 16]})
+        report = services.monthly_report_submit(by=self.director, year=2026, month=4)
+        self.assertEqual(report.snapshot["figures"]["call_table.2026-04.total"], 16)
+        self.assertEqual(len(report.snapshot_hash), 64)
+        self.assertTrue(
+            AuditEvent.objects.filter(object_type="reports.monthlyreport", object_id=str(report.pk)).exists()
+        )
+        unchanged = services.monthly_report_build(year=2026, month=4)
+        self.assertEqual(unchanged.changes, [])
+        Call.objects.create(
+            direction="inbound", status="ended", started_at=at("2026-04-20"), category="other"
+        )
+        changed = services.monthly_report_build(year=2026, month=4)
+        got = {c.key: (c.submitted, c.now) for c in changed.changes}
+        self.assertEqual(got["call_table.2026-04.other"], (1, 2))
+        self.assertEqual(got["call_table.2026-04.total"], (16, 17))
+
+    def test_it_refuses_to_submit_a_month_twice_or_a_running_month(self) -> None:
+        services.monthly_report_submit(by=self.director, year=2026, month=4)
+        with self.assertRaisesMessage(services.ReportError, "すでに提出済"):
+            services.monthly_report_submit(by=self.director, year=2026, month=4)
+        today = datetime.date.today()
+        with self.assertRaisesMessage(services.ReportError, "まだ終わっていない"):
+            services.monthly_report_submit(by=self.director, year=today.year, month=today.month)
+        self.assertEqual(MonthlyReport.objects.count(), 1)
+
+    def test_city_staff_confirm_receipt_once(self) -> None:
+        report = services.monthly_report_submit(by=self.director, year=2026, month=4)
+        services.monthly_report_receive(by=self.city_staff, report=report)
+        report.refresh_from_db()
+        self.assertEqual(report.status, MonthlyReport.Status.RECEIVED)
+        self.assertEqual(report.received_by, self.city_staff)
+        with self.assertRaisesMessage(services.ReportError, "受領確認済"):
+            services.monthly_report_receive(by=self.city_staff, report=report)
