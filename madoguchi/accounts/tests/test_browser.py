@@ -35,15 +35,15 @@ def test_an_operator_logs_in_with_the_keyboard_and_sees_todays_opening_hours(pag
 
 
 def test_city_staff_are_refused_an_operator_only_page(login_page, live_server, personas):
-    from django.contrib.auth.models import Permission
-
-    # The audit trail stands in for an operator-only page until the call desk exists: city staff lack its permission.
+    # Taking a call (the call desk) is operator work: city staff read call records but never take calls.
     page = login_page(personas["city_staff"])
-    response = page.goto(f"{live_server.url}/accounts/audit/")
+    response = page.goto(f"{live_server.url}/calls/take/")
     assert response.status == 403
     assert "権限がありません" in page.content()
-    assert not personas["city_staff"].has_perm("accounts.view_auditevent")
-    assert Permission.objects.filter(codename="view_auditevent").exists()
+    assert "通話受付" not in page.locator("nav.site-nav").inner_text()
+    page.context.clear_cookies()
+    operator_page = login_page(personas["operator"])
+    assert operator_page.goto(f"{live_server.url}/calls/take/").status == 200
 
 
 def test_no_page_breaks_the_content_security_policy(login_page, live_server, personas):
