@@ -12,8 +12,20 @@ from django.db import transaction
 
 from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.accounts.services import audit_record
+from madoguchi.calendar.models import Office
+from madoguchi.calendar.services import hours_range
 
-from .models import Skill, StaffMember, TrainingCompletion, TrainingCourse
+from . import forecast, solver
+from .models import (
+    MonthPlan,
+    PlanInterval,
+    PlanShift,
+    ShiftTemplate,
+    Skill,
+    StaffMember,
+    TrainingCompletion,
+    TrainingCourse,
+)
 
 # --- training -----------------------------------------------------------------------------------
 
@@ -159,3 +171,217 @@ def staff_member_update(
             actor=by, action=AuditEvent.Action.UPDATE, obj=member, detail={"fields": sorted(changes)}
         )
     return member
+
+
+# --- plans ---------------------------------------------------------------------------------------
+
+
+def month_plan_create(*, office: Office, year: int, month: int, by: User | None = None) -> MonthPlan:
+    with transaction.atomic():
+        plan = MonthPlan(office=office, year=year, month=month, created_by=by)
+        plan.full_clean()
+        plan.save()
+        audit_record(
+            actor=by, action=AuditEvent.Action.CREATE, obj=plan, detail={"year": year, "month": month}
+        )
+    return plan
+
+
+def month_plan_forecast(
+    *, plan: MonthPlan, overrides: dict[str, object] | None = None, by: User | None = None
+) -> MonthPlan:
+    """(Re)compute the plan's requirements from the forecast. Interval overrides already set are kept.
+
+    Raises forecast.ForecastError (Japanese message) and leaves the plan unchanged on bad input.
+    """
+    if overrides is not None:
+        plan.overrides = {
+            k: v for k, v in overrides.items() if k in forecast.PARAMETERS and v not in (None, "")
+        }
+    fc = forecast.build(plan.office, plan.year, plan.month, plan.overrides)
+    with transaction.atomic():
+        kept = {(i.date, i.start, i.skill): i.override for i in plan.intervals.filter(override__isnull=False)}
+        plan.intervals.all().delete()
+        plan.shifts.all().delete()
+        PlanInterval.objects.bulk_create(
+            [
+                PlanInterval(
+                    plan=plan,
+                    date=i.date,
+                    start=i.start,
+                    end=i.end,
+                    skill=i.skill,
+                    calls_per_hour=i.calls_per_hour,
+                    required=i.required,
+                    override=kept.get((i.date, i.start, i.skill)),
+                    rollover=i.rollover,
+                )
+                for i in fc.intervals
+            ]
+        )
+        plan.figures = fc.figures
+        plan.messages = fc.messages
+        plan.status = MonthPlan.Status.FORECAST
+        plan.solver_status = ""
+        plan.objective = plan.bound = plan.gap = plan.wall_seconds = None
+        plan.paid_minutes = plan.short_slots = 0
+        plan.solved_at = None
+        plan.save()
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=plan,
+            detail={"step": "forecast", "overrides": sorted(plan.overrides), "intervals": len(fc.intervals)},
+        )
+    return plan
+
+
+def plan_interval_override(
+    *,
+    plan: MonthPlan,
+    date: datetime.date,
+    start: datetime.time,
+    skill: str,
+    people: int | None,
+    by: User | None = None,
+) -> PlanInterval:
+    """Set (or clear with None) the site manager's required number for one interval."""
+    if people is not None and people < 0:
+        raise ValueError("必要人数は0以上にしてください。")
+    if skill == Skill.PHONES and people is not None and people > forecast.LINES:
+        raise ValueError(f"電話応対は{forecast.LINES}回線のため、{forecast.LINES}人までです。")
+    with transaction.atomic():
+        interval = plan.intervals.select_for_update().get(date=date, start=start, skill=skill)
+        interval.override = people
+        interval.save(update_fields=["override"])
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=interval,
+            detail={"plan_id": plan.pk, "skill": skill, "override": people},
+        )
+    return interval
+
+
+def _problem_for(
+    plan: MonthPlan, *, time_limit_seconds: float
+) -> tuple[solver.Problem, dict[int, StaffMember]]:
+    intervals = list(plan.intervals.all())
+    if not intervals:
+        raise forecast.ForecastError(
+            "必要人数がまだ算出されていません。先に「必要人数を算出」を実行してください。"
+        )
+    fc_days = sorted({i.date for i in intervals})
+    hours = {h.date: h for h in hours_range(plan.office, plan.first_day, plan.last_day) if h.is_open}
+    days = []
+    for d in fc_days:
+        h = hours.get(d)
+        if h is None or h.opens is None or h.closes is None:
+            continue  # the calendar changed since the forecast: that day is no longer open
+        days.append(
+            solver.Day(d, h.opens, h.closes, special=h.kind.startswith("special:") or d.weekday() >= 5)
+        )
+    origin = min(d.opens for d in days)
+    n_slots = max(solver.to_slot(d.closes, origin) for d in days)
+    required: dict[tuple[datetime.date, str], list[int]] = {}
+    for i in intervals:
+        if i.date not in hours:
+            continue
+        row = required.setdefault((i.date, i.skill), [0] * n_slots)
+        for q in range(solver.to_slot(i.start, origin), solver.to_slot(i.end, origin)):
+            row[q] = i.need
+    members = list(StaffMember.objects.active().prefetch_related("completions", "unavailable_days"))
+    fit = {s: {m.pk for m in trained_members(skill=s, members=members)} for s in Skill.values}
+    workers = [
+        solver.Worker(
+            id=m.pk,
+            name=m.name,
+            skills=frozenset(s for s in Skill.values if m.pk in fit[s]),
+            contract_minutes_per_week=int(m.contract_hours_per_week * 60),
+            part_time=m.part_time,
+            unavailable=frozenset(u.date for u in m.unavailable_days.all()),
+        )
+        for m in members
+    ]
+    templates = [
+        solver.Template(t.code, t.name, t.start, t.end, t.part_time)
+        for t in ShiftTemplate.objects.filter(active=True)
+    ]
+    problem = solver.Problem(
+        days=days,
+        workers=workers,
+        templates=templates,
+        required=required,
+        origin=origin,
+        time_limit_seconds=time_limit_seconds,
+    )
+    return problem, {m.pk: m for m in members}
+
+
+def month_plan_solve(
+    *, plan: MonthPlan, by: User | None = None, time_limit_seconds: float = 45.0
+) -> MonthPlan:
+    """Build the month's schedule with CP-SAT and store shifts, scheduled heads and the explanation."""
+    from django.utils import timezone
+
+    problem, members = _problem_for(plan, time_limit_seconds=time_limit_seconds)
+    solution = solver.solve(problem)
+    with transaction.atomic():
+        plan.shifts.all().delete()
+        messages = [m for m in plan.messages if not m.startswith("【シフト】")]
+        messages += [f"【シフト】{m}" for m in solution.problems]
+        if solution.status == "NO_SOLUTION":
+            plan.status = MonthPlan.Status.FAILED
+        else:
+            PlanShift.objects.bulk_create(
+                [
+                    PlanShift(
+                        plan=plan,
+                        member=members[a.worker_id],
+                        date=a.date,
+                        skill=a.skill,
+                        template_code=a.template,
+                        start=a.start,
+                        end=a.end,
+                        break_start=a.break_start,
+                        break_end=a.break_end,
+                        paid_minutes=a.paid_minutes,
+                    )
+                    for a in solution.assignments
+                ]
+            )
+            rows = list(plan.intervals.all())
+            for i in rows:
+                heads = solution.scheduled.get((i.date, i.skill))
+                q0 = solver.to_slot(i.start, problem.origin)
+                q1 = solver.to_slot(i.end, problem.origin)
+                # The interval keeps the fewest on duty in any of its quarter-hours.
+                i.scheduled = min(heads[q0:q1]) if heads and q1 > q0 else 0
+            PlanInterval.objects.bulk_update(rows, ["scheduled"], batch_size=500)
+            for s in solution.shortfalls[:30]:
+                messages.append("【シフト】" + solver.describe_shortfall(s))
+            if len(solution.shortfalls) > 30:
+                messages.append(f"【シフト】ほかに{len(solution.shortfalls) - 30}件の不足があります。")
+            plan.status = MonthPlan.Status.SOLVED if solution.covered else MonthPlan.Status.SHORT
+        plan.messages = messages
+        plan.solver_status = solution.status
+        plan.objective = solution.objective
+        plan.bound = solution.bound
+        plan.gap = solution.gap
+        plan.wall_seconds = round(solution.wall_seconds, 2)
+        plan.paid_minutes = solution.paid_minutes
+        plan.short_slots = solution.short_slots
+        plan.solved_at = timezone.now()
+        plan.save()
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=plan,
+            detail={
+                "step": "solve",
+                "status": solution.status,
+                "shifts": len(solution.assignments),
+                "shortfalls": len(solution.shortfalls),
+            },
+        )
+    return plan

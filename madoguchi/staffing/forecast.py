@@ -1,0 +1,385 @@
+"""Forecast of the work of one office for one month, down to half-hour intervals and skills.
+
+1. Monthly calls by category (予約 / カードに関する問合せ / その他): logged calls of the same month a year
+   before when the calls app holds enough of them, else the spec's FY2025 table (10(1)②) for that month,
+   else its April–November average; × a growth factor. The site manager can override each figure.
+2. Days: the ONE calendar (`calendar.services.opening_days`); weekday effects (Monday busiest, a day after
+   a closed weekday busier); holiday issuance days take a share of phone calls; outreach days only outreach.
+3. Half-hours: an intraday profile (DEFAULT_PROFILE below, learned from logged calls once there are enough).
+4. Phones: Erlang B with the 6 lines (target roll-over probability, default 5%).
+5. Back office: cards to prepare (× 20 min) and to post-process (× 11 min), spread over the opening hours.
+6. Floor and outreach: a fixed number of people per opening interval (overridable).
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+
+from madoguchi.calendar.models import Office
+from madoguchi.calendar.services import DayHours, hours_range
+
+from . import erlang
+from .models import Skill
+
+LINES = 6
+CATEGORIES = ("reservation", "card_inquiry", "other")
+CATEGORY_LABELS = {"reservation": "予約", "card_inquiry": "カードに関する問合せ", "other": "その他"}
+
+# Spec 10(1)② FY2025 incoming calls per month: (予約, カードに関する問合せ, その他). Copied from
+# shared/data/kurume-fy2025-figures.json (not part of the repository).
+FY2025_CALLS: dict[int, tuple[int, int, int]] = {
+    4: (1096, 738, 66),
+    5: (1290, 717, 96),
+    6: (1306, 761, 85),
+    7: (1400, 785, 138),
+    8: (1222, 751, 93),
+    9: (1313, 680, 95),
+    10: (1467, 970, 103),
+    11: (1685, 916, 98),
+}
+FY2025_CARDS_EXPECTED = 39000  # cards issued in FY2025 (spec 10(1)①)
+
+# Average handling time per category, seconds. settings.MADOGUCHI_AHT_SECONDS may replace these.
+DEFAULT_AHT = {"reservation": 240, "card_inquiry": 360, "other": 180}
+
+# Weekday effect (Mon..Fri), and the day after a closed weekday (calls held over the holiday).
+WEEKDAY_FACTOR = (1.30, 1.05, 1.00, 0.95, 0.90)
+AFTER_CLOSURE_FACTOR = 1.20
+# Holiday issuance / year-end openings (spec 6(1)③: floor work and phones): a share of a weekday's calls.
+SPECIAL_OPENING_PHONE_FACTOR = 0.5
+
+# Intraday profile, relative weight per half-hour starting at the key. Default from the usual municipal
+# call-center shape: a peak after opening, a lunch dip, a smaller afternoon peak, quiet evenings.
+DEFAULT_PROFILE: dict[str, float] = {
+    "08:30": 1.30, "09:00": 1.50, "09:30": 1.40, "10:00": 1.30, "10:30": 1.20, "11:00": 1.10,
+    "11:30": 1.00, "12:00": 0.75, "12:30": 0.75, "13:00": 1.10, "13:30": 1.10, "14:00": 1.00,
+    "14:30": 0.95, "15:00": 0.90, "15:30": 0.85, "16:00": 0.80, "16:30": 0.70, "17:00": 0.55,
+    "17:30": 0.45, "18:00": 0.40, "18:30": 0.35,
+}  # fmt: skip
+
+DEFAULTS = {
+    "growth": 1.0,
+    "target": 0.05,
+    "floor_staff": 2,
+    "outreach_staff": 5,  # up to 4 windows + a guide (spec 10(1)③)
+    "cards_preparation": None,  # None → from the cards app or FY2025 expectation
+    "cards_post_issuance": None,
+}
+
+# The keys a site manager may override (form fields): calls_<category>, aht_<category>, and DEFAULTS.
+PARAMETERS = [f"calls_{c}" for c in CATEGORIES] + [f"aht_{c}" for c in CATEGORIES] + list(DEFAULTS)
+
+MIN_LOGGED_CALLS = 300  # below this, logged calls are too few to replace the table
+
+
+class ForecastError(ValueError):
+    """A forecast that cannot be planned from (Japanese message)."""
+
+
+@dataclass
+class Interval:
+    date: datetime.date
+    start: datetime.time
+    end: datetime.time
+    skill: str
+    calls_per_hour: float = 0.0
+    required: int = 0
+    rollover: float | None = None
+
+
+@dataclass
+class Forecast:
+    office: Office
+    year: int
+    month: int
+    days: list[DayHours]
+    intervals: list[Interval]
+    figures: dict[str, object]
+    messages: list[str] = field(default_factory=list)
+
+
+def _minutes(t: datetime.time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def _time(m: int) -> datetime.time:
+    return datetime.time(m // 60, m % 60)
+
+
+def half_hours(opens: datetime.time, closes: datetime.time) -> list[tuple[datetime.time, datetime.time]]:
+    """Half-hour intervals from opening; the last one ends at closing (8:30–17:15 ends with 17:00–17:15)."""
+    result = []
+    m = _minutes(opens)
+    end = _minutes(closes)
+    while m < end:
+        result.append((_time(m), _time(min(m + 30, end))))
+        m += 30
+    return result
+
+
+def _calls_model():
+    try:
+        return apps.get_model("calls", "Call")
+    except LookupError:
+        return None
+
+
+def logged_monthly_calls(year: int, month: int) -> dict[str, int] | None:
+    """Inbound calls logged in a month, by category; None when the calls app has too few."""
+    Call = _calls_model()
+    if Call is None:
+        return None
+    try:
+        qs = Call.objects.in_month(year, month).filter(direction="inbound")
+        counts = {c: qs.filter(category=c).count() for c in CATEGORIES}
+    except Exception:  # the calls app is being built; never let its shape break planning
+        return None
+    return counts if sum(counts.values()) >= MIN_LOGGED_CALLS else None
+
+
+def logged_aht() -> dict[str, float]:
+    """Mean handled seconds per category over the last 90 days of logged calls (only categories with ≥ 50)."""
+    Call = _calls_model()
+    if Call is None:
+        return {}
+    from django.db.models import Avg, Count
+    from django.utils import timezone
+
+    try:
+        since = timezone.now() - datetime.timedelta(days=90)
+        rows = (
+            Call.objects.filter(started_at__gte=since, direction="inbound", duration_seconds__gt=0)
+            .values("category")
+            .annotate(n=Count("id"), avg=Avg("duration_seconds"))
+        )
+        return {r["category"]: float(r["avg"]) for r in rows if r["category"] in CATEGORIES and r["n"] >= 50}
+    except Exception:
+        return {}
+
+
+def learned_profile() -> dict[str, float] | None:
+    """Share of inbound calls per half-hour over the last 90 days, when at least 1,000 are logged."""
+    Call = _calls_model()
+    if Call is None:
+        return None
+    from django.utils import timezone
+
+    try:
+        since = timezone.now() - datetime.timedelta(days=90)
+        starts = list(
+            Call.objects.filter(started_at__gte=since, direction="inbound").values_list(
+                "started_at", flat=True
+            )
+        )
+    except Exception:
+        return None
+    if len(starts) < 1000:
+        return None
+    counts: dict[str, int] = {}
+    for s in starts:
+        local = timezone.localtime(s)
+        m = (_minutes(local.time()) - 30) // 30 * 30 + 30  # half-hours aligned on :00/:30
+        key = f"{m // 60:02d}:{m % 60:02d}"
+        if key in DEFAULT_PROFILE:
+            counts[key] = counts.get(key, 0) + 1
+    mean = sum(counts.values()) / max(1, len(counts))
+    return {k: counts.get(k, 0) / mean for k in DEFAULT_PROFILE} if mean else None
+
+
+def _cards_in_month(year: int, month: int) -> tuple[int | None, int | None]:
+    """Cards arriving (to prepare) and issued (to post-process) in the month, from the cards app."""
+    try:
+        Card = apps.get_model("cards", "Card")
+    except LookupError:
+        return None, None
+    try:
+        arrived = Card.objects.filter(arrived_on__year=year, arrived_on__month=month).count()
+        issued = Card.objects.filter(issued_on__year=year, issued_on__month=month).count()
+    except Exception:
+        return None, None
+    return (arrived or None), (issued or None)
+
+
+def _outreach_days(office: Office, days: list[DayHours]) -> set[datetime.date]:
+    return {d.date for d in days if d.kind == "special:outreach"}
+
+
+def build(office: Office, year: int, month: int, overrides: dict[str, object] | None = None) -> Forecast:
+    """The forecast of one office-month, with every figure it used and its source."""
+    import calendar as pycalendar
+
+    overrides = {k: v for k, v in (overrides or {}).items() if v not in (None, "")}
+    first = datetime.date(year, month, 1)
+    last = datetime.date(year, month, pycalendar.monthrange(year, month)[1])
+    all_days = hours_range(office, first, last)
+    days = [d for d in all_days if d.is_open]
+    messages: list[str] = []
+    if not days:
+        raise ForecastError(
+            f"{year}年{month}月は{office.name}の開庁日がありません（開庁カレンダーを確認してください）。"
+        )
+
+    param = {**DEFAULTS, **{k: v for k, v in overrides.items() if k in DEFAULTS}}
+    growth = float(param["growth"])  # type: ignore[arg-type]
+    target = float(param["target"])  # type: ignore[arg-type]
+    if growth < 0:
+        raise ForecastError("伸び率は0以上にしてください。")
+
+    # 1. Monthly calls by category.
+    logged = logged_monthly_calls(year - 1, month)
+    if logged:
+        base = {c: float(logged[c]) for c in CATEGORIES}
+        source = f"{year - 1}年{month}月の通話記録"
+    elif month in FY2025_CALLS:
+        base = dict(zip(CATEGORIES, map(float, FY2025_CALLS[month]), strict=True))
+        source = f"仕様書 令和7年度{month}月の入電件数"
+    else:
+        base = {
+            c: sum(v[i] for v in FY2025_CALLS.values()) / len(FY2025_CALLS) for i, c in enumerate(CATEGORIES)
+        }
+        source = "仕様書 令和7年度4〜11月の入電件数の平均"
+    calls: dict[str, float] = {}
+    for c in CATEGORIES:
+        key = f"calls_{c}"
+        if key in overrides:
+            value = float(overrides[key])  # type: ignore[arg-type]
+            if value < 0:
+                raise ForecastError(f"{CATEGORY_LABELS[c]}の月間呼数は0以上にしてください。")
+            calls[c] = value
+        else:
+            calls[c] = base[c] * growth
+    total_calls = sum(calls.values())
+    if total_calls == 0:
+        messages.append("月間の呼数予測が0件のため、電話応対の必要人数は0人になります。")
+
+    # AHT per category.
+    aht_source = "既定値"
+    aht = dict(DEFAULT_AHT)
+    aht.update(getattr(settings, "MADOGUCHI_AHT_SECONDS", {}) or {})
+    learned = logged_aht()
+    if learned:
+        aht.update(learned)
+        aht_source = "直近90日の通話記録"
+    for c in CATEGORIES:
+        key = f"aht_{c}"
+        if key in overrides:
+            value = float(overrides[key])  # type: ignore[arg-type]
+            if value <= 0:
+                raise ForecastError(f"{CATEGORY_LABELS[c]}の平均処理時間は0より大きくしてください。")
+            aht[c] = value
+    mean_aht = (
+        sum(calls[c] * aht[c] for c in CATEGORIES) / total_calls
+        if total_calls
+        else DEFAULT_AHT["reservation"]
+    )
+
+    # Cards.
+    arrived, issued = _cards_in_month(year, month)
+    monthly_default = round(FY2025_CARDS_EXPECTED / 12 * growth)
+    cards_prep = (
+        param["cards_preparation"] if param["cards_preparation"] is not None else (arrived or monthly_default)
+    )
+    cards_post = (
+        param["cards_post_issuance"]
+        if param["cards_post_issuance"] is not None
+        else (issued or monthly_default)
+    )
+    cards_prep, cards_post = int(cards_prep), int(cards_post)  # type: ignore[call-overload]
+    if cards_prep < 0 or cards_post < 0:
+        raise ForecastError("カードの枚数は0以上にしてください。")
+    min_prep = settings.MADOGUCHI_MINUTES_PER_CARD_PREPARATION
+    min_post = settings.MADOGUCHI_MINUTES_PER_CARD_POST_ISSUANCE
+
+    floor_staff = int(param["floor_staff"])  # type: ignore[call-overload]
+    outreach_staff = int(param["outreach_staff"])  # type: ignore[call-overload]
+    if floor_staff < 0 or outreach_staff < 0:
+        raise ForecastError("フロア・出張申請の人数は0以上にしてください。")
+
+    profile = learned_profile()
+    profile_source = "直近90日の通話記録" if profile else "既定の時間帯別分布"
+    profile = profile or DEFAULT_PROFILE
+
+    # 2. Day weights (phones) and work days (back office).
+    outreach = _outreach_days(office, days)
+    closed_weekdays = {d.date for d in all_days if not d.is_open and d.date.weekday() < 5}
+    phone_weight: dict[datetime.date, float] = {}
+    for d in days:
+        if d.date in outreach:
+            continue
+        if d.date.weekday() >= 5 or d.kind.startswith("special:"):
+            f = SPECIAL_OPENING_PHONE_FACTOR
+        else:
+            f = WEEKDAY_FACTOR[d.date.weekday()]
+            prev = d.date - datetime.timedelta(days=1 if d.date.weekday() else 3)
+            if prev in closed_weekdays:
+                f *= AFTER_CLOSURE_FACTOR
+        assert d.opens and d.closes
+        mass = sum(
+            profile.get(f"{s:%H:%M}", 0.3) * ((_minutes(e) - _minutes(s)) / 30)
+            for s, e in half_hours(d.opens, d.closes)
+        )
+        phone_weight[d.date] = f * mass
+    weight_total = sum(phone_weight.values())
+    work_days = [d for d in days if d.date not in outreach]
+    open_minutes_total = sum(_minutes(d.closes) - _minutes(d.opens) for d in work_days)  # type: ignore[arg-type]
+
+    intervals: list[Interval] = []
+    cap_messages = 0
+    for d in days:
+        assert d.opens and d.closes
+        slots = half_hours(d.opens, d.closes)
+        if d.date in outreach:
+            for s, e in slots:
+                intervals.append(Interval(d.date, s, e, Skill.OUTREACH, required=outreach_staff))
+            continue
+        day_calls = total_calls * phone_weight[d.date] / weight_total if weight_total else 0.0
+        mass = sum(profile.get(f"{s:%H:%M}", 0.3) * ((_minutes(e) - _minutes(s)) / 30) for s, e in slots)
+        day_open = _minutes(d.closes) - _minutes(d.opens)
+        bo_minutes = (cards_prep * min_prep + cards_post * min_post) * day_open / open_minutes_total
+        bo_people = math.ceil(bo_minutes / day_open - 1e-9) if bo_minutes > 0 else 0
+        for s, e in slots:
+            share = profile.get(f"{s:%H:%M}", 0.3) * ((_minutes(e) - _minutes(s)) / 30) / mass if mass else 0
+            calls_in = day_calls * share
+            per_hour = calls_in * 60 / (_minutes(e) - _minutes(s))
+            load = per_hour * mean_aht / 3600
+            req = erlang.required_agents(
+                "b", load, target, max_agents=LINES, calls_per_hour=per_hour, aht_seconds=mean_aht
+            )
+            n = req.agents if req.met else LINES
+            if not req.met:
+                cap_messages += 1
+                if cap_messages <= 5:
+                    messages.append(f"{d.date.month}月{d.date.day}日 {s:%-H:%M}〜{e:%-H:%M}: " + req.message)
+            intervals.append(Interval(d.date, s, e, Skill.PHONES, round(per_hour, 2), n, req.probability))
+            intervals.append(Interval(d.date, s, e, Skill.BACK_OFFICE, required=bo_people))
+            intervals.append(Interval(d.date, s, e, Skill.FLOOR, required=floor_staff))
+    if cap_messages > 5:
+        messages.append(f"ほかに{cap_messages - 5}の時間帯で、6回線でも目標の呼損率を満たせません。")
+
+    figures = {
+        "calls": {c: round(calls[c]) for c in CATEGORIES},
+        "calls_source": "上書き" if any(f"calls_{c}" in overrides for c in CATEGORIES) else source,
+        "aht": {c: round(aht[c]) for c in CATEGORIES},
+        "aht_source": aht_source,
+        "profile_source": profile_source,
+        "target": target,
+        "growth": growth,
+        "cards_preparation": cards_prep,
+        "cards_post_issuance": cards_post,
+        "cards_source": "カード管理の記録" if (arrived or issued) else "令和7年度見込み（年3.9万枚）の月割り",
+        "back_office_hours": round((cards_prep * min_prep + cards_post * min_post) / 60, 1),
+        "floor_staff": floor_staff,
+        "outreach_staff": outreach_staff,
+        "opening_days": len(days),
+        "outreach_days": len(outreach),
+    }
+    if total_calls == 0 and cards_prep == 0 and cards_post == 0 and floor_staff == 0 and not outreach:
+        raise ForecastError(
+            "予測がすべて0件のため、必要人数が算出できません。呼数・カード枚数・フロア人数を確認してください。"
+        )
+    return Forecast(office, year, month, days, intervals, figures, messages)
