@@ -1,13 +1,31 @@
 from django.apps import AppConfig
 
+from madoguchi.accounts.roles import Role
+
+_VIEW = ["reservations.view_reservation", "reservations.view_slot", "reservations.view_daylist"]
+_BOOK = ["reservations.book_reservation"]
+_COUNTER = ["reservations.counter_reservation"]
+_MANAGE = ["reservations.manage_slots"]
+
 
 class ReservationsConfig(AppConfig):
     name = "madoguchi.reservations"
     label = "reservations"
     verbose_name = "受取予約"
-    # role_permissions = {Role.X: ["reservations.codename", ...]}  (see accounts/roles.py)
-    role_permissions: dict[str, list[str]] = {}
-    # nav_items = [("ラベル", "reservations:url_name", "reservations.permission")]
-    nav_items: list[tuple[str, str, str | None]] = []
-    # dashboard_widgets = [("reservations/_dashboard.html", "reservations.permission")]
-    dashboard_widgets: list[tuple[str, str | None]] = []
+    role_permissions = {
+        # Operators take bookings on the phone; the counter (back office, floor) checks visitors in and issues.
+        Role.OPERATOR: _VIEW + _BOOK,
+        Role.BACK_OFFICE: _VIEW + _BOOK + _COUNTER,
+        Role.FLOOR: _VIEW + _BOOK + _COUNTER,
+        Role.SITE_MANAGER: _VIEW + _BOOK + _COUNTER + _MANAGE,
+        Role.DIRECTOR: _VIEW + _MANAGE,
+        # The city reads (lists, follow-up) but does not book.
+        Role.CITY_STAFF: _VIEW,
+        Role.ADMIN: _VIEW + _BOOK + _COUNTER + _MANAGE,
+    }
+    nav_items = [
+        ("受取予約", "reservations:operator", "reservations.book_reservation"),
+        ("予約一覧（当日）", "reservations:day_list", "reservations.view_daylist"),
+        ("予約枠・定員", "reservations:slots", "reservations.manage_slots"),
+    ]
+    dashboard_widgets = [("reservations/_dashboard.html", "reservations.view_daylist")]
