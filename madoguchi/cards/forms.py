@@ -20,11 +20,11 @@ class JDateField(forms.CharField):
     """A date typed as 2026/4/1, 令和8年4月1日 or with full-width digits."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 30)
         kwargs.setdefault("help_text", "例: 2026/4/1、令和8年4月1日")
         super().__init__(*args, **kwargs)
         self.widget.attrs.setdefault("inputmode", "text")
         self.widget.attrs.setdefault("autocomplete", "off")
+        self.widget.attrs.setdefault("maxlength", "30")
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, datetime.date):

@@ -547,12 +547,16 @@ def shipment_receive_card(*, shipment: Shipment, notice_number: str, by: User | 
             raise ValidationError(f"送付No.{shipment.pk} は受領を締め切っています。")
         item = shipment.items.select_related("card").filter(card__notice_number=key).first()
         if item is None:
+            # Recorded (committed) before refusing: the mismatch must survive the refusal.
             if key and key not in shipment.unexpected_numbers:
                 shipment.unexpected_numbers = [*shipment.unexpected_numbers, key]
                 shipment.save(update_fields=["unexpected_numbers"])
-            raise ValidationError(
-                f"{key or '（空）'} はこの送付（No.{shipment.pk}）に含まれていません。不一致として記録しました。"
-            )
+    if item is None:
+        raise ValidationError(
+            f"{key or '（空）'} はこの送付（No.{shipment.pk}）に含まれていません。不一致として記録しました。"
+        )
+    with transaction.atomic():
+        item = ShipmentItem.objects.select_for_update().select_related("card").get(pk=item.pk)
         if item.received_at is not None:
             raise ValidationError(f"カード {key} は受領済みです（二重スキャンの可能性）。")
         card_transition(card=item.card, to_state=S.RECEIVED_AT_BRANCH, by=by, office=shipment.to_office)

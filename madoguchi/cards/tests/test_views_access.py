@@ -55,5 +55,8 @@ class CardViewsAccessTests(BaseTestCase):
 
     def test_scan_posts_are_refused_without_the_permission(self) -> None:
         self.assert_role_matrix(
-            reverse("cards:scan_apply"), BACK, method="post", data={"step": "set_up", "notice_number": "ZZZ000000"}
+            reverse("cards:scan_apply"),
+            BACK,
+            method="post",
+            data={"step": "set_up", "notice_number": "ZZZ000000"},
         )

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from madoguchi.accounts.testing import BaseTestCase
+
+from ..models import Card, MynaAssistRecord
+from .factories import events_of, make_card
+
+S = Card.State
+
+
+class HoldingTests(BaseTestCase):
+    def test_lists_cards_near_and_past_the_deadline(self) -> None:
+        today = timezone.localdate()
+        near = make_card(
+            self.main_office, state=S.NOTICE_MAILED, holding_deadline=today + datetime.timedelta(days=5)
+        )
+        past = make_card(
+            self.main_office, state=S.REMINDER_SENT, holding_deadline=today - datetime.timedelta(days=1)
+        )
+        make_card(self.main_office, state=S.ISSUED, holding_deadline=today - datetime.timedelta(days=1))
+        self.assertEqual(list(Card.objects.nearing_holding(today)), [near])
+        self.assertEqual(list(Card.objects.past_holding(today)), [past])
+        self.login(self.city_staff)
+        page = self.client.get(reverse("cards:holding")).content.decode()
+        self.assertIn(near.notice_number, page)
+        self.assertIn("期限切れ 1枚", page)
+
+    def test_destroying_needs_a_reason_and_is_all_or_nothing(self) -> None:
+        a = make_card(self.main_office, state=S.UNCLAIMED)
+        b = make_card(self.main_office, state=S.NOTICE_MAILED)
+        self.login(self.back_office)
+        response = self.client.post(
+            reverse("cards:holding"), {"action": "destroyed", "note": "", "card": [a.pk]}
+        )
+        self.assertContains(response, "理由")
+        response = self.client.post(
+            reverse("cards:holding"), {"action": "destroyed", "note": "保管期限経過", "card": [a.pk, b.pk]}
+        )
+        self.assertContains(response, "どのカードも変更していません")
+        a.refresh_from_db()
+        self.assertEqual(a.state, S.UNCLAIMED)
+        response = self.client.post(
+            reverse("cards:holding"), {"action": "destroyed", "note": "保管期限経過", "card": [a.pk]}
+        )
+        self.assertRedirects(response, reverse("cards:holding"))
+        self.assertEqual(events_of(a)[-1], (S.UNCLAIMED, S.DESTROYED))
+
+
+class MynaAssistTests(BaseTestCase):
+    def test_floor_staff_record_and_find_an_assisted_application(self) -> None:
+        card = make_card(self.main_office)
+        self.login(self.floor)
+        response = self.client.post(
+            reverse("cards:assist_list"),
+            {
+                "applicant_name": "筑後 花子",
+                "received_on": "令和8年4月3日",
+                "notice_number": card.notice_number.lower(),
+            },
+        )
+        self.assertRedirects(response, reverse("cards:assist_list"))
+        record = MynaAssistRecord.objects.get()
+        self.assertEqual((record.received_on, record.card), (datetime.date(2026, 4, 3), card))
+        card.refresh_from_db()
+        self.assertTrue(card.myna_assist)
+        found = self.client.get(reverse("cards:assist_list"), {"name": "筑後花子"}).content.decode()
+        self.assertIn("筑後 花子", found)
+        none = self.client.get(reverse("cards:assist_list"), {"name": "筑後 次郎"}).content.decode()
+        self.assertIn("記録はありません", none)
+
+    def test_an_individual_number_in_the_note_is_refused(self) -> None:
+        self.login(self.floor)
+        response = self.client.post(
+            reverse("cards:assist_list"),
+            {"applicant_name": "筑後 花子", "received_on": "2026/4/3", "note": "1234-5678-9018"},
+        )
+        self.assertContains(response, "マイナンバー")
+        self.assertFalse(MynaAssistRecord.objects.exists())
+
+    def test_the_export_is_a_cp932_csv(self) -> None:
+        MynaAssistRecord.objects.create(applicant_name="久留米 一郎", received_on=datetime.date(2026, 4, 1))
+        self.login(self.back_office)
+        response = self.client.get(reverse("cards:assist_export"), {"encoding": "cp932"})
+        self.assertIn("久留米 一郎", response.content.decode("cp932"))
