@@ -34,6 +34,8 @@ class FaqHit:
     answer: str
     category: str
     score: float | None
+    is_sample: bool = False
+    url: str | None = None
 
 
 def first_url(names: tuple[str, ...]) -> str | None:
@@ -76,26 +78,60 @@ def _hit(raw: Any) -> FaqHit:
             score = _field(raw, "score", default=None)
     category = _field(entry, "category", default="")
     return FaqHit(
-        id=_field(entry, "id", "pk", default=None),
+        id=_field(entry, "entry_id", "id", "pk", default=None),
         question=str(_field(entry, "question", default="")),
-        answer=str(_field(entry, "answer", default="")),
+        answer=str(_field(entry, "answer", "excerpt", default="")),
         category=str(_field(category, "name", default=category) or ""),
         score=float(score) if isinstance(score, int | float) else None,
+        is_sample=bool(_field(entry, "is_sample", default=False)),
     )
 
 
-def faq_search(q: str, limit: int = 5) -> list[FaqHit] | None:
-    """Ranked approved FAQ entries, or None when the FAQ search does not exist (yet)."""
+def _search_function() -> Any:
     try:
         module = importlib.import_module("madoguchi.faq.search")
     except ImportError:
         return None
-    search = getattr(module, "search", None)
+    return getattr(module, "search", None)
+
+
+def faq_available() -> bool:
+    return _search_function() is not None
+
+
+def _with_full_answers(hits: list[FaqHit]) -> list[FaqHit]:
+    """The search gives an excerpt; the operator reads the whole approved answer (and may open the entry)."""
+    ids = [h.id for h in hits if h.id is not None]
+    answers: dict[Any, str] = {}
+    try:
+        from madoguchi.faq.models import FaqEntry
+
+        answers = dict(FaqEntry.objects.filter(pk__in=ids).values_list("pk", "answer"))
+    except Exception:  # the FAQ app's model may differ or be absent: keep the excerpts
+        answers = {}
+    result = []
+    for h in hits:
+        url = None
+        if h.id is not None:
+            try:
+                url = reverse("faq:detail", args=[h.id])
+            except NoReverseMatch:
+                url = None
+        result.append(
+            FaqHit(h.id, h.question, answers.get(h.id, h.answer), h.category, h.score, h.is_sample, url)
+        )
+    return result
+
+
+def faq_search(q: str, limit: int = 5) -> list[FaqHit] | None:
+    """Ranked approved FAQ entries, or None when the FAQ search does not exist (yet)."""
+    search = _search_function()
     if search is None:
         return None
     try:
         raw = search(q, limit)
+        hits = [_hit(r) for r in list(raw)[:limit]]
     except Exception:  # the FAQ search failing must not take the call screen down with it
         logger.exception("faq search failed")
         return []
-    return [_hit(r) for r in list(raw)[:limit]]
+    return _with_full_answers(hits)

@@ -111,7 +111,7 @@ def take(request: HttpRequest) -> HttpResponse:
             "started_iso": started_iso,
             "reservation_url": integrations.reservation_url(),
             "faq_page_url": integrations.faq_page_url(),
-            "faq_available": integrations.faq_search("", 0) is not None,
+            "faq_available": integrations.faq_available(),
             "recent": Call.objects.filter(operator=request.user, logged_at__isnull=False)
             .select_related("subcategory")
             .order_by("-logged_at")[:5],
