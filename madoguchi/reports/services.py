@@ -18,8 +18,9 @@ from madoguchi.accounts.services import audit_record
 from madoguchi.lib.jdates import fiscal_year as fiscal_year_of
 from madoguchi.lib.jdates import wareki_year
 
-from .models import MonthlyReport
+from .models import ContactEntry, MonthlyReport, OperationsPlan
 from .sections import Period, Section, Table, calls, cards, others
+from .sections import plan as plan_sections
 
 APPENDIX_HEADER = ["種類", "番号", "日時", "内容", "状態", "備考"]
 
@@ -261,3 +262,138 @@ def report_view_record(*, by: User, data: ReportData, request: Any = None) -> No
         request=request,
         detail={"scope": data.scope, "rows": len(data.appendix.rows)},
     )
+
+
+# --- operations plan ----------------------------------------------------------------------------
+
+
+def plan_content_now(plan: OperationsPlan) -> dict[str, Any]:
+    """What the plan says: frozen once submitted, else generated now from staffing, contacts and training."""
+    if plan.content and plan.status in (OperationsPlan.Status.SUBMITTED, OperationsPlan.Status.APPROVED):
+        return plan.content
+    return plan_sections.plan_content(fiscal_year=plan.fiscal_year, policy=plan.policy, title=plan.title)
+
+
+def _content_hash(content: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+@transaction.atomic
+def plan_create(*, by: User, fiscal_year: int, policy: str = "", title: str = "業務計画書") -> OperationsPlan:
+    """A new draft; a fiscal year has at most one plan being written or awaiting approval at a time."""
+    if OperationsPlan.objects.filter(
+        fiscal_year=fiscal_year, status__in=[OperationsPlan.Status.DRAFT, OperationsPlan.Status.SUBMITTED]
+    ).exists():
+        raise ReportError(
+            f"{era_fiscal_year(fiscal_year)}の業務計画書は作成中または承諾待ちのものがあります。"
+        )
+    last = OperationsPlan.objects.filter(fiscal_year=fiscal_year).order_by("-version").first()
+    plan = OperationsPlan.objects.create(
+        fiscal_year=fiscal_year,
+        version=(last.version + 1) if last else 1,
+        title=title,
+        policy=policy or (last.policy if last else plan_sections.DEFAULT_POLICY),
+    )
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.CREATE,
+        obj=plan,
+        detail={"fiscal_year": fiscal_year, "version": plan.version},
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_update(*, by: User, plan: OperationsPlan, title: str, policy: str) -> OperationsPlan:
+    plan = OperationsPlan.objects.select_for_update().get(pk=plan.pk)
+    if not plan.is_editable:
+        raise ReportError("提出済・承諾済の業務計画書は変更できません。新しい版を作成してください。")
+    plan.title, plan.policy = title, policy
+    if plan.status == OperationsPlan.Status.RETURNED:
+        plan.status = OperationsPlan.Status.DRAFT
+    plan.save(update_fields=["title", "policy", "status", "updated_at"])
+    audit_record(actor=by, action=AuditEvent.Action.UPDATE, obj=plan, detail={"fields": ["title", "policy"]})
+    return plan
+
+
+@transaction.atomic
+def plan_submit(*, by: User, plan: OperationsPlan) -> OperationsPlan:
+    """Freeze the generated content and hand it to the city for approval."""
+    plan = OperationsPlan.objects.select_for_update().get(pk=plan.pk)
+    if not plan.is_editable:
+        raise ReportError("この業務計画書はすでに提出されています。")
+    plan.content = plan_sections.plan_content(
+        fiscal_year=plan.fiscal_year, policy=plan.policy, title=plan.title
+    )
+    plan.content_hash = _content_hash(plan.content)
+    plan.status = OperationsPlan.Status.SUBMITTED
+    plan.submitted_at = timezone.now()
+    plan.submitted_by = by
+    plan.decided_at, plan.decided_by, plan.decision_comment = None, None, ""
+    plan.save(
+        update_fields=[
+            "content",
+            "content_hash",
+            "status",
+            "submitted_at",
+            "submitted_by",
+            "decided_at",
+            "decided_by",
+            "decision_comment",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.TRANSITION,
+        obj=plan,
+        detail={"status": plan.status, "hash": plan.content_hash[:16]},
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_decide(*, by: User, plan: OperationsPlan, approve: bool, comment: str = "") -> OperationsPlan:
+    """City staff approve (承諾) or return (差戻し) a submitted plan; the decision is recorded."""
+    plan = OperationsPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != OperationsPlan.Status.SUBMITTED:
+        raise ReportError("承諾・差戻しできるのは提出済（承諾待ち）の業務計画書だけです。")
+    if not approve and not comment.strip():
+        raise ReportError("差戻しの理由をコメントに入力してください。")
+    if _content_hash(plan.content) != plan.content_hash:
+        raise ReportError("提出後に計画書の内容が変わっています。提出し直してもらってください。")
+    plan.status = OperationsPlan.Status.APPROVED if approve else OperationsPlan.Status.RETURNED
+    plan.decided_at = timezone.now()
+    plan.decided_by = by
+    plan.decision_comment = comment.strip()
+    plan.save(update_fields=["status", "decided_at", "decided_by", "decision_comment", "updated_at"])
+    audit_record(actor=by, action=AuditEvent.Action.TRANSITION, obj=plan, detail={"status": plan.status})
+    return plan
+
+
+@transaction.atomic
+def contact_save(*, by: User, entry: ContactEntry | None = None, **fields: Any) -> ContactEntry:
+    """Create or change one line of the contact structure (validated like a form)."""
+    entry = entry or ContactEntry()
+    created = entry.pk is None
+    for name, value in fields.items():
+        setattr(entry, name, value)
+    entry.full_clean()
+    entry.save()
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
+        obj=entry,
+        detail={"fields": sorted(fields)},
+    )
+    return entry
+
+
+@transaction.atomic
+def contact_delete(*, by: User, entry: ContactEntry) -> None:
+    audit_record(actor=by, action=AuditEvent.Action.DELETE, obj=entry, detail={"path": entry.path})
+    entry.delete()
+
+
+def plan_export_record(*, by: User, plan: OperationsPlan, fmt: str, request: Any = None) -> None:
+    audit_record(actor=by, action=AuditEvent.Action.EXPORT, obj=plan, request=request, detail={"format": fmt})

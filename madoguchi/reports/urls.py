@@ -23,3 +23,14 @@ urlpatterns = [
     path("monthly/<ym:ym>/submit/", views.monthly_submit, name="monthly_submit"),
     path("monthly/<ym:ym>/receive/", views.monthly_receive, name="monthly_receive"),
 ]
+
+urlpatterns += [
+    path("plans/", views.plans, name="plans"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/submit/", views.plan_submit, name="plan_submit"),
+    path("plans/<int:pk>/decide/", views.plan_decide, name="plan_decide"),
+    path("plans/<int:pk>.<str:fmt>", views.plan_download, name="plan_download"),
+    path("contacts/", views.contacts, name="contacts"),
+    path("contacts/<int:pk>/", views.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/delete/", views.contact_delete, name="contact_delete"),
+]

@@ -9,16 +9,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from madoguchi.accounts.access import require_perm
+from madoguchi.accounts.access import check_perm, require_perm
 from madoguchi.lib.exports import download
 from madoguchi.lib.htmx import render_page_or_fragment
+from madoguchi.lib.jdates import fiscal_year as fiscal_year_of
 
 from . import services
-from .models import MonthlyReport
+from .forms import ContactForm, PlanCreateForm, PlanDecisionForm, PlanForm
+from .models import ContactEntry, MonthlyReport, OperationsPlan
 from .render import charts
 from .render.pdf import report_pdf
+from .render.plan import plan_docx, plan_pdf
 from .render.xlsx import report_xlsx
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -124,3 +128,142 @@ def monthly_receive(request: HttpRequest, ym: str) -> HttpResponse:
     else:
         messages.success(request, f"{services.era_month(year, month)}の月報の受領を確認しました。")
     return redirect(f"{reverse('reports:monthly')}?month={ym}")
+
+
+# --- operations plan ----------------------------------------------------------------------------
+
+
+@require_perm("reports.view_operationsplan")
+def plans(request: HttpRequest) -> HttpResponse:
+    form = PlanCreateForm(request.POST or None, initial={"fiscal_year": fiscal_year_of(timezone.localdate())})
+    if request.method == "POST":
+        check_perm(request, "reports.add_operationsplan")
+        if form.is_valid():
+            try:
+                plan = services.plan_create(by=request.user, fiscal_year=form.cleaned_data["fiscal_year"])  # type: ignore[arg-type]
+            except services.ReportError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"{plan} を作成しました。")
+                return redirect("reports:plan_detail", pk=plan.pk)
+    return render(
+        request,
+        "reports/plans.html",
+        {"plans": OperationsPlan.objects.select_related("submitted_by", "decided_by"), "form": form},
+    )
+
+
+@require_perm("reports.view_operationsplan")
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(OperationsPlan, pk=pk)
+    form = PlanForm(request.POST or None, instance=plan)
+    if request.method == "POST":
+        check_perm(request, "reports.change_operationsplan")
+        if form.is_valid():
+            try:
+                services.plan_update(
+                    by=request.user,
+                    plan=plan,
+                    title=form.cleaned_data["title"],
+                    policy=form.cleaned_data["policy"],
+                )  # type: ignore[arg-type]
+            except services.ReportError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "業務計画書を保存しました。")
+                return redirect("reports:plan_detail", pk=plan.pk)
+    context = {
+        "plan": plan,
+        "content": services.plan_content_now(plan),
+        "form": form,
+        "decision_form": PlanDecisionForm(),
+    }
+    return render(request, "reports/plan_detail.html", context)
+
+
+@require_perm("reports.produce_reports")
+@require_POST
+def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(OperationsPlan, pk=pk)
+    try:
+        services.plan_submit(by=request.user, plan=plan)  # type: ignore[arg-type]
+    except services.ReportError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "業務計画書を市へ提出しました（承諾待ち）。")
+    return redirect("reports:plan_detail", pk=plan.pk)
+
+
+@require_perm("reports.approve_operationsplan")
+@require_POST
+def plan_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(OperationsPlan, pk=pk)
+    form = PlanDecisionForm(request.POST)
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            services.plan_decide(
+                by=request.user, plan=plan, approve=approve, comment=form.cleaned_data["comment"]
+            )  # type: ignore[arg-type]
+        except services.ReportError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, "業務計画書を承諾しました。" if approve else "業務計画書を差し戻しました。"
+            )
+        return redirect("reports:plan_detail", pk=plan.pk)
+    context = {
+        "plan": plan,
+        "content": services.plan_content_now(plan),
+        "form": PlanForm(instance=plan),
+        "decision_form": form,
+    }
+    return render(request, "reports/plan_detail.html", context, status=400)
+
+
+@require_perm("reports.view_operationsplan")
+def plan_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    plan = get_object_or_404(OperationsPlan, pk=pk)
+    content = services.plan_content_now(plan)
+    if fmt == "docx":
+        body, mime = plan_docx(plan, content), DOCX
+    elif fmt == "pdf":
+        body, mime = plan_pdf(plan, content), "application/pdf"
+    else:
+        raise Http404
+    services.plan_export_record(by=request.user, plan=plan, fmt=fmt, request=request)  # type: ignore[arg-type]
+    return download(body, f"業務計画書_{plan.fiscal_year}年度_第{plan.version}版.{fmt}", mime)
+
+
+@require_perm("reports.view_contactentry")
+def contacts(request: HttpRequest) -> HttpResponse:
+    form = ContactForm(request.POST or None)
+    if request.method == "POST":
+        check_perm(request, "reports.add_contactentry")
+        if form.is_valid():
+            services.contact_save(by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            messages.success(request, "連絡体制に追加しました。")
+            return redirect("reports:contacts")
+    entries = ContactEntry.objects.all()
+    groups = [(label, [e for e in entries if e.path == value]) for value, label in ContactEntry.Path.choices]
+    return render(request, "reports/contacts.html", {"form": form, "groups": groups})
+
+
+@require_perm("reports.change_contactentry")
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(ContactEntry, pk=pk)
+    form = ContactForm(request.POST or None, instance=entry)
+    if request.method == "POST" and form.is_valid():
+        services.contact_save(by=request.user, entry=entry, **form.cleaned_data)  # type: ignore[arg-type]
+        messages.success(request, "連絡体制を変更しました。")
+        return redirect("reports:contacts")
+    return render(request, "reports/contact_edit.html", {"form": form, "entry": entry})
+
+
+@require_perm("reports.delete_contactentry")
+@require_POST
+def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(ContactEntry, pk=pk)
+    services.contact_delete(by=request.user, entry=entry)  # type: ignore[arg-type]
+    messages.success(request, "連絡体制から削除しました。")
+    return redirect("reports:contacts")

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django import forms
+
+from madoguchi.lib.privacy import no_individual_number
+
+from .models import ContactEntry, OperationsPlan
+
+
+class PlanCreateForm(forms.Form):
+    fiscal_year = forms.IntegerField(
+        label="年度（西暦の開始年）", min_value=2020, max_value=2100, help_text="例: 2026（令和8年度）"
+    )
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = OperationsPlan
+        fields = ["title", "policy"]
+        widgets = {"policy": forms.Textarea(attrs={"rows": 6})}
+
+
+class PlanDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="判断", choices=[("approve", "承諾する"), ("return", "差し戻す")], widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label="コメント",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[no_individual_number],
+        help_text="差し戻す場合は理由を入力してください。",
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("decision") == "return" and not (data.get("comment") or "").strip():
+            self.add_error("comment", "差し戻す場合は理由を入力してください。")
+        return data
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = ContactEntry
+        fields = ["path", "step", "side", "role_title", "organisation", "person", "phone", "action"]
+
+
+class HandoverForm(forms.Form):
+    include_personal = forms.BooleanField(
+        label="個人情報（カードの氏名・折り返し先の電話番号など）を含める",
+        required=False,
+        help_text="統括管理者のみ選べます。含めた場合も出力はすべて記録されます。",
+    )
+    reason = forms.CharField(
+        label="個人情報を含める理由",
+        required=False,
+        max_length=200,
+        validators=[no_individual_number],
+    )
+
+    def __init__(self, *args: object, may_include_personal: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if not may_include_personal:
+            del self.fields["include_personal"]
+            del self.fields["reason"]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("include_personal") and not (data.get("reason") or "").strip():
+            self.add_error("reason", "個人情報を含める理由を入力してください。")
+        return data
