@@ -26,7 +26,7 @@ class ImportViewTests(BaseTestCase):
             csv_bytes(HEADER, [row(n) for n in range(1, 4)], encoding="cp932"), encoding="cp932"
         )
         page = self.client.get(reverse("cards:import_batch", args=[batch.pk])).content.decode()
-        self.assertIn('hx-post="/cards/import/%d/"' % batch.pk, page)
+        self.assertIn(f'hx-post="/cards/import/{batch.pk}/"', page)
         self.assertIn("<progress", page)
         fragment = self.client.post(
             reverse("cards:import_batch", args=[batch.pk]), HTTP_HX_REQUEST="true"
