@@ -144,7 +144,10 @@ def monthly_report_build(
     rows: list[list[Any]] = []
     if appendix:
         rows = (
-            cards.appendix_rows(period) + calls.appendix_rows(period) + others.incident_appendix_rows(period)
+            others.reservation_appendix_rows(period)
+            + cards.appendix_rows(period)
+            + calls.appendix_rows(period)
+            + others.incident_appendix_rows(period)
         )
     title = (
         f"業務完了報告書（月報） {period.label}"

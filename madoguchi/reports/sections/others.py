@@ -7,6 +7,8 @@ import datetime
 import importlib
 from typing import Any
 
+from django.db.models import Count
+
 from . import Period, Section, Table, Unavailable, model, provide, require_fields, wareki
 
 
@@ -69,50 +71,76 @@ def _summary_section(section: Section, caption: str, summary: dict[str, Any], la
         section.tables.append(Table(title, ["区分", "件数"], sub_rows, numeric=(1,)))
 
 
+RESERVATION_KINDS = (
+    ("book", "新規"),
+    ("change", "変更"),
+    ("cancel", "取消"),
+    ("check_in", "来庁受付"),
+    ("no_show", "来庁なし"),
+    ("issue", "交付"),
+)
+
+
 def reservations(period: Period) -> Section:
     def build(section: Section) -> None:
-        try:
-            return _summary_section(
-                section,
-                "受取予約の受付",
-                _summary("madoguchi.reservations.services", "month_summary", period),
-                {},
-            )
-        except Unavailable:
-            pass
+        Event = model("reservations.ReservationEvent")
         Reservation = model("reservations.Reservation")
-        require_fields(Reservation, "created_at", "status")
-        names = {f.name for f in Reservation._meta.get_fields()}
-        new = Reservation.objects.filter(**period.dt_range("created_at")).count()
-        cancelled = (
-            Reservation.objects.filter(**period.dt_range("cancelled_at")).count()
-            if "cancelled_at" in names
-            else Reservation.objects.filter(status="cancelled", **period.dt_range("updated_at")).count()
-        )
-        changed = 0
-        for label in (
-            "reservations.ReservationChange",
-            "reservations.ReservationEvent",
-            "reservations.ReservationHistory",
-        ):
-            try:
-                History = model(label)
-            except Unavailable:
-                continue
-            hnames = {f.name for f in History._meta.get_fields()}
-            at = "at" if "at" in hnames else "created_at"
-            kind = next((k for k in ("kind", "action", "event") if k in hnames), None)
-            qs = History.objects.filter(**period.dt_range(at))
-            changed = qs.filter(**{kind: "change"}).count() if kind else qs.count()
-            break
+        require_fields(Event, "at", "kind", "channel", "reservation")
+        events = Event.objects.filter(**period.dt_range("at"))
+        by_kind = dict(events.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
         rows = [
-            ["新規", section.figure("new", "予約 新規", new)],
-            ["変更", section.figure("changed", "予約 変更", changed)],
-            ["取消", section.figure("cancelled", "予約 取消", cancelled)],
+            [label, section.figure(key, f"予約 {label}", by_kind.get(key, 0))]
+            for key, label in RESERVATION_KINDS
         ]
-        section.tables.append(Table("受取予約の受付", ["区分", "件数"], rows, numeric=(1,)))
+        section.tables.append(Table("受取予約の受付・来庁", ["区分", "件数"], rows, numeric=(1,)))
+        channels = dict(Reservation._meta.get_field("channel").choices)
+        by_channel = (
+            events.filter(kind__in=["book", "change", "cancel"])
+            .values_list("channel", "kind")
+            .annotate(n=Count("id"))
+        )
+        grid: dict[str, dict[str, int]] = {}
+        for channel, kind, n in by_channel:
+            grid.setdefault(channel or "", {})[kind] = n
+        channel_rows = [
+            [
+                channels.get(channel, "不明"),
+                section.figure(
+                    f"{channel}.book", f"{channels.get(channel, '不明')} 新規", kinds.get("book", 0)
+                ),
+                section.figure(
+                    f"{channel}.change", f"{channels.get(channel, '不明')} 変更", kinds.get("change", 0)
+                ),
+                section.figure(
+                    f"{channel}.cancel", f"{channels.get(channel, '不明')} 取消", kinds.get("cancel", 0)
+                ),
+            ]
+            for channel, kinds in sorted(grid.items())
+        ]
+        section.tables.append(
+            Table("受付方法別", ["受付方法", "新規", "変更", "取消"], channel_rows, numeric=(1, 2, 3))
+        )
 
     return provide("reservations", "受取予約の受付（新規・変更・取消）", build)
+
+
+def reservation_appendix_rows(period: Period) -> list[list[Any]]:
+    """Reservations with a booking, change or cancel in the period: code, date, office, status (no names)."""
+    try:
+        Event = model("reservations.ReservationEvent")
+        Reservation = model("reservations.Reservation")
+    except Unavailable:
+        return []
+    ids = Event.objects.filter(kind__in=["book", "change", "cancel"], **period.dt_range("at")).values(
+        "reservation_id"
+    )
+    statuses = dict(Reservation._meta.get_field("status").choices)
+    return [
+        ["受取予約", code, wareki(day), f"{office} {party}名", statuses.get(status, status), ""]
+        for code, day, office, party, status in Reservation.objects.filter(id__in=ids)
+        .order_by("date", "code")
+        .values_list("code", "date", "office__name", "party_size", "status")
+    ]
 
 
 def outreach(period: Period) -> Section:
