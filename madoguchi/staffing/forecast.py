@@ -136,10 +136,15 @@ def logged_monthly_calls(year: int, month: int) -> dict[str, int] | None:
         return None
     try:
         qs = Call.objects.in_month(year, month).filter(direction="inbound")
+        total = qs.count()
         counts = {c: qs.filter(category=c).count() for c in CATEGORIES}
     except Exception:  # the calls app is being built; never let its shape break planning
         return None
-    return counts if sum(counts.values()) >= MIN_LOGGED_CALLS else None
+    known = sum(counts.values())
+    if total < MIN_LOGGED_CALLS or known == 0:
+        return None
+    # Calls not classified (roll-overs, unfinished logs) are shared out like the classified ones.
+    return {c: round(counts[c] * total / known) for c in CATEGORIES}
 
 
 def logged_aht() -> dict[str, float]:

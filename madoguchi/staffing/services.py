@@ -25,6 +25,7 @@ from .models import (
     StaffMember,
     TrainingCompletion,
     TrainingCourse,
+    Unavailability,
 )
 
 # --- training -----------------------------------------------------------------------------------
@@ -385,3 +386,16 @@ def month_plan_solve(
             },
         )
     return plan
+
+
+def unavailability_add(
+    *, member: StaffMember, date: datetime.date, reason: str = "", by: User | None = None
+) -> Unavailability:
+    with transaction.atomic():
+        if Unavailability.objects.filter(member=member, date=date).exists():
+            raise ValueError(f"{date:%Y/%m/%d} はすでに勤務不可日として登録されています。")
+        item = Unavailability(member=member, date=date, reason=reason)
+        item.full_clean()
+        item.save()
+        audit_record(actor=by, action=AuditEvent.Action.CREATE, obj=item, detail={"member_id": member.pk})
+    return item

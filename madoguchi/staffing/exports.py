@@ -1,0 +1,124 @@
+"""XLSX of a month plan: the schedule per person (a grid), the shift list, required vs scheduled, figures."""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from madoguchi.lib.jdates import format_date
+
+from .forecast import CATEGORY_LABELS
+from .models import MonthPlan, Skill
+
+BOLD = Font(bold=True)
+SHORT = PatternFill("solid", fgColor="F8C8C8")
+WEEKDAYS = "月火水木金土日"
+
+
+def plan_xlsx(plan: MonthPlan) -> bytes:
+    wb = Workbook()
+    shifts = list(plan.shifts.select_related("member").order_by("date", "start", "member__name"))
+    intervals = list(plan.intervals.all())
+    dates = sorted({i.date for i in intervals})
+
+    # 1. Grid: one row per person, one column per opening day.
+    ws = wb.active
+    ws.title = "個人別シフト"
+    ws.append(
+        ["氏名"] + [f"{d.month}/{d.day}({WEEKDAYS[d.weekday()]})" for d in dates] + ["日数", "勤務時間"]
+    )
+    by_member: dict[str, dict] = defaultdict(dict)
+    for s in shifts:
+        by_member[s.member.name][s.date] = s
+    for name in sorted(by_member):
+        days = by_member[name]
+        cells = []
+        for d in dates:
+            s = days.get(d)
+            cells.append(f"{Skill(s.skill).label} {s.start:%-H:%M}-{s.end:%-H:%M}" if s else "")
+        ws.append([name] + cells + [len(days), round(sum(s.paid_minutes for s in days.values()) / 60, 2)])
+    for cell in ws[1]:
+        cell.font = BOLD
+        cell.alignment = Alignment(horizontal="center")
+    ws.freeze_panes = "B2"
+    ws.column_dimensions["A"].width = 16
+
+    # 2. Shift list.
+    ws = wb.create_sheet("シフト一覧")
+    ws.append(["日付", "氏名", "業務", "開始", "終了", "休憩開始", "休憩終了", "勤務時間（分）"])
+    for s in shifts:
+        ws.append(
+            [
+                format_date(s.date),
+                s.member.name,
+                Skill(s.skill).label,
+                s.start.strftime("%H:%M"),
+                s.end.strftime("%H:%M"),
+                s.break_start.strftime("%H:%M") if s.break_start else "",
+                s.break_end.strftime("%H:%M") if s.break_end else "",
+                s.paid_minutes,
+            ]
+        )
+    for cell in ws[1]:
+        cell.font = BOLD
+    ws.freeze_panes = "A2"
+
+    # 3. Required vs scheduled per interval.
+    ws = wb.create_sheet("時間帯別の必要人数")
+    ws.append(["日付", "時間帯", "業務", "予測呼数（時）", "必要人数", "上書き", "配置人数", "過不足"])
+    for i in intervals:
+        ws.append(
+            [
+                format_date(i.date),
+                f"{i.start:%H:%M}-{i.end:%H:%M}",
+                Skill(i.skill).label,
+                i.calls_per_hour if i.skill == Skill.PHONES else None,
+                i.required,
+                i.override,
+                i.scheduled,
+                i.scheduled - i.need,
+            ]
+        )
+        if i.scheduled < i.need:
+            for cell in ws[ws.max_row]:
+                cell.fill = SHORT
+    for cell in ws[1]:
+        cell.font = BOLD
+    ws.freeze_panes = "A2"
+
+    # 4. Figures (for the operations plan, spec 11(1)).
+    ws = wb.create_sheet("予測の根拠")
+    f = plan.figures or {}
+    rows = [
+        ("対象", str(plan)),
+        ("状態", plan.get_status_display()),
+        ("呼数の出典", f.get("calls_source", "")),
+    ]
+    for c, label in CATEGORY_LABELS.items():
+        rows.append((f"月間呼数：{label}", (f.get("calls") or {}).get(c)))
+        rows.append((f"平均処理時間（秒）：{label}", (f.get("aht") or {}).get(c)))
+    rows += [
+        ("目標呼損率", f.get("target")),
+        ("交付前準備の枚数", f.get("cards_preparation")),
+        ("交付後処理の枚数", f.get("cards_post_issuance")),
+        ("交付事務の作業時間（時間）", f.get("back_office_hours")),
+        ("フロア案内の人数", f.get("floor_staff")),
+        ("開庁日数", f.get("opening_days")),
+        ("総勤務時間（時間）", round(plan.paid_minutes / 60, 1)),
+        ("不足（人×15分）", plan.short_slots),
+        ("求解結果", plan.solver_status),
+        ("最適性ギャップ", plan.gap),
+        ("計算時間（秒）", plan.wall_seconds),
+    ]
+    for r in rows:
+        ws.append(list(r))
+    ws.column_dimensions["A"].width = 30
+    for m in plan.messages or []:
+        ws.append(["注意事項", m])
+
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

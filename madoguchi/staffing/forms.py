@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+
+from madoguchi.calendar.models import Office
+from madoguchi.lib.jdates import parse_date
+from madoguchi.lib.privacy import no_individual_number
+
+from . import forecast
+from .erlang import MODELS
+from .models import Skill, StaffMember, TrainingCourse
+
+
+class JapaneseDateField(forms.CharField):
+    """Accepts 2026/4/1, 令和8年4月1日, full-width digits (lib.jdates.parse_date)."""
+
+    def to_python(self, value: object) -> datetime.date | None:  # type: ignore[override]
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return parse_date(str(value))
+        except ValueError as exc:
+            raise forms.ValidationError(
+                f"日付を読み取れません（例: 2026/4/1、令和8年4月1日）: {value}"
+            ) from exc
+
+
+class ErlangForm(forms.Form):
+    model = forms.ChoiceField(
+        label="モデル",
+        choices=[
+            ("b", "アーランB（呼損・6回線）"),
+            ("c", "アーランC（待ち）"),
+            ("a", "アーランA（放棄あり）"),
+        ],
+        initial="b",
+    )
+    calls_per_hour = forms.FloatField(label="1時間あたりの呼数", min_value=0, initial=30)
+    aht_seconds = forms.FloatField(label="平均処理時間（秒）", min_value=1, initial=300)
+    target = forms.FloatField(
+        label="目標（許容する確率、%）",
+        min_value=0.01,
+        max_value=99.99,
+        initial=5,
+        help_text="アーランB: 他回線へ回る確率、C: 待たされる確率、A: 放棄する確率の上限。",
+    )
+    agents = forms.IntegerField(
+        label="人数（任意）",
+        min_value=0,
+        max_value=200,
+        required=False,
+        help_text="指定するとその人数での確率も表示します。",
+    )
+    answer_seconds = forms.FloatField(
+        label="応答目標（秒、Cのみ・任意）",
+        min_value=0,
+        required=False,
+        help_text="指定すると「この秒数を超えて待つ確率」を目標と比べます。",
+    )
+    patience_seconds = forms.FloatField(
+        label="平均待ち許容時間（秒、Aのみ）", min_value=1, initial=120, required=False
+    )
+    max_agents = forms.IntegerField(
+        label="上限人数（回線数）",
+        min_value=1,
+        max_value=200,
+        initial=forecast.LINES,
+        required=False,
+        help_text="空欄にすると上限なしで探します。",
+    )
+
+    def clean_model(self) -> str:
+        value = self.cleaned_data["model"]
+        if value not in MODELS:
+            raise forms.ValidationError("モデルを選んでください。")
+        return value
+
+
+class PlanCreateForm(forms.Form):
+    office = forms.ModelChoiceField(label="庁舎", queryset=Office.objects.active(), empty_label=None)
+    month = forms.CharField(
+        label="対象月", help_text="例: 2026-04", widget=forms.TextInput(attrs={"type": "month"})
+    )
+
+    def clean_month(self) -> tuple[int, int]:
+        value = self.cleaned_data["month"].strip()
+        try:
+            year, month = (int(p) for p in value.replace("/", "-").split("-", 1))
+            datetime.date(year, month, 1)
+        except (ValueError, TypeError) as exc:
+            raise forms.ValidationError("対象月は「2026-04」の形で入力してください。") from exc
+        return year, month
+
+
+class OverridesForm(forms.Form):
+    """The site manager's overrides of the forecast figures; blank keeps the computed figure."""
+
+    calls_reservation = forms.IntegerField(label="月間呼数：予約", min_value=0, required=False)
+    calls_card_inquiry = forms.IntegerField(
+        label="月間呼数：カードに関する問合せ", min_value=0, required=False
+    )
+    calls_other = forms.IntegerField(label="月間呼数：その他", min_value=0, required=False)
+    aht_reservation = forms.IntegerField(label="平均処理時間（秒）：予約", min_value=1, required=False)
+    aht_card_inquiry = forms.IntegerField(label="平均処理時間（秒）：問合せ", min_value=1, required=False)
+    aht_other = forms.IntegerField(label="平均処理時間（秒）：その他", min_value=1, required=False)
+    growth = forms.FloatField(
+        label="伸び率（倍）", min_value=0, max_value=10, required=False, help_text="例: 1.1"
+    )
+    target = forms.FloatField(
+        label="目標呼損率", min_value=0.001, max_value=0.5, required=False, help_text="例: 0.05（5%）"
+    )
+    cards_preparation = forms.IntegerField(label="交付前準備の枚数（月）", min_value=0, required=False)
+    cards_post_issuance = forms.IntegerField(label="交付後処理の枚数（月）", min_value=0, required=False)
+    floor_staff = forms.IntegerField(label="フロア案内の人数", min_value=0, max_value=20, required=False)
+    outreach_staff = forms.IntegerField(label="出張申請の人数", min_value=0, max_value=20, required=False)
+
+    def overrides(self) -> dict[str, object]:
+        return {k: v for k, v in self.cleaned_data.items() if v is not None}
+
+
+class IntervalOverrideForm(forms.Form):
+    start = forms.TimeField(label="時間帯", input_formats=["%H:%M"])
+    skill = forms.ChoiceField(label="業務", choices=Skill.choices)
+    people = forms.IntegerField(
+        label="必要人数（空欄で算出値に戻す）", min_value=0, max_value=50, required=False
+    )
+
+
+class StaffMemberForm(forms.Form):
+    name = forms.CharField(label="氏名（表示名）", max_length=100, validators=[no_individual_number])
+    skills = forms.MultipleChoiceField(
+        label="担当できる業務", choices=Skill.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    contract_hours_per_week = forms.DecimalField(
+        label="契約時間（週・時間）", min_value=1, max_value=40, decimal_places=2, initial="38.75"
+    )
+    part_time = forms.BooleanField(label="短時間勤務（パート）", required=False)
+    note = forms.CharField(label="備考", max_length=200, required=False, validators=[no_individual_number])
+
+
+class TrainingCompletionForm(forms.Form):
+    member = forms.ModelChoiceField(label="業務従事者", queryset=StaffMember.objects.active())
+    course = forms.ModelChoiceField(label="研修", queryset=TrainingCourse.objects.filter(active=True))
+    completed_on = JapaneseDateField(label="受講日", help_text="例: 2026/3/20、令和8年3月20日")
+    trainer = forms.CharField(label="講師", max_length=100, validators=[no_individual_number])
+    note = forms.CharField(label="備考", max_length=200, required=False, validators=[no_individual_number])
+
+
+class UnavailabilityForm(forms.Form):
+    date = JapaneseDateField(label="勤務できない日", help_text="例: 2026/4/10")
+    reason = forms.CharField(label="理由", max_length=100, required=False, validators=[no_individual_number])

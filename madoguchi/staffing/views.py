@@ -1,0 +1,463 @@
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from madoguchi.accounts.access import check_perm, require_perm
+from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.services import audit_record
+from madoguchi.lib.htmx import render_page_or_fragment
+
+from . import erlang, exports, services
+from .forecast import CATEGORY_LABELS, ForecastError
+from .forms import (
+    ErlangForm,
+    IntervalOverrideForm,
+    OverridesForm,
+    PlanCreateForm,
+    StaffMemberForm,
+    TrainingCompletionForm,
+    UnavailabilityForm,
+)
+from .models import MonthPlan, PlanInterval, PlanShift, Skill, StaffMember, TrainingCompletion, TrainingCourse
+
+# --- Erlang what-if ------------------------------------------------------------------------------
+
+
+def erlang_result(data: dict) -> dict:
+    """The calculator's answer for cleaned form data (shared by the screen and the API)."""
+    load = erlang.offered_load(data["calls_per_hour"], data["aht_seconds"])
+    req = erlang.required_agents(
+        data["model"],
+        load,
+        data["target"],
+        max_agents=data.get("max_agents"),
+        calls_per_hour=data["calls_per_hour"],
+        aht_seconds=data["aht_seconds"],
+        answer_seconds=data.get("answer_seconds"),
+        patience_seconds=data.get("patience_seconds") or 120.0,
+    )
+    at_agents = None
+    if data.get("agents") is not None:
+        at_agents = erlang.probability(
+            data["model"],
+            data["agents"],
+            load,
+            aht_seconds=data["aht_seconds"],
+            answer_seconds=data.get("answer_seconds"),
+            patience_seconds=data.get("patience_seconds") or 120.0,
+        )
+    return {"load": load, "requirement": req, "at_agents": at_agents, "agents": data.get("agents")}
+
+
+@require_perm("staffing.use_erlang")
+def erlang_calculator(request: HttpRequest) -> HttpResponse:
+    form = ErlangForm(request.GET or None)
+    result = None
+    error = ""
+    if form.is_bound and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["target"] = data["target"] / 100
+        try:
+            result = erlang_result(data)
+        except erlang.ErlangInputError as exc:
+            error = str(exc)
+    context = {"form": form, "result": result, "error": error}
+    return render_page_or_fragment(request, "staffing/erlang.html", "staffing/_erlang_result.html", context)
+
+
+# --- plans ----------------------------------------------------------------------------------------
+
+
+@require_perm("staffing.view_monthplan")
+def plan_list(request: HttpRequest) -> HttpResponse:
+    can_manage = request.user.has_perm("staffing.manage_plan")
+    form = PlanCreateForm(request.POST or None) if can_manage else None
+    if request.method == "POST":
+        check_perm(request, "staffing.manage_plan")
+        assert form is not None
+        if form.is_valid():
+            year, month = form.cleaned_data["month"]
+            office = form.cleaned_data["office"]
+            existing = MonthPlan.objects.filter(office=office, year=year, month=month).first()
+            if existing:
+                messages.info(request, f"{existing}の計画はすでにあります。")
+                return redirect("staffing:plan", pk=existing.pk)
+            plan = services.month_plan_create(office=office, year=year, month=month, by=request.user)
+            messages.success(request, f"{plan}の計画を作成しました。次に必要人数を算出してください。")
+            return redirect("staffing:plan", pk=plan.pk)
+    plans = MonthPlan.objects.select_related("office")
+    return render(request, "staffing/plan_list.html", {"plans": plans, "form": form})
+
+
+def _plan_context(plan: MonthPlan) -> dict:
+    figures = plan.figures or {}
+    calls = figures.get("calls", {})
+    return {
+        "plan": plan,
+        "calls_rows": [
+            (CATEGORY_LABELS[c], calls.get(c), (figures.get("aht") or {}).get(c)) for c in CATEGORY_LABELS
+        ],
+        "paid_hours": round(plan.paid_minutes / 60, 1),
+        "shift_count": plan.shifts.count(),
+        "has_intervals": plan.intervals.exists(),
+    }
+
+
+@require_perm("staffing.view_monthplan")
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(MonthPlan.objects.select_related("office"), pk=pk)
+    form = OverridesForm(initial=plan.overrides) if request.user.has_perm("staffing.manage_plan") else None
+    return render(request, "staffing/plan.html", {**_plan_context(plan), "form": form})
+
+
+@require_POST
+@require_perm("staffing.manage_plan")
+def plan_forecast(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(MonthPlan, pk=pk)
+    form = OverridesForm(request.POST)
+    if form.is_valid():
+        try:
+            services.month_plan_forecast(plan=plan, overrides=form.overrides(), by=request.user)
+        except ForecastError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, "必要人数を算出しました。ヒートマップで確認し、シフトを作成してください。"
+            )
+            return redirect("staffing:plan", pk=plan.pk)
+    plan.refresh_from_db()
+    return render(request, "staffing/plan.html", {**_plan_context(plan), "form": form}, status=400)
+
+
+@require_POST
+@require_perm("staffing.manage_plan")
+def plan_solve(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(MonthPlan, pk=pk)
+    try:
+        plan = services.month_plan_solve(plan=plan, by=request.user)
+    except ForecastError as exc:
+        messages.error(request, str(exc))
+        return redirect("staffing:plan", pk=plan.pk)
+    if plan.status == MonthPlan.Status.SOLVED:
+        messages.success(
+            request, f"シフトを作成しました（すべての時間帯を充足、計算{plan.wall_seconds}秒）。"
+        )
+    elif plan.status == MonthPlan.Status.SHORT:
+        messages.warning(
+            request,
+            "シフトを作成しましたが、人数が足りない時間帯があります。下の注意事項を確認してください。",
+        )
+    else:
+        messages.error(request, "シフトを作成できませんでした。注意事項を確認してください。")
+    return redirect("staffing:plan", pk=plan.pk)
+
+
+SKILL_ORDER = [Skill.PHONES, Skill.BACK_OFFICE, Skill.FLOOR, Skill.OUTREACH]
+
+
+def _cell_class(need: int, scheduled: int) -> str:
+    if need == 0 and scheduled == 0:
+        return "hm-none"
+    diff = scheduled - need
+    if diff < 0:
+        return "hm-short2" if diff <= -2 else "hm-short1"
+    if diff == 0:
+        return "hm-exact"
+    return "hm-over1" if diff == 1 else "hm-over2"
+
+
+@require_perm("staffing.view_monthplan")
+def plan_heatmap(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(MonthPlan.objects.select_related("office"), pk=pk)
+    skill = request.GET.get("skill") or Skill.PHONES
+    if skill not in Skill.values:
+        skill = Skill.PHONES
+    rows = list(plan.intervals.filter(skill=skill))
+    starts = sorted({i.start for i in rows})
+    grid: dict[datetime.date, dict[datetime.time, PlanInterval]] = defaultdict(dict)
+    for i in rows:
+        grid[i.date][i.start] = i
+    table = []
+    for date in sorted(grid):
+        cells = []
+        for s in starts:
+            i = grid[date].get(s)
+            if i is None:
+                cells.append(None)
+            else:
+                cells.append({"i": i, "cls": _cell_class(i.need, i.scheduled)})
+        table.append({"date": date, "cells": cells})
+    context = {
+        "plan": plan,
+        "skill": skill,
+        "skills": [(s.value, s.label) for s in SKILL_ORDER],
+        "skill_label": Skill(skill).label,
+        "starts": starts,
+        "table": table,
+        "solved": bool(plan.solved_at),
+    }
+    return render_page_or_fragment(request, "staffing/heatmap.html", "staffing/_heatmap.html", context)
+
+
+@require_perm("staffing.view_monthplan")
+def plan_day(request: HttpRequest, pk: int, date: str) -> HttpResponse:
+    plan = get_object_or_404(MonthPlan.objects.select_related("office"), pk=pk)
+    try:
+        day = datetime.date.fromisoformat(date)
+    except ValueError:
+        day = plan.first_day
+    form = None
+    if request.user.has_perm("staffing.manage_plan"):
+        form = IntervalOverrideForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.plan_interval_override(
+                    plan=plan,
+                    date=day,
+                    start=form.cleaned_data["start"],
+                    skill=form.cleaned_data["skill"],
+                    people=form.cleaned_data["people"],
+                    by=request.user,
+                )
+            except PlanInterval.DoesNotExist:
+                form.add_error("start", "その時間帯は開庁時間外か、まだ必要人数が算出されていません。")
+            except ValueError as exc:
+                form.add_error("people", str(exc))
+            else:
+                messages.success(
+                    request,
+                    "必要人数を上書きしました。シフトに反映するには「シフトを作成」を再実行してください。",
+                )
+                return redirect("staffing:plan_day", pk=plan.pk, date=day.isoformat())
+    elif request.method == "POST":
+        check_perm(request, "staffing.manage_plan")
+    shifts = list(
+        plan.shifts.filter(date=day).select_related("member").order_by("skill", "start", "member__name")
+    )
+    intervals = list(plan.intervals.filter(date=day))
+    starts = sorted({i.start for i in intervals})
+    by_key = {(i.start, i.skill): i for i in intervals}
+    coverage = []
+    for s in SKILL_ORDER:
+        cells = [by_key.get((t, s)) for t in starts]
+        if any(c is not None for c in cells):
+            coverage.append(
+                {
+                    "label": s.label,
+                    "cells": [
+                        {"i": c, "cls": _cell_class(c.need, c.scheduled) if c else "hm-none"} for c in cells
+                    ],
+                }
+            )
+    dates = sorted(set(plan.intervals.values_list("date", flat=True)))
+    idx = dates.index(day) if day in dates else -1
+    context = {
+        "plan": plan,
+        "day": day,
+        "shifts": shifts,
+        "starts": starts,
+        "coverage": coverage,
+        "form": form,
+        "prev_day": dates[idx - 1] if idx > 0 else None,
+        "next_day": dates[idx + 1] if 0 <= idx < len(dates) - 1 else None,
+        "dates": dates,
+    }
+    status = 400 if form is not None and form.is_bound and form.errors else 200
+    return render(request, "staffing/plan_day.html", context, status=status)
+
+
+@require_perm("staffing.view_monthplan")
+def plan_people(request: HttpRequest, pk: int) -> HttpResponse:
+    """The month per person: one row per staff member, one column per opening day."""
+    plan = get_object_or_404(MonthPlan.objects.select_related("office"), pk=pk)
+    dates = sorted(set(plan.intervals.values_list("date", flat=True)))
+    shifts = plan.shifts.select_related("member")
+    member_id = request.GET.get("member")
+    by_member: dict[int, dict[datetime.date, PlanShift]] = defaultdict(dict)
+    members: dict[int, StaffMember] = {}
+    for s in shifts:
+        by_member[s.member_id][s.date] = s
+        members[s.member_id] = s.member
+    rows = []
+    for mid, m in sorted(members.items(), key=lambda kv: kv[1].name):
+        if member_id and str(mid) != member_id:
+            continue
+        days = by_member[mid]
+        rows.append(
+            {
+                "member": m,
+                "cells": [days.get(d) for d in dates],
+                "hours": round(sum(s.paid_minutes for s in days.values()) / 60, 2),
+                "count": len(days),
+            }
+        )
+    context = {"plan": plan, "dates": dates, "rows": rows}
+    return render(request, "staffing/plan_people.html", context)
+
+
+@require_perm("staffing.view_monthplan")
+def plan_export(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(MonthPlan.objects.select_related("office"), pk=pk)
+    if not plan.shifts.exists() and not plan.intervals.exists():
+        messages.error(request, "出力できるシフト・必要人数がまだありません。")
+        return redirect("staffing:plan", pk=plan.pk)
+    content = exports.plan_xlsx(plan)
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT,
+        obj=plan,
+        request=request,
+        detail={"format": "xlsx", "shifts": plan.shifts.count()},
+    )
+    from madoguchi.lib.exports import download
+
+    return download(
+        content,
+        f"staffing-{plan.year}-{plan.month:02d}-{plan.office.code}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+# --- staff and training ---------------------------------------------------------------------------
+
+
+@require_perm("staffing.view_staffmember")
+def staff_list(request: HttpRequest) -> HttpResponse:
+    can_manage = request.user.has_perm("staffing.manage_staff")
+    form = StaffMemberForm(request.POST or None) if can_manage else None
+    if request.method == "POST":
+        check_perm(request, "staffing.manage_staff")
+        assert form is not None
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                member = services.staff_member_create(
+                    name=d["name"],
+                    skills=d["skills"],
+                    contract_hours_per_week=d["contract_hours_per_week"],
+                    part_time=d["part_time"],
+                    note=d["note"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"{member.name}さんを登録しました。研修の受講を記録してください。")
+                return redirect("staffing:member", pk=member.pk)
+    members = list(StaffMember.objects.all().prefetch_related("completions"))
+    fit = {s: {m.pk for m in services.trained_members(skill=s, members=members)} for s in Skill.values}
+    rows = [
+        {
+            "member": m,
+            "skills": [(Skill(s).label, m.pk in fit[s]) for s in Skill.values if m.has_skill(s)],
+        }
+        for m in members
+    ]
+    return render(
+        request,
+        "staffing/staff_list.html",
+        {"rows": rows, "form": form},
+        status=400 if form is not None and form.is_bound and form.errors else 200,
+    )
+
+
+@require_perm("staffing.view_training")
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_object_or_404(StaffMember, pk=pk)
+    can_record = request.user.has_perm("staffing.record_training")
+    can_manage = request.user.has_perm("staffing.manage_staff")
+    form = TrainingCompletionForm(initial={"member": member}) if can_record else None
+    leave_form = UnavailabilityForm(request.POST or None, prefix="leave") if can_manage else None
+    if request.method == "POST":
+        check_perm(request, "staffing.manage_staff")
+        assert leave_form is not None
+        if leave_form.is_valid():
+            try:
+                services.unavailability_add(
+                    member=member,
+                    date=leave_form.cleaned_data["date"],
+                    reason=leave_form.cleaned_data["reason"],
+                    by=request.user,
+                )
+            except (ValueError, ValidationError) as exc:
+                leave_form.add_error("date", str(exc) if isinstance(exc, ValueError) else exc)
+            else:
+                messages.success(request, "勤務不可日を登録しました。")
+                return redirect("staffing:member", pk=member.pk)
+    courses = list(TrainingCourse.objects.filter(active=True))
+    done = {c.course_id: c for c in member.completions.select_related("course").order_by("completed_on")}
+    status_rows = [
+        {"skill": Skill(s).label, "reason": services.untrained_reason(member=member, skill=s)}
+        for s in Skill.values
+        if member.has_skill(s)
+    ]
+    context = {
+        "member": member,
+        "courses": [(c, done.get(c.pk)) for c in courses],
+        "completions": member.completions.select_related("course", "recorded_by"),
+        "status_rows": status_rows,
+        "form": form,
+        "leave_form": leave_form,
+        "leave": member.unavailable_days.all(),
+    }
+    return render(
+        request,
+        "staffing/member.html",
+        context,
+        status=400 if leave_form is not None and leave_form.is_bound and leave_form.errors else 200,
+    )
+
+
+@require_perm("staffing.view_training")
+def training(request: HttpRequest) -> HttpResponse:
+    """Courses × staff matrix of completions, with the form to record one."""
+    can_record = request.user.has_perm("staffing.record_training")
+    form = TrainingCompletionForm(request.POST or None) if can_record else None
+    if request.method == "POST":
+        check_perm(request, "staffing.record_training")
+        assert form is not None
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.training_completion_record(
+                    member=d["member"],
+                    course=d["course"],
+                    completed_on=d["completed_on"],
+                    trainer=d["trainer"],
+                    note=d["note"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request, f"{d['member'].name}さんの「{d['course'].name}」受講を記録しました。"
+                )
+                if request.POST.get("back") == "member":
+                    return redirect("staffing:member", pk=d["member"].pk)
+                return redirect("staffing:training")
+    courses = list(TrainingCourse.objects.filter(active=True))
+    members = StaffMember.objects.active().prefetch_related(
+        Prefetch("completions", queryset=TrainingCompletion.objects.order_by("completed_on"))
+    )
+    rows = []
+    for m in members:
+        latest = {}
+        for c in m.completions.all():
+            latest[c.course_id] = c
+        rows.append({"member": m, "cells": [latest.get(c.pk) for c in courses]})
+    context = {"courses": courses, "rows": rows, "form": form}
+    return render(
+        request,
+        "staffing/training.html",
+        context,
+        status=400 if form is not None and form.is_bound and form.errors else 200,
+    )
