@@ -465,7 +465,11 @@ def reservation_book(
 
 
 def _lock(reservation: Reservation) -> Reservation:
-    return Reservation.objects.select_for_update().select_related("office", "slot").get(pk=reservation.pk)
+    return (
+        Reservation.objects.select_for_update(of=("self",))
+        .select_related("office", "slot")
+        .get(pk=reservation.pk)
+    )
 
 
 def _check_changeable(reservation: Reservation, *, channel: str, now: datetime.datetime, verb: str) -> None:
@@ -540,12 +544,12 @@ def reservation_change(
         assert old is not None
         if old.pk == slot.pk:
             raise BookingError("現在と同じ枠です。別の枠を選んでください。")
-        if slot.office_id != locked.office_id:
-            raise BookingError("受取庁舎が異なる枠には変更できません。受取庁舎はカードごとに決まっています。")
         slots = {
             s.pk: s for s in Slot.objects.select_for_update().filter(pk__in=[old.pk, slot.pk]).order_by("pk")
         }
         target = slots[slot.pk]
+        if target.office_id != locked.office_id:
+            raise BookingError("受取庁舎が異なる枠には変更できません。受取庁舎はカードごとに決まっています。")
         _check_window(target, channel=channel, now=now)
         _take_places(target, locked.party_size, now)
         Slot.objects.filter(pk=old.pk).update(booked=F("booked") - locked.party_size)
