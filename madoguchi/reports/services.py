@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -20,6 +21,7 @@ from madoguchi.lib.jdates import wareki_year
 
 from .models import ContactEntry, MonthlyReport, OperationsPlan
 from .sections import Period, Section, Table, calls, cards, others
+from .sections import handover as handover_sections
 from .sections import plan as plan_sections
 
 APPENDIX_HEADER = ["種類", "番号", "日時", "内容", "状態", "備考"]
@@ -400,3 +402,76 @@ def contact_delete(*, by: User, entry: ContactEntry) -> None:
 
 def plan_export_record(*, by: User, plan: OperationsPlan, fmt: str, request: Any = None) -> None:
     audit_record(actor=by, action=AuditEvent.Action.EXPORT, obj=plan, request=request, detail={"format": fmt})
+
+
+# --- handover package ---------------------------------------------------------------------------
+
+
+@dataclass
+class HandoverPackage:
+    content: bytes
+    filename: str
+    files: list[str]
+    counts: dict[str, int]
+
+
+def handover_tables(*, personal: bool, today: datetime.date | None = None) -> list[Table]:
+    today = today or timezone.localdate()
+    return [
+        handover_sections.open_callbacks(personal=personal),
+        handover_sections.pending_memos(),
+        handover_sections.cards_by_state(),
+        handover_sections.open_cards(personal=personal),
+        handover_sections.upcoming_reservations(today=today),
+        handover_sections.open_incidents(),
+        handover_sections.pending_faq(),
+    ]
+
+
+def handover_generate(
+    *, by: User, include_personal: bool = False, reason: str = "", request: Any = None
+) -> HandoverPackage:
+    """Build the handover ZIP. Personal data only by explicit choice of a role allowed to make it, with a
+    reason; every generation is audit-logged (with the choice and the counts, never the data)."""
+    from django.conf import settings
+
+    from .render.handover import handover_zip
+    from .render.plan import plan_pdf
+
+    if include_personal and not by.has_perm("reports.handover_personal_data"):
+        raise ReportError("個人情報を含む引継ぎ資料を作成する権限がありません。")
+    if include_personal and not reason.strip():
+        raise ReportError("個人情報を含める理由を入力してください。")
+    now = timezone.now()
+    tables = handover_tables(personal=include_personal)
+    approved = (
+        OperationsPlan.objects.filter(status=OperationsPlan.Status.APPROVED)
+        .order_by("-fiscal_year", "-version")
+        .first()
+    )
+    content, files = handover_zip(
+        title="業務引継書",
+        generated_at=now,
+        by=str(by),
+        personal=include_personal,
+        tables=tables,
+        faq=handover_sections.approved_faq(),
+        docs_dir=Path(settings.BASE_DIR) / "docs",
+        plan_pdf=plan_pdf(approved, approved.content) if approved and approved.content else None,
+    )
+    counts = {t.caption: len(t.rows) for t in tables}
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.EXPORT,
+        object_type="reports.handover",
+        object_id=timezone.localtime(now).strftime("%Y%m%d%H%M%S"),
+        request=request,
+        detail={
+            "include_personal": include_personal,
+            "reason": reason.strip()[:200],
+            "files": len(files),
+            "open_items": sum(counts.values()),
+        },
+    )
+    stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
+    return HandoverPackage(content=content, filename=f"引継ぎ資料_{stamp}.zip", files=files, counts=counts)

@@ -34,3 +34,5 @@ urlpatterns += [
     path("contacts/<int:pk>/", views.contact_edit, name="contact_edit"),
     path("contacts/<int:pk>/delete/", views.contact_delete, name="contact_delete"),
 ]
+
+urlpatterns += [path("handover/", views.handover, name="handover")]

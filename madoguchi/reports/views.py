@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from madoguchi.accounts.access import check_perm, require_perm
+from madoguchi.accounts.models import AuditEvent
 from madoguchi.lib.exports import download
 from madoguchi.lib.htmx import render_page_or_fragment
 from madoguchi.lib.jdates import fiscal_year as fiscal_year_of
 
 from . import services
-from .forms import ContactForm, PlanCreateForm, PlanDecisionForm, PlanForm
+from .forms import ContactForm, HandoverForm, PlanCreateForm, PlanDecisionForm, PlanForm
 from .models import ContactEntry, MonthlyReport, OperationsPlan
 from .render import charts
 from .render.pdf import report_pdf
@@ -267,3 +268,31 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.contact_delete(by=request.user, entry=entry)  # type: ignore[arg-type]
     messages.success(request, "連絡体制から削除しました。")
     return redirect("reports:contacts")
+
+
+# --- handover -----------------------------------------------------------------------------------
+
+
+@require_perm("reports.produce_reports")
+def handover(request: HttpRequest) -> HttpResponse:
+    may_personal = request.user.has_perm("reports.handover_personal_data")
+    form = HandoverForm(request.POST or None, may_include_personal=may_personal)
+    if request.method == "POST" and form.is_valid():
+        try:
+            package = services.handover_generate(
+                by=request.user,  # type: ignore[arg-type]
+                include_personal=bool(form.cleaned_data.get("include_personal")),
+                reason=form.cleaned_data.get("reason", ""),
+                request=request,
+            )
+        except services.ReportError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return download(package.content, package.filename, "application/zip")
+    tables = services.handover_tables(personal=False)
+    history = AuditEvent.objects.filter(object_type="reports.handover").order_by("-at")[:20]
+    return render(
+        request,
+        "reports/handover.html",
+        {"form": form, "counts": [(t.caption, len(t.rows)) for t in tables], "history": history},
+    )

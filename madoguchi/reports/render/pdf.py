@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -33,25 +34,45 @@ CHUNK = 45  # rows per table block: long tables split cheaply and repeat their h
 def styles() -> dict[str, ParagraphStyle]:
     font = register_japanese_font()
     return {
-        "title": ParagraphStyle("title", fontName=font, fontSize=15, leading=20, spaceAfter=4 * mm),
+        "title": ParagraphStyle(
+            "title", fontName=font, wordWrap="CJK", fontSize=15, leading=20, spaceAfter=4 * mm
+        ),
         "h2": ParagraphStyle(
-            "h2", fontName=font, fontSize=12, leading=16, spaceBefore=4 * mm, spaceAfter=2 * mm
+            "h2",
+            fontName=font,
+            wordWrap="CJK",
+            fontSize=12,
+            leading=16,
+            spaceBefore=4 * mm,
+            spaceAfter=2 * mm,
         ),
         "h3": ParagraphStyle(
-            "h3", fontName=font, fontSize=10, leading=14, spaceBefore=2 * mm, spaceAfter=1 * mm
+            "h3",
+            fontName=font,
+            wordWrap="CJK",
+            fontSize=10,
+            leading=14,
+            spaceBefore=2 * mm,
+            spaceAfter=1 * mm,
         ),
-        "body": ParagraphStyle("body", fontName=font, fontSize=9, leading=13),
-        "small": ParagraphStyle("small", fontName=font, fontSize=8, leading=11),
-        "cell": ParagraphStyle("cell", fontName=font, fontSize=8, leading=10),
+        "body": ParagraphStyle("body", fontName=font, wordWrap="CJK", fontSize=9, leading=13),
+        "small": ParagraphStyle("small", fontName=font, wordWrap="CJK", fontSize=8, leading=11),
+        "cell": ParagraphStyle("cell", fontName=font, wordWrap="CJK", fontSize=8, leading=10),
         "warn": ParagraphStyle(
             "warn",
             fontName=font,
+            wordWrap="CJK",
             fontSize=9,
             leading=13,
             backColor=colors.HexColor("#FFF4D6"),
             borderPadding=3,
         ),
     }
+
+
+def para(text: Any, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of plain text: ReportLab parses markup, so user text is escaped first."""
+    return Paragraph(escape("" if text is None else str(text)), style)
 
 
 def _fmt(value: Any) -> str:
@@ -64,9 +85,9 @@ def table_flowables(
     table: Table, st: dict[str, ParagraphStyle], *, width: float = 170 * mm
 ) -> list[Flowable]:
     font = register_japanese_font()
-    out: list[Flowable] = [Paragraph(table.caption, st["h3"])]
+    out: list[Flowable] = [para(table.caption, st["h3"])]
     if not table.rows:
-        out.append(Paragraph(table.empty_text, st["body"]))
+        out.append(para(table.empty_text, st["body"]))
         return out
     body = [list(r) for r in table.rows]
     if table.total:
@@ -78,13 +99,10 @@ def table_flowables(
         col_widths = [first] + [(width - first) / (ncols - 1)] * (ncols - 1)
     for start in range(0, len(body), CHUNK):
         chunk = body[start : start + CHUNK]
-        rows = [[Paragraph(h, st["cell"]) for h in table.header]]
+        rows = [[para(h, st["cell"]) for h in table.header]]
         for values in chunk:
             rows.append(
-                [
-                    _fmt(v) if i in table.numeric else Paragraph(_fmt(v), st["cell"])
-                    for i, v in enumerate(values)
-                ]
+                [_fmt(v) if i in table.numeric else para(_fmt(v), st["cell"]) for i, v in enumerate(values)]
             )
         style = [
             ("FONTNAME", (0, 0), (-1, -1), font),
@@ -133,7 +151,7 @@ def build_pdf(title: str, story: Iterable[Flowable]) -> bytes:
 def report_pdf(data: Any) -> bytes:
     st = styles()
     story: list[Flowable] = [
-        Paragraph(data.title, st["title"]),
+        para(data.title, st["title"]),
         Paragraph(
             f"久留米市マイナンバーカードコールセンター等業務委託　作成 {wareki_datetime(data.generated_at)}",
             st["small"],
@@ -159,7 +177,7 @@ def report_pdf(data: Any) -> bytes:
         )
     if data.problems:
         story.append(Paragraph("データの不整合（要確認）", st["h3"]))
-        story += [Paragraph(p, st["warn"]) for p in data.problems]
+        story += [para(p, st["warn"]) for p in data.problems]
     for section in data.sections:
         block: list[Flowable] = [Paragraph(f"■ {section.title}", st["h2"])]
         if not section.available:

@@ -12,7 +12,7 @@ from madoguchi.lib.jdates import format_wareki
 from madoguchi.lib.pdf import FONT_NAME
 
 from ..sections import Table
-from .pdf import build_pdf, styles, table_flowables
+from .pdf import build_pdf, para, styles, table_flowables
 
 
 def _period(content: dict[str, Any]) -> str:
@@ -80,15 +80,15 @@ def plan_pdf(plan: Any, content: dict[str, Any]) -> bytes:
     st = styles()
     title = f"{content['title']}（{_fy(content)}）"
     story: list[Flowable] = [
-        Paragraph(title, st["title"]),
+        para(title, st["title"]),
         Paragraph("久留米市マイナンバーカードコールセンター等業務委託", st["body"]),
         Paragraph(f"委託期間　{_period(content)}", st["body"]),
     ]
-    story += [Paragraph(line, st["body"]) for line in _status_lines(plan)[1:]]
+    story += [para(line, st["body"]) for line in _status_lines(plan)[1:]]
     story.append(Spacer(1, 4))
     for part in content["parts"]:
-        story.append(Paragraph(part["title"], st["h2"]))
-        story += [Paragraph(p, st["body"]) for p in part["paragraphs"]]
+        story.append(para(part["title"], st["h2"]))
+        story += [para(p, st["body"]) for p in part["paragraphs"]]
         for table in part["tables"]:
             story += table_flowables(Table(table["caption"], table["header"], table["rows"]), st)
     return build_pdf(title, story)
