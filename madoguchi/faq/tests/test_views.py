@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.testing import BaseTestCase
+from madoguchi.faq import search, services
+from madoguchi.faq.models import FaqEntry, Synonym
+from madoguchi.lib.exports import csv_bytes
+
+from .helpers import approved
+
+EVERYONE = {"operator", "back_office", "floor", "site_manager", "director", "city_staff", "admin"}
+WRITERS = {"site_manager", "director"}
+SEE_ALL = {"site_manager", "director", "city_staff", "admin"}
+IMPORTERS = {"site_manager", "director", "city_staff", "admin"}
+EXPORTERS = IMPORTERS
+SYNONYM_EDITORS = {"site_manager", "director", "admin"}
+
+
+class RoleMatrixTests(BaseTestCase):
+    def setUp(self):
+        search.clear_cache()
+        self.entry = approved(self.site_manager, "暗証番号", "暗証番号を忘れた", "窓口で再設定します。")
+        self.draft = services.entry_create(
+            by=self.site_manager, category="カード", question="下書きの質問", answer="回答"
+        )
+
+    def test_every_view_answers_only_the_roles_it_should(self):
+        pk = self.entry.pk
+        cases = [
+            ("/faq/", EVERYONE),
+            ("/faq/search/?q=暗証", EVERYONE),
+            (f"/faq/{pk}/", EVERYONE),
+            (f"/faq/{pk}/history/1/", EVERYONE),
+            (f"/faq/{self.draft.pk}/", SEE_ALL),  # others get 404, not 403 — see below
+            ("/faq/new/", WRITERS),
+            (f"/faq/{self.draft.pk}/edit/", WRITERS),
+            ("/faq/import/", IMPORTERS),
+            ("/faq/export/?format=xlsx", EXPORTERS),
+            ("/faq/manual.pdf", EXPORTERS),
+            ("/faq/synonyms/", SYNONYM_EDITORS),
+        ]
+        for url, allowed in cases:
+            with self.subTest(url=url):
+                if url == f"/faq/{self.draft.pk}/":
+                    for persona in ("operator", "back_office", "floor"):
+                        self.login(getattr(self, persona))
+                        self.assertEqual(self.client.get(url).status_code, 404)
+                    continue
+                self.assert_role_matrix(url, allowed)
+
+    def test_posts_are_refused_to_roles_without_the_permission(self):
+        self.assert_role_matrix(f"/faq/{self.entry.pk}/revise/", WRITERS, method="post", ok_status=302)
+        synonym = Synonym.objects.create(term="なくした", expansions="紛失")
+        for persona in ("operator", "city_staff", "floor"):
+            self.login(getattr(self, persona))
+            self.assertEqual(self.client.post(f"/faq/synonyms/{synonym.pk}/delete/").status_code, 403)
+            self.assertEqual(
+                self.client.post(f"/faq/{self.draft.pk}/transition/", {"action": "submit"}).status_code, 403
+            )
+
+
+class SearchViewTests(BaseTestCase):
+    def setUp(self):
+        search.clear_cache()
+
+    def test_htmx_gets_the_results_fragment_with_ranked_hits(self):
+        entry = approved(
+            self.site_manager, "暗証番号", "暗証番号を忘れた", "窓口で再設定します。", is_sample=True
+        )
+        self.login(self.operator)
+        response = self.client.get(
+            "/faq/search/", {"q": "あんしょうばんごう"}, headers={"HX-Request": "true"}
+        )
+        self.assertNotContains(response, "<html")
+        self.assertContains(response, f'href="/faq/{entry.pk}/"')
+        self.assertContains(response, "サンプル（市の承認待ち）")
+        self.assertTemplateUsed(response, "faq/_results.html")
+
+    def test_the_full_page_works_without_javascript(self):
+        approved(self.site_manager, "受取予約", "受取の予約", "電話で予約します。")
+        self.login(self.operator)
+        response = self.client.get("/faq/search/", {"q": "予約"})
+        self.assertContains(response, "<html")
+        self.assertContains(response, "受取の予約")
+
+    def test_operators_list_only_approved_entries(self):
+        approved(self.site_manager, "受取予約", "承認済みの質問", "回答")
+        services.entry_create(
+            by=self.site_manager, category="受取予約", question="下書きの質問", answer="回答"
+        )
+        self.login(self.operator)
+        response = self.client.get("/faq/")
+        self.assertContains(response, "承認済みの質問")
+        self.assertNotContains(response, "下書きの質問")
+        self.login(self.city_staff)
+        self.assertContains(self.client.get("/faq/", {"state": "draft"}), "下書きの質問")
+
+
+class WorkflowViewTests(BaseTestCase):
+    def test_a_manager_writes_a_draft_and_city_staff_approve_it_through_the_screens(self):
+        self.login(self.site_manager)
+        response = self.client.post(
+            "/faq/new/",
+            {
+                "category": "受取予約",
+                "question": "予約の変更",
+                "answer": "電話で変更できます。",
+                "keywords": "変更",
+            },
+        )
+        entry = FaqEntry.objects.get()
+        self.assertRedirects(response, f"/faq/{entry.pk}/")
+        self.client.post(f"/faq/{entry.pk}/transition/", {"action": "submit"})
+        self.login(self.city_staff)
+        page = self.client.get(f"/faq/{entry.pk}/")
+        self.assertContains(page, 'value="approve"')
+        self.client.post(f"/faq/{entry.pk}/transition/", {"action": "approve"})
+        entry.refresh_from_db()
+        self.assertEqual(entry.state, "approved")
+
+    def test_a_manager_cannot_approve_by_posting_the_action(self):
+        entry = services.entry_create(by=self.site_manager, category="a", question="b", answer="c")
+        services.entry_transition(entry=entry, by=self.site_manager, action="submit")
+        self.login(self.site_manager)
+        self.assertEqual(
+            self.client.post(f"/faq/{entry.pk}/transition/", {"action": "approve"}).status_code, 403
+        )
+        entry.refresh_from_db()
+        self.assertEqual(entry.state, "review")
+
+    def test_the_form_refuses_an_individual_number_with_a_japanese_message(self):
+        self.login(self.site_manager)
+        response = self.client.post(
+            "/faq/new/", {"category": "a", "question": "b", "answer": "番号 1234 5678 9018", "keywords": ""}
+        )
+        self.assertContains(response, "個人番号（マイナンバー）と思われる12桁の数字")
+        self.assertFalse(FaqEntry.objects.exists())
+
+    def test_the_diff_view_marks_what_changed(self):
+        entry = services.entry_create(
+            by=self.site_manager,
+            category="暗証番号",
+            question="暗証番号を忘れた",
+            answer="窓口で再設定します。",
+        )
+        services.entry_update(
+            entry=entry,
+            by=self.director,
+            category="暗証番号",
+            question="暗証番号を忘れた",
+            answer="市民課の窓口で再設定します。",
+        )
+        self.login(self.site_manager)
+        response = self.client.get(f"/faq/{entry.pk}/history/2/")
+        self.assertContains(response, '<ins class="faq-ins">市民課の</ins>')
+        self.assertContains(response, "Emi")
+
+
+class ImportExportViewTests(BaseTestCase):
+    def test_an_upload_with_errors_lists_them_and_saves_nothing(self):
+        data = csv_bytes(["分類", "質問", "回答", "キーワード"], [["a", "", "c", ""]])
+        self.login(self.site_manager)
+        response = self.client.post("/faq/import/", {"file": SimpleUploadedFile("faq.csv", data)})
+        self.assertContains(response, "2行目「質問」列: 空欄です。")
+        self.assertContains(response, "何も保存していません")
+        self.assertFalse(FaqEntry.objects.exists())
+
+    def test_export_round_trips_through_import(self):
+        approved(self.site_manager, "受取予約", "受取の予約", "電話で予約します。", keywords="予約")
+        self.login(self.city_staff)
+        response = self.client.get("/faq/export/", {"format": "xlsx"})
+        ws = load_workbook(io.BytesIO(response.content)).active
+        self.assertEqual(
+            [list(r) for r in ws.iter_rows(values_only=True)],
+            [
+                ["分類", "質問", "回答", "キーワード"],
+                ["受取予約", "受取の予約", "電話で予約します。", "予約"],
+            ],
+        )
+        response = self.client.get("/faq/export/", {"format": "csv", "encoding": "cp932"})
+        self.assertIn("受取の予約", response.content.decode("cp932"))
+        self.assertTrue(AuditEvent.objects.filter(action="export", object_type="faq.faqentry").exists())
+
+    def test_the_manual_is_a_pdf_and_its_printing_is_audited(self):
+        approved(self.site_manager, "受取予約", "受取の予約", "電話で予約します。", is_sample=True)
+        self.login(self.city_staff)
+        response = self.client.get("/faq/manual.pdf")
+        self.assertEqual(response["Content-Type"], "application/pdf")
+        self.assertTrue(response.content.startswith(b"%PDF"))
+        self.assertTrue(AuditEvent.objects.filter(action="print", object_type="faq.faqentry").exists())
+
+
+class SynonymViewTests(BaseTestCase):
+    def test_a_site_manager_adds_and_edits_a_synonym(self):
+        self.login(self.site_manager)
+        response = self.client.post("/faq/synonyms/", {"term": "なくした", "expansions": "紛失", "note": ""})
+        self.assertRedirects(response, "/faq/synonyms/")
+        synonym = Synonym.objects.get()
+        self.client.post(
+            "/faq/synonyms/",
+            {"pk": synonym.pk, "term": "なくした", "expansions": "紛失 遺失", "note": "話し言葉"},
+        )
+        synonym.refresh_from_db()
+        self.assertEqual(synonym.expansions, "紛失 遺失")
+        self.client.post(f"/faq/synonyms/{synonym.pk}/delete/")
+        self.assertFalse(Synonym.objects.exists())
