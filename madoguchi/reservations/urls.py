@@ -1,4 +1,28 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import public, views
 
 app_name = "reservations"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    # Staff
+    path("", views.operator, name="operator"),
+    path("code/", views.find_code, name="find_code"),
+    path("day/", views.day_list, name="day_list"),
+    path("walk-in/", views.walk_in, name="walk_in"),
+    path("slots/", views.slots, name="slots"),
+    path("r/<str:code>/", views.detail, name="detail"),
+    path("r/<str:code>/change/", views.change, name="change"),
+    path("r/<str:code>/cancel/", views.cancel, name="cancel"),
+    path("r/<str:code>/reminder/", views.reminder, name="reminder"),
+    path("r/<str:code>/<str:action>/", views.counter, name="counter"),
+    # Residents (public, no login): listed in accounts/tests/test_url_access.py
+    path("web/", public.public_start, name="public_start"),
+    path("web/manage/", public.public_manage, name="public_manage"),
+    path("web/book/", public.public_book, name="public_book"),
+    path("web/change/", public.public_change, name="public_change"),
+    path("web/cancel/", public.public_cancel, name="public_cancel"),
+    path("web/done/", public.public_done, name="public_done"),
+    path("web/logout/", public.public_logout, name="public_logout"),
+    path("web/link/<str:token>/", public.public_confirm, name="public_confirm"),
+    path("web/lang/", public.public_lang, name="public_lang"),
+]

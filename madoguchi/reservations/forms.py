@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from madoguchi.calendar.models import Office
+from madoguchi.lib.jdates import parse_date
+from madoguchi.lib.privacy import no_individual_number
+
+
+class JapaneseDateField(forms.CharField):
+    """Accepts 1980/5/17, 昭和55年5月17日, S55.5.17, full-width digits (lib.jdates.parse_date)."""
+
+    def __init__(self, *args: Any, error_label: str = "日付", **kwargs: Any) -> None:
+        self.error_label = error_label
+        kwargs.setdefault("max_length", 20)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> datetime.date | None:  # type: ignore[override]
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return parse_date(value)
+        except ValueError as exc:
+            raise ValidationError(f"{self.error_label}: {exc}") from None
+
+
+class FindCardForm(forms.Form):
+    """Operator: notice number + birth date, or kana + birth date."""
+
+    notice_number = forms.CharField(
+        label="交付通知書番号",
+        max_length=30,
+        required=False,
+        validators=[no_individual_number],
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "inputmode": "latin"}),
+    )
+    kana = forms.CharField(
+        label="氏名（カナ）",
+        max_length=60,
+        required=False,
+        validators=[no_individual_number],
+        help_text="交付通知書番号が分からないとき",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    birth_date = JapaneseDateField(
+        label="生年月日",
+        error_label="生年月日",
+        help_text="例: 1980/5/17、昭和55年5月17日、S55.5.17",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("notice_number") and not data.get("kana"):
+            raise ValidationError("交付通知書番号または氏名（カナ）を入力してください。")
+        return data
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="予約番号",
+        max_length=12,
+        validators=[no_individual_number],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "ABC-234"}),
+    )
+
+
+class SlotPickForm(forms.Form):
+    """A posted slot id; the service re-checks everything (tampered ids only find nothing)."""
+
+    slot = forms.IntegerField(min_value=1)
+
+
+class CancelForm(forms.Form):
+    note = forms.CharField(
+        label="取消の理由（任意）", max_length=300, required=False, validators=[no_individual_number]
+    )
+
+
+class DayForm(forms.Form):
+    office = forms.ModelChoiceField(label="庁舎", queryset=Office.objects.active(), to_field_name="code")
+    date = JapaneseDateField(label="日付", error_label="日付", required=False)
+
+
+class OfficeSettingsForm(forms.Form):
+    slot_minutes = forms.IntegerField(label="1枠の長さ（分）", min_value=5, max_value=240)
+    windows = forms.IntegerField(label="交付窓口数", min_value=0, max_value=50)
+    people_per_window = forms.IntegerField(label="1窓口・1枠あたりの人数", min_value=0, max_value=50)
+
+
+class OverrideForm(forms.Form):
+    date = JapaneseDateField(label="日付", error_label="日付")
+    start = forms.TimeField(
+        label="開始時刻（空欄は終日）", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    capacity = forms.IntegerField(label="定員（人）", min_value=0, max_value=500, help_text="0 で受付停止")
+    reason = forms.CharField(label="理由", max_length=200, required=False, validators=[no_individual_number])
+
+
+class PublicSignInForm(forms.Form):
+    notice_number = forms.CharField(max_length=30, validators=[no_individual_number])
+    birth_date = JapaneseDateField(error_label="生年月日 / Date of birth")
+
+
+class PublicConfirmForm(forms.Form):
+    email = forms.EmailField(required=False, max_length=200)
+    reminder = forms.BooleanField(required=False, initial=True)

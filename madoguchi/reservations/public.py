@@ -1,0 +1,349 @@
+"""Resident web booking: public (no login), Japanese and English.
+
+The resident signs in with notice number + birth date (rate limited, locked out after repeated failures);
+from then on the session holds the card ids — nothing personal ever goes into a URL. The emailed link
+carries only a signed opaque token and leads to a page with a button (POST); no GET changes anything.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.services import audit_record, client_ip
+from madoguchi.cards.models import Card
+from madoguchi.cards.services import card_find
+
+from . import services, throttle
+from .forms import PublicConfirmForm, PublicSignInForm
+from .models import Reservation, Slot
+from .public_text import STATE_EN, lang, say, texts
+from .rules import rules
+
+CARDS = "reservations_public_cards"
+HOLD = "reservations_public_hold"
+DONE = "reservations_public_done"
+WEB = Reservation.Channel.WEB
+
+
+def _render(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
+    context = {"t": texts(), "lang": lang(), **context}
+    response = render(request, template, context, status=status)
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _cards(request: HttpRequest) -> list[Card]:
+    ids = request.session.get(CARDS) or []
+    found = {c.pk: c for c in Card.objects.filter(pk__in=ids).select_related("pickup_office")}
+    return [found[i] for i in ids if i in found]
+
+
+def _state_label(card: Card) -> str:
+    if lang() == "en":
+        return STATE_EN.get(card.state, "Please call us")
+    return card.get_state_display()
+
+
+def _error(exc: ValidationError) -> str:
+    if isinstance(exc, services.SlotFullError):
+        return say("full")
+    return say("refused") + exc.messages[0]
+
+
+def _sign_in(request: HttpRequest) -> tuple[PublicSignInForm, Card | None, str]:
+    """Check the posted notice number + birth date against the throttle; returns (form, card, error)."""
+    form = PublicSignInForm(request.POST)
+    ip = client_ip(request)
+    notice = request.POST.get("notice_number", "")
+    if throttle.signin_locked(ip=ip, notice_number=notice):
+        return form, None, say("locked")
+    if not form.is_valid():
+        return form, None, say("invalid")
+    card = card_find(
+        notice_number=form.cleaned_data["notice_number"], birth_date=form.cleaned_data["birth_date"]
+    )
+    if card is None:
+        throttle.signin_failed(ip=ip, notice_number=notice)
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.LOGIN_FAILED,
+            object_type="reservations.public",
+            request=request,
+        )
+        return (
+            form,
+            None,
+            say("locked") if throttle.signin_locked(ip=ip, notice_number=notice) else say("wrong"),
+        )
+    throttle.signin_succeeded(ip=ip, notice_number=notice)
+    audit_record(
+        actor=None,
+        action=AuditEvent.Action.VIEW,
+        obj=card,
+        request=request,
+        detail={"channel": "web", "step": "sign_in"},
+    )
+    return form, card, ""
+
+
+@login_not_required
+def public_start(request: HttpRequest) -> HttpResponse:
+    error = ""
+    form = PublicSignInForm()
+    if request.method == "POST":
+        form, card, error = _sign_in(request)
+        if card is not None:
+            # A fresh session id on sign-in (no fixation); the card ids stay server-side.
+            request.session.cycle_key()
+            request.session[CARDS] = [card.pk]
+            request.session.pop(HOLD, None)
+            return redirect("reservations:public_manage")
+    return _render(
+        request,
+        "reservations/public/start.html",
+        {"form": form, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@login_not_required
+def public_manage(request: HttpRequest) -> HttpResponse:
+    cards = _cards(request)
+    if not cards:
+        return redirect("reservations:public_start")
+    error = request.session.pop("reservations_public_error", "")
+    if request.method == "POST":  # add a family member's card
+        form, card, error = _sign_in(request)
+        if card is not None:
+            if card.pickup_office_id != cards[0].pickup_office_id:
+                error = say("other_office")
+            elif card.pk not in request.session[CARDS]:
+                request.session[CARDS] = [*request.session[CARDS], card.pk][: rules().max_party]
+                return redirect("reservations:public_manage")
+    booking = next((r for r in (services.active_reservation_for(c) for c in cards) if r is not None), None)
+    if booking is not None and booking.status == Reservation.Status.HELD:
+        booking = None
+    office = cards[0].pickup_office
+    ready = all(c.can_be_booked for c in cards)
+    day = _date(request.GET.get("date"))
+    slots: list[Slot] = []
+    if ready:
+        people = booking.party_size if booking else len(cards)
+        slots = services.slots_free(
+            office=office, people=people, public=True, date=day, limit=None if day else 30
+        )
+        if booking:
+            slots = [s for s in slots if s.pk != booking.slot_id]
+    first, last = services.window_dates(public=True)
+    context = {
+        "cards": [(c, _state_label(c)) for c in cards],
+        "office": office,
+        "ready": ready,
+        "booking": booking,
+        "slots": slots,
+        "day": day,
+        "first": first,
+        "last": last,
+        "error": error,
+        "can_change": booking is not None and _web_changeable(booking),
+    }
+    return _render(request, "reservations/public/manage.html", context)
+
+
+def _web_changeable(booking: Reservation) -> bool:
+    deadline = booking.date - datetime.timedelta(days=rules().change_days)
+    return timezone.localdate() <= deadline and booking.status == Reservation.Status.BOOKED
+
+
+def _date(value: str | None) -> datetime.date | None:
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _slot(request: HttpRequest) -> Slot | None:
+    try:
+        return Slot.objects.filter(pk=int(request.POST.get("slot") or "")).first()
+    except ValueError:
+        return None
+
+
+@login_not_required
+def public_book(request: HttpRequest) -> HttpResponse:
+    """POST slot: hold it; GET: the confirm form for the hold; POST confirm: book and email."""
+    cards = _cards(request)
+    if not cards:
+        return redirect("reservations:public_start")
+    if request.method == "POST" and "slot" in request.POST:
+        slot = _slot(request)
+        if slot is None:
+            return _manage_with(request, say("no_slots"))
+        try:
+            held = services.reservation_book(
+                cards=cards, slot=slot, by=None, channel=WEB, hold=True, language=lang()
+            )
+        except ValidationError as exc:
+            return _manage_with(request, _error(exc))
+        request.session[HOLD] = held.pk
+        return redirect("reservations:public_book")
+    held = Reservation.objects.select_related("slot", "office").filter(pk=request.session.get(HOLD)).first()
+    if held is None or held.status != Reservation.Status.HELD or not _owns(request, held):
+        return redirect("reservations:public_manage")
+    form = PublicConfirmForm(request.POST or None, initial={"reminder": True})
+    error = ""
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                booked = services.reservation_confirm(
+                    reservation=held,
+                    by=None,
+                    email=form.cleaned_data["email"],
+                    reminder_opt_out=not form.cleaned_data["reminder"],
+                )
+            except ValidationError as exc:
+                request.session.pop(HOLD, None)
+                return _manage_with(request, say("hold_over") if "期限" in exc.messages[0] else _error(exc))
+            request.session.pop(HOLD, None)
+            request.session[DONE] = booked.pk
+            mailed = services.confirmation_send(reservation=booked, base_url=request.build_absolute_uri("/"))
+            request.session["reservations_public_mailed"] = mailed
+            return redirect("reservations:public_done")
+        error = say("invalid")
+    return _render(
+        request,
+        "reservations/public/confirm_booking.html",
+        {
+            "held": held,
+            "form": form,
+            "error": error,
+            "hold_note": say("hold_note", minutes=rules().hold_minutes),
+        },
+    )
+
+
+def _owns(request: HttpRequest, reservation: Reservation) -> bool:
+    ids = set(request.session.get(CARDS) or [])
+    return bool(ids) and set(reservation.card_links.values_list("card_id", flat=True)) <= ids
+
+
+def _manage_with(request: HttpRequest, error: str) -> HttpResponse:
+    return _render_manage_error(request, error)
+
+
+def _render_manage_error(request: HttpRequest, error: str) -> HttpResponse:
+    request.session["reservations_public_error"] = error
+    return redirect(reverse("reservations:public_manage") + "#message")
+
+
+def _booking(request: HttpRequest) -> Reservation | None:
+    for card in _cards(request):
+        r = services.active_reservation_for(card)
+        if r is not None and r.status == Reservation.Status.BOOKED:
+            return r
+    return None
+
+
+@login_not_required
+@require_POST
+def public_change(request: HttpRequest) -> HttpResponse:
+    booking = _booking(request)
+    slot = _slot(request)
+    if booking is None or slot is None:
+        return redirect("reservations:public_manage")
+    try:
+        booking = services.reservation_change(reservation=booking, slot=slot, by=None, channel=WEB)
+    except ValidationError as exc:
+        return _render_manage_error(request, _error(exc))
+    request.session[DONE] = booking.pk
+    request.session["reservations_public_mailed"] = services.confirmation_send(
+        reservation=booking, base_url=request.build_absolute_uri("/")
+    )
+    return redirect("reservations:public_done")
+
+
+@login_not_required
+def public_cancel(request: HttpRequest) -> HttpResponse:
+    """GET: a confirm button. POST: cancel. A mail scanner following a link cancels nothing."""
+    booking = _booking(request)
+    if booking is None:
+        return redirect("reservations:public_manage")
+    if request.method == "POST":
+        try:
+            services.reservation_cancel(reservation=booking, by=None, channel=WEB)
+        except ValidationError as exc:
+            return _render_manage_error(request, _error(exc))
+        request.session[DONE] = booking.pk
+        return redirect("reservations:public_done")
+    return _render(request, "reservations/public/cancel.html", {"booking": booking})
+
+
+@login_not_required
+def public_done(request: HttpRequest) -> HttpResponse:
+    booking = (
+        Reservation.objects.select_related("slot", "office").filter(pk=request.session.get(DONE)).first()
+    )
+    if booking is None or not _owns(request, booking):
+        return redirect("reservations:public_manage")
+    return _render(
+        request,
+        "reservations/public/done.html",
+        {"booking": booking, "mailed": request.session.get("reservations_public_mailed", False)},
+    )
+
+
+@login_not_required
+@require_POST
+def public_logout(request: HttpRequest) -> HttpResponse:
+    for key in (CARDS, HOLD, DONE, "reservations_public_mailed", "reservations_public_error"):
+        request.session.pop(key, None)
+    return redirect("reservations:public_start")
+
+
+@login_not_required
+def public_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link. GET shows a button only; the POST opens the booking in this session."""
+    reservation = services.reservation_from_token(token)
+    if reservation is None:
+        return _render(request, "reservations/public/link.html", {"bad": True}, status=404)
+    if request.method == "POST":
+        ids = list(reservation.card_links.values_list("card_id", flat=True))
+        request.session.cycle_key()
+        request.session[CARDS] = ids
+        request.session.pop(HOLD, None)
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.VIEW,
+            obj=reservation,
+            request=request,
+            detail={"channel": "web", "step": "link"},
+        )
+        return redirect("reservations:public_manage")
+    return _render(request, "reservations/public/link.html", {"bad": False, "token": token})
+
+
+@login_not_required
+def public_lang(request: HttpRequest) -> HttpResponse:
+    """Switch the resident pages' language (a cookie, as Django's set_language does)."""
+    code = request.GET.get("lang", "ja")
+    code = code if code in {c for c, _ in settings.LANGUAGES} else "ja"
+    target = request.GET.get("next") or reverse("reservations:public_start")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("reservations:public_start")
+    response = redirect(target)
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
