@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, get_resolver
+from ninja.constants import NOT_SET
 
 from madoguchi.accounts.testing import BaseTestCase
 from madoguchi.api import api
@@ -53,7 +54,10 @@ class UrlAccessTests(BaseTestCase):
         for prefix, router in api._routers:
             for path, path_view in router.path_operations.items():
                 for operation in path_view.operations:
-                    auth = operation.auth_callbacks
+                    # Effective auth as ninja resolves it: the operation's own, else the router's, else the API's.
+                    auth = operation.auth_param
+                    if auth is NOT_SET:
+                        auth = router.auth if getattr(router, "auth", NOT_SET) is not NOT_SET else api.auth
                     for method in operation.methods:
                         key = f"{method} /api/{(prefix + path).strip('/')}".replace("//", "/")
                         key = key.rstrip("/")
