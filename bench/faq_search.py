@@ -17,7 +17,7 @@ from pathlib import Path
 
 import _django
 
-_django.setup()
+_django.setup(fresh=False)  # flush is refused by the audit triggers on PostgreSQL: use a fresh database
 
 from madoguchi.faq import demo, search  # noqa: E402
 from madoguchi.faq.models import FaqEntry  # noqa: E402
@@ -75,7 +75,7 @@ def evaluate(queries: list[dict], slug_of: dict[int, str], rows: list[dict]) -> 
     print(f"{'':14}{'top-1':>8}{'top-3':>8}   " + "  ".join(f"{s}(1/3)" for s in styles))
     for name in ("search", "substring"):
         s = stats[name]
-        rate = lambda k: 100 * statistics.mean(s[k])  # noqa: E731
+        rate = lambda k, s=s: 100 * statistics.mean(s[k])  # noqa: E731
         per_style = "  ".join(f"{rate(st + ':top1'):.0f}/{rate(st + ':top3'):.0f}%" for st in styles)
         label = "faq.search" if name == "search" else "部分一致"
         print(f"{label:14}{rate('all:top1'):7.1f}%{rate('all:top3'):7.1f}%   {per_style}")
@@ -114,7 +114,9 @@ def scale_to(n: int, queries: list[dict]) -> None:
         q = f"{rng.choice(VARIANT_PREFIX)}{e.question}（{extra}）"
         a = f"{e.answer}{rng.choice(VARIANT_SUFFIX)}"
         entry = FaqEntry(category=e.category, question=q, answer=a, keywords=e.keywords, state="approved")
-        entry.search_terms = search.entry_terms(question=q, answer=a, keywords=e.keywords, category=e.category)
+        entry.search_terms = search.entry_terms(
+            question=q, answer=a, keywords=e.keywords, category=e.category
+        )
         new.append(entry)
         i += 1
     t = time.perf_counter()
@@ -139,11 +141,25 @@ def scale_to(n: int, queries: list[dict]) -> None:
     )
 
 
+DB_VENDOR = ""
+
+
 def main() -> None:
+    global DB_VENDOR
+    from django.db import connection
+
+    DB_VENDOR = connection.vendor
     demo.load()
     queries = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = list(FaqEntry.objects.approved().values("id", "slug", "question", "answer", "keywords", "category"))
+    rows = list(
+        FaqEntry.objects.approved().values("id", "slug", "question", "answer", "keywords", "category")
+    )
     slug_of = {r["id"]: r["slug"] for r in rows}
+    # A fingerprint of every ranked list: run once on SQLite and once on PostgreSQL, the lines must match.
+    import hashlib
+
+    ranked = [[h.entry_id - rows[0]["id"] for h in search.search(q["query"], 10)] for q in queries]
+    print(f"result fingerprint ({DB_VENDOR}): {hashlib.sha256(json.dumps(ranked).encode()).hexdigest()[:16]}")
     search.get_index()  # warm the process cache and Sudachi, as a running server would be
     search.search("予約")
     evaluate(queries, slug_of, rows)

@@ -18,6 +18,7 @@ Design (docs/faq.md has the long form):
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import threading
@@ -203,9 +204,7 @@ class Doc:
 class Index:
     stamp: int
     docs: list[Doc]
-    postings: dict[str, tuple[array, array]]  # term -> (doc positions, weighted term frequencies)
-    lengths: dict[str, array]  # term class -> weighted length per doc
-    avg_lengths: dict[str, float]
+    postings: dict[str, tuple[array, array]]  # term -> (doc positions, BM25 tf part per posting)
     synonyms: list[SynonymRule]
 
     @property
@@ -254,13 +253,20 @@ def build_index(stamp: int, rows: list[dict[str, Any]], synonym_rows: list[tuple
             lengths[c].append(length[c])
     n = max(len(docs), 1)
     avg = {c: (sum(lengths[c]) / n) or 1.0 for c in CLASS_WEIGHTS}
-    postings = {t: (post_docs[t], post_tfs[t]) for t in post_docs}
+    # Precompute each posting's BM25 term-frequency part (it does not depend on the query), so a query
+    # only multiplies by its term weight and idf.
+    norms = {c: [K1 * (1.0 - B + B * length / avg[c]) for length in lengths[c]] for c in CLASS_WEIGHTS}
+    postings = {}
+    for t, pdocs in post_docs.items():
+        cls_norms = norms[t[0]]
+        impacts = array(
+            "f", (tf * (K1 + 1.0) / (tf + cls_norms[d]) for d, tf in zip(pdocs, post_tfs[t], strict=True))
+        )
+        postings[t] = (pdocs, impacts)
     return Index(
         stamp=stamp,
         docs=docs,
         postings=postings,
-        lengths=lengths,
-        avg_lengths=avg,
         synonyms=compile_synonyms(synonym_rows),
     )
 
@@ -314,26 +320,26 @@ def rank(index: Index, query: str, limit: int = 10) -> list[tuple[int, float]]:
     if not query or not query.strip() or not index.docs:
         return []
     n = len(index.docs)
-    scores: dict[int, float] = {}
+    scores = [0.0] * n
+    touched = False
     for term, qw in query_terms(index, query).items():
         posting = index.postings.get(term)
         if posting is None:
             continue
-        docs, tfs = posting
+        docs, impacts = posting
         df = len(docs)
-        idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-        cls = term[0]
-        lens = index.lengths[cls]
-        avg = index.avg_lengths[cls]
-        factor = qw * idf
-        for d, tf in zip(docs, tfs, strict=True):
-            norm = K1 * (1.0 - B + B * lens[d] / avg)
-            scores[d] = scores.get(d, 0.0) + factor * tf * (K1 + 1.0) / (tf + norm)
-    if not scores:
+        factor = qw * math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        touched = True
+        for d, impact in zip(docs, impacts, strict=True):
+            scores[d] += factor * impact
+    if not touched:
         return []
-    ranked = sorted(((round(s, 6), d) for d, s in scores.items()), key=lambda x: (-x[0], index.docs[x[1]].id))
-    best = ranked[0][0]
-    return [(d, s) for s, d in ranked if s >= best * RELATIVE_CUTOFF][:limit]
+    docs = index.docs
+    ranked = heapq.nsmallest(limit, ((-round(s, 6), docs[d].id, d) for d, s in enumerate(scores) if s > 0.0))
+    if not ranked:
+        return []
+    best = -ranked[0][0]
+    return [(d, -neg) for neg, _id, d in ranked if -neg >= best * RELATIVE_CUTOFF]
 
 
 def excerpt(answer: str, query: str, width: int = 90) -> str:
