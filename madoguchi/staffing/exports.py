@@ -69,7 +69,7 @@ def plan_xlsx(plan: MonthPlan) -> bytes:
     # 3. Required vs scheduled per interval.
     ws = wb.create_sheet("時間帯別の必要人数")
     ws.append(["日付", "時間帯", "業務", "予測呼数（時）", "必要人数", "上書き", "配置人数", "過不足"])
-    for i in intervals:
+    for row_number, i in enumerate(intervals, start=2):
         ws.append(
             [
                 format_date(i.date),
@@ -83,8 +83,9 @@ def plan_xlsx(plan: MonthPlan) -> bytes:
             ]
         )
         if i.scheduled < i.need:
-            for cell in ws[ws.max_row]:
-                cell.fill = SHORT
+            # Index the row directly: ws[ws.max_row] rescans the sheet each time (quadratic).
+            for col in range(1, 9):
+                ws.cell(row=row_number, column=col).fill = SHORT
     for cell in ws[1]:
         cell.font = BOLD
     ws.freeze_panes = "A2"

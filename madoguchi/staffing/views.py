@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -142,7 +143,9 @@ def plan_forecast(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_solve(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(MonthPlan, pk=pk)
     try:
-        plan = services.month_plan_solve(plan=plan, by=request.user)
+        # 45 s keeps the request under a minute; settings.MADOGUCHI_STAFFING_SOLVER_SECONDS may change it.
+        limit = float(getattr(settings, "MADOGUCHI_STAFFING_SOLVER_SECONDS", 45))
+        plan = services.month_plan_solve(plan=plan, by=request.user, time_limit_seconds=limit)
     except ForecastError as exc:
         messages.error(request, str(exc))
         return redirect("staffing:plan", pk=plan.pk)

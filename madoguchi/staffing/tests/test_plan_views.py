@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import datetime
+import io
+
+from django.test import override_settings
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.testing import BaseTestCase
+from madoguchi.staffing.demo import create_team
+from madoguchi.staffing.models import MonthPlan, PlanInterval, PlanShift
+from madoguchi.staffing.services import month_plan_create, month_plan_forecast
+
+VIEWERS = {"operator", "back_office", "floor", "site_manager", "director", "city_staff"}
+MANAGERS = {"site_manager", "director"}
+# A light month (few cards, one on the floor) so a small team solves it in seconds.
+LIGHT = {"cards_preparation": 300, "cards_post_issuance": 300, "floor_staff": 1}
+
+
+class PlanViewsTest(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.plan = month_plan_create(office=cls.main_office, year=2026, month=4)
+        month_plan_forecast(plan=cls.plan, overrides=LIGHT)
+
+    def url(self, name: str, **kw: object) -> str:
+        return reverse(f"staffing:{name}", kwargs={"pk": self.plan.pk, **kw})
+
+    def test_role_matrix_of_the_plan_screens(self) -> None:
+        self.assert_role_matrix(reverse("staffing:plans"), VIEWERS)
+        self.assert_role_matrix(self.url("plan"), VIEWERS)
+        self.assert_role_matrix(self.url("plan_heatmap"), VIEWERS)
+        self.assert_role_matrix(self.url("plan_day", date="2026-04-07"), VIEWERS)
+        self.assert_role_matrix(self.url("plan_people"), VIEWERS)
+        self.assert_role_matrix(self.url("plan_export"), VIEWERS)
+
+    def test_only_managers_recompute_or_solve(self) -> None:
+        self.assert_role_matrix(self.url("plan_forecast"), MANAGERS, method="post", data=LIGHT, ok_status=302)
+        with override_settings(MADOGUCHI_STAFFING_SOLVER_SECONDS=1):
+            # Nobody is trained here: the solve explains itself instead of returning a silent empty schedule.
+            self.assert_role_matrix(self.url("plan_solve"), MANAGERS, method="post", ok_status=302)
+        self.plan.refresh_from_db()
+        self.assertIn(self.plan.status, (MonthPlan.Status.SHORT, MonthPlan.Status.FAILED))
+        self.assertTrue(any("研修を修了した業務従事者がいません" in m for m in self.plan.messages))
+
+    def test_a_site_manager_plans_april_from_forecast_to_exported_schedule(self) -> None:
+        create_team(16)
+        self.login(self.site_manager)
+        response = self.client.post(self.url("plan_forecast"), {**LIGHT, "target": "0.05"})
+        self.assertRedirects(response, self.url("plan"))
+        with override_settings(MADOGUCHI_STAFFING_SOLVER_SECONDS=8):
+            response = self.client.post(self.url("plan_solve"), follow=True)
+        self.plan.refresh_from_db()
+        self.assertEqual(self.plan.solver_status in ("OPTIMAL", "FEASIBLE"), True, self.plan.messages)
+        self.assertGreater(PlanShift.objects.filter(plan=self.plan).count(), 100)
+        self.assertContains(response, "最適性ギャップ")
+        # Every interval's scheduled count is what the shifts put on duty (spot-check one).
+        i = PlanInterval.objects.filter(
+            plan=self.plan, skill="phones", date=datetime.date(2026, 4, 7), start=datetime.time(9, 0)
+        ).get()
+        on = [
+            s
+            for s in PlanShift.objects.filter(plan=self.plan, date=i.date, skill="phones")
+            if s.start <= i.start < s.end and not (s.break_start and s.break_start <= i.start < s.break_end)
+        ]
+        self.assertEqual(i.scheduled, len(on))
+        # Heat map, day and person pages show it.
+        self.assertContains(self.client.get(self.url("plan_heatmap") + "?skill=back_office"), "heatmap-table")
+        day = self.client.get(self.url("plan_day", date="2026-04-07"))
+        self.assertContains(day, "休憩")
+        self.assertContains(self.client.get(self.url("plan_people")), "roster")
+        # Export: one row per shift in the shift sheet, and an audit row.
+        before = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).count()
+        response = self.client.get(self.url("plan_export"))
+        self.assertEqual(response.status_code, 200)
+        wb = load_workbook(io.BytesIO(response.content))
+        self.assertEqual(wb.sheetnames, ["個人別シフト", "シフト一覧", "時間帯別の必要人数", "予測の根拠"])
+        self.assertEqual(wb["シフト一覧"].max_row - 1, PlanShift.objects.filter(plan=self.plan).count())
+        self.assertEqual(AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).count(), before + 1)
+
+    def test_bad_overrides_get_a_japanese_message_and_change_nothing(self) -> None:
+        self.login(self.site_manager)
+        count = PlanInterval.objects.filter(plan=self.plan).count()
+        response = self.client.post(self.url("plan_forecast"), {"calls_reservation": "-3"})
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, "0 以上", status_code=400)
+        response = self.client.post(
+            self.url("plan_forecast"),
+            {
+                "calls_reservation": 0,
+                "calls_card_inquiry": 0,
+                "calls_other": 0,
+                "cards_preparation": 0,
+                "cards_post_issuance": 0,
+                "floor_staff": 0,
+            },
+        )
+        self.assertContains(response, "予測がすべて0件", status_code=400)
+        self.assertEqual(PlanInterval.objects.filter(plan=self.plan).count(), count)
+
+    def test_an_interval_override_is_kept_when_the_forecast_is_recomputed(self) -> None:
+        self.login(self.site_manager)
+        response = self.client.post(
+            self.url("plan_day", date="2026-04-07"), {"start": "10:00", "skill": "floor", "people": "3"}
+        )
+        self.assertEqual(response.status_code, 302)
+        month_plan_forecast(plan=self.plan, overrides=LIGHT)
+        i = PlanInterval.objects.get(
+            plan=self.plan, date=datetime.date(2026, 4, 7), start=datetime.time(10), skill="floor"
+        )
+        self.assertEqual((i.required, i.override, i.need), (1, 3, 3))
+        response = self.client.post(
+            self.url("plan_day", date="2026-04-07"), {"start": "10:00", "skill": "phones", "people": "7"}
+        )
+        self.assertContains(response, "6回線", status_code=400)
+
+    def test_creating_a_plan_for_a_month(self) -> None:
+        self.login(self.director)
+        response = self.client.post(
+            reverse("staffing:plans"), {"office": self.main_office.pk, "month": "2026-05"}
+        )
+        plan = MonthPlan.objects.get(year=2026, month=5)
+        self.assertRedirects(response, reverse("staffing:plan", kwargs={"pk": plan.pk}))
+        response = self.client.post(
+            reverse("staffing:plans"), {"office": self.main_office.pk, "month": "5月"}
+        )
+        self.assertContains(response, "2026-04", status_code=200)
+        self.login(self.operator)
+        self.assertEqual(
+            self.client.post(
+                reverse("staffing:plans"), {"office": self.main_office.pk, "month": "2026-06"}
+            ).status_code,
+            403,
+        )
