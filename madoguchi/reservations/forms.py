@@ -11,18 +11,26 @@ from madoguchi.lib.jdates import parse_date
 from madoguchi.lib.privacy import no_individual_number
 
 
-class JapaneseDateField(forms.CharField):
+class JapaneseDateField(forms.Field):
     """Accepts 1980/5/17, 昭和55年5月17日, S55.5.17, full-width digits (lib.jdates.parse_date)."""
+
+    widget = forms.TextInput
 
     def __init__(self, *args: Any, error_label: str = "日付", **kwargs: Any) -> None:
         self.error_label = error_label
-        kwargs.setdefault("max_length", 20)
         super().__init__(*args, **kwargs)
 
-    def to_python(self, value: Any) -> datetime.date | None:  # type: ignore[override]
-        value = super().to_python(value)
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        return {**super().widget_attrs(widget), "maxlength": "20"}
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        if isinstance(value, datetime.date):
+            return value
+        value = str(value or "").strip()
         if not value:
             return None
+        if len(value) > 20:
+            raise ValidationError(f"{self.error_label}: 20文字以内で入力してください。")
         try:
             return parse_date(value)
         except ValueError as exc:

@@ -1,0 +1,219 @@
+"""JSON API of the booking engine: slots, book, change, cancel, check-in. Same permissions as the screens.
+
+Authentication is the staff session (with CSRF), as for every madoguchi API operation. A full slot answers
+409 with 満席; any other refusal 400 with the Japanese reason; nothing is changed in either case.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+
+from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.services import audit_record
+from madoguchi.calendar.models import Office
+from madoguchi.cards.services import card_find
+
+from . import services
+from .models import Reservation, Slot
+
+router = Router(tags=["reservations"])
+
+
+def _need(request, perm: str) -> None:  # type: ignore[no-untyped-def]
+    if not request.user.has_perm(perm):
+        raise HttpError(403, "この操作を行う権限がありません。")
+
+
+def _refuse(exc: ValidationError) -> HttpError:
+    status = 409 if isinstance(exc, services.SlotFullError) else 400
+    return HttpError(status, exc.messages[0])
+
+
+class SlotOut(Schema):
+    id: int
+    office: str
+    date: datetime.date
+    start: str
+    end: str
+    capacity: int
+    booked: int
+    free: int
+
+
+def _slot_out(s: Slot) -> dict[str, object]:
+    return {
+        "id": s.pk,
+        "office": s.office.code,
+        "date": s.date,
+        "start": s.start.strftime("%H:%M"),
+        "end": s.end.strftime("%H:%M"),
+        "capacity": s.capacity,
+        "booked": s.booked,
+        "free": s.free,
+    }
+
+
+class CardIn(Schema):
+    notice_number: str
+    birth_date: datetime.date
+
+
+class BookIn(Schema):
+    slot: int
+    cards: list[CardIn]
+    email: str = ""
+    reminder_opt_out: bool = False
+
+
+class ChangeIn(Schema):
+    slot: int
+
+
+class CancelIn(Schema):
+    note: str = ""
+
+
+class ReservationOut(Schema):
+    code: str
+    display_code: str
+    status: str
+    office: str
+    date: datetime.date
+    start: str | None
+    end: str | None
+    people: int
+    channel: str
+
+
+def _out(r: Reservation) -> dict[str, object]:
+    return {
+        "code": r.code,
+        "display_code": r.display_code,
+        "status": r.status,
+        "office": r.office.code,
+        "date": r.date,
+        "start": r.slot.start.strftime("%H:%M") if r.slot else None,
+        "end": r.slot.end.strftime("%H:%M") if r.slot else None,
+        "people": r.party_size,
+        "channel": r.channel,
+    }
+
+
+def _reservation(code: str) -> Reservation:
+    found = services.reservation_by_code(code)
+    if found is None:
+        raise HttpError(404, f"予約番号「{code}」の予約は見つかりません。")
+    return found
+
+
+def _slot(pk: int) -> Slot:
+    found = Slot.objects.select_related("office").filter(pk=pk).first()
+    if found is None:
+        raise HttpError(400, f"予約枠 {pk} は見つかりません。")
+    return found
+
+
+@router.get("/reservations/ping", summary="疎通確認（ベンチマークの比較用）")
+def ping(request):  # type: ignore[no-untyped-def]
+    return {"ok": True}
+
+
+@router.get("/reservations/slots", response=list[SlotOut], summary="空き枠（人数分の空きがある枠）")
+def slots(request, office: str, people: int = 1, date: datetime.date | None = None, limit: int = 50):  # type: ignore[no-untyped-def]
+    _need(request, "reservations.view_slot")
+    obj = Office.objects.active().filter(code=office).first()
+    if obj is None:
+        raise HttpError(404, f"庁舎コード「{office}」は見つかりません。")
+    if not 1 <= people <= 20:
+        raise HttpError(400, "人数は1〜20で指定してください。")
+    return [
+        _slot_out(s) for s in services.slots_free(office=obj, people=people, date=date, limit=min(limit, 500))
+    ]
+
+
+@router.post(
+    "/reservations", response={201: ReservationOut}, summary="予約する（カードは交付通知書番号＋生年月日）"
+)
+def book(request, payload: BookIn):  # type: ignore[no-untyped-def]
+    _need(request, "reservations.book_reservation")
+    if not payload.cards:
+        raise HttpError(400, "cards: 予約するカードを1枚以上指定してください。")
+    cards = []
+    for i, item in enumerate(payload.cards, start=1):
+        card = card_find(notice_number=item.notice_number, birth_date=item.birth_date)
+        if card is None:
+            raise HttpError(400, f"cards[{i}]: 交付通知書番号と生年月日に一致するカードがありません。")
+        cards.append(card)
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.SEARCH,
+        object_type="cards.card",
+        request=request,
+        detail={"api": "book", "found": len(cards)},
+    )
+    try:
+        r = services.reservation_book(
+            cards=cards,
+            slot=_slot(payload.slot),
+            by=request.user,
+            channel=Reservation.Channel.API,
+            email=payload.email,
+            reminder_opt_out=payload.reminder_opt_out,
+        )
+    except ValidationError as exc:
+        raise _refuse(exc) from None
+    return Status(201, _out(r))
+
+
+@router.get("/reservations/{code}", response=ReservationOut, summary="予約を見る")
+def get(request, code: str):  # type: ignore[no-untyped-def]
+    _need(request, "reservations.view_reservation")
+    r = _reservation(code)
+    audit_record(
+        actor=request.user, action=AuditEvent.Action.VIEW, obj=r, request=request, detail={"api": True}
+    )
+    return _out(r)
+
+
+@router.post("/reservations/{code}/change", response=ReservationOut, summary="日時を変更する")
+def change(request, code: str, payload: ChangeIn):  # type: ignore[no-untyped-def]
+    _need(request, "reservations.book_reservation")
+    try:
+        r = services.reservation_change(
+            reservation=_reservation(code),
+            slot=_slot(payload.slot),
+            by=request.user,
+            channel=Reservation.Channel.API,
+        )
+    except ValidationError as exc:
+        raise _refuse(exc) from None
+    return _out(r)
+
+
+@router.post("/reservations/{code}/cancel", response=ReservationOut, summary="取り消す")
+def cancel(request, code: str, payload: CancelIn | None = None):  # type: ignore[no-untyped-def]
+    _need(request, "reservations.book_reservation")
+    try:
+        r = services.reservation_cancel(
+            reservation=_reservation(code),
+            by=request.user,
+            channel=Reservation.Channel.API,
+            note=payload.note if payload else "",
+        )
+    except ValidationError as exc:
+        raise _refuse(exc) from None
+    return _out(r)
+
+
+@router.post("/reservations/{code}/check-in", response=ReservationOut, summary="来庁受付")
+def check_in(request, code: str):  # type: ignore[no-untyped-def]
+    _need(request, "reservations.counter_reservation")
+    try:
+        r = services.reservation_check_in(reservation=_reservation(code), by=request.user)
+    except ValidationError as exc:
+        raise _refuse(exc) from None
+    return _out(r)
