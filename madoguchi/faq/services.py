@@ -177,7 +177,9 @@ def entry_transition(*, entry: FaqEntry, by: User, action: str, comment: str = "
         if action == "approve":
             entry.approved_by = by
             entry.approved_at = entry.updated_at
-            fields += ["approved_by", "approved_at"]
+            # The city's approval is exactly what a sample was waiting for.
+            entry.is_sample = False
+            fields += ["approved_by", "approved_at", "is_sample"]
         entry.save(update_fields=fields)
         revision_action = {
             "submit": FaqRevision.Action.SUBMIT,

@@ -39,6 +39,13 @@ class WorkflowTests(BaseTestCase):
         )
         self.assertEqual(AuditEvent.objects.filter(action="transition", object_id=str(entry.pk)).count(), 3)
 
+    def test_city_approval_clears_the_sample_mark(self):
+        entry = self._draft(is_sample=True)
+        services.entry_transition(entry=entry, by=self.site_manager, action="submit")
+        entry = services.entry_transition(entry=entry, by=self.city_staff, action="approve")
+        entry.refresh_from_db()
+        self.assertFalse(entry.is_sample)
+
     def test_only_city_staff_approve(self):
         entry = services.entry_transition(entry=self._draft(), by=self.site_manager, action="submit")
         for persona in (self.site_manager, self.director, self.operator, self.admin):
