@@ -1,0 +1,67 @@
+"""Reminders the day before: once, never twice, not to those who opted out."""
+
+from __future__ import annotations
+
+import datetime
+from io import StringIO
+from unittest import mock
+
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from madoguchi.accounts.testing import BaseTestCase
+
+from ..models import Reservation
+from ..services import reminders_send, reservation_book, reservation_set_reminder
+from .helpers import open_day, ready_card, slot_on
+
+
+class ReminderTests(BaseTestCase):
+    def setUp(self):
+        self.day = open_day(self.main_office)
+        slot = slot_on(self.main_office, self.day)
+        self.with_mail = reservation_book(
+            cards=[ready_card(self.main_office)], slot=slot, by=None, channel="web", email="a@example.jp"
+        )
+        self.opted_out = reservation_book(
+            cards=[ready_card(self.main_office)],
+            slot=slot,
+            by=None,
+            channel="web",
+            email="b@example.jp",
+            reminder_opt_out=True,
+        )
+        self.no_mail = reservation_book(
+            cards=[ready_card(self.main_office)], slot=slot, by=None, channel="phone"
+        )
+
+    def test_it_sends_once_and_never_twice(self):
+        call_command("send_reminders", "--date", self.day.isoformat(), stdout=StringIO())
+        call_command("send_reminders", "--date", self.day.isoformat(), stdout=StringIO())
+        self.assertEqual([m.to for m in mail.outbox], [["a@example.jp"]])
+        self.assertIn(self.with_mail.display_code, mail.outbox[0].body)
+        self.with_mail.refresh_from_db()
+        self.assertIsNotNone(self.with_mail.reminder_sent_at)
+
+    def test_opting_out_later_stops_the_reminder(self):
+        reservation_set_reminder(reservation=self.with_mail, opt_out=True, by=self.operator)
+        sent, _ = reminders_send(day=self.day)
+        self.assertEqual((sent, len(mail.outbox)), (0, 0))
+
+    def test_a_failed_send_is_retried_on_the_next_run(self):
+        with mock.patch("madoguchi.reservations.services.send_mail", side_effect=OSError("smtp down")):
+            self.assertEqual(reminders_send(day=self.day), (0, 1))
+        self.assertEqual(reminders_send(day=self.day), (1, 0))
+
+    def test_by_default_it_sends_for_tomorrow_only(self):
+        now = timezone.make_aware(
+            datetime.datetime.combine(self.day - datetime.timedelta(days=2), datetime.time(10))
+        )
+        self.assertEqual(reminders_send(now=now), (0, 0))
+        now += datetime.timedelta(days=1)
+        self.assertEqual(reminders_send(now=now), (1, 0))
+
+    def test_a_cancelled_booking_gets_no_reminder(self):
+        Reservation.objects.filter(pk=self.with_mail.pk).update(status=Reservation.Status.CANCELLED)
+        self.assertEqual(reminders_send(day=self.day), (0, 0))
