@@ -307,7 +307,7 @@ def load(*, stdout: Any = None) -> str:
 
     # Office phone memos for the last two weeks of opening days.
     memos = []
-    for day in open_days[-10:]:
+    for day in open_days[-10:] if office_staff else []:  # a memo needs the staff member who took it
         for _ in range(rng.randint(2, 4)):
             at = datetime.datetime.combine(day.date, day.opens, tzinfo=tz) + datetime.timedelta(
                 minutes=rng.randint(10, 450)
