@@ -47,8 +47,28 @@ def first_url(names: tuple[str, ...]) -> str | None:
     return None
 
 
-def reservation_url() -> str | None:
-    return first_url(RESERVATION_URL_NAMES)
+def reservation_url(user: Any = None) -> str | None:
+    """The reservations operator flow, if it exists and (given a user) the reservations app lets them in.
+
+    The reservations app's own menu entry decides: if it declares one for this URL, the user must see it.
+    """
+    url = first_url(RESERVATION_URL_NAMES)
+    if url is None or user is None:
+        return url
+    from django.apps import apps
+
+    from madoguchi.accounts.context_processors import nav_for
+
+    try:
+        declared = {
+            reverse(name) for _, name, _ in getattr(apps.get_app_config("reservations"), "nav_items", [])
+        }
+    except (LookupError, NoReverseMatch):
+        declared = set()
+    if url not in declared:
+        return url
+    allowed = {item["url"] for item in nav_for(user) if item.get("app") == "reservations"}
+    return url if url in allowed else None
 
 
 def faq_page_url() -> str | None:

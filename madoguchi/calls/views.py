@@ -109,7 +109,7 @@ def take(request: HttpRequest) -> HttpResponse:
             "form": form,
             "cti": cti,
             "started_iso": started_iso,
-            "reservation_url": integrations.reservation_url(),
+            "reservation_url": integrations.reservation_url(request.user),
             "faq_page_url": integrations.faq_page_url(),
             "faq_available": integrations.faq_available(),
             "recent": Call.objects.filter(operator=request.user, logged_at__isnull=False)

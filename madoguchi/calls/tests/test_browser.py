@@ -49,7 +49,7 @@ def test_an_operator_takes_a_call_end_to_end_by_keyboard_within_15_seconds(login
         assert "暗証番号" in page.locator("#faq-results").inner_text()
     else:
         page.wait_for_selector("#faq-results p.help")
-    if reservation_url():
+    if reservation_url(operator):
         assert page.locator('[data-shortcut="alt+y"]').count() == 1  # the reservation flow is one key away
     page.keyboard.press("Alt+l")
     page.keyboard.press("4")

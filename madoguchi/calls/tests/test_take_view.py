@@ -184,3 +184,21 @@ class TakeCallTests(BaseTestCase):
         self.assertEqual([h.id for h in hits], [7, 7, 9])
         self.assertEqual(hits[0].score, 2.5)
         self.assertEqual(hits[0].question, "暗証番号を忘れた")
+
+
+class ReservationLinkTests(BaseTestCase):
+    def test_the_reservation_flow_is_offered_when_it_exists_and_only_to_those_let_in(self):
+        from madoguchi.calls import integrations
+
+        with mock.patch.object(integrations, "first_url", return_value=None):
+            self.assertIsNone(integrations.reservation_url(self.operator))
+        url = integrations.first_url(integrations.RESERVATION_URL_NAMES)
+        if url is None:
+            self.skipTest("the reservations app has no operator flow yet")
+        self.login(self.operator)
+        page = self.client.get("/calls/take/")
+        if integrations.reservation_url(self.operator):
+            self.assertContains(page, f'href="{url}"')
+            self.assertContains(page, 'data-shortcut="alt+y"')
+        # Someone the reservations app does not let in is not offered the link.
+        self.assertIsNone(integrations.reservation_url(self.nobody))
