@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -29,9 +29,14 @@ LIMITS = {"分類": 60, "質問": 2000, "回答": 8000, "キーワード": 400}
 
 def bump_search_stamp() -> None:
     """Tell every process that the approved set or the synonyms changed (same transaction as the change)."""
-    updated = SearchIndexState.objects.filter(pk=1).update(stamp=F("stamp") + 1)
-    if not updated:
-        SearchIndexState.objects.create(pk=1, stamp=1)
+    if SearchIndexState.objects.filter(pk=1).update(stamp=F("stamp") + 1):
+        return
+    # The migration creates the row; only a flushed database lacks it. Two writers may race to create it.
+    try:
+        with transaction.atomic():
+            SearchIndexState.objects.create(pk=1, stamp=1)
+    except IntegrityError:
+        SearchIndexState.objects.filter(pk=1).update(stamp=F("stamp") + 1)
 
 
 def _clean_text(*, category: str, question: str, answer: str, keywords: str) -> dict[str, str]:
