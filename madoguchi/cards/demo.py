@@ -28,16 +28,48 @@ N_CARDS = 3000
 JST = datetime.timezone(datetime.timedelta(hours=9))
 
 SURNAMES = [
-    ("田中", "タナカ"), ("鈴木", "スズキ"), ("高橋", "タカハシ"), ("古賀", "コガ"), ("松尾", "マツオ"),
-    ("中村", "ナカムラ"), ("井上", "イノウエ"), ("山口", "ヤマグチ"), ("石橋", "イシバシ"), ("野田", "ノダ"),
-    ("江口", "エグチ"), ("坂井", "サカイ"), ("堤", "ツツミ"), ("原", "ハラ"), ("今村", "イマムラ"),
-    ("緒方", "オガタ"), ("吉田", "ヨシダ"), ("佐藤", "サトウ"), ("森", "モリ"), ("平田", "ヒラタ"),
+    ("田中", "タナカ"),
+    ("鈴木", "スズキ"),
+    ("高橋", "タカハシ"),
+    ("古賀", "コガ"),
+    ("松尾", "マツオ"),
+    ("中村", "ナカムラ"),
+    ("井上", "イノウエ"),
+    ("山口", "ヤマグチ"),
+    ("石橋", "イシバシ"),
+    ("野田", "ノダ"),
+    ("江口", "エグチ"),
+    ("坂井", "サカイ"),
+    ("堤", "ツツミ"),
+    ("原", "ハラ"),
+    ("今村", "イマムラ"),
+    ("緒方", "オガタ"),
+    ("吉田", "ヨシダ"),
+    ("佐藤", "サトウ"),
+    ("森", "モリ"),
+    ("平田", "ヒラタ"),
 ]
 GIVEN = [
-    ("太郎", "タロウ"), ("花子", "ハナコ"), ("健", "ケン"), ("美咲", "ミサキ"), ("翔太", "ショウタ"),
-    ("陽菜", "ヒナ"), ("大輔", "ダイスケ"), ("結衣", "ユイ"), ("誠", "マコト"), ("直子", "ナオコ"),
-    ("蓮", "レン"), ("さくら", "サクラ"), ("一郎", "イチロウ"), ("和子", "カズコ"), ("悠真", "ユウマ"),
-    ("千尋", "チヒロ"), ("修", "オサム"), ("恵子", "ケイコ"), ("湊", "ミナト"), ("芽依", "メイ"),
+    ("太郎", "タロウ"),
+    ("花子", "ハナコ"),
+    ("健", "ケン"),
+    ("美咲", "ミサキ"),
+    ("翔太", "ショウタ"),
+    ("陽菜", "ヒナ"),
+    ("大輔", "ダイスケ"),
+    ("結衣", "ユイ"),
+    ("誠", "マコト"),
+    ("直子", "ナオコ"),
+    ("蓮", "レン"),
+    ("さくら", "サクラ"),
+    ("一郎", "イチロウ"),
+    ("和子", "カズコ"),
+    ("悠真", "ユウマ"),
+    ("千尋", "チヒロ"),
+    ("修", "オサム"),
+    ("恵子", "ケイコ"),
+    ("湊", "ミナト"),
+    ("芽依", "メイ"),
 ]
 TOWNS = {
     "honcho": ["城南町", "東町", "日吉町", "小頭町", "篠山町", "諏訪野町", "合川町", "津福本町"],
@@ -47,8 +79,13 @@ TOWNS = {
     "mizuma": ["三潴町玉満", "三潴町西牟田", "三潴町田川"],
 }
 KINDS = [
-    (Card.Kind.NEW, 50), (Card.Kind.RENEWAL, 28), (Card.Kind.REISSUE, 8), (Card.Kind.DETAILS_CHANGE, 6),
-    (Card.Kind.EXPRESS, 3), (Card.Kind.MOVING_ABROAD, 2), (Card.Kind.SPECIFIED_RESIDENCE, 3),
+    (Card.Kind.NEW, 50),
+    (Card.Kind.RENEWAL, 28),
+    (Card.Kind.REISSUE, 8),
+    (Card.Kind.DETAILS_CHANGE, 6),
+    (Card.Kind.EXPRESS, 3),
+    (Card.Kind.MOVING_ABROAD, 2),
+    (Card.Kind.SPECIFIED_RESIDENCE, 3),
 ]
 
 
@@ -92,9 +129,14 @@ def _path(age: int, branch: bool, rng: random.Random) -> list[tuple[str, int]]:
         if waited > settings.MADOGUCHI_CARD_HOLDING_DAYS + 5:
             steps.append((S.UNCLAIMED, mailed + settings.MADOGUCHI_CARD_HOLDING_DAYS + 3))
             if waited > settings.MADOGUCHI_CARD_HOLDING_DAYS + 20 and rng.random() < 0.5:
-                steps.append((rng.choice([S.RETURNED, S.DESTROYED]), mailed + settings.MADOGUCHI_CARD_HOLDING_DAYS + 15))
+                steps.append(
+                    (
+                        rng.choice([S.RETURNED, S.DESTROYED]),
+                        mailed + settings.MADOGUCHI_CARD_HOLDING_DAYS + 15,
+                    )
+                )
         return steps
-    pickup = mailed + 5 + min(int(rng.expovariate(1 / 14)), max(waited - 5, 0) + 2)
+    pickup = mailed + 5 + int(rng.expovariate(1 / 14))
     prep = pickup - (2 if branch else 1)
     if prep > age:
         return steps  # booked (or not yet) for a later day
@@ -176,7 +218,9 @@ def load(*, stdout: Any = None) -> str:
             pickup_office=office,
             storage_location=locations[i % len(locations)] if filed else None,
             myna_assist=rng.random() < 0.04,
-            holding_deadline=(arrived + datetime.timedelta(days=mailed + settings.MADOGUCHI_CARD_HOLDING_DAYS))
+            holding_deadline=(
+                arrived + datetime.timedelta(days=mailed + settings.MADOGUCHI_CARD_HOLDING_DAYS)
+            )
             if mailed is not None
             else None,
             state=final,
@@ -241,7 +285,11 @@ def load(*, stdout: Any = None) -> str:
     for office in offices.values():
         if office.kind == Office.Kind.MAIN:
             continue
-        travelling = [c for c in ordered if c.pickup_office_id == office.pk and c.state in (S.SHIPPED, S.RECEIVED_AT_BRANCH)]
+        travelling = [
+            c
+            for c in ordered
+            if c.pickup_office_id == office.pk and c.state in (S.SHIPPED, S.RECEIVED_AT_BRANCH)
+        ]
         if not travelling:
             continue
         shipment = Shipment.objects.create(
@@ -253,7 +301,9 @@ def load(*, stdout: Any = None) -> str:
         )
         ShipmentItem.objects.bulk_create(
             [
-                ShipmentItem(shipment=shipment, card=c, received_at=now if c.state == S.RECEIVED_AT_BRANCH else None)
+                ShipmentItem(
+                    shipment=shipment, card=c, received_at=now if c.state == S.RECEIVED_AT_BRANCH else None
+                )
                 for c in travelling
             ]
         )

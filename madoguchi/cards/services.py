@@ -390,7 +390,7 @@ def _import_create(*, batch: ImportBatch, parsed: list, by: User | None) -> list
                     {
                         "row": p.line,
                         "column": "交付通知書番号",
-                        "message": "この交付通知書番号は別の申請書IDで登録済みです。",
+                        "message": f"交付通知書番号 {p.notice_number} は別の申請書IDで登録済みです。",
                     }
                 )
             else:
@@ -398,7 +398,7 @@ def _import_create(*, batch: ImportBatch, parsed: list, by: User | None) -> list
                     {
                         "row": p.line,
                         "column": "申請書ID",
-                        "message": "この申請書IDは別の交付通知書番号で登録済みです。",
+                        "message": f"申請書ID {p.application_id} は別の交付通知書番号で登録済みです。",
                     }
                 )
             continue

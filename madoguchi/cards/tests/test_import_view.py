@@ -26,13 +26,13 @@ class ImportViewTests(BaseTestCase):
             csv_bytes(HEADER, [row(n) for n in range(1, 4)], encoding="cp932"), encoding="cp932"
         )
         page = self.client.get(reverse("cards:import_batch", args=[batch.pk])).content.decode()
-        self.assertIn(f'hx-post="/cards/import/{batch.pk}/"', page)
+        self.assertIn(f'data-advance-url="/cards/import/{batch.pk}/"', page)
         self.assertIn("<progress", page)
         fragment = self.client.post(
             reverse("cards:import_batch", args=[batch.pk]), HTTP_HX_REQUEST="true"
         ).content.decode()
         self.assertIn("新規 <strong>3</strong>枚", fragment)
-        self.assertNotIn("hx-post", fragment)
+        self.assertNotIn("data-advance-url", fragment)
         self.assertEqual(Card.objects.count(), 3)
 
     def test_a_bad_file_lists_every_error_with_row_and_column(self) -> None:
