@@ -172,6 +172,9 @@ def call_log(
             )
         if ended_at < started_at:
             errors.setdefault("ended_at", []).append("終了時刻が開始時刻より前になっています。")
+        # The screen's start time identifies the call: the same again is a second submit, not a second call.
+        if Call.objects.filter(source=Call.Source.MANUAL, operator=by, started_at=started_at).exists():
+            errors.setdefault("__all__", []).append("この通話はすでに記録されています（二重送信）。")
     elif call.is_logged:
         errors.setdefault("__all__", []).append("この通話はすでに記録されています。")
     if outcome == Call.Outcome.CALLBACK and callback is None:

@@ -40,11 +40,12 @@ def _add_errors(form, exc: ValidationError) -> None:  # noqa: ANN001
         form.add_error(None, exc.messages)
 
 
-def _cti_call(request: HttpRequest, value: object) -> Call | None:
+def _cti_call(request: HttpRequest, value: object, *, unlogged: bool = True) -> Call | None:
     try:
-        return Call.objects.filter(pk=int(str(value)), source=Call.Source.CTI, logged_at__isnull=True).first()
+        qs = Call.objects.filter(pk=int(str(value)), source=Call.Source.CTI)
     except (TypeError, ValueError):
         return None
+    return (qs.filter(logged_at__isnull=True) if unlogged else qs).first()
 
 
 # --- operator screen --------------------------------------------------------------------------
@@ -57,7 +58,8 @@ def take(request: HttpRequest) -> HttpResponse:
         form = CallForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            call = _cti_call(request, data.get("call")) if data.get("call") else None
+            # A CTI call already logged stays that call: the service refuses to log it twice.
+            call = _cti_call(request, data.get("call"), unlogged=False) if data.get("call") else None
             callback = None
             if data["outcome"] == Call.Outcome.CALLBACK:
                 callback = services.CallbackRequest(

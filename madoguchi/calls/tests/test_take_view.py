@@ -127,9 +127,17 @@ class TakeCallTests(BaseTestCase):
         self.assertEqual(cti.operator, self.operator)
         self.assertEqual(cti.category, "reservation")
         self.assertIsNotNone(cti.ended_at)
-        # Logging the same call twice is refused.
+        # Logging the same call twice is refused, and no second call appears.
         response = self.client.post(URL, self.data(call=str(cti.pk), line="5"))
-        self.assertEqual(Call.objects.count(), 2)  # a stale id falls back to a new hand-entered call
+        self.assertContains(response, "この通話はすでに記録されています")
+        self.assertEqual(Call.objects.count(), 1)
+
+    def test_a_second_submit_of_the_same_call_is_refused(self):
+        data = self.data()
+        self.assertRedirects(self.client.post(URL, data), URL)
+        response = self.client.post(URL, data)
+        self.assertContains(response, "この通話はすでに記録されています（二重送信）")
+        self.assertEqual(Call.objects.count(), 1)
 
     def test_active_cti_calls_are_offered_to_the_operator(self):
         Call.objects.create(

@@ -52,7 +52,12 @@
     var startButton = document.getElementById("start-call");
     if (startButton) startButton.addEventListener("click", function () { startCall(); document.getElementById("faq-q").focus(); });
     var form = document.getElementById("call-form");
-    if (form) form.addEventListener("submit", startCall);
+    if (form) form.addEventListener("submit", function (event) {
+      startCall();
+      // One call, one record: a second Ctrl+Enter while the first is on its way does nothing.
+      if (form.getAttribute("data-sent")) { event.preventDefault(); return; }
+      form.setAttribute("data-sent", "1");
+    });
     tick();
     window.setInterval(tick, 1000);
 
