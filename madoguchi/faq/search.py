@@ -274,6 +274,17 @@ def build_index(stamp: int, rows: list[dict[str, Any]], synonym_rows: list[tuple
 # ---------------------------------------------------------------- query
 
 
+def matching_rules(index: Index, query: str) -> list[SynonymRule]:
+    """Synonym rules the query triggers: its term occurs in the query, or all the term's words do."""
+    folded_query = fold(query)
+    own_words = {f"w:{w}" for w in analyze(query).words}
+    return [
+        rule
+        for rule in index.synonyms
+        if (rule.folded and rule.folded in folded_query) or (rule.signature and rule.signature <= own_words)
+    ]
+
+
 def query_terms(index: Index, query: str) -> dict[str, float]:
     """Weighted query terms: the query's own, its synonyms' (slightly less), and bigram fallbacks."""
     weights: dict[str, float] = {}
@@ -287,14 +298,9 @@ def query_terms(index: Index, query: str) -> dict[str, float]:
     own = field_terms(query)
     add(own, 1.0)
     folded_query = fold(query)
-    own_words = {t for t in own if t.startswith("w:")}
-    for rule in index.synonyms:
-        hit = (rule.folded and rule.folded in folded_query) or (
-            rule.signature and rule.signature <= own_words
-        )
-        if hit:
-            for expansion in rule.expansions:
-                add(field_terms(expansion), SYNONYM_FACTOR)
+    for rule in matching_rules(index, query):
+        for expansion in rule.expansions:
+            add(field_terms(expansion), SYNONYM_FACTOR)
     # A one-character query has no bigram of its own: take every indexed bigram that contains it.
     core = _SPLIT.sub("", folded_query)
     if len(core) == 1:

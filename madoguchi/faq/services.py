@@ -23,7 +23,8 @@ from . import search
 from .models import FaqEntry, FaqRevision, SearchIndexState, Synonym
 
 COLUMNS = ["分類", "質問", "回答", "キーワード"]
-OPTIONAL_COLUMNS = ["識別キー"]
+REQUIRED_COLUMNS = ["分類", "質問", "回答"]
+OPTIONAL_COLUMNS = ["キーワード", "識別キー"]  # a city's own collection may have no keyword column
 LIMITS = {"分類": 60, "質問": 2000, "回答": 8000, "キーワード": 400}
 
 
@@ -257,7 +258,7 @@ class ImportResult:
 
 def parse_rows(table: Table) -> tuple[list[dict[str, str]], list[RowError]]:
     """Validate every row first (all-or-nothing): returns clean rows or every error with row and column."""
-    errors = check_header(table, COLUMNS, OPTIONAL_COLUMNS)
+    errors = check_header(table, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
     if errors:
         return [], errors
     col = {name: table.header.index(name) for name in table.header if name}

@@ -285,6 +285,7 @@ def synonyms(request: HttpRequest) -> HttpResponse:
         "synonyms": Synonym.objects.order_by("term"),
         "trial": trial,
         "trial_hits": search.search(trial, 5) if trial else [],
+        "trial_rules": search.matching_rules(search.get_index(), trial) if trial else [],
     }
     return render(request, "faq/synonyms.html", context)
 

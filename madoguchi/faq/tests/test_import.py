@@ -53,6 +53,12 @@ class ImportTests(BaseTestCase):
         self.assertIn("1行目「回答」列: 必須の列がありません。", messages)
         self.assertIn("1行目「答え」列: 不明な列です。列名を確認してください。", messages)
 
+    def test_a_file_without_the_keyword_column_is_accepted(self):
+        data = csv_bytes(["分類", "質問", "回答"], [r[:3] for r in ROWS])
+        result = services.faq_import(data=data, filename="faq.csv", by=self.site_manager)
+        self.assertEqual((result.ok, result.created), (True, 2))
+        self.assertEqual(FaqEntry.objects.get(question="受取の予約をしたい").keywords, "")
+
     def test_duplicate_questions_in_the_file_are_refused(self):
         rows = [ROWS[0], ["受取予約", "受取の予約をしたい", "別の回答", ""]]
         result = services.faq_import(data=csv_bytes(HEADER, rows), filename="faq.csv", by=self.site_manager)

@@ -207,5 +207,8 @@ class SynonymViewTests(BaseTestCase):
         )
         synonym.refresh_from_db()
         self.assertEqual(synonym.expansions, "紛失 遺失")
+        search.clear_cache()
+        response = self.client.get("/faq/synonyms/", {"try": "カードをなくした"})
+        self.assertContains(response, "使われた言い換え: なくした → 紛失 遺失")
         self.client.post(f"/faq/synonyms/{synonym.pk}/delete/")
         self.assertFalse(Synonym.objects.exists())
