@@ -319,6 +319,7 @@ class Hit:
     category: str = ""
     slug: str = ""
     is_sample: bool = False
+    answer: str = ""  # the whole answer, so a call screen can show it without leaving the call
 
 
 def rank(index: Index, query: str, limit: int = 10) -> list[tuple[int, float]]:
@@ -425,6 +426,7 @@ def search(query: str, limit: int = 10) -> list[Hit]:
                 category=doc.category,
                 slug=doc.slug,
                 is_sample=doc.is_sample,
+                answer=doc.answer,
             )
         )
     return hits

@@ -80,6 +80,16 @@ class SearchViewTests(BaseTestCase):
         self.assertContains(response, f'href="/faq/{entry.pk}/"')
         self.assertContains(response, "サンプル（市の承認待ち）")
         self.assertTemplateUsed(response, "faq/_results.html")
+        self.assertContains(response, "<p>窓口で再設定します。</p>")  # the whole answer, for the call screen
+
+    def test_the_dashboard_widget_counts_entries_by_state(self):
+        from django.template.loader import render_to_string
+
+        approved(self.site_manager, "受取予約", "受取の予約", "電話で予約します。")
+        services.entry_create(by=self.site_manager, category="a", question="b", answer="c")
+        html = render_to_string("faq/_dashboard.html")
+        self.assertIn("承認済み: 1件", html)
+        self.assertIn("下書き: 1件", html)
 
     def test_the_full_page_works_without_javascript(self):
         approved(self.site_manager, "受取予約", "受取の予約", "電話で予約します。")
