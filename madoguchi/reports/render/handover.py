@@ -13,23 +13,29 @@ from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from ..sections import Table, wareki_datetime
 from .pdf import build_pdf, para, styles, table_flowables
-from .xlsx import _a4, write_table
+from .xlsx import Sheet, write_table
 
 
 def tables_xlsx(tables: list[Table], *, title: str) -> bytes:
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     for table in tables:
-        ws = wb.create_sheet(table.caption[:31].replace("/", "・"))
-        _a4(ws, landscape=True)
-        ws["A1"] = title
-        ws["A1"].font = Font(bold=True)
-        write_table(ws, 2, table)
-        ws.print_title_rows = "3:3"
-        ws.freeze_panes = "A4"
-        for col in ws.columns:
-            width = max((len(str(c.value)) for c in col[2:50] if c.value is not None), default=8)
-            ws.column_dimensions[col[0].column_letter].width = min(max(width * 1.8, 8), 60)
+        # Widths from the heading and the first rows: Japanese characters are about two columns wide.
+        widths = [
+            min(
+                max(
+                    max((len(str(r[i])) for r in [table.header, *table.rows[:50]] if i < len(r)), default=4)
+                    * 2,
+                    8,
+                ),
+                60,
+            )
+            for i in range(len(table.header))
+        ]
+        sheet = Sheet(wb, table.caption[:31].replace("/", "・"), landscape=True, widths=widths)
+        sheet.append([sheet.cell(title, font=Font(bold=True))])
+        header_row = write_table(sheet, table)
+        sheet.ws.print_title_rows = f"{header_row}:{header_row}"
+        sheet.ws.freeze_panes = f"A{header_row + 1}"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -1,15 +1,20 @@
-"""The monthly report as XLSX, laid out for A4 printing (portrait, fit to one page wide, repeated headers)."""
+"""The monthly report as XLSX, laid out for A4 printing (portrait, fit to one page wide, repeated headers).
+
+Written in openpyxl's write-only mode: a fiscal year's appendix has tens of thousands of rows, and
+streaming them is an order of magnitude faster than building cells in memory.
+"""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from ..sections import NO_DATA, Table, wareki_datetime
 from . import charts
@@ -18,11 +23,14 @@ THIN = Side(style="thin", color="808080")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEAD_FILL = PatternFill("solid", fgColor="E8ECF7")
 WARN_FILL = PatternFill("solid", fgColor="FFF4D6")
+BOLD = Font(bold=True)
 NUMBER = "#,##0"
+# Tables longer than this are written without per-cell borders (the appendix): still readable, much faster.
+STYLED_ROWS = 300
 
 
-def _a4(ws: Worksheet, *, landscape: bool = False) -> None:
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+def _a4(ws: Any, *, landscape: bool = False) -> None:
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4 if hasattr(ws, "PAPERSIZE_A4") else "9"
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
@@ -33,113 +41,144 @@ def _a4(ws: Worksheet, *, landscape: bool = False) -> None:
     ws.oddFooter.center.text = "&P / &N"
 
 
-def write_table(ws: Worksheet, row: int, table: Table, *, widths: dict[int, int] | None = None) -> int:
-    """Write one table from `row`; return the next free row."""
-    ws.cell(row=row, column=1, value=table.caption).font = Font(bold=True, size=11)
-    row += 1
-    for col, heading in enumerate(table.header, start=1):
-        cell = ws.cell(row=row, column=col, value=heading)
-        cell.font = Font(bold=True)
-        cell.fill = HEAD_FILL
-        cell.border = BOX
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    row += 1
-    body = list(table.rows)
-    if not body:
-        cell = ws.cell(row=row, column=1, value=table.empty_text)
-        cell.border = BOX
-        return row + 2
-    if table.total:
-        body.append(table.total)
-    for index, values in enumerate(body):
-        is_total = table.total is not None and index == len(body) - 1
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=col, value=value)
+class Sheet:
+    """A write-only sheet that counts its rows (for print titles and image anchors)."""
+
+    def __init__(
+        self, wb: Workbook, title: str, *, landscape: bool = False, widths: Iterable[int] = ()
+    ) -> None:
+        self.ws = wb.create_sheet(title)
+        _a4(self.ws, landscape=landscape)
+        for index, width in enumerate(widths, start=1):
+            self.ws.column_dimensions[get_column_letter(index)].width = width
+        self.row = 0
+
+    def cell(
+        self,
+        value: Any,
+        *,
+        font: Font | None = None,
+        fill: PatternFill | None = None,
+        border: bool = False,
+        number: bool = False,
+        align: Alignment | None = None,
+    ) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.ws, value=value)
+        if font:
+            cell.font = font
+        if fill:
+            cell.fill = fill
+        if border:
             cell.border = BOX
-            if col - 1 in table.numeric:
-                cell.number_format = NUMBER
-                cell.alignment = Alignment(horizontal="right")
-            if is_total:
-                cell.font = Font(bold=True)
-        row += 1
-    return row + 1
+        if number:
+            cell.number_format = NUMBER
+            cell.alignment = Alignment(horizontal="right")
+        if align:
+            cell.alignment = align
+        return cell
+
+    def append(self, values: list[Any]) -> None:
+        self.ws.append(values)
+        self.row += 1
+
+    def blank(self) -> None:
+        self.append([])
+
+
+def write_table(sheet: Sheet, table: Table) -> int:
+    """Write one table; return the sheet row of its heading row (for print titles)."""
+    sheet.append([sheet.cell(table.caption, font=Font(bold=True, size=11))])
+    sheet.append(
+        [
+            sheet.cell(
+                h,
+                font=BOLD,
+                fill=HEAD_FILL,
+                border=True,
+                align=Alignment(horizontal="center", wrap_text=True),
+            )
+            for h in table.header
+        ]
+    )
+    header_row = sheet.row
+    if not table.rows:
+        sheet.append([sheet.cell(table.empty_text, border=True)])
+        sheet.blank()
+        return header_row
+    styled = len(table.rows) <= STYLED_ROWS
+    numeric = set(table.numeric)
+    for values in table.rows:
+        if styled:
+            sheet.append([sheet.cell(v, border=True, number=i in numeric) for i, v in enumerate(values)])
+        else:
+            sheet.append(list(values))
+    if table.total:
+        sheet.append(
+            [sheet.cell(v, font=BOLD, border=True, number=i in numeric) for i, v in enumerate(table.total)]
+        )
+    sheet.blank()
+    return header_row
 
 
 def report_xlsx(data: Any) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "月報"
-    _a4(ws)
-    ws.column_dimensions["A"].width = 44
-    for col in "BCDE":
-        ws.column_dimensions[col].width = 16
-    ws["A1"] = data.title
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = (
-        f"久留米市マイナンバーカードコールセンター等業務委託　作成 {wareki_datetime(data.generated_at)}"
+    wb = Workbook(write_only=True)
+    main = Sheet(wb, "月報", widths=[44, 16, 16, 16, 16])
+    main.append([main.cell(data.title, font=Font(bold=True, size=14))])
+    main.append(
+        [f"久留米市マイナンバーカードコールセンター等業務委託　作成 {wareki_datetime(data.generated_at)}"]
     )
-    row = 3
     if data.in_progress:
-        ws.cell(row=row, column=1, value="※ 月の途中の集計です（確定値ではありません）。").fill = WARN_FILL
-        row += 1
+        main.append([main.cell("※ 月の途中の集計です（確定値ではありません）。", fill=WARN_FILL)])
     if data.submission is not None:
-        ws.cell(row=row, column=1, value=f"提出済 {wareki_datetime(data.submission.submitted_at)}")
-        row += 1
+        main.append([f"提出済 {wareki_datetime(data.submission.submitted_at)}"])
     if data.changes:
-        cell = ws.cell(
-            row=row,
-            column=1,
-            value=f"※ 提出後にこの月のデータが変更されています（{len(data.changes)} 項目）。",
+        main.append(
+            [
+                main.cell(
+                    f"※ 提出後にこの月のデータが変更されています（{len(data.changes)} 項目）。",
+                    fill=WARN_FILL,
+                    font=BOLD,
+                )
+            ]
         )
-        cell.fill = WARN_FILL
-        cell.font = Font(bold=True)
-        row += 1
+        main.append(
+            [main.cell(h, font=BOLD, fill=HEAD_FILL, border=True) for h in ("項目", "提出時", "現在")]
+        )
         for change in data.changes:
-            ws.cell(row=row, column=1, value=change.label)
-            ws.cell(row=row, column=2, value=change.submitted).number_format = NUMBER
-            ws.cell(row=row, column=3, value=change.now).number_format = NUMBER
-            row += 1
+            main.append(
+                [
+                    main.cell(change.label, border=True),
+                    main.cell(change.submitted, border=True, number=True),
+                    main.cell(change.now, border=True, number=True),
+                ]
+            )
     if data.problems:
-        ws.cell(row=row, column=1, value="データの不整合（要確認）").font = Font(bold=True)
-        row += 1
+        main.append([main.cell("データの不整合（要確認）", font=BOLD)])
         for problem in data.problems:
-            cell = ws.cell(row=row, column=1, value=problem)
-            cell.fill = WARN_FILL
-            cell.alignment = Alignment(wrap_text=True)
-            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=5)
-            ws.row_dimensions[row].height = 15 * max(1, len(problem) // 70 + 1)
-            row += 1
-    row += 1
+            main.append([main.cell(problem, fill=WARN_FILL, align=Alignment(wrap_text=True, vertical="top"))])
+    main.blank()
     for section in data.sections:
-        ws.cell(row=row, column=1, value=f"■ {section.title}").font = Font(bold=True, size=12)
-        row += 1
+        main.append([main.cell(f"■ {section.title}", font=Font(bold=True, size=12))])
         if not section.available:
-            ws.cell(row=row, column=1, value=section.note or NO_DATA)
-            row += 2
+            main.append([section.note or NO_DATA])
+            main.blank()
             continue
         if section.note:
-            ws.cell(row=row, column=1, value=section.note)
-            row += 1
+            main.append([section.note])
         for table in section.tables:
-            row = write_table(ws, row, table)
-    ws.print_title_rows = None
+            write_table(main, table)
 
-    chart_ws = wb.create_sheet("グラフ")
-    _a4(chart_ws)
-    anchor = 1
-    for name in charts.CHARTS:
+    graphs = Sheet(wb, "グラフ")
+    for index, name in enumerate(charts.CHARTS):
         image = Image(io.BytesIO(charts.chart_png(data, name)))
         image.width, image.height = 640, 302
-        chart_ws.add_image(image, f"A{anchor}")
-        anchor += 17
+        image.anchor = f"A{1 + index * 17}"
+        graphs.ws.add_image(image)
 
-    ax = wb.create_sheet("対応状況全件")
-    _a4(ax, landscape=True)
-    for index, width in enumerate([10, 18, 24, 30, 22, 26], start=1):
-        ax.column_dimensions[get_column_letter(index)].width = width
-    write_table(ax, 1, data.appendix)
-    ax.print_title_rows = "2:2"
-    ax.freeze_panes = "A3"
+    appendix = Sheet(wb, "対応状況全件", landscape=True, widths=[12, 18, 24, 30, 22, 26])
+    header_row = write_table(appendix, data.appendix)
+    appendix.ws.print_title_rows = f"{header_row}:{header_row}"
+    appendix.ws.freeze_panes = f"A{header_row + 1}"
 
     out = io.BytesIO()
     wb.save(out)
