@@ -55,6 +55,13 @@ class CallCategory(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # One key, one sub-category: the operator's single keystroke must not be ambiguous.
+        if self.key and self.is_active:
+            clash = CallCategory.objects.active().filter(key=self.key).exclude(pk=self.pk).first()
+            if clash is not None:
+                raise ValidationError({"key": f"選択キー「{self.key}」は「{clash.name}」で使われています。"})
+
     @property
     def option_label(self) -> str:
         # The key first, so a focused <select> jumps to it when the key is typed (native type-ahead).

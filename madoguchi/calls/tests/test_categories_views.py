@@ -47,3 +47,12 @@ class CategoryTests(BaseTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(CallCategory.objects.filter(name="カード").count(), 1)
         self.assertContains(response, "error")
+
+    def test_a_key_already_used_by_an_active_sub_category_is_refused(self):
+        self.login(self.site_manager)
+        response = self.client.post(
+            "/calls/categories/",
+            {"name": "国外転出", "column": "other", "key": "3", "sort_order": 1, "is_active": "on"},
+        )
+        self.assertContains(response, "選択キー「3」は「カード」で使われています")
+        self.assertFalse(CallCategory.objects.filter(name="国外転出").exists())
