@@ -217,6 +217,8 @@ def event_update(*, by: User, event: OutreachEvent, **fields: Any) -> OutreachEv
         if not changed:
             return locked
         _sync_windows(locked)
+        if "date" in changed:
+            _refuse_clashes_on_new_date(locked)
         if {"date", "opens", "closes"} & set(changed):
             if "date" in changed:
                 # The whole timeline moves with the day (preparation stays the same number of days before).
@@ -230,6 +232,30 @@ def event_update(*, by: User, event: OutreachEvent, **fields: Any) -> OutreachEv
         locked.save(update_fields=changed)
         audit_record(actor=by, action=AuditEvent.Action.UPDATE, obj=locked, detail={"fields": changed})
     return locked
+
+
+def _refuse_clashes_on_new_date(event: OutreachEvent) -> None:
+    """Moving an event must not double-book its staff at another event on the new day."""
+    members = {a.member_id: a for a in event.assignments.select_related("member")}
+    if not members:
+        return
+    # Lock the people in a fixed order, as staff_assign does, so a concurrent assignment waits.
+    list(StaffMember.objects.select_for_update().filter(pk__in=members).order_by("pk"))
+    others = (
+        StaffAssignment.objects.select_related("event", "member")
+        .filter(member_id__in=members, event__date=event.date)
+        .exclude(event=event)
+        .exclude(event__status=OutreachEvent.Status.CANCELLED)
+    )
+    clashes = [
+        f"{o.member.name}さん（「{o.event.venue}」{o.starts:%H:%M}〜{o.ends:%H:%M}）"
+        for o in others
+        if o.starts < members[o.member_id].ends and members[o.member_id].starts < o.ends
+    ]
+    if clashes:
+        raise ValidationError(
+            {"date": "移動先の日に同じ時間帯の配置があるため変更できません: " + "、".join(clashes)}
+        )
 
 
 def event_cancel(*, by: User, event: OutreachEvent) -> OutreachEvent:

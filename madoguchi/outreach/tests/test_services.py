@@ -276,3 +276,21 @@ class SummaryTests(BaseTestCase):
         self.assertEqual(month["inquiries"], 1)
         self.assertEqual(month["applications_by_venue"], {"6/13 ゆめタウン久留米": 5})
         self.assertEqual([i["id"] for i in month["items"]], [event.pk])
+
+
+class EventMoveClashTests(BaseTestCase):
+    def test_moving_an_event_onto_a_day_where_its_staff_work_elsewhere_is_refused(self):
+        first = make_event(by=self.site_manager)
+        other_day = datetime.date(2026, 6, 14)
+        second = make_event(by=self.site_manager, venue="イオンモール久留米", date=other_day)
+        member = make_member("松本 さくら")
+        services.staff_assign(by=self.site_manager, event=first, member=member)
+        services.staff_assign(by=self.site_manager, event=second, member=member)
+        with self.assertRaises(ValidationError) as ctx:
+            services.event_update(by=self.site_manager, event=second, date=SATURDAY)
+        self.assertIn(
+            "松本 さくらさん（「ゆめタウン久留米」09:00〜17:00）", ctx.exception.message_dict["date"][0]
+        )
+        second.refresh_from_db()
+        self.assertEqual(second.date, other_day)
+        self.assertTrue(SpecialDay.objects.filter(date=other_day).exists())
