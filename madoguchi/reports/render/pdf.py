@@ -57,6 +57,9 @@ def styles() -> dict[str, ParagraphStyle]:
         ),
         "body": ParagraphStyle("body", fontName=font, wordWrap="CJK", fontSize=9, leading=13),
         "small": ParagraphStyle("small", fontName=font, wordWrap="CJK", fontSize=8, leading=11),
+        "cell_right": ParagraphStyle(
+            "cell_right", fontName=font, wordWrap="CJK", fontSize=8, leading=10, alignment=2
+        ),
         "cell": ParagraphStyle("cell", fontName=font, wordWrap="CJK", fontSize=8, leading=10),
         "warn": ParagraphStyle(
             "warn",
@@ -109,7 +112,9 @@ def table_flowables(
     size = 7 if plain else 8
     for start in range(0, len(body), CHUNK):
         chunk = body[start : start + CHUNK]
-        rows: list[list[Any]] = [[para(h, st["cell"]) for h in table.header]]
+        rows: list[list[Any]] = [
+            [para(h, st["cell_right" if i in table.numeric else "cell"]) for i, h in enumerate(table.header)]
+        ]
         for values in chunk:
             if plain:
                 rows.append([_fmt(v) for v in values])
@@ -170,6 +175,14 @@ def build_pdf(title: str, story: Iterable[Flowable]) -> bytes:
     return out.getvalue()
 
 
+def chart_image(png: bytes, width: float = 160 * mm) -> Image:
+    """A chart at the page width, keeping its aspect ratio (tight bounding boxes vary per chart)."""
+    from reportlab.lib.utils import ImageReader
+
+    w, h = ImageReader(io.BytesIO(png)).getSize()
+    return Image(io.BytesIO(png), width=width, height=width * h / w)
+
+
 def report_pdf(data: Any) -> bytes:
     st = styles()
     story: list[Flowable] = [
@@ -216,7 +229,7 @@ def report_pdf(data: Any) -> bytes:
     story.append(PageBreak())
     story.append(Paragraph("グラフ", st["h2"]))
     for name in charts.CHARTS:
-        story.append(Image(io.BytesIO(charts.chart_png(data, name)), width=160 * mm, height=75 * mm))
+        story.append(chart_image(charts.chart_png(data, name)))
         story.append(Spacer(1, 3 * mm))
     story.append(PageBreak())
     story.append(Paragraph("別紙　対応状況全件", st["h2"]))

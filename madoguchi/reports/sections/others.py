@@ -170,7 +170,11 @@ def incidents(period: Period) -> Section:
 # Labels for summary keys the source apps use; unknown keys are shown as they are.
 _LABELS: dict[str, str] = {
     "events": "出張申請の実施回数",
+    "windows": "開設した窓口数（延べ）",
     "applications": "申請受付件数",
+    "inquiries": "問合せ対応件数",
+    "staff_assignments": "従事者の配置（延べ人数）",
+    "applications_by_venue": "会場別の申請受付件数",
     "visitors": "来場者数",
     "guidance_total": "フロア案内 合計",
     "guidance_by_purpose": "フロア案内（用件別）",
