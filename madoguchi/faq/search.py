@@ -24,12 +24,11 @@ import re
 import threading
 import unicodedata
 from array import array
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2  # bump when analysis changes; `faq_reindex` re-analyses stored entries
 
 FIELD_WEIGHTS = {"q": 3.0, "k": 2.0, "c": 1.0, "a": 1.0}
 CLASS_WEIGHTS = {"w": 1.0, "r": 0.6, "g": 0.3, "y": 0.2}
@@ -156,15 +155,23 @@ def field_terms(text: str, *, reading_bigrams: bool = True) -> list[str]:
     return terms
 
 
+def _bag(terms: list[str]) -> dict[str, int]:
+    bag: dict[str, int] = {}
+    for t in terms:
+        bag[t] = bag.get(t, 0) + 1
+    return bag
+
+
 def entry_terms(*, question: str, answer: str, keywords: str, category: str) -> dict[str, Any]:
-    """What is stored on FaqEntry.search_terms."""
+    """What is stored on FaqEntry.search_terms: per field, each term with its count (a compact token list
+    that decodes fast when every app server builds its index)."""
     return {
         "analyzer": ANALYZER_VERSION,
-        "q": field_terms(question),
-        "k": field_terms(keywords),
-        "c": field_terms(category),
+        "q": _bag(field_terms(question)),
+        "k": _bag(field_terms(keywords)),
+        "c": _bag(field_terms(category)),
         # Reading bigrams of long answers add memory and noise, not recall.
-        "a": field_terms(answer, reading_bigrams=False),
+        "a": _bag(field_terms(answer, reading_bigrams=False)),
     }
 
 
@@ -215,9 +222,10 @@ class Index:
 def build_index(stamp: int, rows: list[dict[str, Any]], synonym_rows: list[tuple[str, list[str]]]) -> Index:
     """rows: dicts with id, slug, question, answer, category, keywords, is_sample, search_terms."""
     docs: list[Doc] = []
-    post_docs: dict[str, array] = {}
-    post_tfs: dict[str, array] = {}
-    lengths: dict[str, array] = {c: array("f") for c in CLASS_WEIGHTS}
+    post_docs: dict[str, list[int]] = {}
+    post_tfs: dict[str, list[float]] = {}
+    lengths: dict[str, list[float]] = {c: [] for c in CLASS_WEIGHTS}
+    fields = list(FIELD_WEIGHTS.items())
     for pos, row in enumerate(sorted(rows, key=lambda r: r["id"])):
         terms = row.get("search_terms") or {}
         if terms.get("analyzer") != ANALYZER_VERSION:
@@ -238,31 +246,35 @@ def build_index(stamp: int, rows: list[dict[str, Any]], synonym_rows: list[tuple
             )
         )
         weighted: dict[str, float] = {}
+        get = weighted.get
+        for fname, weight in fields:
+            for term, count in terms.get(fname, {}).items():
+                weighted[term] = get(term, 0.0) + weight * count
         length = dict.fromkeys(CLASS_WEIGHTS, 0.0)
-        for fname, weight in FIELD_WEIGHTS.items():
-            for term, count in Counter(terms.get(fname, [])).items():
-                weighted[term] = weighted.get(term, 0.0) + weight * count
-                length[term[0]] += weight * count
         for term, tf in weighted.items():
-            if term not in post_docs:
-                post_docs[term] = array("i")
-                post_tfs[term] = array("f")
-            post_docs[term].append(pos)
-            post_tfs[term].append(tf)
+            length[term[0]] += tf
+            plist = post_docs.get(term)
+            if plist is None:
+                post_docs[term] = [pos]
+                post_tfs[term] = [tf]
+            else:
+                plist.append(pos)
+                post_tfs[term].append(tf)
         for c in CLASS_WEIGHTS:
             lengths[c].append(length[c])
     n = max(len(docs), 1)
     avg = {c: (sum(lengths[c]) / n) or 1.0 for c in CLASS_WEIGHTS}
     # Precompute each posting's BM25 term-frequency part (it does not depend on the query), so a query
     # only multiplies by its term weight and idf.
+    k1_plus = K1 + 1.0
     norms = {c: [K1 * (1.0 - B + B * length / avg[c]) for length in lengths[c]] for c in CLASS_WEIGHTS}
     postings = {}
     for t, pdocs in post_docs.items():
         cls_norms = norms[t[0]]
         impacts = array(
-            "f", (tf * (K1 + 1.0) / (tf + cls_norms[d]) for d, tf in zip(pdocs, post_tfs[t], strict=True))
+            "f", [tf * k1_plus / (tf + cls_norms[d]) for d, tf in zip(pdocs, post_tfs[t], strict=True)]
         )
-        postings[t] = (pdocs, impacts)
+        postings[t] = (array("i", pdocs), impacts)
     return Index(
         stamp=stamp,
         docs=docs,
@@ -386,6 +398,16 @@ def load_index(stamp: int) -> Index:
             "id", "slug", "question", "answer", "category", "keywords", "is_sample", "search_terms"
         )
     )
+    for row in rows:
+        if (row["search_terms"] or {}).get("analyzer") != ANALYZER_VERSION:
+            # Stored by an older analyser (after an upgrade): re-analyse once and keep the result.
+            row["search_terms"] = entry_terms(
+                question=row["question"],
+                answer=row["answer"],
+                keywords=row["keywords"],
+                category=row["category"],
+            )
+            FaqEntry.objects.filter(pk=row["id"]).update(search_terms=row["search_terms"])
     synonym_rows = [(s.term, s.expansion_list()) for s in Synonym.objects.order_by("term")]
     return build_index(stamp, rows, synonym_rows)
 

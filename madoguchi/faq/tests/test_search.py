@@ -174,10 +174,18 @@ class SearchServiceTests(BaseTestCase):
         entry = approved(self.site_manager, "カード", "カードの受取", "本庁で受け取ります。")
         # Overwrite stored terms with a marker term: the index must use what is stored.
         terms = dict(entry.search_terms)
-        terms["q"] = terms["q"] + [f"w:{w}" for w in search.analyze("合言葉").words]
+        terms["q"] = terms["q"] | {f"w:{w}": 1 for w in search.analyze("合言葉").words}
         FaqEntry.objects.filter(pk=entry.pk).update(search_terms=terms)
         services.bump_search_stamp()
         self.assertEqual([h.entry_id for h in search.search("合言葉")], [entry.pk])
+
+    def test_entries_stored_by_an_older_analyser_are_reanalysed_once(self):
+        entry = approved(self.site_manager, "カード", "カードの受取", "本庁で受け取ります。")
+        FaqEntry.objects.filter(pk=entry.pk).update(search_terms={"analyzer": 0, "q": {}})
+        services.bump_search_stamp()
+        self.assertEqual([h.entry_id for h in search.search("受取")], [entry.pk])
+        entry.refresh_from_db()
+        self.assertEqual(entry.search_terms["analyzer"], search.ANALYZER_VERSION)
 
     def test_synonym_changes_reach_search_at_once(self):
         entry = approved(self.site_manager, "紛失・停止", "カードを紛失したとき", "一時停止してください。")
