@@ -24,7 +24,7 @@ from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office, SpecialDay
 from madoguchi.calendar.services import hours_for, special_day_create, special_day_delete
 from madoguchi.lib.privacy import refuse_individual_number
-from madoguchi.staffing.models import Skill, StaffMember
+from madoguchi.staffing.models import PlanShift, Skill, StaffMember, Unavailability
 from madoguchi.staffing.services import untrained_reason
 
 from .models import (
@@ -334,6 +334,31 @@ def _default_shift(event: OutreachEvent) -> tuple[datetime.time, datetime.time]:
     return starts, ends
 
 
+def _refuse_other_work(
+    *, member: StaffMember, date: datetime.date, starts: datetime.time, ends: datetime.time
+) -> None:
+    """The staffing app's records for that day: a day off, or a shift at an office (not at an outreach venue)."""
+    off = Unavailability.objects.filter(member=member, date=date).first()
+    if off is not None:
+        reason = f"（{off.reason}）" if off.reason else ""
+        raise ValidationError(
+            {"member": f"{member.name}さんは{date.month}月{date.day}日が勤務不可日です{reason}。"}
+        )
+    shift = (
+        PlanShift.objects.select_related("plan__office")
+        .filter(member=member, date=date, start__lt=ends, end__gt=starts)
+        .exclude(skill=Skill.OUTREACH)
+        .first()
+    )
+    if shift is not None:
+        raise ValidationError(
+            {
+                "member": f"{member.name}さんは同じ時間帯に{shift.plan.office.name}の"
+                f"{shift.get_skill_display()}シフト（{shift.start:%H:%M}〜{shift.end:%H:%M}）があります。"
+            }
+        )
+
+
 def staff_assign(
     *,
     by: User,
@@ -358,6 +383,7 @@ def staff_assign(
         starts, ends = starts or default_starts, ends or default_ends
         if ends <= starts:
             raise ValidationError({"ends": "終了は開始より後の時刻にしてください。"})
+        _refuse_other_work(member=member, date=event.date, starts=starts, ends=ends)
         if StaffAssignment.objects.filter(event=event, member=member).exists():
             raise ValidationError({"member": f"{member.name}さんは既にこの出張申請に配置されています。"})
         clash = (

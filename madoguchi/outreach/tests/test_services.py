@@ -294,3 +294,34 @@ class EventMoveClashTests(BaseTestCase):
         second.refresh_from_db()
         self.assertEqual(second.date, other_day)
         self.assertTrue(SpecialDay.objects.filter(date=other_day).exists())
+
+
+class StaffingRecordTests(BaseTestCase):
+    def test_a_day_off_or_an_office_shift_at_the_same_time_is_refused(self):
+        from madoguchi.staffing.models import MonthPlan, PlanShift, Unavailability
+
+        event = make_event(by=self.site_manager)
+        resting = make_member("休暇 花子")
+        Unavailability.objects.create(member=resting, date=SATURDAY, reason="年次休暇")
+        with self.assertRaises(ValidationError) as ctx:
+            services.staff_assign(by=self.site_manager, event=event, member=resting)
+        self.assertIn("6月13日が勤務不可日です（年次休暇）", ctx.exception.message_dict["member"][0])
+
+        on_phones = make_member("電話 当番")
+        plan = MonthPlan.objects.create(office=self.main_office, year=2026, month=6)
+        PlanShift.objects.create(
+            plan=plan,
+            member=on_phones,
+            date=SATURDAY,
+            skill="phones",
+            template_code="A",
+            start=T(8, 30),
+            end=T(12),
+            paid_minutes=210,
+        )
+        with self.assertRaises(ValidationError) as ctx:
+            services.staff_assign(by=self.site_manager, event=event, member=on_phones)
+        self.assertIn("本庁の電話応対シフト（08:30〜12:00）", ctx.exception.message_dict["member"][0])
+        # After the phone shift ends the person may go to the venue.
+        services.staff_assign(by=self.site_manager, event=event, member=on_phones, starts=T(12), ends=T(17))
+        self.assertEqual(StaffAssignment.objects.filter(member__in=[resting, on_phones]).count(), 1)
