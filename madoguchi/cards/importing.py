@@ -108,8 +108,12 @@ def parse_row(
         err(COL_NOTICE, f"「{values[COL_NOTICE]}」は交付通知書番号の形式（英数字6〜20文字）ではありません。")
     application = re.sub(r"[\s\-]", "", nfkc(values.get(COL_APPLICATION, "")))
     if application and not _APPLICATION_RE.match(application):
-        hint = "（Excel では列を文字列にしてください）" if "E+" in application.upper() else ""
-        err(COL_APPLICATION, f"申請書IDは23桁の数字です（{len(application)}文字でした）{hint}。")
+        if "E+" in application.upper():
+            err(COL_APPLICATION, "申請書IDが指数表記になっています（Excel では列を文字列にしてください）。")
+        elif not application.isdigit():
+            err(COL_APPLICATION, f"申請書ID「{application}」に数字以外の文字が含まれています（23桁の数字）。")
+        else:
+            err(COL_APPLICATION, f"申請書IDは23桁の数字です（{len(application)}桁でした）。")
 
     def date_of(col: str) -> datetime.date | None:
         raw = values.get(col, "").strip()
