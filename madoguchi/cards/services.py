@@ -462,7 +462,8 @@ def _insert_rows(model: type, objs: list, *, now: datetime.datetime, batch_size:
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+    # Only model metadata (quoted table and column names) goes into the statement; values are parameters.
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
     auto = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
     rows = []
     for obj in objs:
