@@ -2,12 +2,15 @@
 
 1. Monthly calls by category (予約 / カードに関する問合せ / その他): logged calls of the same month a year
    before when the calls app holds enough of them, else the spec's FY2025 table (10(1)②) for that month,
-   else its April–November average; × a growth factor. The site manager can override each figure.
+   else its April–November average; × a growth factor. Cards likewise: the cards app's arrivals/issuances
+   of the month once there are at least MIN_CARD_RECORDS, else FY2025's 39,000 a year spread by month.
+   The site manager can override each figure.
 2. Days: the ONE calendar (`calendar.services.opening_days`); weekday effects (Monday busiest, a day after
    a closed weekday busier); holiday issuance days take a share of phone calls; outreach days only outreach.
 3. Half-hours: an intraday profile (DEFAULT_PROFILE below, learned from logged calls once there are enough).
 4. Phones: Erlang B with the 6 lines (target roll-over probability, default 5%).
-5. Back office: cards to prepare (× 20 min) and to post-process (× 11 min), spread over the opening hours.
+5. Back office: cards to prepare (× 20 min) and to post-process (× 11 min), spread over the regular hours
+   of regular weekdays (8:30–17:15; evening extensions and holiday openings are for residents: phones, floor).
 6. Floor and outreach: a fixed number of people per opening interval (overridable).
 """
 
@@ -27,6 +30,7 @@ from . import erlang
 from .models import Skill
 
 LINES = 6
+REGULAR_CLOSE = datetime.time(17, 15)  # spec 6(1)①; later is the evening extension
 CATEGORIES = ("reservation", "card_inquiry", "other")
 CATEGORY_LABELS = {"reservation": "予約", "card_inquiry": "カードに関する問合せ", "other": "その他"}
 
@@ -74,7 +78,9 @@ DEFAULTS = {
 # The keys a site manager may override (form fields): calls_<category>, aht_<category>, and DEFAULTS.
 PARAMETERS = [f"calls_{c}" for c in CATEGORIES] + [f"aht_{c}" for c in CATEGORIES] + list(DEFAULTS)
 
-MIN_LOGGED_CALLS = 300  # below this, logged calls are too few to replace the table
+MIN_LOGGED_CALLS = 300
+# Below these, logged calls / card records are too few (a partial log) to replace the table.
+MIN_CARD_RECORDS = 1000
 
 
 class ForecastError(ValueError):
@@ -207,7 +213,15 @@ def _cards_in_month(year: int, month: int) -> tuple[int | None, int | None]:
         issued = Card.objects.filter(issued_on__year=year, issued_on__month=month).count()
     except Exception:
         return None, None
-    return (arrived or None), (issued or None)
+    # A month with few records is a partial log (or demo data), not a month's work: keep the expectation.
+    return (arrived if arrived >= MIN_CARD_RECORDS else None), (
+        issued if issued >= MIN_CARD_RECORDS else None
+    )
+
+
+def _special(d: DayHours) -> bool:
+    """A holiday issuance / year-end / weekend opening (not a regular weekday)."""
+    return d.date.weekday() >= 5 or d.kind.startswith("special:")
 
 
 def _outreach_days(office: Office, days: list[DayHours]) -> set[datetime.date]:
@@ -316,7 +330,7 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
     for d in days:
         if d.date in outreach:
             continue
-        if d.date.weekday() >= 5 or d.kind.startswith("special:"):
+        if _special(d):
             f = SPECIAL_OPENING_PHONE_FACTOR
         else:
             f = WEEKDAY_FACTOR[d.date.weekday()]
@@ -330,8 +344,13 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
         )
         phone_weight[d.date] = f * mass
     weight_total = sum(phone_weight.values())
-    work_days = [d for d in days if d.date not in outreach]
-    open_minutes_total = sum(_minutes(d.closes) - _minutes(d.opens) for d in work_days)  # type: ignore[arg-type]
+    # Card work is done on regular weekdays; holiday issuance days need floor and phones (spec 6(1)③),
+    # and the cards issued on them are post-processed on the next weekday.
+    work_days = [d for d in days if d.date not in outreach and not _special(d)]
+    open_minutes_total = sum(
+        min(_minutes(d.closes), _minutes(REGULAR_CLOSE)) - _minutes(d.opens)  # type: ignore[arg-type]
+        for d in work_days
+    )
 
     intervals: list[Interval] = []
     cap_messages = 0
@@ -344,8 +363,12 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
             continue
         day_calls = total_calls * phone_weight[d.date] / weight_total if weight_total else 0.0
         mass = sum(profile.get(f"{s:%H:%M}", 0.3) * ((_minutes(e) - _minutes(s)) / 30) for s, e in slots)
-        day_open = _minutes(d.closes) - _minutes(d.opens)
-        bo_minutes = (cards_prep * min_prep + cards_post * min_post) * day_open / open_minutes_total
+        # Card work is not tied to residents: it is done in regular hours, not in the evening extension.
+        bo_close = min(_minutes(d.closes), _minutes(REGULAR_CLOSE)) if not _special(d) else _minutes(d.opens)
+        day_open = bo_close - _minutes(d.opens)
+        bo_minutes = (
+            (cards_prep * min_prep + cards_post * min_post) * day_open / open_minutes_total if day_open else 0
+        )
         bo_people = math.ceil(bo_minutes / day_open - 1e-9) if bo_minutes > 0 else 0
         for s, e in slots:
             share = profile.get(f"{s:%H:%M}", 0.3) * ((_minutes(e) - _minutes(s)) / 30) / mass if mass else 0
@@ -361,7 +384,8 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
                 if cap_messages <= 5:
                     messages.append(f"{d.date.month}月{d.date.day}日 {s:%-H:%M}〜{e:%-H:%M}: " + req.message)
             intervals.append(Interval(d.date, s, e, Skill.PHONES, round(per_hour, 2), n, req.probability))
-            intervals.append(Interval(d.date, s, e, Skill.BACK_OFFICE, required=bo_people))
+            bo = bo_people if _minutes(s) < bo_close else 0
+            intervals.append(Interval(d.date, s, e, Skill.BACK_OFFICE, required=bo))
             intervals.append(Interval(d.date, s, e, Skill.FLOOR, required=floor_staff))
     if cap_messages > 5:
         messages.append(f"ほかに{cap_messages - 5}の時間帯で、6回線でも目標の呼損率を満たせません。")

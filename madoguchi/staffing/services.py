@@ -289,7 +289,10 @@ def _problem_for(
         if i.date not in hours:
             continue
         row = required.setdefault((i.date, i.skill), [0] * n_slots)
-        for q in range(solver.to_slot(i.start, origin), solver.to_slot(i.end, origin)):
+        end = i.end
+        if i.skill == Skill.BACK_OFFICE and i.start < forecast.REGULAR_CLOSE < end:
+            end = forecast.REGULAR_CLOSE  # card work stops at the regular close (see forecast.py)
+        for q in range(solver.to_slot(i.start, origin), solver.to_slot(end, origin)):
             row[q] = i.need
     members = list(StaffMember.objects.active().prefetch_related("completions", "unavailable_days"))
     fit = {s: {m.pk for m in trained_members(skill=s, members=members)} for s in Skill.values}
@@ -308,6 +311,19 @@ def _problem_for(
         solver.Template(t.code, t.name, t.start, t.end, t.part_time)
         for t in ShiftTemplate.objects.filter(active=True)
     ]
+    # Weeks that straddle the month: hours already planned in the neighbouring month count against the
+    # weekly contract hours.
+    week_start = plan.first_day - datetime.timedelta(days=plan.first_day.weekday())
+    week_end = plan.last_day + datetime.timedelta(days=6 - plan.last_day.weekday())
+    hours_already: dict[tuple[int, tuple[int, int]], int] = {}
+    neighbours = (
+        PlanShift.objects.filter(date__range=(week_start, week_end))
+        .exclude(plan=plan)
+        .exclude(date__range=(plan.first_day, plan.last_day))
+    )
+    for shift in neighbours:
+        key = (shift.member_id, shift.date.isocalendar()[:2])
+        hours_already[key] = hours_already.get(key, 0) + shift.paid_minutes
     problem = solver.Problem(
         days=days,
         workers=workers,
@@ -315,6 +331,7 @@ def _problem_for(
         required=required,
         origin=origin,
         time_limit_seconds=time_limit_seconds,
+        hours_already=hours_already,
     )
     return problem, {m.pk: m for m in members}
 

@@ -75,12 +75,17 @@ class ForecastTest(BaseTestCase):
     def test_back_office_people_come_from_cards_times_twenty_and_eleven_minutes(self) -> None:
         fc = build(self.main_office, 2026, 4, {"cards_preparation": 2000, "cards_post_issuance": 1000})
         self.assertEqual(fc.figures["back_office_hours"], round((2000 * 20 + 1000 * 11) / 60, 1))
+        # Card work is spread over the regular hours only (8:30–17:15), not over the evening extension.
+        regular_close = datetime.time(17, 15)
         open_minutes = sum(
-            (d.closes.hour * 60 + d.closes.minute) - (d.opens.hour * 60 + d.opens.minute) for d in fc.days
+            (min(d.closes, regular_close).hour * 60 + min(d.closes, regular_close).minute)
+            - (d.opens.hour * 60 + d.opens.minute)
+            for d in fc.days
         )
         people = -(-(2000 * 20 + 1000 * 11) // open_minutes)  # ceil
-        bo = {i.required for i in fc.intervals if i.skill == "back_office"}
-        self.assertEqual(bo, {people})
+        bo = [i for i in fc.intervals if i.skill == "back_office"]
+        self.assertEqual({i.required for i in bo if i.start < regular_close}, {people})
+        self.assertEqual({i.required for i in bo if i.start >= regular_close}, {0})
 
     def test_the_site_manager_overrides_any_figure(self) -> None:
         fc = build(

@@ -95,7 +95,7 @@ def test_an_uncoverable_day_is_explained_by_interval_skill_and_shortfall() -> No
     assert sol.shortfalls, "two people cannot keep two lines staffed through their breaks"
     for s in sol.shortfalls:
         assert s.skill == "phones" and s.short == 1
-        assert T(11, 0) <= s.start < s.end <= T(15, 15)
+        assert T(10, 30) <= s.start < s.end <= T(15, 45)  # inside the break window
     text = describe_shortfall(sol.shortfalls[0])
     assert text.startswith("4月7日 ") and "電話応対が1人不足" in text
 
@@ -133,3 +133,38 @@ def test_evening_shifts_are_only_used_on_evening_days() -> None:
             )
             >= 1
         )
+
+
+def test_evening_shifts_are_shared_out_fairly_over_the_month() -> None:
+    thursdays = [datetime.date(2026, 4, 9) + datetime.timedelta(weeks=k) for k in range(4)]
+    days = [Day(d, T(8, 30), T(19, 0)) for d in thursdays]
+    required = {(d, "phones"): [1] * to_slot(T(19, 0), ORIGIN) for d in thursdays}
+    p = Problem(days=days, workers=[worker(i, {"phones"}) for i in range(4)], templates=[FULL, LATE],
+                required=required, time_limit_seconds=10)
+    sol = solve(p)
+    assert sol.shortfalls == []
+    late = [a.worker_id for a in sol.assignments if a.template == "late"]
+    counts = [late.count(i) for i in range(4)]
+    assert max(counts) - min(counts) <= 1, counts
+
+
+def test_a_month_for_a_thirty_person_team_reports_its_gap() -> None:
+    # 21 weekdays, phones 3 / back office 6 / floor 2 all day: needs most of a 30-person team.
+    start = datetime.date(2026, 6, 1)
+    days = [Day(start + datetime.timedelta(days=k), T(8, 30), T(17, 15)) for k in range(30)
+            if (start + datetime.timedelta(days=k)).weekday() < 5]
+    need = {"phones": 3, "back_office": 6, "floor": 2}
+    required = {(d.date, s): [n] * DAY_SLOTS for d in days for s, n in need.items()}
+    skills = [{"phones", "back_office"}, {"back_office"}, {"floor", "phones"}]
+    workers = [worker(i, skills[i % 3]) for i in range(30)]
+    sol = solve(Problem(days=days, workers=workers, templates=[FULL, LATE, PART_AM], required=required,
+                        time_limit_seconds=20))
+    assert sol.status in ("OPTIMAL", "FEASIBLE")
+    assert sol.wall_seconds < 25
+    assert 0 <= sol.gap < 1
+    assert sol.shortfalls == []
+    per_week: dict[tuple[int, tuple[int, int]], int] = {}
+    for a in sol.assignments:
+        key = (a.worker_id, a.date.isocalendar()[:2])
+        per_week[key] = per_week.get(key, 0) + a.paid_minutes
+    assert max(per_week.values()) <= 2325  # 38.75 h contract
