@@ -21,4 +21,4 @@ class FloorConfig(AppConfig):
         ("フロア案内", "floor:board", "floor.view_guidancetap"),
         ("マイナポータル支援", "floor:mynaportal", "floor.view_mynaportalassist"),
     ]
-    dashboard_widgets: list[tuple[str, str | None]] = []
+    dashboard_widgets = [("floor/_dashboard.html", "floor.view_guidancetap")]

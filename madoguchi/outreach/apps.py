@@ -27,4 +27,4 @@ class OutreachConfig(AppConfig):
         Role.CITY_STAFF: _VIEW,
     }
     nav_items = [("出張申請", "outreach:list", "outreach.view_outreachevent")]
-    dashboard_widgets: list[tuple[str, str | None]] = []
+    dashboard_widgets = [("outreach/_dashboard.html", "outreach.view_outreachevent")]
