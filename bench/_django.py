@@ -21,6 +21,9 @@ def setup(*, fresh: bool = True) -> None:
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
     os.environ.setdefault("MADOGUCHI_VAR_DIR", tempfile.mkdtemp(prefix="madoguchi-bench-var-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "madoguchi.settings.dev")
+    if fresh:
+        # Lets flush empty the append-only audit table (dev settings only; see accounts migration 0002).
+        os.environ["MADOGUCHI_BENCH_EMPTY_DATABASE"] = "1"
     import django
 
     django.setup()

@@ -38,3 +38,6 @@ MADOGUCHI_DEMO = True
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Benchmarks (bench/_django.py) start from an empty database: let them empty the audit table too.
+MADOGUCHI_ALLOW_AUDIT_PURGE = env("MADOGUCHI_BENCH_EMPTY_DATABASE") == "1"

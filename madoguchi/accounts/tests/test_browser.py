@@ -53,6 +53,10 @@ def test_no_page_breaks_the_content_security_policy(login_page, live_server, per
         "console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None
     )
     page.goto(f"{live_server.url}/calendar/?month=2026-09")
-    page.select_option("#office-select", "honcho")  # htmx swaps the grid in place
-    page.wait_for_selector("text=国民の休日")
+    assert page.evaluate("typeof window.htmx") == "object"
+    page.evaluate("window.__not_reloaded = true")
+    page.click("text=翌月 →")  # htmx swaps the grid in place and pushes the URL
+    page.wait_for_selector("h2:has-text('2026年10月')")
+    assert page.evaluate("window.__not_reloaded") is True
+    assert "month=2026-10" in page.url
     assert violations == []
