@@ -43,11 +43,15 @@ def world(db):
 
 @pytest.fixture
 def patient(page, live_server):
-    page.goto(f"{live_server.url}/accounts/login/", timeout=60_000)  # first answer (static finders) can be slow
+    page.goto(
+        f"{live_server.url}/accounts/login/", timeout=60_000
+    )  # first answer (static finders) can be slow
     return page
 
 
-def test_the_operator_books_changes_and_cancels_by_keyboard_alone(patient, login_page, live_server, world, tmp_path):
+def test_the_operator_books_changes_and_cancels_by_keyboard_alone(
+    patient, login_page, live_server, world, tmp_path
+):
     from madoguchi.reservations.models import Reservation
 
     page = login_page(world["operator"])
@@ -92,7 +96,9 @@ def test_the_operator_books_changes_and_cancels_by_keyboard_alone(patient, login
     assert csp == []
 
 
-def test_a_resident_books_on_the_web_and_cancels_through_the_emailed_link(patient, live_server, world, tmp_path):
+def test_a_resident_books_on_the_web_and_cancels_through_the_emailed_link(
+    patient, live_server, world, tmp_path
+):
     from django.core import mail
 
     from madoguchi.reservations.models import Reservation

@@ -1,0 +1,42 @@
+"""What other apps read from here: the cards' day pull list and the monthly report counts."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from madoguchi.accounts.testing import BaseTestCase
+from madoguchi.cards.queues import day_pull_list
+
+from ..services import month_summary, reservation_book, reservation_cancel, reservation_change
+from .helpers import open_day, ready_card, slot_on
+
+
+class IntegrationTests(BaseTestCase):
+    def test_the_cards_day_pull_list_is_built_from_the_days_bookings(self):
+        day = open_day(self.main_office)
+        booked = ready_card(self.main_office)
+        reservation_book(
+            cards=[booked], slot=slot_on(self.main_office, day), by=self.operator, channel="phone"
+        )
+        ready_card(self.main_office)  # not booked: not pulled
+        cards, missing = day_pull_list(self.main_office, day)
+        self.assertEqual([c.pk for c in cards], [booked.pk])
+        self.assertEqual(missing, [])
+
+    def test_the_month_summary_counts_new_changed_and_cancelled_bookings(self):
+        day = open_day(self.main_office)
+        a = reservation_book(
+            cards=[ready_card(self.main_office)], slot=slot_on(self.main_office, day), by=None, channel="web"
+        )
+        b = reservation_book(
+            cards=[ready_card(self.main_office)],
+            slot=slot_on(self.main_office, day),
+            by=None,
+            channel="phone",
+        )
+        reservation_change(reservation=a, slot=slot_on(self.main_office, day, 1), by=None, channel="phone")
+        reservation_cancel(reservation=b, by=None, channel="phone")
+        now = timezone.localdate()
+        summary = month_summary(year=now.year, month=now.month)
+        self.assertEqual((summary["新規"], summary["変更"], summary["取消"]), (2, 1, 1))
+        self.assertEqual(summary["受付方法別_ja"], {"Web（住民）": 1, "電話（コールセンター）": 1})
