@@ -1,7 +1,7 @@
 """Japanese FAQ search: analysis (NFKC + SudachiPy + bigrams), query synonyms, and BM25F ranking.
 
 Design (docs/faq.md has the long form):
-- Every entry is analysed once, when it is saved, into per-field term lists stored on the row
+- Every entry is analysed once, when it is saved, into per-field term counts stored on the row
   (`FaqEntry.search_terms`). Terms carry a class prefix:
     w:  SudachiPy normalised form (split mode C, plus the mode-A parts of compounds) — 受取/受け取り meet
     r:  reading form (katakana) of the same tokens — うけとり meets 受取

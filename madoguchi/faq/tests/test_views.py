@@ -53,6 +53,39 @@ class RoleMatrixTests(BaseTestCase):
                     continue
                 self.assert_role_matrix(url, allowed)
 
+    def test_workflow_posts_follow_the_role_matrix(self):
+        self.assert_role_matrix(
+            f"/faq/{self.draft.pk}/transition/",
+            WRITERS,
+            method="post",
+            data={"action": "submit"},
+            ok_status=302,
+        )
+        self.assert_role_matrix(
+            f"/faq/{self.entry.pk}/transition/",
+            {"city_staff"},
+            method="post",
+            data={"action": "retire"},
+            ok_status=302,
+        )
+        self.assert_role_matrix(
+            "/faq/synonyms/",
+            SYNONYM_EDITORS,
+            method="post",
+            data={"term": "", "expansions": ""},
+            ok_status=200,
+        )
+        self.assert_role_matrix("/faq/import/", IMPORTERS, method="post", data={}, ok_status=200)
+
+    def test_synonym_deletion_follows_the_role_matrix(self):
+        from madoguchi.accounts.testing import PERSONAS
+
+        for attr, role in PERSONAS.items():
+            synonym = Synonym.objects.create(term=f"語{attr}", expansions="紛失")
+            self.login(getattr(self, attr))
+            status = self.client.post(f"/faq/synonyms/{synonym.pk}/delete/").status_code
+            self.assertEqual(status, 302 if role.value in SYNONYM_EDITORS else 403, attr)
+
     def test_posts_are_refused_to_roles_without_the_permission(self):
         self.assert_role_matrix(f"/faq/{self.entry.pk}/revise/", WRITERS, method="post", ok_status=302)
         synonym = Synonym.objects.create(term="なくした", expansions="紛失")
