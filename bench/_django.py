@@ -24,6 +24,8 @@ def setup(*, fresh: bool = True) -> None:
     if fresh:
         # Lets flush empty the append-only audit table (dev settings only; see accounts migration 0002).
         os.environ["MADOGUCHI_BENCH_EMPTY_DATABASE"] = "1"
+    if os.environ["DATABASE_URL"].startswith("postgres"):
+        _create_postgres_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
@@ -32,3 +34,18 @@ def setup(*, fresh: bool = True) -> None:
     call_command("migrate", interactive=False, verbosity=0)
     if fresh and os.environ["DATABASE_URL"].startswith("postgres"):
         call_command("flush", interactive=False, verbosity=0)
+
+
+def _create_postgres_database(url: str) -> None:
+    """Create the benchmark's database if it does not exist yet (connecting to the server's `postgres` database)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
