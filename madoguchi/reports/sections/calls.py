@@ -72,7 +72,8 @@ def call_table(fiscal_year: int, through: datetime.date) -> Section:
             )
         if overflow:
             section.note = (
-                f"他回線へ転送された入電（あふれ呼） {overflow:,} 件は表に含めず、折り返しの欄に示します。"
+                f"他回線へ転送された入電（あふれ呼）は表に含めていません（表の期間で {overflow:,} 件。"
+                "当月分は「折り返し・あふれ呼」の欄に示します）。"
             )
 
     return provide("call_table", "コールセンター入電件数", build)
