@@ -264,6 +264,13 @@ def plan_interval_override(
     return interval
 
 
+def _work_end(interval: PlanInterval) -> datetime.time:
+    """Card work stops at the regular close (see forecast.py), even inside the 17:00–17:30 interval."""
+    if interval.skill == Skill.BACK_OFFICE and interval.start < forecast.REGULAR_CLOSE < interval.end:
+        return forecast.REGULAR_CLOSE
+    return interval.end
+
+
 def _problem_for(
     plan: MonthPlan, *, time_limit_seconds: float
 ) -> tuple[solver.Problem, dict[int, StaffMember]]:
@@ -289,10 +296,7 @@ def _problem_for(
         if i.date not in hours:
             continue
         row = required.setdefault((i.date, i.skill), [0] * n_slots)
-        end = i.end
-        if i.skill == Skill.BACK_OFFICE and i.start < forecast.REGULAR_CLOSE < end:
-            end = forecast.REGULAR_CLOSE  # card work stops at the regular close (see forecast.py)
-        for q in range(solver.to_slot(i.start, origin), solver.to_slot(end, origin)):
+        for q in range(solver.to_slot(i.start, origin), solver.to_slot(_work_end(i), origin)):
             row[q] = i.need
     members = list(StaffMember.objects.active().prefetch_related("completions", "unavailable_days"))
     fit = {s: {m.pk for m in trained_members(skill=s, members=members)} for s in Skill.values}
@@ -372,7 +376,7 @@ def month_plan_solve(
             for i in rows:
                 heads = solution.scheduled.get((i.date, i.skill))
                 q0 = solver.to_slot(i.start, problem.origin)
-                q1 = solver.to_slot(i.end, problem.origin)
+                q1 = solver.to_slot(_work_end(i), problem.origin)
                 # The interval keeps the fewest on duty in any of its quarter-hours.
                 i.scheduled = min(heads[q0:q1]) if heads and q1 > q0 else 0
             PlanInterval.objects.bulk_update(rows, ["scheduled"], batch_size=500)

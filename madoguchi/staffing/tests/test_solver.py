@@ -139,8 +139,13 @@ def test_evening_shifts_are_shared_out_fairly_over_the_month() -> None:
     thursdays = [datetime.date(2026, 4, 9) + datetime.timedelta(weeks=k) for k in range(4)]
     days = [Day(d, T(8, 30), T(19, 0)) for d in thursdays]
     required = {(d, "phones"): [1] * to_slot(T(19, 0), ORIGIN) for d in thursdays}
-    p = Problem(days=days, workers=[worker(i, {"phones"}) for i in range(4)], templates=[FULL, LATE],
-                required=required, time_limit_seconds=10)
+    p = Problem(
+        days=days,
+        workers=[worker(i, {"phones"}) for i in range(4)],
+        templates=[FULL, LATE],
+        required=required,
+        time_limit_seconds=10,
+    )
     sol = solve(p)
     assert sol.shortfalls == []
     late = [a.worker_id for a in sol.assignments if a.template == "late"]
@@ -151,14 +156,24 @@ def test_evening_shifts_are_shared_out_fairly_over_the_month() -> None:
 def test_a_month_for_a_thirty_person_team_reports_its_gap() -> None:
     # 21 weekdays, phones 3 / back office 6 / floor 2 all day: needs most of a 30-person team.
     start = datetime.date(2026, 6, 1)
-    days = [Day(start + datetime.timedelta(days=k), T(8, 30), T(17, 15)) for k in range(30)
-            if (start + datetime.timedelta(days=k)).weekday() < 5]
+    days = [
+        Day(start + datetime.timedelta(days=k), T(8, 30), T(17, 15))
+        for k in range(30)
+        if (start + datetime.timedelta(days=k)).weekday() < 5
+    ]
     need = {"phones": 3, "back_office": 6, "floor": 2}
     required = {(d.date, s): [n] * DAY_SLOTS for d in days for s, n in need.items()}
     skills = [{"phones", "back_office"}, {"back_office"}, {"floor", "phones"}]
     workers = [worker(i, skills[i % 3]) for i in range(30)]
-    sol = solve(Problem(days=days, workers=workers, templates=[FULL, LATE, PART_AM], required=required,
-                        time_limit_seconds=20))
+    sol = solve(
+        Problem(
+            days=days,
+            workers=workers,
+            templates=[FULL, LATE, PART_AM],
+            required=required,
+            time_limit_seconds=20,
+        )
+    )
     assert sol.status in ("OPTIMAL", "FEASIBLE")
     assert sol.wall_seconds < 25
     assert 0 <= sol.gap < 1
