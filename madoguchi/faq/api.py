@@ -3,6 +3,8 @@ from __future__ import annotations
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from madoguchi.lib.privacy import contains_individual_number
+
 from . import search
 
 router = Router(tags=["faq"])
@@ -24,6 +26,8 @@ def faq_search(request, q: str = "", limit: int = 10):  # type: ignore[no-untype
         raise HttpError(403, "質疑応答集を閲覧する権限がありません。")
     if not 1 <= limit <= 50:
         raise HttpError(400, "limit は 1〜50 で指定してください。")
+    if contains_individual_number(q):
+        raise HttpError(400, "個人番号（マイナンバー）と思われる12桁の数字では検索できません。")
     if len(q) > 200:
         raise HttpError(400, "検索語は200文字以内にしてください。")
     return [

@@ -14,6 +14,7 @@ from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
 from madoguchi.lib.exports import csv_bytes, download, xlsx_bytes
 from madoguchi.lib.htmx import render_page_or_fragment
+from madoguchi.lib.privacy import contains_individual_number
 
 from . import search, services
 from .diff import diff_revisions
@@ -65,8 +66,9 @@ def search_view(request: HttpRequest) -> HttpResponse:
         limit = min(max(int(request.GET.get("limit", 10)), 1), 50)
     except ValueError:
         limit = 10
-    hits = search.search(q, limit) if q else []
-    context = {"q": q, "hits": hits, "limit": limit}
+    refused = contains_individual_number(q)
+    hits = search.search(q, limit) if q and not refused else []
+    context = {"q": "" if refused else q, "hits": hits, "limit": limit, "refused": refused}
     return render_page_or_fragment(request, "faq/search.html", "faq/_results.html", context)
 
 

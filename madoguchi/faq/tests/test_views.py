@@ -124,6 +124,17 @@ class SearchViewTests(BaseTestCase):
         self.assertIn("承認済み: 1件", html)
         self.assertIn("下書き: 1件", html)
 
+    def test_a_query_with_an_individual_number_is_refused(self):
+        approved(self.site_manager, "受取予約", "受取の予約", "電話で予約します。")
+        self.login(self.operator)
+        response = self.client.get(
+            "/faq/search/", {"q": "予約 1234-5678-9018"}, headers={"HX-Request": "true"}
+        )
+        self.assertContains(response, "検索しませんでした")
+        self.assertNotContains(response, "受取の予約")
+        self.assertNotContains(response, "1234-5678-9018")
+        self.assertEqual(self.client.get("/api/faq/search", {"q": "123456789018"}).status_code, 400)
+
     def test_the_full_page_works_without_javascript(self):
         approved(self.site_manager, "受取予約", "受取の予約", "電話で予約します。")
         self.login(self.operator)
