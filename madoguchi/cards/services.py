@@ -138,7 +138,7 @@ def card_transition(
         raise CardTransitionError(exc.messages[0]) from None
     with transaction.atomic():
         locked = (
-            Card.objects.select_for_update()
+            Card.objects.select_for_update(of=("self",))
             .select_related("pickup_office", "storage_location")
             .get(pk=card.pk)
         )
@@ -589,7 +589,7 @@ def shipment_receive_card(*, shipment: Shipment, notice_number: str, by: User | 
             f"{key or '（空）'} はこの送付（No.{shipment.pk}）に含まれていません。不一致として記録しました。"
         )
     with transaction.atomic():
-        item = ShipmentItem.objects.select_for_update().select_related("card").get(pk=item.pk)
+        item = ShipmentItem.objects.select_for_update(of=("self",)).select_related("card").get(pk=item.pk)
         if item.received_at is not None:
             raise ValidationError(f"カード {key} は受領済みです（二重スキャンの可能性）。")
         card_transition(card=item.card, to_state=S.RECEIVED_AT_BRANCH, by=by, office=shipment.to_office)
@@ -696,7 +696,9 @@ def post_issuance_export(
     from madoguchi.lib.exports import csv_bytes
 
     with transaction.atomic():
-        records = PostIssuance.objects.select_for_update().select_related("card", "card__pickup_office")
+        records = PostIssuance.objects.select_for_update(of=("self",)).select_related(
+            "card", "card__pickup_office"
+        )
         if not include_exported:
             records = records.filter(exported_at=None)
         records = list(records.order_by("card__issued_on", "card__notice_number"))
