@@ -98,8 +98,10 @@ def _weekdays(start: datetime.date, end: datetime.date) -> list[datetime.date]:
     return days
 
 
-def _at(day: datetime.date, rng: random.Random) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(9 + rng.randrange(7), rng.randrange(60)), JST)
+def _at(day: datetime.date, step: int, rng: random.Random) -> datetime.datetime:
+    # Later steps later in the day, so steps on the same day keep their order.
+    start = datetime.datetime.combine(day, datetime.time(9, 0), JST)
+    return start + datetime.timedelta(minutes=35 * step + rng.randrange(30))
 
 
 def _path(age: int, branch: bool, rng: random.Random) -> list[tuple[str, int]]:
@@ -150,7 +152,7 @@ def _path(age: int, branch: bool, rng: random.Random) -> list[tuple[str, int]]:
         return steps
     steps.append((S.ISSUED, pickup))
     if age - pickup > 3 or (age - pickup > 0 and rng.random() < 0.5):
-        steps.append((S.POST_PROCESSED, pickup + 1 + rng.randrange(max(age - pickup, 1))))
+        steps.append((S.POST_PROCESSED, pickup + 1 + rng.randrange(max(min(age - pickup - 1, 4), 1))))
     return steps
 
 
@@ -245,13 +247,13 @@ def load(*, stdout: Any = None) -> str:
     }
     for card, path in zip(ordered, paths, strict=True):
         previous = ""
-        for state, offset in path:
+        for step, (state, offset) in enumerate(path):
             day = card.arrived_on + datetime.timedelta(days=offset)
             office = card.pickup_office if state in (S.RECEIVED_AT_BRANCH, S.ISSUED) else None
             events.append(
                 CardEvent(
                     card=card,
-                    at=_at(min(day, end), rng),
+                    at=_at(min(day, end), step, rng),
                     actor=None if state == S.RECEIVED else back,
                     from_state=previous,
                     to_state=state,
