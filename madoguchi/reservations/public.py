@@ -193,6 +193,11 @@ def public_book(request: HttpRequest) -> HttpResponse:
         slot = _slot(request)
         if slot is None:
             return _manage_with(request, say("no_slots"))
+        # A hold the resident left behind (went back, picked again) gives its places back first.
+        for card in cards:
+            previous = services.active_reservation_for(card)
+            if previous is not None and previous.status == Reservation.Status.HELD:
+                services.reservation_cancel(reservation=previous, by=None, channel=WEB, note="選び直し")
         try:
             held = services.reservation_book(
                 cards=cards, slot=slot, by=None, channel=WEB, hold=True, language=lang()

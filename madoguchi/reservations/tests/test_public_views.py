@@ -163,6 +163,16 @@ class PublicBookingTests(BaseTestCase):
         self.assertEqual(self.slot.booked, 1)
         self.assertEqual(Reservation.objects.get().status, Reservation.Status.HELD)
 
+    def test_picking_again_releases_the_first_hold(self):
+        self.sign_in()
+        self.client.post(reverse("reservations:public_book"), {"slot": self.slot.pk})
+        other = slot_on(self.main_office, self.day, 2)
+        self.client.post(reverse("reservations:public_book"), {"slot": other.pk})
+        self.slot.refresh_from_db()
+        other.refresh_from_db()
+        self.assertEqual((self.slot.booked, other.booked), (0, 1))
+        self.assertEqual(Reservation.objects.filter(status=Reservation.Status.HELD).get().slot, other)
+
     def test_a_not_yet_ready_card_cannot_be_booked_on_the_web(self):
         from madoguchi.cards.models import Card
 
