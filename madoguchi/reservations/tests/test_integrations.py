@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils import timezone
 
 from madoguchi.accounts.testing import BaseTestCase
@@ -40,3 +42,24 @@ class IntegrationTests(BaseTestCase):
         summary = month_summary(year=now.year, month=now.month)
         self.assertEqual((summary["新規"], summary["変更"], summary["取消"]), (2, 1, 1))
         self.assertEqual(summary["受付方法別_ja"], {"Web（住民）": 1, "電話（コールセンター）": 1})
+
+
+class DashboardWidgetTests(BaseTestCase):
+    def test_the_dashboard_shows_todays_bookings_to_counter_staff_but_not_to_roles_without_the_day_list(self):
+        from madoguchi.reservations.models import Slot
+
+        slot = Slot.objects.create(
+            office=self.main_office,
+            date=timezone.localdate(),
+            start=datetime.time(23, 0),
+            end=datetime.time(23, 30),
+            starts_at=timezone.now() + datetime.timedelta(minutes=5),
+            capacity=4,
+        )
+        reservation_book(cards=[ready_card(self.main_office)], slot=slot, by=self.operator, channel="phone")
+        self.login(self.back_office)
+        response = self.client.get("/")
+        self.assertContains(response, "本日の受取予約")
+        self.assertContains(response, self.main_office.name)
+        self.login(self.nobody)
+        self.assertNotContains(self.client.get("/"), "本日の受取予約")
