@@ -16,6 +16,7 @@ from madoguchi.calendar.services import office_day_hours
 from madoguchi.lib.exports import csv_bytes, download
 
 from .access import require_perm
+from .context_processors import app_order
 from .forms import AuditSearchForm, LoginForm, StaffCreateForm, TokenForm
 from .models import AuditEvent, User
 from .services import audit_record, staff_create
@@ -56,8 +57,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     widgets = []
-    for config in apps.get_app_configs():
-        for template, perm in getattr(config, "dashboard_widgets", []):
+    configs = {c.label: c for c in apps.get_app_configs()}
+    for label in app_order(request.user):
+        for template, perm in getattr(configs[label], "dashboard_widgets", []):
             if perm is None or request.user.has_perm(perm):
                 widgets.append(template)
     return render(
