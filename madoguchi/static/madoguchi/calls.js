@@ -1,21 +1,11 @@
 // Call center desk: call timer, the call's start on first use, and the outcome-dependent fields.
 (function () {
   "use strict";
-  // base.html names htmx under django-htmx/ while the package ships it under django_htmx/: if htmx did
-  // not load, load it from the path this script was given (harmless once base.html is corrected).
-  var self = document.currentScript;
-  if (!window.htmx && self && self.getAttribute("data-htmx")) {
-    var loader = document.createElement("script");
-    loader.src = self.getAttribute("data-htmx");
-    // Loaded after DOMContentLoaded, htmx would wait for it forever: process the page by hand.
-    loader.addEventListener("load", function () { if (window.htmx) window.htmx.process(document.body); });
-    document.head.appendChild(loader);
-  }
   function ready(fn) { if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn); }
 
   ready(function () {
     var desk = document.getElementById("call-desk");
-    if (!desk) return;  // the other calls pages only need htmx
+    if (!desk) return;  // only the call desk has a timer
     var timer = document.getElementById("call-timer");
     var startedInput = document.querySelector("#call-form input[name=started_at]");
     // The server's clock decides the call's start: offset the browser clock by the difference at load.
