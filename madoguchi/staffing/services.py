@@ -420,3 +420,71 @@ def unavailability_add(
         item.save()
         audit_record(actor=by, action=AuditEvent.Action.CREATE, obj=item, detail={"member_id": member.pk})
     return item
+
+
+def month_plan_simulate(*, plan: MonthPlan, seed: int = 2026, by: User | None = None) -> dict[str, float]:
+    """Replay the plan's month with its schedule (SimPy): roll-over rate, callbacks, back-office backlog,
+    next to the roll-over rate Erlang B predicts for the same staffing. Stored in plan.figures["simulation"]."""
+    from . import erlang, simulate
+
+    shifts = list(plan.shifts.all())
+    intervals = list(plan.intervals.all())
+    if not shifts:
+        raise forecast.ForecastError(
+            "シフトがまだ作成されていません。先に「シフトを作成」を実行してください。"
+        )
+    figures = plan.figures or {}
+    calls = figures.get("calls") or {}
+    aht_by = figures.get("aht") or {}
+    total = sum(calls.values()) or 1
+    aht = sum(calls.get(c, 0) * aht_by.get(c, 300) for c in forecast.CATEGORIES) / total
+    dates = sorted({i.date for i in intervals})
+    bo_days = sorted({i.date for i in intervals if i.skill == Skill.BACK_OFFICE and i.need > 0})
+    bo_minutes_per_day = float(figures.get("back_office_hours") or 0) * 60 / max(1, len(bo_days))
+    step = solver.SLOT_MINUTES
+    origin = min(i.start for i in intervals)
+    days_in: list[simulate.DayInput] = []
+    expected_lost = 0.0
+    expected_calls = 0.0
+    for d in dates:
+        day_iv = [i for i in intervals if i.date == d]
+        end = max(i.end for i in day_iv)
+        n = solver.to_slot(end, origin)
+        rate = [0.0] * n
+        for i in day_iv:
+            if i.skill == Skill.PHONES:
+                for q in range(solver.to_slot(i.start, origin), solver.to_slot(i.end, origin)):
+                    rate[q] = i.calls_per_hour
+        ops = [0] * n
+        bo = [0] * n
+        for s in shifts:
+            if s.date != d:
+                continue
+            for q in range(solver.to_slot(s.start, origin), min(n, solver.to_slot(s.end, origin))):
+                t = solver.slot_time(q, origin)
+                if s.break_start and s.break_start <= t < s.break_end:
+                    continue
+                if s.skill == Skill.PHONES:
+                    ops[q] += 1
+                elif s.skill == Skill.BACK_OFFICE:
+                    bo[q] += 1
+        for q in range(n):
+            lam = rate[q] * step / 60
+            expected_calls += lam
+            expected_lost += lam * erlang.erlang_b(min(forecast.LINES, ops[q]), rate[q] * aht / 3600)
+        days_in.append(simulate.DayInput(step, rate, ops, bo, bo_minutes_per_day if d in bo_days else 0.0))
+    result = simulate.simulate_month(days_in, aht_seconds=aht, lines=forecast.LINES, seed=seed)
+    summary = {
+        "calls": result.calls,
+        "rolled_over": result.rolled_over,
+        "rollover_rate": round(result.rollover_rate, 4),
+        "erlang_b_rate": round(expected_lost / expected_calls, 4) if expected_calls else 0.0,
+        "callbacks": result.callbacks,
+        "backlog_hours": round(result.final_backlog_minutes / 60, 1),
+        "seed": seed,
+    }
+    with transaction.atomic():
+        plan.figures = {**figures, "simulation": summary}
+        plan.save(update_fields=["figures"])
+        audit_record(actor=by, action=AuditEvent.Action.UPDATE, obj=plan, detail={"step": "simulate"})
+    return summary

@@ -9,6 +9,7 @@ urlpatterns = [
     path("plans/<int:pk>/", views.plan_detail, name="plan"),
     path("plans/<int:pk>/forecast/", views.plan_forecast, name="plan_forecast"),
     path("plans/<int:pk>/solve/", views.plan_solve, name="plan_solve"),
+    path("plans/<int:pk>/simulate/", views.plan_simulate, name="plan_simulate"),
     path("plans/<int:pk>/heatmap/", views.plan_heatmap, name="plan_heatmap"),
     path("plans/<int:pk>/days/<str:date>/", views.plan_day, name="plan_day"),
     path("plans/<int:pk>/people/", views.plan_people, name="plan_people"),

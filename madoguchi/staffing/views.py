@@ -163,6 +163,23 @@ def plan_solve(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("staffing:plan", pk=plan.pk)
 
 
+@require_POST
+@require_perm("staffing.manage_plan")
+def plan_simulate(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(MonthPlan, pk=pk)
+    try:
+        r = services.month_plan_simulate(plan=plan, by=request.user)
+    except ForecastError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"シミュレーション: 入電{r['calls']}件、他回線へ{r['rolled_over']}件（{r['rollover_rate']:.2%}、"
+            f"アーランBの予測 {r['erlang_b_rate']:.2%}）、折り返し{r['callbacks']}件、月末の交付事務の残 {r['backlog_hours']}時間。",
+        )
+    return redirect("staffing:plan", pk=plan.pk)
+
+
 SKILL_ORDER = [Skill.PHONES, Skill.BACK_OFFICE, Skill.FLOOR, Skill.OUTREACH]
 
 

@@ -42,6 +42,7 @@ class PlanViewsTest(BaseTestCase):
         with override_settings(MADOGUCHI_STAFFING_SOLVER_SECONDS=1):
             # Nobody is trained here: the solve explains itself instead of returning a silent empty schedule.
             self.assert_role_matrix(self.url("plan_solve"), MANAGERS, method="post", ok_status=302)
+        self.assert_role_matrix(self.url("plan_simulate"), MANAGERS, method="post", ok_status=302)
         self.plan.refresh_from_db()
         self.assertIn(self.plan.status, (MonthPlan.Status.SHORT, MonthPlan.Status.FAILED))
         self.assertTrue(any("研修を修了した業務従事者がいません" in m for m in self.plan.messages))
@@ -67,6 +68,14 @@ class PlanViewsTest(BaseTestCase):
             if s.start <= i.start < s.end and not (s.break_start and s.break_start <= i.start < s.break_end)
         ]
         self.assertEqual(i.scheduled, len(on))
+        # The simulation replays the month with this schedule and agrees with Erlang B.
+        self.assertEqual(self.client.post(self.url("plan_simulate")).status_code, 302)
+        self.plan.refresh_from_db()
+        sim = self.plan.figures["simulation"]
+        self.assertGreater(sim["calls"], 1500)
+        se = (sim["erlang_b_rate"] * (1 - sim["erlang_b_rate"]) / sim["calls"]) ** 0.5
+        self.assertLess(abs(sim["rollover_rate"] - sim["erlang_b_rate"]), 4 * se + 0.002)
+        self.assertEqual(sim["callbacks"], sim["rolled_over"])
         # Heat map, day and person pages show it.
         self.assertContains(self.client.get(self.url("plan_heatmap") + "?skill=back_office"), "heatmap-table")
         day = self.client.get(self.url("plan_day", date="2026-04-07"))
