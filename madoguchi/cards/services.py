@@ -40,13 +40,15 @@ class CardTransitionError(ValidationError):
 # Allowed moves. On hold can be resolved back into the normal flow (or end in return/destruction).
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.RECEIVED: frozenset({S.SET_UP, S.ON_HOLD}),
-    S.SET_UP: frozenset({S.FILED, S.ON_HOLD}),
-    S.FILED: frozenset({S.NOTICE_MAILED, S.ON_HOLD}),
+    # A card may be booked once it is set up (bookable), so it may also be pulled for its day before
+    # the notice has gone out.
+    S.SET_UP: frozenset({S.FILED, S.PREPARED, S.ON_HOLD}),
+    S.FILED: frozenset({S.NOTICE_MAILED, S.PREPARED, S.ON_HOLD}),
     S.NOTICE_MAILED: frozenset({S.PREPARED, S.NOTICE_RETURNED, S.REMINDER_SENT, S.UNCLAIMED, S.ON_HOLD}),
     S.NOTICE_RETURNED: frozenset({S.NOTICE_MAILED, S.PREPARED, S.UNCLAIMED, S.ON_HOLD}),
     S.REMINDER_SENT: frozenset({S.PREPARED, S.NOTICE_RETURNED, S.UNCLAIMED, S.ON_HOLD}),
-    # Prepared but the resident did not come: back to the cabinet (filed keeps the notice history).
-    S.PREPARED: frozenset({S.SHIPPED, S.ISSUED, S.NOTICE_MAILED, S.ON_HOLD}),
+    # Prepared but the resident did not come: back to waiting (notice mailed) or back to the cabinet.
+    S.PREPARED: frozenset({S.SHIPPED, S.ISSUED, S.NOTICE_MAILED, S.FILED, S.ON_HOLD}),
     S.SHIPPED: frozenset({S.RECEIVED_AT_BRANCH, S.ON_HOLD}),
     S.RECEIVED_AT_BRANCH: frozenset({S.ISSUED, S.ON_HOLD}),
     S.ISSUED: frozenset({S.POST_PROCESSED}),

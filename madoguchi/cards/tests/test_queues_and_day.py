@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import datetime
+from unittest import mock
+
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from madoguchi.accounts.testing import BaseTestCase
+
+from ..models import Card
+from ..queues import all_queues, day_pull_list
+from .factories import make_card, make_location
+
+S = Card.State
+
+
+class QueueTests(BaseTestCase):
+    @override_settings(MADOGUCHI_MINUTES_PER_CARD_PREPARATION=30, MADOGUCHI_MINUTES_PER_CARD_POST_ISSUANCE=7)
+    def test_queues_count_cards_and_estimate_minutes_from_the_settings(self) -> None:
+        for _ in range(3):
+            make_card(self.main_office)
+        make_card(self.branch_office)
+        make_card(self.main_office, state=S.ISSUED)
+        make_card(self.branch_office, state=S.PREPARED)
+        make_card(self.main_office, state=S.PREPARED)  # main office: nothing to ship
+        queues = {q.key: q for q in all_queues(timezone.localdate())}
+        self.assertEqual((queues["setup"].count, queues["setup"].minutes), (4, 120))
+        self.assertEqual(queues["setup"].hours_label, "2時間00分")
+        self.assertEqual(
+            dict((o.code, n) for o, n in queues["setup"].per_office), {"honcho": 3, "tanushimaru": 1}
+        )
+        self.assertEqual((queues["post"].count, queues["post"].minutes), (1, 7))
+        self.assertEqual(queues["ship"].count, 1)
+
+    def test_the_pull_list_pdf_is_sorted_by_storage_location(self) -> None:
+        late = make_card(self.main_office, state=S.SET_UP, storage_location=make_location("B", "01"))
+        early = make_card(self.main_office, state=S.SET_UP, storage_location=make_location("A", "09"))
+        self.login(self.back_office)
+        page = self.client.get(reverse("cards:queue", args=["file"])).content.decode()
+        self.assertLess(page.index(early.notice_number), page.index(late.notice_number))
+        pdf = self.client.get(reverse("cards:queue_pdf", args=["file"]))
+        self.assertTrue(pdf.content.startswith(b"%PDF"))
+
+
+class DayPreparationTests(BaseTestCase):
+    def test_the_day_list_reads_the_reservations_and_names_booked_numbers_without_a_card(self) -> None:
+        a = make_card(self.main_office, state=S.NOTICE_MAILED, storage_location=make_location("C", "01"))
+        b = make_card(self.main_office, state=S.FILED, storage_location=make_location("A", "01"))
+        day = datetime.date(2026, 11, 25)
+        with mock.patch(
+            "madoguchi.cards.queues.booked_notice_numbers",
+            return_value=[a.notice_number, b.notice_number, "ZZZ000001"],
+        ) as booked:
+            cards, missing = day_pull_list(self.main_office, day)
+            booked.assert_called_once_with(self.main_office, day)
+            self.login(self.back_office)
+            page = self.client.get(
+                reverse("cards:day"), {"office": "honcho", "date": "令和8年11月25日"}
+            ).content.decode()
+        self.assertEqual(cards, [b, a])
+        self.assertEqual(missing, ["ZZZ000001"])
+        self.assertIn("予約 2件（未準備 2枚）", page)
+        self.assertIn("ZZZ000001", page)
+
+    def test_without_a_reservation_source_the_page_says_so(self) -> None:
+        with mock.patch("madoguchi.cards.queues.booked_notice_numbers", return_value=None):
+            self.login(self.back_office)
+            page = self.client.get(reverse("cards:day"), {"office": "honcho"}).content.decode()
+        self.assertIn("予約との連携がまだないため", page)
+
+
+class PrintoutTests(BaseTestCase):
+    def test_the_card_sheets_are_a_two_page_a4_pdf_in_japanese_and_audited(self) -> None:
+        import io
+
+        from pypdf import PdfReader
+
+        from madoguchi.accounts.models import AuditEvent
+
+        card = make_card(self.main_office, applicant_name="筑後 一郎")
+        self.login(self.back_office)
+        response = self.client.get(reverse("cards:card_pdf", args=[card.pk]))
+        reader = PdfReader(io.BytesIO(response.content))
+        self.assertEqual(len(reader.pages), 2)
+        self.assertAlmostEqual(float(reader.pages[0].mediabox.width), 595.3, places=0)
+        first = reader.pages[0].extract_text()
+        self.assertIn("本人確認書類チェックシート", first)
+        self.assertIn(card.notice_number, first)
+        self.assertIn("申請者情報シート", reader.pages[1].extract_text())
+        self.assertTrue(
+            AuditEvent.objects.filter(action=AuditEvent.Action.PRINT, actor=self.back_office).exists()
+        )
