@@ -354,7 +354,9 @@ def _check_window(slot: Slot, *, channel: str, now: datetime.datetime) -> None:
 def _release_expired_holds(slot: Slot, now: datetime.datetime) -> int:
     """Inside the slot lock: expired holds give their places back."""
     expired = list(
-        Reservation.objects.filter(slot=slot, status=R.HELD, hold_expires_at__lte=now).select_for_update()
+        Reservation.objects.filter(slot=slot, status=R.HELD, hold_expires_at__lte=now)
+        .order_by("pk")
+        .select_for_update(of=("self",))
     )
     if not expired:
         return 0
@@ -962,6 +964,7 @@ def holds_release(*, now: datetime.datetime | None = None) -> int:
     total = 0
     slot_ids = (
         Reservation.objects.filter(status=R.HELD, hold_expires_at__lte=now)
+        .order_by("slot_id")
         .values_list("slot_id", flat=True)
         .distinct()
     )

@@ -65,3 +65,23 @@ class ReminderTests(BaseTestCase):
     def test_a_cancelled_booking_gets_no_reminder(self):
         Reservation.objects.filter(pk=self.with_mail.pk).update(status=Reservation.Status.CANCELLED)
         self.assertEqual(reminders_send(day=self.day), (0, 0))
+
+
+class HoldReleaseTests(BaseTestCase):
+    def test_the_nightly_command_frees_expired_holds_once(self):
+        from ..models import Slot
+        from ..services import holds_release
+
+        slot = slot_on(self.main_office, open_day(self.main_office))
+        then = timezone.now() - datetime.timedelta(hours=1)
+        for _ in range(2):
+            reservation_book(
+                cards=[ready_card(self.main_office)], slot=slot, by=None, channel="web", hold=True, now=then
+            )
+        self.assertEqual(holds_release(), 2)
+        self.assertEqual(holds_release(), 0)
+        self.assertEqual(Slot.objects.get(pk=slot.pk).booked, 0)
+        self.assertEqual(Reservation.objects.filter(status=Reservation.Status.EXPIRED).count(), 2)
+        out = StringIO()
+        call_command("sync_slots", stdout=out)
+        self.assertIn("要対応の予約: 合計 0 件", out.getvalue())
