@@ -788,9 +788,16 @@ def assist_export(request: HttpRequest) -> HttpResponse:
         )
         for r in records
     ]
-    content = csv_bytes(
-        ("受付日", "申請者氏名", "受付場所", "交付通知書番号", "備考"), rows, encoding=encoding
-    )
+    try:
+        content = csv_bytes(
+            ("受付日", "申請者氏名", "受付場所", "交付通知書番号", "備考"), rows, encoding=encoding
+        )
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end]
+        messages.error(
+            request, f"Shift_JIS にない文字（{bad}）が含まれるため出力できません。UTF-8 で出力してください。"
+        )
+        return redirect("cards:assist_list")
     _audit(
         request,
         AuditEvent.Action.EXPORT,

@@ -87,3 +87,13 @@ class MynaAssistTests(BaseTestCase):
         self.login(self.back_office)
         response = self.client.get(reverse("cards:assist_export"), {"encoding": "cp932"})
         self.assertIn("久留米 一郎", response.content.decode("cp932"))
+
+
+class MynaAssistExportEncodingTests(BaseTestCase):
+    def test_a_name_outside_shift_jis_is_refused_with_a_message_instead_of_an_error(self) -> None:
+        MynaAssistRecord.objects.create(applicant_name="𠮷田 太郎", received_on=datetime.date(2026, 4, 1))
+        self.login(self.back_office)
+        response = self.client.get(reverse("cards:assist_export"), {"encoding": "cp932"}, follow=True)
+        self.assertContains(response, "Shift_JIS にない文字（𠮷）")
+        utf8 = self.client.get(reverse("cards:assist_export"))
+        self.assertIn("𠮷田 太郎", utf8.content.decode("utf-8-sig"))
