@@ -76,6 +76,12 @@ class ReportData:
         return merged
 
     @property
+    def stable_figures(self) -> dict[str, int]:
+        """The figures of what happened in the period: these must not change once the month is submitted."""
+        volatile = {key for section in self.sections for key in section.volatile}
+        return {k: v for k, v in self.figures.items() if k not in volatile}
+
+    @property
     def labels(self) -> dict[str, str]:
         merged: dict[str, str] = {}
         for section in self.sections:
@@ -184,7 +190,13 @@ def monthly_report_build(
 
 def snapshot_of(data: ReportData) -> dict[str, Any]:
     """The figures as submitted, with their labels, so later changes can be named."""
-    return {"figures": data.figures, "labels": data.labels, "appendix_rows": len(data.appendix.rows)}
+    figures = data.stable_figures
+    return {
+        "figures": figures,
+        "state_figures": {k: v for k, v in data.figures.items() if k not in figures},
+        "labels": data.labels,
+        "appendix_rows": len(data.appendix.rows),
+    }
 
 
 def snapshot_hash(snapshot: dict[str, Any]) -> str:
@@ -195,7 +207,7 @@ def snapshot_hash(snapshot: dict[str, Any]) -> str:
 def snapshot_changes(snapshot: dict[str, Any], data: ReportData) -> list[Change]:
     """Every figure whose fresh value differs from the submitted one (added and removed keys too)."""
     old: dict[str, int] = snapshot.get("figures", {})
-    new = data.figures
+    new = data.stable_figures
     labels = {**snapshot.get("labels", {}), **data.labels}
     changes = []
     for key in sorted(set(old) | set(new)):

@@ -85,9 +85,15 @@ class Section:
     # Inconsistent data found while counting: listed on the report, never silently dropped.
     problems: list[str] = field(default_factory=list)
 
-    def figure(self, key: str, label: str, value: int) -> int:
+    # Figures that describe the present state (stock by state, open items) rather than what happened in
+    # the period: they move every day, so they are shown but not compared with a submission's snapshot.
+    volatile: set[str] = field(default_factory=set)
+
+    def figure(self, key: str, label: str, value: int, *, volatile: bool = False) -> int:
         self.figures[f"{self.key}.{key}"] = int(value)
         self.labels[f"{self.key}.{key}"] = label
+        if volatile:
+            self.volatile.add(f"{self.key}.{key}")
         return int(value)
 
 

@@ -113,8 +113,8 @@ def callbacks(period: Period) -> Section:
             ],
             ["折り返し 完了", section.figure("closed", "折り返し完了", closed["n"])],
             ["　うち 期限後に完了", section.figure("closed_late", "期限後完了", closed["late"])],
-            ["未完了（集計時点）", section.figure("open", "未完了", still_open)],
-            ["　うち 期限超過", section.figure("overdue", "期限超過", open_overdue)],
+            ["未完了（集計時点）", section.figure("open", "未完了", still_open, volatile=True)],
+            ["　うち 期限超過", section.figure("overdue", "期限超過", open_overdue, volatile=True)],
         ]
         section.tables.append(Table("折り返し・あふれ呼", ["項目", "件数"], rows, numeric=(1,)))
         if rollovers and not created["from_overflow"]:
@@ -142,7 +142,7 @@ def phone_memos(period: Period) -> Section:
             ["　うち 外線", section.figure("outside", "外線", row["outside"])],
             ["　うち 内線", section.figure("internal", "内線", row["internal"])],
             ["対応完了", section.figure("done", "電話メモ完了", row["done"])],
-            ["未完了（集計時点）", section.figure("pending", "電話メモ未完了", pending)],
+            ["未完了（集計時点）", section.figure("pending", "電話メモ未完了", pending, volatile=True)],
         ]
         section.tables.append(Table("執務室内の電話対応", ["項目", "件数"], rows, numeric=(1,)))
 

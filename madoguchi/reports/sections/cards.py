@@ -82,7 +82,7 @@ def card_steps(period: Period) -> Section:
 
         stock = dict(Card.objects.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
         stock_rows = [
-            [label, section.figure(f"stock.{value}", f"在庫 {label}", stock.get(value, 0))]
+            [label, section.figure(f"stock.{value}", f"在庫 {label}", stock.get(value, 0), volatile=True)]
             for value, label in Card._meta.get_field("state").choices
             if stock.get(value, 0)
         ]
@@ -103,7 +103,7 @@ def card_steps(period: Period) -> Section:
                 [
                     [
                         f"{wareki(period.as_of)} 時点で保管期限を過ぎて未受領",
-                        section.figure("past_holding", "保管期限切れ", past_count),
+                        section.figure("past_holding", "保管期限切れ", past_count, volatile=True),
                     ]
                 ],
                 numeric=(1,),
@@ -115,7 +115,7 @@ def card_steps(period: Period) -> Section:
             .order_by("notice_number")
             .values_list("notice_number", flat=True)
         )
-        section.figure("missing_issued_on", "交付日未記録", len(missing))
+        section.figure("missing_issued_on", "交付日未記録", len(missing), volatile=True)
         if missing:
             section.problems.append(
                 f"交付済なのに交付日が記録されていないカードが {len(missing):,} 枚あります（交付通知書番号: "

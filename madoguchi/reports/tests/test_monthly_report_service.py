@@ -163,6 +163,20 @@ class SubmissionTest(BaseTestCase):
         self.assertEqual(got["call_table.2026-04.other"], (1, 2))
         self.assertEqual(got["call_table.2026-04.total"], (16, 17))
 
+    def test_state_figures_moving_later_are_not_flagged_but_a_late_step_in_the_month_is(self) -> None:
+        card = make_card(self.main_office)
+        step(card, "set_up", at("2026-04-03"))
+        services.monthly_report_submit(by=self.director, year=2026, month=4)
+        step(card, "filed", at("2026-05-10"))  # May: the card's current state moves, April's work does not
+        self.assertEqual(services.monthly_report_build(year=2026, month=4).changes, [])
+        late = make_card(self.branch_office)
+        step(late, "set_up", at("2026-04-28"))  # keyed in late, dated in April
+        changes = {
+            c.key: (c.submitted, c.now) for c in services.monthly_report_build(year=2026, month=4).changes
+        }
+        self.assertEqual(changes["cards.step.set_up"], (1, 2))
+        self.assertNotIn("cards.stock.set_up", changes)
+
     def test_it_refuses_to_submit_a_month_twice_or_a_running_month(self) -> None:
         services.monthly_report_submit(by=self.director, year=2026, month=4)
         with self.assertRaisesMessage(services.ReportError, "すでに提出済"):
