@@ -227,6 +227,8 @@ def main() -> None:
     cookie, creds, slot_ids = seed(n_cards)
     hot = slot_ids[:HOT_SLOTS]
     port = free_port()
+    # A timeout or Ctrl-C must not leave gunicorn behind: turn SIGTERM into an exception so `finally` runs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     proc = start_gunicorn(port)
     try:
         ping = run_phase(
