@@ -112,3 +112,17 @@ class MonthlyViewTest(BaseTestCase):
         response = self.client.get("/reports/monthly/?month=2026-03")
         self.assertContains(response, "提出後にこの月のデータが変更されています")
         self.assertContains(response, "3月 予約")
+
+
+class DashboardWidgetTest(BaseTestCase):
+    def test_the_widget_links_each_role_to_what_it_may_open(self) -> None:
+        self.login(self.site_manager)
+        response = self.client.get("/")
+        self.assertContains(response, 'href="/reports/monthly/"')
+        self.assertContains(response, 'href="/reports/handover/"')
+        self.login(self.city_staff)
+        response = self.client.get("/")
+        self.assertContains(response, 'href="/reports/plans/"')
+        self.assertNotContains(response, 'href="/reports/handover/"')
+        self.login(self.operator)
+        self.assertNotContains(self.client.get("/"), 'href="/reports/monthly/"')
