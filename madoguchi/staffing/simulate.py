@@ -3,7 +3,7 @@
 Phones: Poisson arrivals at the forecast rate of each interval; exponential handling times; the number of
 operators on duty changes with the schedule (never more than the lines). A call that finds every staffed
 line busy rolls over to another line (spec 10(1)②) and creates a callback. Back office: the day's card work
-(minutes) arrives spread over the opening hours and is worked by the back-office staff on duty; what is left
+(minutes) arrives spread over the hours the back office works and is worked by the back-office staff on duty; what is left
 at closing is the backlog carried into the next day.
 """
 
@@ -98,9 +98,12 @@ def simulate_day(
     # Back office: fluid model per interval (work arrives evenly; each person works `length` minutes).
     backlog = backlog_in
     staff = day.back_office or [0] * n
-    per_interval = day.back_office_work_minutes / n if n else 0.0
+    # Card work comes in during the hours the back office works (not in the evening extension).
+    working = [i for i in range(n) if staff[i] > 0] or list(range(n))
+    per_interval = day.back_office_work_minutes / len(working) if working else 0.0
     for i in range(n):
-        backlog += per_interval
+        if i in working:
+            backlog += per_interval
         backlog = max(0.0, backlog - staff[i] * length)
     result.backlog_minutes = backlog
     return result
