@@ -32,10 +32,10 @@ def tables_xlsx(tables: list[Table], *, title: str) -> bytes:
             for i in range(len(table.header))
         ]
         sheet = Sheet(wb, table.caption[:31].replace("/", "・"), landscape=True, widths=widths)
+        sheet.ws.freeze_panes = "A4"  # title, caption, headings
         sheet.append([sheet.cell(title, font=Font(bold=True))])
         header_row = write_table(sheet, table)
         sheet.ws.print_title_rows = f"{header_row}:{header_row}"
-        sheet.ws.freeze_panes = f"A{header_row + 1}"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -176,9 +176,10 @@ def report_xlsx(data: Any) -> bytes:
         graphs.ws.add_image(image)
 
     appendix = Sheet(wb, "対応状況全件", landscape=True, widths=[12, 18, 24, 30, 22, 26])
+    # Write-only sheets take their frozen panes before the first row: caption on row 1, headings on row 2.
+    appendix.ws.freeze_panes = "A3"
     header_row = write_table(appendix, data.appendix)
     appendix.ws.print_title_rows = f"{header_row}:{header_row}"
-    appendix.ws.freeze_panes = f"A{header_row + 1}"
 
     out = io.BytesIO()
     wb.save(out)

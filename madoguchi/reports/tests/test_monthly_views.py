@@ -79,6 +79,8 @@ class MonthlyViewTest(BaseTestCase):
         appendix = [r for r in wb["対応状況全件"].iter_rows(values_only=True)]
         self.assertIn(card.notice_number, [r[1] for r in appendix])
         self.assertEqual(len(wb["グラフ"]._images), 3)
+        self.assertEqual(wb["対応状況全件"].freeze_panes, "A3")
+        self.assertEqual(wb["対応状況全件"].page_setup.orientation, "landscape")
         self.assertTrue(
             AuditEvent.objects.filter(action="export", object_id="2026-04", detail__format="xlsx").exists()
         )
