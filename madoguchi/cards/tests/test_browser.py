@@ -75,3 +75,23 @@ def test_the_import_page_shows_progress_until_every_row_is_in(
     page.wait_for_selector("text=取込が完了しました", timeout=60_000)
     assert f"新規 {n}枚" in page.locator("#import-progress").inner_text().replace("\n", "")
     assert Card.objects.count() == n
+
+    # The cards screens run under the CSP (no inline script or style anywhere).
+    violations: list[str] = []
+    page.on(
+        "console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None
+    )
+    card = Card.objects.order_by("pk").first()
+    for path in (
+        "/cards/",
+        "/cards/queue/setup/",
+        f"/cards/{card.pk}/",
+        "/cards/shipments/",
+        "/cards/post/",
+        "/cards/holding/",
+        "/cards/assist/",
+        "/cards/locations/",
+        "/cards/day/",
+    ):
+        assert page.goto(f"{live_server.url}{path}").status == 200, path
+    assert violations == []
