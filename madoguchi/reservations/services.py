@@ -116,6 +116,8 @@ def desired_slots(
     for day in hours_range(office, start, end):
         if not day.is_open or day.opens is None or day.closes is None:
             continue
+        if day.kind == "special:outreach":
+            continue  # staff work at the outreach venue that day: the office does not hand out cards
         for s, e in slot_times(day.opens, day.closes, conf.slot_minutes):
             cap = overrides.get((day.date, s), overrides.get((day.date, None), conf.capacity))
             result[(day.date, s)] = (e, cap)

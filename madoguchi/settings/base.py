@@ -225,6 +225,19 @@ MADOGUCHI_LAST_ISSUANCE_TIME = "19:00"
 MADOGUCHI_MINUTES_PER_CARD_PREPARATION = 20
 MADOGUCHI_MINUTES_PER_CARD_POST_ISSUANCE = 11
 MADOGUCHI_CARD_HOLDING_DAYS = 90
+# Pickup reservations (see madoguchi/reservations/rules.py).
+MADOGUCHI_BOOKING_MAX_DAYS_AHEAD = 31
+MADOGUCHI_BOOKING_MIN_DAYS_AHEAD = 1
+MADOGUCHI_BOOKING_CHANGE_DAYS = 1
+MADOGUCHI_BOOKING_HOLD_MINUTES = 10
+MADOGUCHI_BOOKING_MAX_PARTY = 6
+MADOGUCHI_PUBLIC_SIGNIN_FAILURES = 5
+MADOGUCHI_PUBLIC_SIGNIN_LOCK_MINUTES = 30
+# Absolute base of links in emails sent by commands (reminders); the public address in production.
+MADOGUCHI_PUBLIC_BASE_URL = env("MADOGUCHI_PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
+# Staffing: seconds the shift solver may run from a screen; average handling time overrides per category.
+MADOGUCHI_STAFFING_SOLVER_SECONDS = 45
+MADOGUCHI_AHT_SECONDS: dict[str, int] = {}
 
 # Field encryption keys (Fernet, newest first) and the key for lookup hashes. Set by the
 # environment in production; dev/test settings supply their own.

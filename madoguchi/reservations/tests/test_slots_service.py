@@ -61,6 +61,20 @@ class SlotGenerationTests(BaseTestCase):
         slots_sync(office=self.main_office, start=sunday, end=sunday)
         self.assertEqual(Slot.objects.filter(office=self.main_office, date=sunday, is_open=True).count(), 6)
 
+    def test_an_outreach_day_opens_the_calendar_but_offers_no_pickup_slots(self):
+        sunday = open_day(self.main_office, ahead=3)
+        while sunday.weekday() != 6:
+            sunday += datetime.timedelta(days=1)
+        special_day_create(
+            by=self.site_manager,
+            date=sunday,
+            kind=SpecialDay.Kind.OUTREACH,
+            reason="出張申請（商業施設）",
+            office=self.main_office,
+        )
+        slots_sync(office=self.main_office, start=sunday, end=sunday)
+        self.assertFalse(Slot.objects.filter(office=self.main_office, date=sunday, is_open=True).exists())
+
     def test_the_evening_extension_produces_evening_slots(self):
         thursday = open_day(self.main_office)
         while (
