@@ -76,6 +76,16 @@ class CardSectionTest(BaseTestCase):
         self.assertEqual(len(data.problems), 1)
         self.assertIn(card.notice_number, data.problems[0])
         self.assertNotIn(ok.notice_number, data.problems[0])
+        # On the report itself, not only on screen.
+        import io
+
+        from pypdf import PdfReader
+
+        from madoguchi.reports.render.pdf import report_pdf
+
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(report_pdf(data))).pages)
+        self.assertIn("交付日が記録されていない", text)
+        self.assertIn(card.notice_number, text)
 
     def test_it_counts_cards_past_their_holding_deadline_as_of_the_month_end(self) -> None:
         make_card(self.main_office, state="notice_mailed", holding_deadline=datetime.date(2026, 4, 15))
