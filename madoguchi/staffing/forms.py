@@ -152,3 +152,11 @@ class TrainingCompletionForm(forms.Form):
 class UnavailabilityForm(forms.Form):
     date = JapaneseDateField(label="勤務できない日", help_text="例: 2026/4/10")
     reason = forms.CharField(label="理由", max_length=100, required=False, validators=[no_individual_number])
+
+
+class ShiftTemplateForm(forms.Form):
+    code = forms.SlugField(label="コード（英数字）", max_length=20)
+    name = forms.CharField(label="名称", max_length=50, validators=[no_individual_number])
+    start = forms.TimeField(label="開始", input_formats=["%H:%M"], help_text="例: 9:00")
+    end = forms.TimeField(label="終了", input_formats=["%H:%M"], help_text="例: 15:00")
+    part_time = forms.BooleanField(label="短時間勤務者用", required=False)

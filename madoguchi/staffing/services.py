@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from madoguchi.accounts.models import AuditEvent, User
@@ -488,3 +489,24 @@ def month_plan_simulate(*, plan: MonthPlan, seed: int = 2026, by: User | None = 
         plan.save(update_fields=["figures"])
         audit_record(actor=by, action=AuditEvent.Action.UPDATE, obj=plan, detail={"step": "simulate"})
     return summary
+
+
+def shift_template_create(
+    *, code: str, name: str, start: datetime.time, end: datetime.time, part_time: bool, by: User | None = None
+) -> ShiftTemplate:
+    """A new shift pattern; refused outside the service hours (8:30–19:00) or off the 15-minute grid."""
+    with transaction.atomic():
+        if ShiftTemplate.objects.filter(code=code).exists():
+            raise ValidationError({"code": f"コード「{code}」はすでに使われています。"})
+        template = ShiftTemplate(
+            code=code,
+            name=name,
+            start=start,
+            end=end,
+            part_time=part_time,
+            sort_order=ShiftTemplate.objects.count(),
+        )
+        template.full_clean()
+        template.save()
+        audit_record(actor=by, action=AuditEvent.Action.CREATE, obj=template, detail={"code": code})
+    return template

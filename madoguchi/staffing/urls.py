@@ -14,6 +14,7 @@ urlpatterns = [
     path("plans/<int:pk>/days/<str:date>/", views.plan_day, name="plan_day"),
     path("plans/<int:pk>/people/", views.plan_people, name="plan_people"),
     path("plans/<int:pk>/export.xlsx", views.plan_export, name="plan_export"),
+    path("templates/", views.shift_templates, name="templates"),
     path("staff/", views.staff_list, name="staff"),
     path("staff/<int:pk>/", views.member_detail, name="member"),
     path("training/", views.training, name="training"),

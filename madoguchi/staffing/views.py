@@ -23,11 +23,21 @@ from .forms import (
     IntervalOverrideForm,
     OverridesForm,
     PlanCreateForm,
+    ShiftTemplateForm,
     StaffMemberForm,
     TrainingCompletionForm,
     UnavailabilityForm,
 )
-from .models import MonthPlan, PlanInterval, PlanShift, Skill, StaffMember, TrainingCompletion, TrainingCourse
+from .models import (
+    MonthPlan,
+    PlanInterval,
+    PlanShift,
+    ShiftTemplate,
+    Skill,
+    StaffMember,
+    TrainingCompletion,
+    TrainingCourse,
+)
 
 # --- Erlang what-if ------------------------------------------------------------------------------
 
@@ -481,3 +491,31 @@ def training(request: HttpRequest) -> HttpResponse:
         context,
         status=400 if form is not None and form.is_bound and form.errors else 200,
     )
+
+
+@require_perm("staffing.view_monthplan")
+def shift_templates(request: HttpRequest) -> HttpResponse:
+    """The shift patterns the solver may use; managers add one (refused outside the service hours)."""
+    can_manage = request.user.has_perm("staffing.manage_plan")
+    form = ShiftTemplateForm(request.POST or None) if can_manage else None
+    if request.method == "POST":
+        check_perm(request, "staffing.manage_plan")
+        assert form is not None
+        if form.is_valid():
+            try:
+                t = services.shift_template_create(**form.cleaned_data, by=request.user)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, f"シフト型「{t}」を登録しました。")
+                return redirect("staffing:templates")
+    from .solver import break_minutes_for
+
+    rows = []
+    for t in ShiftTemplate.objects.all():
+        span = (t.end.hour * 60 + t.end.minute) - (t.start.hour * 60 + t.start.minute)
+        brk = break_minutes_for(span)
+        rows.append({"t": t, "break": brk, "paid": f"{(span - brk) // 60}時間{(span - brk) % 60:02d}分"})
+    status = 400 if form is not None and form.is_bound and form.errors else 200
+    return render(request, "staffing/templates.html", {"rows": rows, "form": form}, status=status)
