@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from madoguchi.calendar.models import Office
 from madoguchi.lib.crypto import EncryptedDateField, EncryptedTextField, lookup_hash
@@ -247,7 +248,7 @@ class Card(models.Model):
         return (
             self.holding_deadline is not None
             and self.state in self.WAITING_STATES
-            and self.holding_deadline < datetime.date.today()
+            and self.holding_deadline < timezone.localdate()
         )
 
 
