@@ -471,7 +471,7 @@ def handover_generate(
         docs_dir=Path(settings.BASE_DIR) / "docs",
         plan_pdf=plan_pdf(approved, approved.content) if approved and approved.content else None,
     )
-    counts = {t.caption: len(t.rows) for t in tables}
+    counts = {t.caption: t.items for t in tables}
     audit_record(
         actor=by,
         action=AuditEvent.Action.EXPORT,

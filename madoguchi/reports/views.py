@@ -294,5 +294,5 @@ def handover(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reports/handover.html",
-        {"form": form, "counts": [(t.caption, len(t.rows)) for t in tables], "history": history},
+        {"form": form, "counts": [(t.caption, t.items) for t in tables], "history": history},
     )

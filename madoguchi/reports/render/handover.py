@@ -105,7 +105,7 @@ def summary_pdf(
         ),
     ]
     story += table_flowables(
-        Table("未完了案件の件数", ["種類", "件数"], [[t.caption, len(t.rows)] for t in tables], numeric=(1,)),
+        Table("未完了案件の件数", ["種類", "件数"], [[t.caption, t.items] for t in tables], numeric=(1,)),
         st,
     )
     story.append(para("収録ファイル", st["h2"]))

@@ -70,6 +70,12 @@ class Table:
     # Column indexes holding counts (right-aligned, thousands separators).
     numeric: tuple[int, ...] = ()
     empty_text: str = "該当なし"
+    # How many items the table stands for, when that is not its number of rows (a table of counts).
+    item_count: int | None = None
+
+    @property
+    def items(self) -> int:
+        return len(self.rows) if self.item_count is None else self.item_count
 
 
 @dataclass

@@ -111,7 +111,13 @@ def cards_by_state() -> Table:
             .annotate(n=Count("id"))
             .order_by("state", "storage_location__code")
         ]
-        return Table("未交付のカード 状態別・収納場所別の枚数", header, rows, numeric=(2,))
+        return Table(
+            "未交付のカード 状態別・収納場所別の枚数",
+            header,
+            rows,
+            numeric=(2,),
+            item_count=sum(r[2] for r in rows),
+        )
 
     return _safe(build, "未交付のカード 状態別・収納場所別の枚数", header)
 

@@ -34,6 +34,7 @@ class HandoverTest(BaseTestCase):
         self.card = make_card(
             self.main_office, state="filed", storage_location=loc, holding_deadline=datetime.date(2026, 7, 1)
         )
+        make_card(self.main_office, state="filed", storage_location=loc)
         make_card(self.main_office, state="issued", issued_on=datetime.date(2026, 4, 2))
         Callback.objects.create(
             source="overflow",
@@ -83,7 +84,10 @@ class HandoverTest(BaseTestCase):
         drafts = [c for row in sheet_rows(book, "承認待ち・下書きの質疑応答") for c in row]
         self.assertIn("代理人は？", drafts)
         self.assertEqual(package.counts["未完了の折り返し"], 1)
-        self.assertEqual(package.counts["未交付のカード（状態・収納場所）"], 1)
+        self.assertEqual(package.counts["未交付のカード（状態・収納場所）"], 2)
+        # One row (収納済 at A-03) standing for two cards.
+        self.assertEqual(package.counts["未交付のカード 状態別・収納場所別の枚数"], 2)
+        self.assertEqual(sheet_rows(book, "未交付のカード 状態別・収納場所別の枚数")[3], ["収納済", "A-03", 2])
         summary = "".join(p.extract_text() for p in PdfReader(io.BytesIO(zf.read("00_引継ぎ書.pdf"))).pages)
         self.assertIn("含まない", summary)
         event = AuditEvent.objects.get(object_type="reports.handover")
