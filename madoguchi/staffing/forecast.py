@@ -11,7 +11,8 @@
 4. Phones: Erlang B with the 6 lines (target roll-over probability, default 5%).
 5. Back office: cards to prepare (× 20 min) and to post-process (× 11 min), spread over the regular hours
    of regular weekdays (8:30–17:15; evening extensions and holiday openings are for residents: phones, floor).
-6. Floor and outreach: a fixed number of people per opening interval (overridable).
+6. Floor and outreach: a fixed number of people per opening interval (overridable); on an outreach app
+   event's day, its windows + 1.
 """
 
 from __future__ import annotations
@@ -219,6 +220,22 @@ def _cards_in_month(year: int, month: int) -> tuple[int | None, int | None]:
     )
 
 
+def _outreach_events(
+    first: datetime.date, last: datetime.date
+) -> dict[datetime.date, tuple[int, datetime.time, datetime.time]]:
+    """(windows, opens, closes) of the outreach app's planned events in the month (read defensively)."""
+    try:
+        Event = apps.get_model("outreach", "OutreachEvent")
+        rows = (
+            Event.objects.filter(date__range=(first, last))
+            .exclude(status="cancelled")
+            .values_list("date", "windows", "opens", "closes")
+        )
+        return {date: (int(windows or 0), opens, closes) for date, windows, opens, closes in rows}
+    except Exception:
+        return {}
+
+
 def _special(d: DayHours) -> bool:
     """A holiday issuance / year-end / weekend opening (not a regular weekday)."""
     return d.date.weekday() >= 5 or d.kind.startswith("special:")
@@ -325,6 +342,7 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
 
     # 2. Day weights (phones) and work days (back office).
     outreach = _outreach_days(office, days)
+    events = _outreach_events(first, last)
     closed_weekdays = {d.date for d in all_days if not d.is_open and d.date.weekday() < 5}
     phone_weight: dict[datetime.date, float] = {}
     for d in days:
@@ -358,8 +376,12 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
         assert d.opens and d.closes
         slots = half_hours(d.opens, d.closes)
         if d.date in outreach:
+            # One person per window of the event plus a guide, unless the site manager set a number.
+            people = outreach_staff
+            if "outreach_staff" not in overrides and d.date in events:
+                people = events[d.date][0] + 1
             for s, e in slots:
-                intervals.append(Interval(d.date, s, e, Skill.OUTREACH, required=outreach_staff))
+                intervals.append(Interval(d.date, s, e, Skill.OUTREACH, required=people))
             continue
         day_calls = total_calls * phone_weight[d.date] / weight_total if weight_total else 0.0
         mass = sum(profile.get(f"{s:%H:%M}", 0.3) * ((_minutes(e) - _minutes(s)) / 30) for s, e in slots)
@@ -387,6 +409,12 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
             bo = bo_people if _minutes(s) < bo_close else 0
             intervals.append(Interval(d.date, s, e, Skill.BACK_OFFICE, required=bo))
             intervals.append(Interval(d.date, s, e, Skill.FLOOR, required=floor_staff))
+            if d.date in events:
+                # An outreach event on a regular opening day (no special day of its own): its hours too.
+                windows, ev_opens, ev_closes = events[d.date]
+                if ev_opens <= s and e <= ev_closes:
+                    people = outreach_staff if "outreach_staff" in overrides else windows + 1
+                    intervals.append(Interval(d.date, s, e, Skill.OUTREACH, required=people))
     if cap_messages > 5:
         messages.append(f"ほかに{cap_messages - 5}の時間帯で、6回線でも目標の呼損率を満たせません。")
 
@@ -405,7 +433,7 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
         "floor_staff": floor_staff,
         "outreach_staff": outreach_staff,
         "opening_days": len(days),
-        "outreach_days": len(outreach),
+        "outreach_days": len(outreach | set(events)),
     }
     if total_calls == 0 and cards_prep == 0 and cards_post == 0 and floor_staff == 0 and not outreach:
         raise ForecastError(

@@ -160,3 +160,30 @@ class ForecastTest(BaseTestCase):
         fc = build(self.main_office, 2026, 4)
         self.assertEqual(fc.figures["calls"], {"reservation": 300, "card_inquiry": 0, "other": 100})
         self.assertIn("通話記録", fc.figures["calls_source"])
+
+
+class OutreachEventForecastTest(BaseTestCase):
+    def test_an_outreach_app_event_needs_one_person_per_window_and_a_guide(self) -> None:
+        from django.apps import apps
+
+        try:
+            Event = apps.get_model("outreach", "OutreachEvent")
+            Event.objects.create(
+                venue="ゆめタウン久留米",
+                date=datetime.date(2026, 4, 8),
+                windows=3,
+                opens=datetime.time(10),
+                closes=datetime.time(16),
+                created_by=self.site_manager,
+            )
+        except Exception as exc:  # the outreach app is not there or has another shape
+            self.skipTest(f"outreach app not usable: {exc}")
+        fc = build(self.main_office, 2026, 4)
+        out = [i for i in fc.intervals if i.skill == "outreach"]
+        self.assertEqual({i.date for i in out}, {datetime.date(2026, 4, 8)})
+        self.assertEqual({i.required for i in out}, {4})
+        self.assertEqual((out[0].start, out[-1].end), (datetime.time(10), datetime.time(16)))
+        # The office's own work that day is still there.
+        self.assertTrue(
+            any(i.skill == "phones" and i.date == datetime.date(2026, 4, 8) for i in fc.intervals)
+        )
