@@ -155,6 +155,7 @@ def monthly_report_build(
             others.reservation_appendix_rows(period)
             + cards.appendix_rows(period)
             + calls.appendix_rows(period)
+            + others.outreach_appendix_rows(period)
             + others.incident_appendix_rows(period)
         )
     title = (

@@ -191,6 +191,31 @@ _LABELS: dict[str, str] = {
 }
 
 
+def outreach_appendix_rows(period: Period) -> list[list[Any]]:
+    """Outreach events held in the period: date, venue, windows, applications (no applicant data)."""
+    try:
+        summary = _summary("madoguchi.outreach.services", "month_summary", period)
+    except Exception:  # noqa: BLE001 - no outreach app yet: nothing to list
+        return []
+    rows = []
+    for item in summary.get("items", []):
+        try:
+            day = wareki(datetime.date.fromisoformat(item.get("date", "")))
+        except (TypeError, ValueError):
+            day = item.get("date", "")
+        rows.append(
+            [
+                "出張申請",
+                f"OUT-{item.get('id')}",
+                day,
+                f"{item.get('venue', '')}（{item.get('windows', 0)}窓口）",
+                f"申請 {item.get('applications', 0)} 件・問合せ {item.get('inquiries', 0)} 件",
+                f"従事者 {item.get('staff', 0)} 名",
+            ]
+        )
+    return rows
+
+
 def incident_appendix_rows(period: Period) -> list[list[Any]]:
     """Incidents handled in the period: id, date, kind, severity and state (never the free-text summary)."""
     try:

@@ -87,7 +87,9 @@ class HandoverTest(BaseTestCase):
         self.assertEqual(package.counts["未交付のカード（状態・収納場所）"], 2)
         # One row (収納済 at A-03) standing for two cards.
         self.assertEqual(package.counts["未交付のカード 状態別・収納場所別の枚数"], 2)
-        self.assertEqual(sheet_rows(book, "未交付のカード 状態別・収納場所別の枚数")[3], ["収納済", "A-03", 2])
+        self.assertEqual(
+            sheet_rows(book, "未交付のカード 状態別・収納場所別の枚数")[3], ["収納済", "A-03", 2]
+        )
         summary = "".join(p.extract_text() for p in PdfReader(io.BytesIO(zf.read("00_引継ぎ書.pdf"))).pages)
         self.assertIn("含まない", summary)
         event = AuditEvent.objects.get(object_type="reports.handover")
