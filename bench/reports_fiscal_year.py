@@ -49,12 +49,18 @@ def generate() -> None:
         return
     main, _ = Office.objects.get_or_create(code="honcho", defaults={"name": "本庁", "kind": "main"})
     branches = [
-        Office.objects.get_or_create(code=f"branch{i}", defaults={"name": f"総合支所{i}", "kind": "branch", "sort_order": i})[0]
+        Office.objects.get_or_create(
+            code=f"branch{i}", defaults={"name": f"総合支所{i}", "kind": "branch", "sort_order": i}
+        )[0]
         for i in range(1, 6)
     ]
     offices = [main] * 5 + branches
     locations = StorageLocation.objects.bulk_create(
-        [StorageLocation(cabinet=f"C{c}", box=f"{b:02d}", code=f"C{c}-{b:02d}") for c in range(1, 11) for b in range(1, 41)]
+        [
+            StorageLocation(cabinet=f"C{c}", box=f"{b:02d}", code=f"C{c}-{b:02d}")
+            for c in range(1, 11)
+            for b in range(1, 41)
+        ]
     )
     # Encryption is the slow part of making cards: every card shares the same made-up ciphertexts.
     name, kana, birth = encrypt_str("試験 太郎"), encrypt_str("シケン タロウ"), encrypt_str("1980-01-01")
@@ -88,24 +94,49 @@ def generate() -> None:
         cid, state, arrived = card
         prev = ""
         for n, to in enumerate(steps[: steps.index(state) + 1]):
-            events.append(CardEvent(card_id=cid, at=moment(min(arrived + datetime.timedelta(days=n * 6), DAYS[-1])), from_state=prev, to_state=to))
+            events.append(
+                CardEvent(
+                    card_id=cid,
+                    at=moment(min(arrived + datetime.timedelta(days=n * 6), DAYS[-1])),
+                    from_state=prev,
+                    to_state=to,
+                )
+            )
             prev = to
     CardEvent.objects.bulk_create(events, batch_size=5000)
     categories = ["reservation"] * 60 + ["card_inquiry"] * 35 + ["other"] * 5
     calls = [
-        Call(direction="inbound", status="ended", started_at=moment(rng.choice(WEEKDAYS)), category=rng.choice(categories))
+        Call(
+            direction="inbound",
+            status="ended",
+            started_at=moment(rng.choice(WEEKDAYS)),
+            category=rng.choice(categories),
+        )
         for _ in range(CALLS)
     ]
-    calls += [Call(direction="inbound", status="overflowed", started_at=moment(rng.choice(WEEKDAYS))) for _ in range(600)]
+    calls += [
+        Call(direction="inbound", status="overflowed", started_at=moment(rng.choice(WEEKDAYS)))
+        for _ in range(600)
+    ]
     Call.objects.bulk_create(calls, batch_size=5000)
     Callback.objects.bulk_create(
-        [Callback(source="overflow", reason="折り返し", due_at=moment(d), created_at=moment(d)) for d in rng.sample(WEEKDAYS, 200)]
+        [
+            Callback(source="overflow", reason="折り返し", due_at=moment(d), created_at=moment(d))
+            for d in rng.sample(WEEKDAYS, 200)
+        ]
     )
     slots = Slot.objects.bulk_create(
         [
-            Slot(office=main, date=d, start=datetime.time(9 + h // 2, 30 * (h % 2)), end=datetime.time(9 + (h + 1) // 2, 30 * ((h + 1) % 2)),
-                 starts_at=datetime.datetime.combine(d, datetime.time(9 + h // 2, 30 * (h % 2)), tzinfo=TOKYO), capacity=20)
-            for d in WEEKDAYS for h in range(14)
+            Slot(
+                office=main,
+                date=d,
+                start=datetime.time(9 + h // 2, 30 * (h % 2)),
+                end=datetime.time(9 + (h + 1) // 2, 30 * ((h + 1) % 2)),
+                starts_at=datetime.datetime.combine(d, datetime.time(9 + h // 2, 30 * (h % 2)), tzinfo=TOKYO),
+                capacity=20,
+            )
+            for d in WEEKDAYS
+            for h in range(14)
         ],
         batch_size=2000,
     )
@@ -114,7 +145,14 @@ def generate() -> None:
     for i in range(RESERVATIONS):
         slot = rng.choice(slots)
         reservations.append(
-            Reservation(code=f"R{i:07d}", office=main, slot=slot, date=slot.date, status=rng.choice(statuses), channel=rng.choice(["phone", "phone", "web"]))
+            Reservation(
+                code=f"R{i:07d}",
+                office=main,
+                slot=slot,
+                date=slot.date,
+                status=rng.choice(statuses),
+                channel=rng.choice(["phone", "phone", "web"]),
+            )
         )
     Reservation.objects.bulk_create(reservations, batch_size=2000)
     revents = []
@@ -122,12 +160,22 @@ def generate() -> None:
         booked = moment(max(day - datetime.timedelta(days=10), START))
         revents.append(ReservationEvent(reservation_id=rid, at=booked, kind="book", channel="phone"))
         if rid % 7 == 0:
-            revents.append(ReservationEvent(reservation_id=rid, at=booked + datetime.timedelta(days=1), kind="change", channel="phone"))
+            revents.append(
+                ReservationEvent(
+                    reservation_id=rid, at=booked + datetime.timedelta(days=1), kind="change", channel="phone"
+                )
+            )
         if status == "cancelled":
-            revents.append(ReservationEvent(reservation_id=rid, at=booked + datetime.timedelta(days=2), kind="cancel", channel="web"))
+            revents.append(
+                ReservationEvent(
+                    reservation_id=rid, at=booked + datetime.timedelta(days=2), kind="cancel", channel="web"
+                )
+            )
     ReservationEvent.objects.bulk_create(revents, batch_size=5000)
-    print(f"generated: {Card.objects.count():,} cards, {CardEvent.objects.count():,} card events, {Call.objects.count():,} calls, "
-          f"{Reservation.objects.count():,} reservations, {ReservationEvent.objects.count():,} reservation events")
+    print(
+        f"generated: {Card.objects.count():,} cards, {CardEvent.objects.count():,} card events, {Call.objects.count():,} calls, "
+        f"{Reservation.objects.count():,} reservations, {ReservationEvent.objects.count():,} reservation events"
+    )
 
 
 def timed(label: str, fn, repeat: int = 3):  # type: ignore[no-untyped-def]
@@ -152,17 +200,33 @@ if __name__ == "__main__":
 
     if os.environ.get("PROFILE"):
         generate()
-        cProfile.run("services.monthly_report_build(year=FY + 1, month=3, scope='fiscal_year', today=datetime.date(FY + 1, 4, 1))", "/tmp/reports.prof")
+        cProfile.run(
+            "services.monthly_report_build(year=FY + 1, month=3, scope='fiscal_year', today=datetime.date(FY + 1, 4, 1))",
+            "/tmp/reports.prof",
+        )
         pstats.Stats("/tmp/reports.prof").sort_stats("cumulative").print_stats(25)
         raise SystemExit
     t0 = time.perf_counter()
     generate()
     print(f"data generation: {time.perf_counter() - t0:.1f} s  [{connection.vendor}]")
     today = datetime.date(FY + 1, 4, 1)
-    fy = timed("fiscal-year report, figures only (no appendix)", lambda: services.monthly_report_build(year=FY + 1, month=3, scope="fiscal_year", today=today, appendix=False))
-    full = timed("fiscal-year report, figures + appendix (every item)", lambda: services.monthly_report_build(year=FY + 1, month=3, scope="fiscal_year", today=today))
-    print(f"  call table total {fy.call_section.tables[0].total[4]:,}; appendix rows {len(full.appendix.rows):,}; problems {len(full.problems)}")
-    month = timed("one month's report (2026-10), figures + appendix", lambda: services.monthly_report_build(year=FY, month=10, today=today))
+    fy = timed(
+        "fiscal-year report, figures only (no appendix)",
+        lambda: services.monthly_report_build(
+            year=FY + 1, month=3, scope="fiscal_year", today=today, appendix=False
+        ),
+    )
+    full = timed(
+        "fiscal-year report, figures + appendix (every item)",
+        lambda: services.monthly_report_build(year=FY + 1, month=3, scope="fiscal_year", today=today),
+    )
+    print(
+        f"  call table total {fy.call_section.tables[0].total[4]:,}; appendix rows {len(full.appendix.rows):,}; problems {len(full.problems)}"
+    )
+    month = timed(
+        "one month's report (2026-10), figures + appendix",
+        lambda: services.monthly_report_build(year=FY, month=10, today=today),
+    )
     print(f"  appendix rows {len(month.appendix.rows):,}")
     xlsx = timed("XLSX of the month (with charts)", lambda: report_xlsx(month), repeat=1)
     pdf = timed("PDF of the month (with charts)", lambda: report_pdf(month), repeat=1)
