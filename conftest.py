@@ -56,7 +56,7 @@ def page(browser: Any) -> Iterator[Any]:
         locale="ja-JP", timezone_id="Asia/Tokyo", viewport={"width": 1366, "height": 900}
     )
     pg = context.new_page()
-    pg.set_default_timeout(10_000)
+    pg.set_default_timeout(30_000)  # a busy CI machine serves the first page slowly
     yield pg
     context.close()
 
