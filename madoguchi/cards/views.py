@@ -161,11 +161,10 @@ def queue_pdf(request: HttpRequest, key: str) -> HttpResponse:
 def day_preparation(request: HttpRequest) -> HttpResponse:
     """The day's pull list per office: from the reservations when they exist, else cards scanned as prepared."""
     today = timezone.localdate()
-    day = _date_param(request.GET.get("date"), today + datetime.timedelta(days=1))
+    params = request.POST if request.method == "POST" else request.GET
+    day = _date_param(params.get("date"), today + datetime.timedelta(days=1))
     offices = list(Office.objects.active())
-    office = next(
-        (o for o in offices if o.code == request.GET.get("office")), offices[0] if offices else None
-    )
+    office = next((o for o in offices if o.code == params.get("office")), offices[0] if offices else None)
     cards: list[Card] = []
     missing: list[str] | None = None
     source = "none"
@@ -173,6 +172,22 @@ def day_preparation(request: HttpRequest) -> HttpResponse:
         booked, missing = queues.day_pull_list(office, day)
         if missing is not None:
             cards, source = booked, "reservations"
+    if request.method == "POST":
+        # Mark the day's booked cards as pulled (those whose state allows it), all of them or none.
+        if not request.user.has_perm("cards.transition_card"):
+            return HttpResponse("この操作を行う権限がありません。", status=403)
+        # On-hold cards stay on hold: a problem must be resolved on the card page first.
+        ready = [c for c in cards if c.can_be_booked and S.PREPARED in services.allowed_next(c.state)]
+        pending = [c for c in cards if c.state not in (S.PREPARED, S.SHIPPED, S.RECEIVED_AT_BRANCH)]
+        try:
+            services.card_transition_many(cards=ready, to_state=S.PREPARED, by=request.user, office=office)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0] + "（どのカードも変更していません）")
+        else:
+            skipped = len(pending) - len(ready)
+            note = f"（状態のため対象外 {skipped}枚）" if skipped > 0 else ""
+            messages.success(request, f"{len(ready)}枚を当日準備済にしました{note}。")
+        return redirect(f"{request.path}?office={office.code if office else ''}&date={day.isoformat()}")
     prepared = (
         list(
             Card.objects.filter(state__in=(S.PREPARED, S.SHIPPED, S.RECEIVED_AT_BRANCH), pickup_office=office)

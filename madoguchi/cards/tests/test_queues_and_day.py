@@ -92,3 +92,22 @@ class PrintoutTests(BaseTestCase):
         self.assertTrue(
             AuditEvent.objects.filter(action=AuditEvent.Action.PRINT, actor=self.back_office).exists()
         )
+
+
+class DayPrepareActionTests(BaseTestCase):
+    def test_the_booked_cards_are_marked_prepared_and_the_others_left_alone(self) -> None:
+        ready = make_card(self.main_office, state=S.NOTICE_MAILED)
+        held = make_card(self.main_office, state=S.ON_HOLD)
+        numbers = [ready.notice_number, held.notice_number]
+        with mock.patch("madoguchi.cards.queues.booked_notice_numbers", return_value=numbers):
+            self.login(self.back_office)
+            response = self.client.post(
+                reverse("cards:day"), {"office": "honcho", "date": "2026-11-25"}, follow=True
+            )
+            self.assertContains(response, "1枚を当日準備済にしました（状態のため対象外 1枚）")
+            self.login(self.city_staff)
+            refused = self.client.post(reverse("cards:day"), {"office": "honcho", "date": "2026-11-25"})
+            self.assertEqual(refused.status_code, 403)
+        ready.refresh_from_db()
+        held.refresh_from_db()
+        self.assertEqual((ready.state, held.state), (S.PREPARED, S.ON_HOLD))
