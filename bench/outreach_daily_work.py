@@ -49,10 +49,17 @@ for i in range(20):
     day = datetime.date(2026, 6, 6) + datetime.timedelta(days=7 * (i % 4))
     events.append(
         outreach.event_create(
-            by=manager, venue=f"会場{i}", date=day, opens=datetime.time(10), closes=datetime.time(16), windows=4
+            by=manager,
+            venue=f"会場{i}",
+            date=day,
+            opens=datetime.time(10),
+            closes=datetime.time(16),
+            windows=4,
         )
     )
-print(f"outreach event create (windows, timeline, 15 checklist items, calendar): {(time.perf_counter() - t0) * 50:.1f} ms each")
+print(
+    f"outreach event create (windows, timeline, 15 checklist items, calendar): {(time.perf_counter() - t0) * 50:.1f} ms each"
+)
 event = events[0]
 med, p95 = timed(lambda: outreach.window_count_adjust(by=guide, event=event, window=1, delta=1), 500)
 print(f"outreach window +1 (row lock + audit): median {med:.2f} ms, p95 {p95:.2f} ms  (500 taps)")
