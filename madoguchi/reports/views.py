@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,6 +15,8 @@ from madoguchi.accounts.models import AuditEvent
 from madoguchi.lib.exports import download
 from madoguchi.lib.htmx import render_page_or_fragment
 from madoguchi.lib.jdates import fiscal_year as fiscal_year_of
+from madoguchi.lib.jdates import parse_date
+from madoguchi.lib.text import nfkc
 
 from . import services
 from .forms import ContactForm, HandoverForm, PlanCreateForm, PlanDecisionForm, PlanForm
@@ -32,16 +35,24 @@ def _last_month(today: datetime.date) -> str:
     return first.strftime("%Y-%m")
 
 
+_MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+
+
 def parse_month(value: str | None) -> tuple[int, int]:
-    """2026-04 (or 2026/4); raises ReportError with a Japanese message."""
-    text = (value or "").strip().replace("/", "-")
-    try:
-        year_text, month_text = text.split("-", 1)
-        year, month = int(year_text), int(month_text)
-    except ValueError:
-        raise services.ReportError(f"「{value}」は年月として読めません（例: 2026-04）。") from None
+    """2026-04, 2026/4, 2026年4月, 令和8年4月 (full-width too); raises ReportError in Japanese."""
+    text = nfkc(value or "").strip().replace("－", "-").replace("ー", "-")
+    error = services.ReportError(f"「{value}」は年月として読めません（例: 2026-04、令和8年4月）。")
+    if match := _MONTH_RE.match(text):
+        year, month = int(match.group(1)), int(match.group(2))
+    else:
+        # An era month (令和8年4月, R8.4): the first day read as a date gives the western year.
+        try:
+            first = parse_date(f"{text}1日" if text.endswith("月") else f"{text}.1")
+        except ValueError:
+            raise error from None
+        year, month = first.year, first.month
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        raise services.ReportError(f"「{value}」は年月として読めません（例: 2026-04）。")
+        raise error
     return year, month
 
 
@@ -57,6 +68,8 @@ def monthly(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"month_text": month_text, "scope": scope, "data": None, "error": ""}
     try:
         year, month = parse_month(month_text)
+        # <input type="month"> shows only yyyy-mm; a typed 2026/4 or 令和8年4月 would leave it blank.
+        context["month_text"] = f"{year:04d}-{month:02d}"
         data = services.monthly_report_build(year=year, month=month, scope=scope)
     except services.ReportError as exc:
         context["error"] = str(exc)
@@ -120,7 +133,10 @@ def monthly_submit(request: HttpRequest, ym: str) -> HttpResponse:
 @require_perm("reports.receive_monthlyreport")
 @require_POST
 def monthly_receive(request: HttpRequest, ym: str) -> HttpResponse:
-    year, month = parse_month(ym)
+    try:
+        year, month = parse_month(ym)
+    except services.ReportError:
+        raise Http404 from None
     report = get_object_or_404(MonthlyReport, year=year, month=month)
     try:
         services.monthly_report_receive(by=request.user, report=report)  # type: ignore[arg-type]
