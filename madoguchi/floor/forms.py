@@ -19,7 +19,7 @@ class AssistForm(forms.ModelForm):
         model = MynaportalAssist
         fields = ["topic", "outcome", "minutes", "note", "follow_up", "contact_name", "contact_phone"]
         widgets = {
-            "topic": forms.RadioSelect(attrs={"class": "big-choice"}),
+            "topic": forms.RadioSelect(attrs={"class": "big-choice", "autofocus": True}),
             "outcome": forms.RadioSelect(attrs={"class": "big-choice"}),
             "note": forms.Textarea(attrs={"rows": 2}),
             "minutes": forms.NumberInput(attrs={"min": 0, "max": 240, "inputmode": "numeric"}),

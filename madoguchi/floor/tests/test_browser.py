@@ -57,6 +57,9 @@ def test_a_floor_guide_counts_visitors_by_tap_and_key_and_undoes_in_portrait(
     y = tops(page, ".floor-button")
     assert len(y) == 6 and y[0] == y[1] and y[2] > y[0]
     assert page.locator(".floor-button").first.bounding_box()["height"] >= 150
+    # The menu above the page must not push the buttons off the first screen of a portrait tablet.
+    last = page.locator(".floor-button").nth(5).bounding_box()
+    assert last["y"] + last["height"] <= PORTRAIT["height"]
 
     page.get_by_role("button", name="受取").click()
     page.wait_for_selector("text=「受取」を1件記録しました")
@@ -93,3 +96,21 @@ def test_the_board_shows_three_buttons_a_row_in_landscape(tablet_login, live_ser
     rows = page.locator("table.floor-hours tbody tr")
     assert rows.count() >= 11
     page.screenshot(path=str(shot_path(tmp_path, "floor-landscape")))
+
+
+def test_the_mynaportal_form_is_readable_and_starts_focused_on_a_portrait_tablet(
+    tablet_login, live_server, floor_user
+):
+    page = tablet_login(floor_user)
+    page.set_viewport_size(PORTRAIT)
+    page.goto(f"{live_server.url}/floor/mynaportal/")
+    assert page.evaluate("document.activeElement.name") == "topic"
+    # Form and list one above the other in portrait, not two squeezed columns.
+    form = page.locator("#mp-form-heading").bounding_box()
+    listing = page.locator("#assists").bounding_box()
+    assert listing["y"] > form["y"] + form["height"]
+    # The key hint in the blue button is readable (not white on white).
+    color, background = page.locator("button.primary kbd").evaluate(
+        "k => [getComputedStyle(k).color, getComputedStyle(k).backgroundColor]"
+    )
+    assert color != background
