@@ -6,6 +6,7 @@ say `auth=None` and are listed in madoguchi/accounts/tests/test_url_access.py.
 
 import importlib
 
+from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
@@ -15,6 +16,8 @@ api = NinjaAPI(
     description="マイナンバーカード窓口業務の API。権限は画面と同じです。",
     auth=django_auth,
     urls_namespace="api",
+    # The schema and its browser are for staff and integrators with an account, not for the public.
+    docs_decorator=login_required,
 )
 
 for _app in (

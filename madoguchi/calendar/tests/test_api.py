@@ -34,8 +34,11 @@ class CalendarApiTests(BaseTestCase):
         response = self.get(office="honcho", **{"from": "2026-04-01", "to": "2028-04-01"})
         self.assertEqual(response.status_code, 400)
 
-    def test_the_openapi_document_is_published(self):
+    def test_the_openapi_document_is_published_to_staff_only(self):
+        self.assertEqual(self.client.get("/api/openapi.json").status_code, 302)
+        self.assertEqual(self.client.get("/api/docs").status_code, 302)
         self.login(self.operator)
+        self.assertEqual(self.client.get("/api/docs").status_code, 200)
         response = self.client.get("/api/openapi.json")
         self.assertEqual(response.status_code, 200)
         self.assertIn("/api/calendar", response.json()["paths"])
