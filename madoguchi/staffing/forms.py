@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import unicodedata
 
 from django import forms
 
@@ -121,8 +122,21 @@ class OverridesForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if v is not None}
 
 
+class HalfHourField(forms.TimeField):
+    """A time typed as 10:30, １０：３０ or 10時30分 (full-width digits and colons are normalised)."""
+
+    default_error_messages = {"invalid": "時刻を「10:30」の形で入力してください。"}
+
+    def to_python(self, value: object) -> datetime.time | None:  # type: ignore[override]
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFKC", value).strip().replace("時", ":").replace("分", "")
+            if value.endswith(":"):
+                value += "00"
+        return super().to_python(value)
+
+
 class IntervalOverrideForm(forms.Form):
-    start = forms.TimeField(label="時間帯", input_formats=["%H:%M"])
+    start = HalfHourField(label="時間帯", input_formats=["%H:%M"], help_text="開始時刻。例: 10:30")
     skill = forms.ChoiceField(label="業務", choices=Skill.choices)
     people = forms.IntegerField(
         label="必要人数（空欄で算出値に戻す）", min_value=0, max_value=50, required=False

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -240,10 +240,14 @@ def plan_heatmap(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm("staffing.view_monthplan")
 def plan_day(request: HttpRequest, pk: int, date: str) -> HttpResponse:
     plan = get_object_or_404(MonthPlan.objects.select_related("office"), pk=pk)
+    # A day outside the plan's month (or no date at all) is not this plan's: showing another day instead
+    # would let an override land on the wrong day.
     try:
         day = datetime.date.fromisoformat(date)
     except ValueError:
-        day = plan.first_day
+        raise Http404("日付が正しくありません。") from None
+    if (day.year, day.month) != (plan.year, plan.month):
+        raise Http404("この計画の月の日付ではありません。")
     form = None
     if request.user.has_perm("staffing.manage_plan"):
         form = IntervalOverrideForm(request.POST or None)

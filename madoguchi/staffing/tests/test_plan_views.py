@@ -126,6 +126,31 @@ class PlanViewsTest(BaseTestCase):
         )
         self.assertContains(response, "6回線", status_code=400)
 
+    def test_an_interval_override_accepts_a_time_typed_with_full_width_digits(self) -> None:
+        self.login(self.site_manager)
+        response = self.client.post(
+            self.url("plan_day", date="2026-04-07"), {"start": "１０：３０", "skill": "floor", "people": "2"}
+        )
+        self.assertEqual(response.status_code, 302)
+        i = PlanInterval.objects.get(
+            plan=self.plan, date=datetime.date(2026, 4, 7), start=datetime.time(10, 30), skill="floor"
+        )
+        self.assertEqual(i.override, 2)
+        response = self.client.post(
+            self.url("plan_day", date="2026-04-07"), {"start": "朝", "skill": "floor", "people": "2"}
+        )
+        self.assertContains(response, "時刻を「10:30」の形で入力してください。", status_code=400)
+
+    def test_a_day_outside_the_plans_month_is_not_found_and_takes_no_override(self) -> None:
+        self.login(self.site_manager)
+        for date in ("2026-13-01", "2026-05-07", "yesterday"):
+            self.assertEqual(self.client.get(self.url("plan_day", date=date)).status_code, 404, date)
+        response = self.client.post(
+            self.url("plan_day", date="2026-05-07"), {"start": "10:00", "skill": "floor", "people": "4"}
+        )
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(PlanInterval.objects.filter(plan=self.plan, override=4).exists())
+
     def test_creating_a_plan_for_a_month(self) -> None:
         self.login(self.director)
         response = self.client.post(
