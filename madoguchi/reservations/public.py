@@ -62,6 +62,23 @@ def _error(exc: ValidationError) -> str:
     return say("refused") + exc.messages[0]
 
 
+def _invalid_message(form: PublicSignInForm) -> str:
+    """Say which field is wrong and how, in the visitor's language (form errors are Japanese-only)."""
+    problems = []
+    if "notice_number" in form.errors:
+        codes = {e.code for e in form.errors.as_data()["notice_number"]}
+        if "required" in codes:
+            problems.append(say("notice_missing"))
+        elif "max_length" in codes:
+            problems.append(say("notice_too_long"))
+        else:  # no_individual_number
+            problems.append(say("notice_is_my_number"))
+    if "birth_date" in form.errors:
+        codes = {e.code for e in form.errors.as_data()["birth_date"]}
+        problems.append(say("birth_missing") if "required" in codes else say("birth_bad"))
+    return " ".join([say("invalid"), *problems])
+
+
 def _sign_in(request: HttpRequest) -> tuple[PublicSignInForm, Card | None, str]:
     """Check the posted notice number + birth date against the throttle; returns (form, card, error)."""
     form = PublicSignInForm(request.POST)
@@ -70,7 +87,7 @@ def _sign_in(request: HttpRequest) -> tuple[PublicSignInForm, Card | None, str]:
     if throttle.signin_locked(ip=ip, notice_number=notice):
         return form, None, say("locked")
     if not form.is_valid():
-        return form, None, say("invalid")
+        return form, None, _invalid_message(form)
     card = card_find(
         notice_number=form.cleaned_data["notice_number"], birth_date=form.cleaned_data["birth_date"]
     )

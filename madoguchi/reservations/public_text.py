@@ -26,6 +26,20 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Too many wrong entries. Please try again in about 30 minutes, or call the call center.",
     },
     "invalid": {"ja": "入力内容を確認してください。", "en": "Please check what you entered."},
+    "notice_missing": {"ja": "交付通知書番号を入力してください。", "en": "Enter the notice number."},
+    "notice_is_my_number": {
+        "ja": "交付通知書番号の欄にマイナンバー（個人番号）は入力できません。はがきに記載の交付通知書番号を入力してください。",
+        "en": "Do not enter your My Number (individual number). Enter the notice number printed on the postcard.",
+    },
+    "notice_too_long": {
+        "ja": "交付通知書番号が長すぎます。はがきに記載の番号を確認してください。",
+        "en": "The notice number is too long. Check the number on the postcard.",
+    },
+    "birth_missing": {"ja": "生年月日を入力してください。", "en": "Enter your date of birth."},
+    "birth_bad": {
+        "ja": "生年月日を正しく入力してください（例: 1980/5/17、昭和55年5月17日）。",
+        "en": "Enter your date of birth as year/month/day, e.g. 1980/5/17.",
+    },
     "your_cards": {"ja": "お受け取りになるカード", "en": "Cards to collect"},
     "office": {"ja": "受取場所", "en": "Pickup office"},
     "state": {"ja": "状態", "en": "Status"},

@@ -181,3 +181,33 @@ class PublicBookingTests(BaseTestCase):
         response = self.client.get(reverse("reservations:public_manage"))
         self.assertContains(response, "現在は予約できません")
         self.assertNotContains(response, "slot-button")
+
+
+class PublicSignInMessageTests(BaseTestCase):
+    """A resident who mistypes is told which field is wrong, in their language (not just "check your input")."""
+
+    def setUp(self):
+        cache.clear()
+
+    def post(self, notice, birth, **extra):
+        return self.client.post(
+            reverse("reservations:public_start"), {"notice_number": notice, "birth_date": birth}, **extra
+        )
+
+    def test_it_says_the_birth_date_is_wrong_when_it_does_not_exist(self):
+        response = self.post("KRM000001", "2012/2/30")
+        self.assertContains(response, "生年月日を正しく入力してください", status_code=400)
+
+    def test_it_says_a_my_number_cannot_go_in_the_notice_number_field(self):
+        response = self.post("1234-5678-9018", "1980/1/1")
+        self.assertContains(response, "マイナンバー（個人番号）は入力できません", status_code=400)
+
+    def test_it_names_both_missing_fields(self):
+        response = self.post("", "")
+        self.assertContains(response, "交付通知書番号を入力してください", status_code=400)
+        self.assertContains(response, "生年月日を入力してください", status_code=400)
+
+    def test_it_explains_a_bad_birth_date_in_english(self):
+        response = self.post("KRM000001", "abc", headers={"Accept-Language": "en"})
+        self.assertContains(response, "Enter your date of birth as year/month/day", status_code=400)
+        self.assertNotContains(response, "生年月日を正しく", status_code=400)
