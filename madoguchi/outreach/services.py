@@ -458,6 +458,15 @@ def checklist_item_add(
     return item
 
 
+def _refuse_before_the_day(event: OutreachEvent) -> None:
+    # Counts and inquiries are what happened at the venue: a tap on a future event is a wrong event picked.
+    if event.date > timezone.localdate():
+        raise ValidationError(
+            f"この出張申請は{event.date.month}月{event.date.day}日の実施です。"
+            "受付件数・問合せは当日から記録できます。"
+        )
+
+
 def window_count_adjust(*, by: User, event: OutreachEvent, window: int, delta: int) -> WindowCount:
     """+1 or −1 applications at one window; a count never goes below zero."""
     if delta not in (1, -1):
@@ -468,6 +477,8 @@ def window_count_adjust(*, by: User, event: OutreachEvent, window: int, delta: i
             raise ValidationError(f"窓口{window}はこの出張申請にありません。")
         if not OutreachEvent.objects.filter(pk=event.pk).active().exists():
             raise ValidationError("中止した出張申請の件数は変更できません。")
+        if delta > 0:
+            _refuse_before_the_day(event)
         if row.applications + delta < 0:
             raise ValidationError(f"窓口{window}の受付件数は0件のため、これ以上減らせません。")
         row.applications += delta
@@ -487,6 +498,7 @@ def inquiry_add(*, by: User, event: OutreachEvent, text: str, window: int | None
         raise ValidationError({"text": "問合せ内容を入力してください。"})
     if window is not None and not 1 <= window <= event.windows:
         raise ValidationError({"window": f"窓口は1〜{event.windows}で選んでください。"})
+    _refuse_before_the_day(event)
     inquiry = Inquiry(event=event, at=timezone.now(), window=window, text=text, by=by)
     inquiry.full_clean()
     with transaction.atomic():

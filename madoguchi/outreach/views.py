@@ -227,6 +227,7 @@ def _day_context(event: OutreachEvent, **extra: Any) -> dict[str, Any]:
         "total": sum(w.applications for w in counts),
         "inquiries": event.inquiries.select_related("by")[:20],
         "inquiry_form": InquiryForm(windows=event.windows),
+        "before_the_day": event.date > timezone.localdate(),
     }
     context.update(extra)
     return context

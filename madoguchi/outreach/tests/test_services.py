@@ -325,3 +325,23 @@ class StaffingRecordTests(BaseTestCase):
         # After the phone shift ends the person may go to the venue.
         services.staff_assign(by=self.site_manager, event=event, member=on_phones, starts=T(12), ends=T(17))
         self.assertEqual(StaffAssignment.objects.filter(member__in=[resting, on_phones]).count(), 1)
+
+
+class BeforeTheDayTests(BaseTestCase):
+    def test_it_refuses_counts_and_inquiries_for_an_event_that_has_not_happened_yet(self):
+        from django.utils import timezone
+
+        event = make_event(by=self.site_manager, date=timezone.localdate() + datetime.timedelta(days=7))
+        with self.assertRaisesMessage(ValidationError, "当日から記録できます"):
+            services.window_count_adjust(by=self.site_manager, event=event, window=1, delta=1)
+        with self.assertRaisesMessage(ValidationError, "当日から記録できます"):
+            services.inquiry_add(by=self.site_manager, event=event, text="受取の予約について")
+        self.assertEqual(WindowCount.objects.get(event=event, window=1).applications, 0)
+        self.assertFalse(event.inquiries.exists())
+
+    def test_the_day_page_says_so_before_the_event(self):
+        from django.utils import timezone
+
+        event = make_event(by=self.site_manager, date=timezone.localdate() + datetime.timedelta(days=7))
+        self.login(self.site_manager)
+        self.assertContains(self.client.get(f"/outreach/{event.pk}/day/"), "当日から記録できます")
