@@ -279,6 +279,12 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
             c: sum(v[i] for v in FY2025_CALLS.values()) / len(FY2025_CALLS) for i, c in enumerate(CATEGORIES)
         }
         source = "仕様書 令和7年度4〜11月の入電件数の平均"
+    # The call center and the card back office work at the main office for the whole city: a branch's plan
+    # that took the city's calls and cards again would count that work twice.
+    central = office.kind == Office.Kind.MAIN
+    if not central:
+        base = dict.fromkeys(CATEGORIES, 0.0)
+        source = "本庁のコールセンターで計画（支所は0件）"
     calls: dict[str, float] = {}
     for c in CATEGORIES:
         key = f"calls_{c}"
@@ -290,7 +296,7 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
         else:
             calls[c] = base[c] * growth
     total_calls = sum(calls.values())
-    if total_calls == 0:
+    if total_calls == 0 and central:
         messages.append("月間の呼数予測が0件のため、電話応対の必要人数は0人になります。")
 
     # AHT per category.
@@ -317,6 +323,8 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
     # Cards.
     arrived, issued = _cards_in_month(year, month)
     monthly_default = round(FY2025_CARDS_EXPECTED / 12 * growth)
+    if not central:
+        arrived, issued, monthly_default = None, None, 0
     cards_prep = (
         param["cards_preparation"] if param["cards_preparation"] is not None else (arrived or monthly_default)
     )
@@ -428,7 +436,11 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
         "growth": growth,
         "cards_preparation": cards_prep,
         "cards_post_issuance": cards_post,
-        "cards_source": "カード管理の記録" if (arrived or issued) else "令和7年度見込み（年3.9万枚）の月割り",
+        "cards_source": (
+            "カード管理の記録"
+            if (arrived or issued)
+            else ("令和7年度見込み（年3.9万枚）の月割り" if central else "本庁の交付事務で計画（支所は0枚）")
+        ),
         "back_office_hours": round((cards_prep * min_prep + cards_post * min_post) / 60, 1),
         "floor_staff": floor_staff,
         "outreach_staff": outreach_staff,

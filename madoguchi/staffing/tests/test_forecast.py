@@ -187,3 +187,16 @@ class OutreachEventForecastTest(BaseTestCase):
         self.assertTrue(
             any(i.skill == "phones" and i.date == datetime.date(2026, 4, 8) for i in fc.intervals)
         )
+
+    def test_a_branch_plan_does_not_take_the_citys_calls_and_cards_a_second_time(self) -> None:
+        fc = build(self.branch_office, 2026, 4)
+        self.assertEqual(fc.figures["calls"], {"reservation": 0, "card_inquiry": 0, "other": 0})
+        self.assertEqual((fc.figures["cards_preparation"], fc.figures["cards_post_issuance"]), (0, 0))
+        self.assertIn("本庁", fc.figures["calls_source"])
+        self.assertFalse(any(i.skill in ("phones", "back_office") and i.required for i in fc.intervals))
+        self.assertTrue(any(i.skill == "floor" and i.required for i in fc.intervals))
+        # The site manager can still give a branch its own figures.
+        fc = build(self.branch_office, 2026, 4, {"calls_reservation": 200, "cards_preparation": 100})
+        self.assertEqual(fc.figures["calls"]["reservation"], 200)
+        self.assertEqual(fc.figures["cards_preparation"], 100)
+        self.assertTrue(any(i.skill == "phones" and i.required for i in fc.intervals))
