@@ -69,7 +69,9 @@ class ImportForm(forms.Form):
 
 
 class CardSearchForm(forms.Form):
-    notice_number = forms.CharField(label="交付通知書番号", required=False, max_length=30)
+    notice_number = forms.CharField(
+        label="交付通知書番号", required=False, max_length=30, validators=[no_individual_number]
+    )
     kana = forms.CharField(
         label="氏名（カナ）", required=False, max_length=100, validators=[no_individual_number]
     )
@@ -138,7 +140,8 @@ class ScanForm(forms.Form):
     note = forms.CharField(
         label="理由（返戻のとき）", required=False, max_length=300, validators=[no_individual_number]
     )
-    notice_number = forms.CharField(label="交付通知書番号", max_length=40)
+    # A 12-digit My Number typed or scanned here is refused, never echoed back as "unknown number".
+    notice_number = forms.CharField(label="交付通知書番号", max_length=40, validators=[no_individual_number])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -169,7 +172,9 @@ class ShipmentForm(forms.Form):
 
 
 class ReceiveForm(forms.Form):
-    notice_number = forms.CharField(label="交付通知書番号（スキャン）", max_length=40)
+    notice_number = forms.CharField(
+        label="交付通知書番号（スキャン）", max_length=40, validators=[no_individual_number]
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -177,7 +182,9 @@ class ReceiveForm(forms.Form):
 
 
 class PostIssuanceForm(forms.Form):
-    scanned_notice = forms.CharField(label="交付通知書番号（照会書をスキャン）", max_length=40)
+    scanned_notice = forms.CharField(
+        label="交付通知書番号（照会書をスキャン）", max_length=40, validators=[no_individual_number]
+    )
     issued_on = JDateField(label="交付日")
     id_sheet_filed = forms.BooleanField(label="本人確認書類チェックシートを綴った", required=False)
     notice_filed = forms.BooleanField(label="交付通知書（照会書）を綴った", required=False)
@@ -216,7 +223,9 @@ class MynaAssistForm(forms.Form):
     applicant_name = forms.CharField(label="申請者氏名", max_length=100, validators=[no_individual_number])
     received_on = JDateField(label="受付日")
     office = forms.ModelChoiceField(label="受付場所", queryset=Office.objects.none(), required=False)
-    notice_number = forms.CharField(label="交付通知書番号（分かれば）", required=False, max_length=30)
+    notice_number = forms.CharField(
+        label="交付通知書番号（分かれば）", required=False, max_length=30, validators=[no_individual_number]
+    )
     note = forms.CharField(label="備考", required=False, max_length=300, validators=[no_individual_number])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -82,6 +82,16 @@ class MynaAssistTests(BaseTestCase):
         self.assertContains(response, "マイナンバー")
         self.assertFalse(MynaAssistRecord.objects.exists())
 
+    def test_an_individual_number_in_the_notice_number_field_is_refused_and_not_echoed(self) -> None:
+        self.login(self.floor)
+        response = self.client.post(
+            reverse("cards:assist_list"),
+            {"applicant_name": "筑後 花子", "received_on": "2026/4/3", "notice_number": "123456789018"},
+        )
+        self.assertContains(response, "マイナンバー")
+        self.assertNotContains(response, "123456789018 のカードはありません")
+        self.assertFalse(MynaAssistRecord.objects.exists())
+
     def test_the_export_is_a_cp932_csv(self) -> None:
         MynaAssistRecord.objects.create(applicant_name="久留米 一郎", received_on=datetime.date(2026, 4, 1))
         self.login(self.back_office)

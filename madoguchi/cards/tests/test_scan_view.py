@@ -68,3 +68,13 @@ class ScanViewTests(BaseTestCase):
         self.assertIn("マイナンバー", result.json()["message"])
         card.refresh_from_db()
         self.assertEqual(card.state, Card.State.NOTICE_MAILED)
+
+    def test_an_individual_number_scanned_as_a_notice_number_is_refused_and_not_echoed(self) -> None:
+        response = self.client.post(
+            reverse("cards:scan_apply"), {"step": "set_up", "notice_number": "1234 5678 9018"}
+        )
+        self.assertEqual(response.status_code, 400)
+        result = response.json()
+        self.assertFalse(result["ok"])
+        self.assertIn("マイナンバー", result["message"])
+        self.assertNotIn("123456789018", response.content.decode())
