@@ -14,6 +14,19 @@ from .erlang import MODELS
 from .models import Skill, StaffMember, TrainingCourse
 
 
+class JapaneseTimeField(forms.TimeField):
+    """A time typed as 10:30, １０：３０ or 10時30分 (full-width digits and colons are normalised)."""
+
+    default_error_messages = {"invalid": "時刻を「10:30」の形で入力してください。"}
+
+    def to_python(self, value: object) -> datetime.time | None:  # type: ignore[override]
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFKC", value).strip().replace("時", ":").replace("分", "")
+            if value.endswith(":"):
+                value += "00"
+        return super().to_python(value)
+
+
 class JapaneseDateField(forms.CharField):
     """Accepts 2026/4/1, 令和8年4月1日, full-width digits (lib.jdates.parse_date)."""
 
@@ -122,21 +135,8 @@ class OverridesForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if v is not None}
 
 
-class HalfHourField(forms.TimeField):
-    """A time typed as 10:30, １０：３０ or 10時30分 (full-width digits and colons are normalised)."""
-
-    default_error_messages = {"invalid": "時刻を「10:30」の形で入力してください。"}
-
-    def to_python(self, value: object) -> datetime.time | None:  # type: ignore[override]
-        if isinstance(value, str):
-            value = unicodedata.normalize("NFKC", value).strip().replace("時", ":").replace("分", "")
-            if value.endswith(":"):
-                value += "00"
-        return super().to_python(value)
-
-
 class IntervalOverrideForm(forms.Form):
-    start = HalfHourField(label="時間帯", input_formats=["%H:%M"], help_text="開始時刻。例: 10:30")
+    start = JapaneseTimeField(label="時間帯", input_formats=["%H:%M"], help_text="開始時刻。例: 10:30")
     skill = forms.ChoiceField(label="業務", choices=Skill.choices)
     people = forms.IntegerField(
         label="必要人数（空欄で算出値に戻す）", min_value=0, max_value=50, required=False
@@ -171,6 +171,6 @@ class UnavailabilityForm(forms.Form):
 class ShiftTemplateForm(forms.Form):
     code = forms.SlugField(label="コード（英数字）", max_length=20)
     name = forms.CharField(label="名称", max_length=50, validators=[no_individual_number])
-    start = forms.TimeField(label="開始", input_formats=["%H:%M"], help_text="例: 9:00")
-    end = forms.TimeField(label="終了", input_formats=["%H:%M"], help_text="例: 15:00")
+    start = JapaneseTimeField(label="開始", input_formats=["%H:%M"], help_text="例: 9:00")
+    end = JapaneseTimeField(label="終了", input_formats=["%H:%M"], help_text="例: 15:00")
     part_time = forms.BooleanField(label="短時間勤務者用", required=False)

@@ -48,3 +48,11 @@ class ShiftTemplateViewsTest(BaseTestCase):
         self.assertEqual(len(messages), 1)
         self.assertIn("遅番", messages[0])
         self.assertIn("8:30〜17:15", messages[0])
+
+    def test_a_template_accepts_times_typed_with_full_width_digits(self) -> None:
+        self.login(self.site_manager)
+        data = {"code": "mid", "name": "中番", "start": "９：００", "end": "15時"}
+        response = self.client.post(reverse("staffing:templates"), data)
+        self.assertRedirects(response, reverse("staffing:templates"))
+        t = ShiftTemplate.objects.get(code="mid")
+        self.assertEqual((t.start, t.end), (T(9, 0), T(15, 0)))
