@@ -34,7 +34,9 @@ class PlanDecisionForm(forms.Form):
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        if data.get("decision") == "return" and not (data.get("comment") or "").strip():
+        # A comment refused by its own validator (e.g. an individual number) is not a missing reason.
+        missing = "comment" not in self.errors and not (data.get("comment") or "").strip()
+        if data.get("decision") == "return" and missing:
             self.add_error("comment", "差し戻す場合は理由を入力してください。")
         return data
 
