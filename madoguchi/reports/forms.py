@@ -68,6 +68,8 @@ class HandoverForm(forms.Form):
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        if data.get("include_personal") and not (data.get("reason") or "").strip():
+        # A reason refused by its own validator (e.g. an individual number) is not a missing reason.
+        missing = "reason" not in self.errors and not (data.get("reason") or "").strip()
+        if data.get("include_personal") and missing:
             self.add_error("reason", "個人情報を含める理由を入力してください。")
         return data

@@ -129,3 +129,12 @@ class HandoverTest(BaseTestCase):
         self.assertContains(self.client.get("/reports/handover/"), "include_personal")
         response = self.client.post("/reports/handover/", {"include_personal": "on", "reason": ""})
         self.assertContains(response, "個人情報を含める理由を入力してください")
+
+    def test_a_reason_with_an_individual_number_gets_one_clear_message(self) -> None:
+        self.login(self.director)
+        response = self.client.post(
+            "/reports/handover/", {"include_personal": "on", "reason": "1234-5678-9018 の件"}
+        )
+        self.assertContains(response, "個人番号")
+        self.assertNotContains(response, "個人情報を含める理由を入力してください")
+        self.assertFalse(AuditEvent.objects.filter(object_type="reports.handover").exists())
