@@ -267,7 +267,7 @@ def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
 def import_batch_start(
     *, file_name: str, content: bytes, by: User | None, encoding: str | None = None
 ) -> ImportBatch:
-    """Read an uploaded arrival list; file-level problems (encoding, columns, duplicates) fail it at once.
+    """Read an uploaded arrival list; an unreadable file or a wrong header fails it at once.
 
     Nothing is created yet: `import_batch_advance` validates the rows in chunks and creates the cards
     only when every row is valid (all-or-nothing).
@@ -298,13 +298,17 @@ def import_batch_start(
             problems.append(importing.RowError(2, "", "データ行がありません。"))
         errors = [{"row": e.row, "column": e.column, "message": e.message} for e in problems]
     batch.row_count = len(rows)
+    # Rows too wide or repeated are listed with every row problem found later (the user fixes the file
+    # once); only an unreadable file, a wrong header or no rows fails at once.
+    fail_now = bool(errors) and (not rows or any(e["row"] in (0, 1) for e in errors))
     with transaction.atomic():
-        if errors:
+        if fail_now:
             batch.status = ImportBatch.Status.FAILED
             batch.errors = errors[:MAX_IMPORT_ERRORS]
             batch.finished_at = timezone.now()
         else:
             batch.payload = json.dumps(rows, ensure_ascii=False)
+            batch.errors = errors[:MAX_IMPORT_ERRORS]
         batch.save()
         audit_record(
             actor=by,
@@ -337,6 +341,7 @@ def import_batch_advance(*, batch: ImportBatch, by: User | None, chunk: int = IM
             parsed_now.append(parsed_row)
             errors += [{"row": e.row, "column": e.column, "message": e.message} for e in problems]
         batch.validated = end
+        errors.sort(key=lambda e: int(e["row"]))  # stable: a row's problems keep their column order
         batch.errors = errors[:MAX_IMPORT_ERRORS]
         fields = ["validated", "errors"]
         if end >= len(rows):

@@ -92,6 +92,22 @@ class CardImportTests(BaseTestCase):
         self.assertEqual(batch.status, ImportBatch.Status.FAILED)
         self.assertIn("見出しより多い", batch.errors[0]["message"])
 
+    def test_a_too_wide_row_or_a_repeated_number_does_not_hide_the_other_rows_problems(self) -> None:
+        rows = [
+            row(1),
+            row(2, 生年月日="令和8年2月30日"),
+            row(3, 住所="123456789018"),
+            row(1),
+            row(4) + ["余分"],
+        ]
+        batch = card_import(file_name="a.csv", content=csv_bytes(HEADER, rows), by=self.back_office)
+        self.assertEqual(batch.status, ImportBatch.Status.FAILED)
+        self.assertEqual(Card.objects.count(), 0)
+        where = [(e["row"], e["column"]) for e in batch.errors]
+        self.assertEqual(
+            where, [(3, "生年月日"), (4, "住所"), (5, "交付通知書番号"), (5, "申請書ID"), (6, "")]
+        )
+
     def test_importing_the_same_file_twice_creates_no_duplicates(self) -> None:
         content = csv_bytes(HEADER, [row(1), row(2)])
         card_import(file_name="a.csv", content=content, by=self.back_office)
