@@ -71,6 +71,11 @@ def markdown_pdf(docs: list[tuple[str, str]]) -> bytes:
     """The procedures in docs/*.md as one printable document (headings, lists and paragraphs, as text)."""
     st = styles()
     story: list[Flowable] = [para("業務手順書（docs）", st["title"])]
+    # The cover lists what follows (one document a page onward), so it is not a blank first page.
+    story.append(para("収録している手順書", st["h2"]))
+    for number, (name, text) in enumerate(docs, start=1):
+        heading = next((ln.lstrip("#").strip() for ln in text.splitlines() if ln.startswith("# ")), "")
+        story.append(para(f"{number}. {heading}（{name}）" if heading else f"{number}. {name}", st["body"]))
     for name, text in docs:
         story.append(PageBreak())
         story.append(para(name, st["small"]))

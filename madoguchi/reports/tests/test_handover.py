@@ -138,3 +138,11 @@ class HandoverTest(BaseTestCase):
         self.assertContains(response, "個人番号")
         self.assertNotContains(response, "個人情報を含める理由を入力してください")
         self.assertFalse(AuditEvent.objects.filter(object_type="reports.handover").exists())
+
+    def test_the_procedures_pdf_opens_with_a_list_of_its_documents(self) -> None:
+        from madoguchi.reports.render.handover import markdown_pdf
+
+        pdf = markdown_pdf([("daily-work.md", "# 日々の業務\n\n本文"), ("calls.md", "# 電話応対\n\n本文")])
+        first = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+        self.assertIn("日々の業務", first)
+        self.assertIn("calls.md", first)
