@@ -250,6 +250,8 @@ def capacity_override_set(
     refuse_individual_number(reason, field="reason")
     if capacity < 0 or capacity > 500:
         raise BookingError("定員は0〜500人で指定してください。")
+    if date < timezone.localdate():
+        raise BookingError(f"{format_date(date)}は過去の日付です。今日以降の日付を指定してください。")
     with transaction.atomic():
         override, _ = CapacityOverride.objects.update_or_create(
             office=office,
@@ -260,6 +262,9 @@ def capacity_override_set(
         result = slots_sync(office=office, start=date, end=date)
         if start is not None and not Slot.objects.filter(office=office, date=date, start=start).exists():
             raise BookingError(f"{format_date(date)} {start:%H:%M} 開始の予約枠はありません（開庁時間外）。")
+        if start is None and not Slot.objects.filter(office=office, date=date).exists():
+            # A closed day (or an outreach day) has no slots: an override there would change nothing.
+            raise BookingError(f"{format_date(date)}は予約枠のない日です（休業日または出張受付日）。")
         audit_record(
             actor=by,
             action=AuditEvent.Action.UPDATE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.test import override_settings
+from django.utils import timezone
 
 from madoguchi.accounts.testing import BaseTestCase
 from madoguchi.calendar.models import SpecialDay
@@ -144,6 +145,25 @@ class CalendarChangeTests(BaseTestCase):
             )
         from ..models import CapacityOverride
 
+        self.assertFalse(CapacityOverride.objects.exists())
+
+    def test_an_override_for_a_past_day_or_a_closed_day_is_refused_and_changes_nothing(self):
+        from madoguchi.calendar.services import hours_for
+
+        from ..models import CapacityOverride
+
+        past = timezone.localdate() - datetime.timedelta(days=3)
+        with self.assertRaisesMessage(BookingError, "過去の日付"):
+            capacity_override_set(
+                office=self.main_office, date=past, start=None, capacity=3, by=self.site_manager
+            )
+        closed = self.day
+        while hours_for(self.main_office, closed).is_open:
+            closed += datetime.timedelta(days=1)
+        with self.assertRaisesMessage(BookingError, "予約枠のない日"):
+            capacity_override_set(
+                office=self.main_office, date=closed, start=None, capacity=3, by=self.site_manager
+            )
         self.assertFalse(CapacityOverride.objects.exists())
 
     def test_a_new_slot_length_withdraws_old_slots_and_keeps_their_bookings(self):
