@@ -45,6 +45,11 @@ class IncidentForm(forms.ModelForm):
         for name in ("occurred_at", "city_notified_at", "police_reported_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"]
         self.fields["summary"].widget.attrs["autofocus"] = True
+        # Recorded at once; the reports are required to close it (the model's help text says "required").
+        self.fields["anti_social"].help_text = (
+            "該当する場合はまずこのまま記録し、速やかに市へ報告・警察へ届け出てください。"
+            "市への報告と警察への届出を記録するまで完了にできません。"
+        )
 
 
 class NoteForm(forms.Form):

@@ -127,18 +127,15 @@ class Incident(models.Model):
         errors: dict[str, str] = {}
         if self.anti_social and self.category != self.Category.UNDUE_DEMAND:
             errors["anti_social"] = "反社会的勢力による不当要求は、種別「不当要求」で記録してください。"
-        if self.anti_social:
-            # Spec 14(2): refuse, report to the city at once and to the police; the record proves both.
-            required = {
-                "city_contact": "報告した市職員",
-                "city_notified_at": "市への報告日時",
+        # Spec 14(2): refuse, report to the city at once and to the police. The demand is recorded first (by
+        # whoever faced it, at once); the city and police reports follow and are required to close it.
+        if self.police_reported_at:
+            for field, label in {
                 "police_station": "届出先の警察署",
-                "police_reported_at": "警察への届出日時",
                 "police_report_kind": "届出の種類",
-            }
-            for field, label in required.items():
+            }.items():
                 if not getattr(self, field):
-                    errors[field] = f"暴力団等による不当要求では「{label}」が必須です。"
+                    errors[field] = f"警察への届出日時を記録する場合は「{label}」も入力してください。"
         if self.city_notified_at and not self.city_contact:
             errors.setdefault(
                 "city_contact", "市へ報告した日時を記録する場合は、報告した市職員も入力してください。"
