@@ -224,6 +224,13 @@ class ImportExportViewTests(BaseTestCase):
         self.assertContains(response, "何も保存していません")
         self.assertFalse(FaqEntry.objects.exists())
 
+    def test_an_unreadable_file_is_named_as_a_whole_not_as_row_zero(self):
+        self.login(self.site_manager)
+        response = self.client.post("/faq/import/", {"file": SimpleUploadedFile("faq.xlsx", b"not a zip")})
+        self.assertContains(response, "XLSX ファイルとして読めません")
+        self.assertNotContains(response, "0行目")
+        self.assertFalse(FaqEntry.objects.exists())
+
     def test_export_round_trips_through_import(self):
         approved(self.site_manager, "受取予約", "受取の予約", "電話で予約します。", keywords="予約")
         self.login(self.city_staff)
