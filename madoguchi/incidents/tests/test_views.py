@@ -63,6 +63,7 @@ class IncidentViewTests(BaseTestCase):
         page = self.client.get(f"/incidents/{incident.pk}/")
         self.assertContains(page, "市への報告がまだ記録されていません")
         self.assertContains(page, "未届出")
+        self.assertContains(page, "所轄の警察署へ届け出て")
 
     def test_an_individual_number_in_the_description_is_refused(self):
         self.login(self.floor)
