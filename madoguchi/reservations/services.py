@@ -694,6 +694,26 @@ def reservation_no_show(
     return locked
 
 
+def _not_yet_at_counter(card: Card) -> str:
+    """Why a bookable card cannot be handed over yet, with the step that fixes it ("" if none applies)."""
+    S = Card.State
+    if card.is_issuable or card.state not in Card.BOOKABLE_STATES:
+        return ""  # issuable, or a state card_transition explains (on hold, issued, ...)
+    n = card.notice_number
+    if card.state == S.SHIPPED:
+        return (
+            f"カード {n} は支所でまだ受領されていません。支所送付の画面で受領を記録してから交付してください。"
+        )
+    if card.needs_shipping and card.state != S.PREPARED:
+        return f"カード {n} は当日準備・支所への送付がまだです（{card.get_state_display()}）。交付事務へ連絡してください。"
+    if card.needs_shipping:
+        return f"カード {n} はまだ支所へ送付されていません。交付事務へ連絡してください。"
+    return (
+        f"カード {n} はまだ当日準備（取り出し）されていません（{card.get_state_display()}）。"
+        "スキャン画面の「当日準備（取り出し）」で記録してから交付してください。"
+    )
+
+
 def reservation_issue(
     *, reservation: Reservation, by: User, now: datetime.datetime | None = None
 ) -> Reservation:
@@ -713,6 +733,9 @@ def reservation_issue(
             )
         links = list(locked.card_links.filter(is_active=True).select_related("card", "card__pickup_office"))
         for link in links:
+            waiting = _not_yet_at_counter(link.card)
+            if waiting:
+                raise BookingError(waiting)
             try:
                 card_transition(
                     card=link.card, to_state=Card.State.ISSUED, by=by, office=locked.office, at=now

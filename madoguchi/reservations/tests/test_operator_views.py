@@ -224,7 +224,7 @@ class CounterTests(BaseTestCase):
         )
         self.login(self.back_office)
         response = self.client.post(reverse("reservations:counter", args=[other.code, "issue"]), follow=True)
-        self.assertContains(response, "できません")
+        self.assertContains(response, "まだ当日準備（取り出し）されていません")
         other.refresh_from_db()
         card.refresh_from_db()
         self.assertEqual((other.status, card.state), (Reservation.Status.BOOKED, Card.State.NOTICE_MAILED))
