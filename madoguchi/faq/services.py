@@ -143,7 +143,9 @@ def entry_update(
 # (action, from states, to state, permission)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "submit": ((FaqEntry.State.DRAFT,), FaqEntry.State.REVIEW, "faq.write_faq"),
-    "approve": ((FaqEntry.State.REVIEW,), FaqEntry.State.APPROVED, "faq.approve_faq"),
+    # An approved sample (demo content, or an import not yet confirmed) is still waiting for the city: it can be
+    # approved as it is, which clears the sample mark.
+    "approve": ((FaqEntry.State.REVIEW, FaqEntry.State.APPROVED), FaqEntry.State.APPROVED, "faq.approve_faq"),
     "return": ((FaqEntry.State.REVIEW,), FaqEntry.State.DRAFT, "faq.approve_faq"),
     "retire": ((FaqEntry.State.APPROVED,), FaqEntry.State.RETIRED, "faq.approve_faq"),
 }
@@ -154,8 +156,12 @@ def allowed_actions(entry: FaqEntry, user: User) -> list[str]:
     return [
         a
         for a, (sources, _target, perm) in TRANSITIONS.items()
-        if entry.state in sources and user.has_perm(perm)
+        if entry.state in sources and user.has_perm(perm) and not _already_approved(entry, a)
     ]
+
+
+def _already_approved(entry: FaqEntry, action: str) -> bool:
+    return action == "approve" and entry.state == FaqEntry.State.APPROVED and not entry.is_sample
 
 
 def entry_transition(*, entry: FaqEntry, by: User, action: str, comment: str = "") -> FaqEntry:
@@ -172,7 +178,7 @@ def entry_transition(*, entry: FaqEntry, by: User, action: str, comment: str = "
         raise ValidationError({"comment": ["差し戻すときは理由を書いてください。"]})
     with transaction.atomic():
         entry = FaqEntry.objects.select_for_update().get(pk=entry.pk)
-        if entry.state not in sources:
+        if entry.state not in sources or _already_approved(entry, action):
             raise ValidationError(
                 f"「{entry.get_state_display()}」の項目は「{ACTION_LABELS[action]}」できません（画面を更新してください）。"
             )

@@ -46,6 +46,26 @@ class WorkflowTests(BaseTestCase):
         entry.refresh_from_db()
         self.assertFalse(entry.is_sample)
 
+    def test_the_city_approves_an_approved_sample_as_it_is(self):
+        entry = services.entry_transition(entry=self._draft(), by=self.site_manager, action="submit")
+        entry = services.entry_transition(entry=entry, by=self.city_staff, action="approve")
+        FaqEntry.objects.filter(pk=entry.pk).update(
+            is_sample=True
+        )  # as the demo and sample imports load them
+        entry.refresh_from_db()
+        self.assertEqual(services.allowed_actions(entry, self.city_staff), ["approve", "retire"])
+        self.assertEqual(services.allowed_actions(entry, self.site_manager), [])
+        entry = services.entry_transition(entry=entry, by=self.city_staff, action="approve")
+        entry.refresh_from_db()
+        self.assertEqual(
+            (entry.state, entry.is_sample, entry.approved_by), ("approved", False, self.city_staff)
+        )
+        self.assertEqual(entry.history.last().action, FaqRevision.Action.APPROVE)
+        # Once confirmed, there is nothing left to approve.
+        self.assertEqual(services.allowed_actions(entry, self.city_staff), ["retire"])
+        with self.assertRaises(ValidationError):
+            services.entry_transition(entry=entry, by=self.city_staff, action="approve")
+
     def test_only_city_staff_approve(self):
         entry = services.entry_transition(entry=self._draft(), by=self.site_manager, action="submit")
         for persona in (self.site_manager, self.director, self.operator, self.admin):
