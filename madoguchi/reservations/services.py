@@ -321,13 +321,13 @@ def _check_cards(cards: Sequence[Card], office: Office) -> None:
     for card in cards:
         if not card.can_be_booked:
             if card.state in Card.CLOSED_STATES:
-                why = "すでに交付済み、または返納・廃棄済み"
+                why = "すでに交付済み、または返納・廃棄済みの"
             elif card.state == Card.State.RECEIVED:
                 why = "まだ交付前設定が済んでいない"
             elif card.state == Card.State.ON_HOLD:
-                why = "確認中（保留）"
+                why = "確認中（保留）の"
             else:
-                why = f"「{card.get_state_display()}」"
+                why = f"「{card.get_state_display()}」の"
             raise BookingError(f"カード {_label(card)} は{why}ため予約できません。")
         if card.pickup_office_id != office.pk:
             raise BookingError(

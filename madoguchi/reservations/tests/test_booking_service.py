@@ -95,7 +95,12 @@ class BookingTests(BaseTestCase):
 
     def test_it_refuses_a_card_already_issued(self):
         card = ready_card(self.main_office, state=Card.State.ISSUED)
-        with self.assertRaisesMessage(BookingError, "交付済み"):
+        with self.assertRaisesMessage(BookingError, "返納・廃棄済みのため予約できません"):
+            self.book(card)
+
+    def test_it_refuses_a_card_on_hold_in_a_readable_sentence(self):
+        card = ready_card(self.main_office, state=Card.State.ON_HOLD)
+        with self.assertRaisesMessage(BookingError, "は確認中（保留）のため予約できません"):
             self.book(card)
 
     def test_it_refuses_a_card_of_another_office(self):
