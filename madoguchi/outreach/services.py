@@ -141,6 +141,14 @@ def event_create(
     )
     event.full_clean(exclude=["special_day"])
     with transaction.atomic():
+        # A form sent twice (a double tap, a reload) must not plan the same event twice.
+        if OutreachEvent.objects.active().filter(venue=event.venue, date=date).exists():
+            raise ValidationError(
+                {
+                    "venue": f"{event.venue}（{date.year}年{date.month}月{date.day}日）の出張申請は"
+                    "既に登録されています。一覧から開いて変更してください。"
+                }
+            )
         event.save()
         _sync_windows(event)
         day_before = date - datetime.timedelta(days=1)

@@ -345,3 +345,11 @@ class BeforeTheDayTests(BaseTestCase):
         event = make_event(by=self.site_manager, date=timezone.localdate() + datetime.timedelta(days=7))
         self.login(self.site_manager)
         self.assertContains(self.client.get(f"/outreach/{event.pk}/day/"), "当日から記録できます")
+
+
+class DuplicateEventTests(BaseTestCase):
+    def test_the_same_venue_on_the_same_day_is_not_planned_twice(self):
+        make_event(by=self.site_manager)
+        with self.assertRaisesMessage(ValidationError, "既に登録されています"):
+            make_event(by=self.site_manager)
+        self.assertEqual(OutreachEvent.objects.count(), 1)
