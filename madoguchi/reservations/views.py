@@ -71,6 +71,8 @@ def _desk_context(request: HttpRequest, form: FindCardForm, *, matches: list[Car
         "matches": matches or [],
         "bookable": bookable and not held and not mixed,
         "mixed": mixed,
+        "held": bool(held),
+        "unbookable": [c for c in basket if not c.can_be_booked],
     }
 
 

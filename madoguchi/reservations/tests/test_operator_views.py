@@ -52,6 +52,23 @@ class OperatorDeskTests(BaseTestCase):
         response = self.find(notice_number="1234 5678 9018", birth_date="1980/5/17")
         self.assertContains(response, "マイナンバー")
 
+    def test_a_card_already_booked_tells_the_operator_to_change_or_cancel_that_booking(self):
+        day = open_day(self.main_office)
+        booked = reservation_book(
+            cards=[self.card], slot=slot_on(self.main_office, day), by=self.operator, channel="phone"
+        )
+        self.login(self.operator)
+        response = self.find(notice_number=self.card.notice_number, birth_date="1980/5/17")
+        self.assertContains(response, booked.display_code)
+        self.assertContains(response, "すでに予約のあるカードがあります")
+
+    def test_a_card_not_yet_set_up_says_why_it_cannot_be_booked(self):
+        card = ready_card(self.main_office, state=Card.State.RECEIVED, birth_date=datetime.date(1980, 5, 17))
+        self.login(self.operator)
+        response = self.find(notice_number=card.notice_number, birth_date="1980/5/17")
+        self.assertContains(response, f"{card.notice_number}: まだ交付前設定が済んでいません")
+        self.assertNotContains(response, "slot-button")
+
     def test_it_finds_by_kana_and_birth_date(self):
         self.login(self.operator)
         response = self.find(kana="くるめ たろう", birth_date="1980-05-17")
