@@ -101,7 +101,12 @@ class MemberChoiceField(forms.ModelChoiceField):
         super().__init__(*args, **kwargs)
 
     def label_from_instance(self, obj: StaffMember) -> str:
-        return obj.name if obj.pk in self.trained_ids else f"{obj.name}（出張申請の研修未修了）"
+        # Say the same reason the assignment would refuse with: not an outreach worker, or not yet trained.
+        if obj.pk in self.trained_ids:
+            return obj.name
+        if not obj.has_skill("outreach"):
+            return f"{obj.name}（出張申請の担当外）"
+        return f"{obj.name}（出張申請の研修未修了）"
 
 
 class AssignForm(forms.Form):

@@ -81,6 +81,13 @@ class EventScreenTests(BaseTestCase):
         self.assertContains(response, "出張申請に必要な研修", status_code=400)
         self.assertFalse(StaffAssignment.objects.exists())
 
+    def test_a_member_who_does_not_do_outreach_is_labelled_so_not_as_untrained(self):
+        event = make_event(by=self.site_manager)
+        make_member("窓口 花子", skills=["back_office"])
+        self.login(self.site_manager)
+        response = self.client.get(f"/outreach/{event.pk}/")
+        self.assertContains(response, "窓口 花子（出張申請の担当外）")
+
     def test_a_double_booking_is_refused_on_the_page(self):
         first = make_event(by=self.site_manager)
         second = make_event(by=self.site_manager, venue="イオンモール久留米")
