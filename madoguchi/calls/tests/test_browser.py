@@ -102,3 +102,27 @@ def test_a_callback_is_taken_in_the_same_flow(login_page, live_server, operator)
     assert callback.reason == "家族3人分の予約枠を確認して折り返す"
     page.goto(f"{live_server.url}/calls/callbacks/")
     assert f"No.{callback.pk}" in page.locator("table.callbacks-table").inner_text()
+
+
+def test_a_refused_call_puts_the_keyboard_on_the_first_field_to_fix(login_page, live_server, operator):
+    from madoguchi.calls.models import Call
+
+    page = login_page(operator)
+    page.goto(f"{live_server.url}/calls/take/")
+    page.keyboard.press("Alt+n")
+    page.keyboard.press("Alt+m")
+    page.keyboard.type("個人番号 1234-5678-9018 を言われた")
+    page.keyboard.press("Alt+o")
+    page.keyboard.press("1")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#call-form .has-error")
+    page.wait_for_timeout(300)  # past the page's own autofocus
+    # No category was chosen: the category select is the first field to fix, and it has the focus.
+    assert page.evaluate("document.activeElement.id") == "id_subcategory"
+    page.keyboard.press("4")
+    page.keyboard.press("Alt+m")
+    page.keyboard.press("Control+a")
+    page.keyboard.type("予約の案内をした")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector(".messages .success")
+    assert Call.objects.get().note == "予約の案内をした"

@@ -69,5 +69,9 @@
       outcome.addEventListener("change", function () { sync(true); });
       sync(false);
     }
+
+    // A refused form puts the operator on the first field to fix, not back in the FAQ search box.
+    var firstError = document.querySelector("#call-form .has-error input, #call-form .has-error select, #call-form .has-error textarea");
+    if (firstError) firstError.focus();
   });
 })();
