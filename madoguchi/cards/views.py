@@ -248,9 +248,10 @@ def day_pdf(request: HttpRequest) -> HttpResponse:
 
 @require_perm("cards.view_card")
 def search(request: HttpRequest) -> HttpResponse:
-    form = CardSearchForm(request.GET or None)
+    # POST only: a name and a birth date must not travel in the URL (access logs, browser history).
+    form = CardSearchForm(request.POST if request.method == "POST" else None)
     results: list[Card] | None = None
-    if request.GET and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if data["notice_number"]:
             if data["birth_date"]:

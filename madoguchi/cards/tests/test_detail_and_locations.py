@@ -54,12 +54,25 @@ class CardDetailTests(BaseTestCase):
         )
         make_card(self.main_office, applicant_kana="クルメ ジロウ", birth_date=datetime.date(1990, 4, 2))
         self.login(self.operator)
-        response = self.client.get(
+        response = self.client.post(
             reverse("cards:search"), {"kana": "くるめ じろう", "birth_date": "平成2年4月1日"}
         )
         self.assertRedirects(response, reverse("cards:detail", args=[card.pk]))
-        refused = self.client.get(reverse("cards:search"), {"notice_number": "1234 5678 9018"})
+        refused = self.client.post(reverse("cards:search"), {"notice_number": "1234 5678 9018"})
         self.assertContains(refused, "12桁の数字")
+
+    def test_search_keeps_the_name_and_birth_date_out_of_the_url(self) -> None:
+        import datetime
+
+        make_card(self.main_office, applicant_kana="クルメ ジロウ", birth_date=datetime.date(1990, 4, 1))
+        self.login(self.operator)
+        page = self.client.get(reverse("cards:search")).content.decode()
+        self.assertIn('method="post"', page)
+        self.assertNotIn("hx-push-url", page)
+        by_url = self.client.get(reverse("cards:search"), {"kana": "クルメ ジロウ", "birth_date": "1990/4/1"})
+        self.assertEqual(by_url.status_code, 200)  # shows the empty form, searches nothing
+        self.assertNotContains(by_url, "くるめ")
+        self.assertNotContains(by_url, "<table")
 
 
 class StorageLocationTests(BaseTestCase):
