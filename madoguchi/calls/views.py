@@ -14,6 +14,7 @@ from madoguchi.accounts.access import check_perm, require_perm
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
 from madoguchi.lib.htmx import render_page_or_fragment
+from madoguchi.lib.jdates import wareki_year
 
 from . import integrations, services
 from .forms import (
@@ -204,7 +205,14 @@ def monthly(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "calls/monthly.html",
-        {"fy": fy, "rows": rows, "totals": totals, "columns": ReportColumn.choices},
+        {
+            "fy": fy,
+            # The city's documents name the fiscal year by era (令和8年度); the western year follows.
+            "fy_label": "{}{}年度".format(*wareki_year(datetime.date(fy, 4, 1))),
+            "rows": rows,
+            "totals": totals,
+            "columns": ReportColumn.choices,
+        },
     )
 
 

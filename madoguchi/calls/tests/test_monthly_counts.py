@@ -50,6 +50,7 @@ class MonthlyCountsTests(BaseTestCase):
         self.login(self.city_staff)
         response = self.client.get("/calls/monthly/", {"fy": "2026"})
         self.assertContains(response, "2026年度")
+        self.assertContains(response, "令和8年度")  # the era year the city's documents use
         rows = response.context["rows"]
         self.assertEqual([r["month"] for r in rows][:2], [4, 5])
         self.assertEqual(rows[0]["reservation"], 1)
