@@ -170,15 +170,21 @@ def _book(request: HttpRequest) -> HttpResponse:
 
 @require_perm("reservations.view_reservation")
 def find_code(request: HttpRequest) -> HttpResponse:
-    form = CodeForm(request.GET or None)
+    # Posted, so whatever is typed (even a My Number by mistake) stays out of URLs and access logs.
+    form = CodeForm(request.POST or request.GET or None)
     if form.is_valid():
         found = services.reservation_by_code(form.cleaned_data["code"])
         if found:
             return redirect("reservations:detail", code=found.code)
         messages.error(request, f"予約番号「{form.cleaned_data['code']}」の予約は見つかりません。")
     elif form.errors:
-        messages.error(request, "予約番号を入力してください。")
-    return redirect(request.GET.get("back") == "day" and "reservations:day_list" or "reservations:operator")
+        # Say what is wrong (empty, a My Number, too long) instead of always "enter a code".
+        messages.error(request, "予約番号: " + " ".join(form.errors["code"]))
+    return redirect(
+        (request.POST.get("back") or request.GET.get("back")) == "day"
+        and "reservations:day_list"
+        or "reservations:operator"
+    )
 
 
 def _reservation_or_404(code: str) -> Reservation:

@@ -131,6 +131,15 @@ class ReservationDetailTests(BaseTestCase):
         response = self.client.get(reverse("reservations:find_code"), {"code": "ZZZ-999"}, follow=True)
         self.assertContains(response, "見つかりません")
 
+    def test_a_my_number_typed_as_a_code_is_named_as_such_and_an_empty_code_is_asked_for(self):
+        self.login(self.operator)
+        response = self.client.post(reverse("reservations:find_code"), {"code": "123456789018"}, follow=True)
+        self.assertContains(response, "マイナンバー")
+        desk = self.client.get(reverse("reservations:operator")).content.decode()
+        self.assertRegex(desk, r'<form method="post" action="/reservations/code/"')
+        response = self.client.get(reverse("reservations:find_code"), {"code": ""}, follow=True)
+        self.assertContains(response, "予約番号: ")
+
     def test_the_code_is_found_with_or_without_the_hyphen(self):
         self.login(self.operator)
         response = self.client.get(
