@@ -77,7 +77,9 @@ class PlanViewsTest(BaseTestCase):
         self.assertLess(abs(sim["rollover_rate"] - sim["erlang_b_rate"]), 4 * se + 0.002)
         self.assertEqual(sim["callbacks"], sim["rolled_over"])
         # Heat map, day and person pages show it.
-        self.assertContains(self.client.get(self.url("plan_heatmap") + "?skill=back_office"), "heatmap-table")
+        heatmap = self.client.get(self.url("plan_heatmap") + "?skill=back_office")
+        self.assertContains(heatmap, "heatmap-table")
+        self.assertContains(heatmap, "4/7(火)")  # each row names its weekday: Mondays are the busy ones
         day = self.client.get(self.url("plan_day", date="2026-04-07"))
         self.assertContains(day, "休憩")
         self.assertContains(self.client.get(self.url("plan_people")), "roster")
