@@ -112,6 +112,8 @@ def take(request: HttpRequest) -> HttpResponse:
             "form": form,
             "cti": cti,
             "started_iso": started_iso,
+            # A refused call keeps what the operator was searching for (the box is submitted with the form).
+            "faq_q": (request.POST.get("q") or "").strip()[:200] if request.method == "POST" else "",
             "reservation_url": integrations.reservation_url(request.user),
             "faq_page_url": integrations.faq_page_url(),
             "faq_available": integrations.faq_available(),

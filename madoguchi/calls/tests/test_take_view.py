@@ -77,6 +77,13 @@ class TakeCallTests(BaseTestCase):
         self.assertContains(response, "個人番号（マイナンバー）と思われる12桁の数字")
         self.assertFalse(Call.objects.exists())
 
+    def test_a_refused_call_keeps_the_faq_search_the_operator_typed(self):
+        response = self.client.post(URL, self.data(line="9", q="暗証番号 忘れた"))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'value="暗証番号 忘れた"')
+        self.assertContains(response, "search, load")  # the answers come back without retyping
+        self.assertFalse(Call.objects.exists())
+
     def test_callback_needed_creates_the_callback_in_the_same_step(self):
         response = self.client.post(
             URL,
