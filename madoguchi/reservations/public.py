@@ -23,6 +23,7 @@ from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record, client_ip
 from madoguchi.cards.models import Card
 from madoguchi.cards.services import card_find
+from madoguchi.lib.jdates import format_date
 
 from . import services, throttle
 from .forms import PublicConfirmForm, PublicSignInForm
@@ -164,7 +165,13 @@ def public_manage(request: HttpRequest) -> HttpResponse:
         if booking:
             slots = [s for s in slots if s.pk != booking.slot_id]
     first, last = services.window_dates(public=True)
+    no_slots = say("no_slots")
+    if day is not None:  # say why the chosen day has nothing, and which days can be chosen
+        shown = {d: (f"{d:%Y-%m-%d}" if lang() == "en" else format_date(d)) for d in (day, first, last)}
+        key = "no_slots_outside" if not first <= day <= last else "no_slots_day"
+        no_slots = say(key, day=shown[day], first=shown[first], last=shown[last])
     context = {
+        "no_slots": no_slots,
         "cards": [(c, _state_label(c)) for c in cards],
         "office": office,
         "ready": ready,

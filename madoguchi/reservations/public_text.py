@@ -57,6 +57,14 @@ TEXT: dict[str, dict[str, str]] = {
     "show": {"ja": "表示", "en": "Show"},
     "free": {"ja": "空き", "en": "free"},
     "no_slots": {"ja": "予約できる空き枠がありません。", "en": "There are no free times."},
+    "no_slots_outside": {
+        "ja": "{day}は予約の受付期間外です。{first}から{last}までの日付を選んでください。",
+        "en": "{day} cannot be booked online. Choose a date from {first} to {last}.",
+    },
+    "no_slots_day": {
+        "ja": "{day}は休業日か、空き枠がありません。別の日付を選んでください。",
+        "en": "{day} is closed or fully booked. Please choose another date.",
+    },
     "hold_note": {
         "ja": "この枠を{minutes}分間お取りしています。内容を確認して「予約する」を押してください。",
         "en": "This time is held for you for {minutes} minutes. Check and press “Book”.",

@@ -211,3 +211,36 @@ class PublicSignInMessageTests(BaseTestCase):
         response = self.post("KRM000001", "abc", headers={"Accept-Language": "en"})
         self.assertContains(response, "Enter your date of birth as year/month/day", status_code=400)
         self.assertNotContains(response, "生年月日を正しく", status_code=400)
+
+
+class PublicNoSlotsMessageTests(BaseTestCase):
+    """A resident who picks a date with nothing free is told why and which dates can be chosen."""
+
+    def setUp(self):
+        cache.clear()
+        set_capacity(self.main_office, 2)
+        self.card = ready_card(self.main_office, birth_date=BIRTH)
+        self.client.post(
+            reverse("reservations:public_start"),
+            {"notice_number": self.card.notice_number, "birth_date": "1975/3/2"},
+        )
+
+    def test_a_date_outside_the_booking_window_names_the_window(self):
+        from django.utils import timezone
+
+        from ..services import window_dates
+
+        first, last = window_dates(public=True)
+        past = timezone.localdate() - datetime.timedelta(days=10)
+        response = self.client.get(reverse("reservations:public_manage"), {"date": past.isoformat()})
+        self.assertContains(response, "予約の受付期間外です")
+        self.assertContains(response, f"{first.year}年{first.month}月{first.day}日(")
+
+    def test_a_closed_day_inside_the_window_says_closed_or_full(self):
+        from madoguchi.calendar.services import hours_for
+
+        day = open_day(self.main_office)
+        while hours_for(self.main_office, day).is_open:
+            day += datetime.timedelta(days=1)
+        response = self.client.get(reverse("reservations:public_manage"), {"date": day.isoformat()})
+        self.assertContains(response, "休業日か、空き枠がありません")
