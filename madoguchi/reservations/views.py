@@ -20,7 +20,7 @@ from madoguchi.calendar.models import Office
 from madoguchi.cards.models import Card
 from madoguchi.cards.services import card_find, card_find_by_kana
 from madoguchi.lib.htmx import render_page_or_fragment
-from madoguchi.lib.jdates import parse_date
+from madoguchi.lib.jdates import format_date, parse_date
 
 from . import services
 from .forms import CancelForm, CodeForm, DayForm, FindCardForm, OfficeSettingsForm, OverrideForm
@@ -60,7 +60,22 @@ def _desk_context(request: HttpRequest, form: FindCardForm, *, matches: list[Car
     mixed = office is not None and any(c.pickup_office_id != office.pk for c in basket)
     if office is not None and bookable and not held and not mixed:
         slots = services.slots_free(office=office, people=len(basket), date=day, limit=None if day else 12)
+    first, last = services.window_dates(public=False)
+    raw_day = (request.GET.get("date") or request.POST.get("date") or "").strip()
+    day_error = (
+        f"「{raw_day[:20]}」は日付として読めません（例: 2026/12/3、令和8年12月3日）。"
+        if raw_day and day is None
+        else ""
+    )
+    if day is not None and not first <= day <= last:
+        no_slots = f"{format_date(day)}は予約の受付期間外です（{format_date(first)}〜{format_date(last)}）。"
+    elif day is not None:
+        no_slots = f"{format_date(day)}は休業日か満席です。"
+    else:
+        no_slots = ""
     return {
+        "no_slots": no_slots,
+        "day_error": day_error,
         "form": form,
         "code_form": CodeForm(),
         "basket": _with_reservations(basket),

@@ -69,6 +69,14 @@ class OperatorDeskTests(BaseTestCase):
         self.assertContains(response, f"{card.notice_number}: まだ交付前設定が済んでいません")
         self.assertNotContains(response, "slot-button")
 
+    def test_a_chosen_date_without_slots_says_why_and_a_bad_date_is_named(self):
+        self.login(self.operator)
+        self.find(notice_number=self.card.notice_number, birth_date="1980/5/17")
+        response = self.client.get(reverse("reservations:operator"), {"date": "2020/1/6"})
+        self.assertContains(response, "2020年1月6日(月)は予約の受付期間外です")
+        response = self.client.get(reverse("reservations:operator"), {"date": "2026/13/1"})
+        self.assertContains(response, "「2026/13/1」は日付として読めません")
+
     def test_it_finds_by_kana_and_birth_date(self):
         self.login(self.operator)
         response = self.find(kana="くるめ たろう", birth_date="1980-05-17")
