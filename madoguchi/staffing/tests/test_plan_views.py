@@ -80,6 +80,8 @@ class PlanViewsTest(BaseTestCase):
         heatmap = self.client.get(self.url("plan_heatmap") + "?skill=back_office")
         self.assertContains(heatmap, "heatmap-table")
         self.assertContains(heatmap, "4/7(火)")  # each row names its weekday: Mondays are the busy ones
+        # The wide table scrolls by keyboard: its scrolling box takes the focus.
+        self.assertContains(heatmap, 'class="heatmap-scroll" tabindex="0" role="region"')
         day = self.client.get(self.url("plan_day", date="2026-04-07"))
         self.assertContains(day, "休憩")
         self.assertContains(self.client.get(self.url("plan_people")), "roster")
