@@ -23,7 +23,7 @@ from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
 from madoguchi.lib.exports import csv_bytes, download
 from madoguchi.lib.htmx import render_page_or_fragment
-from madoguchi.lib.jdates import parse_date
+from madoguchi.lib.jdates import format_date, parse_date
 from madoguchi.lib.text import normalize_key
 
 from . import printouts, queues, services
@@ -71,13 +71,26 @@ def _pdf(request: HttpRequest, content: bytes, filename: str, *, count: int, kin
     return response
 
 
-def _date_param(value: str | None, default: datetime.date) -> datetime.date:
+def _date_param(
+    value: str | None, default: datetime.date, request: HttpRequest | None = None
+) -> datetime.date:
     if not value:
         return default
     try:
         return parse_date(value)
     except ValueError:
+        if request is not None:  # never show another day's list without saying so
+            messages.warning(
+                request, f"「{value[:20]}」は日付として読めません。{format_date(default)}を表示しています。"
+            )
         return default
+
+
+def _bad_date(value: str | None) -> bool:
+    try:
+        return bool(value) and not parse_date(value or "")
+    except ValueError:
+        return True
 
 
 # -- queues ----------------------------------------------------------------------------------------
@@ -87,7 +100,7 @@ def _date_param(value: str | None, default: datetime.date) -> datetime.date:
 def queue_overview(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     offices = list(Office.objects.active())
-    day = _date_param(request.GET.get("date"), today + datetime.timedelta(days=1))
+    day = _date_param(request.GET.get("date"), today + datetime.timedelta(days=1), request)
     context = {
         "queues": queues.all_queues(today),
         "state_counts": [(S(s).label, s, n) for s, n in queues.state_counts().items()],
@@ -162,7 +175,13 @@ def day_preparation(request: HttpRequest) -> HttpResponse:
     """The day's pull list per office: from the reservations when they exist, else cards scanned as prepared."""
     today = timezone.localdate()
     params = request.POST if request.method == "POST" else request.GET
-    day = _date_param(params.get("date"), today + datetime.timedelta(days=1))
+    if request.method == "POST" and _bad_date(params.get("date")):
+        # Marking cards pulled for a day we could not read would act on the wrong day.
+        messages.error(
+            request, f"「{params.get('date', '')[:20]}」は日付として読めません。何も変更していません。"
+        )
+        return redirect(request.path)
+    day = _date_param(params.get("date"), today + datetime.timedelta(days=1), request)
     offices = list(Office.objects.active())
     office = next((o for o in offices if o.code == params.get("office")), offices[0] if offices else None)
     cards: list[Card] = []
@@ -222,6 +241,8 @@ def day_preparation(request: HttpRequest) -> HttpResponse:
 def day_pdf(request: HttpRequest) -> HttpResponse:
     """A day's batch: pull list, then the ID check sheet and applicant sheet of every card on it."""
     today = timezone.localdate()
+    if _bad_date(request.GET.get("date")):
+        return HttpResponse("日付を読めません。当日準備の画面から印刷してください。", status=400)
     day = _date_param(request.GET.get("date"), today + datetime.timedelta(days=1))
     office = get_object_or_404(Office, code=request.GET.get("office") or "")
     cards, missing = queues.day_pull_list(office, day)

@@ -111,3 +111,18 @@ class DayPrepareActionTests(BaseTestCase):
         ready.refresh_from_db()
         held.refresh_from_db()
         self.assertEqual((ready.state, held.state), (S.PREPARED, S.ON_HOLD))
+
+    def test_an_unreadable_date_prepares_nothing_and_the_page_says_which_day_it_shows(self) -> None:
+        ready = make_card(self.main_office, state=S.NOTICE_MAILED)
+        with mock.patch("madoguchi.cards.queues.booked_notice_numbers", return_value=[ready.notice_number]):
+            self.login(self.back_office)
+            response = self.client.post(
+                reverse("cards:day"), {"office": "honcho", "date": "2026/13/1"}, follow=True
+            )
+            self.assertContains(response, "「2026/13/1」は日付として読めません。何も変更していません。")
+            page = self.client.get(reverse("cards:day"), {"office": "honcho", "date": "2026/13/1"})
+            self.assertContains(page, "は日付として読めません。")
+            pdf = self.client.get(reverse("cards:day_pdf"), {"office": "honcho", "date": "2026/13/1"})
+            self.assertEqual(pdf.status_code, 400)
+        ready.refresh_from_db()
+        self.assertEqual(ready.state, S.NOTICE_MAILED)
