@@ -754,6 +754,9 @@ def holding(request: HttpRequest) -> HttpResponse:
 # -- Myna-Assist ------------------------------------------------------------------------------------
 
 
+ASSIST_SEARCH = "cards_assist_search"
+
+
 @require_perm("cards.view_mynaassistrecord")
 def assist_list(request: HttpRequest) -> HttpResponse:
     can_add = request.user.has_perm("cards.add_mynaassistrecord")
@@ -762,7 +765,13 @@ def assist_list(request: HttpRequest) -> HttpResponse:
         if can_add
         else None
     )
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") == "search":
+        # Posted and kept in the session: a resident's name never goes into a URL or the access log.
+        search_form = MynaAssistSearchForm(request.POST)
+        if search_form.is_valid():
+            request.session[ASSIST_SEARCH] = {k: request.POST.get(k, "") for k in search_form.fields}
+            return redirect("cards:assist_list")
+    elif request.method == "POST":
         if form is None:
             return HttpResponse("この操作を行う権限がありません。", status=403)
         if form.is_valid():
@@ -775,7 +784,10 @@ def assist_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "マイナ・アシストの記録を登録しました。")
                 return redirect("cards:assist_list")
-    search_form = MynaAssistSearchForm(request.GET or None)
+    if request.GET.get("clear"):
+        request.session.pop(ASSIST_SEARCH, None)
+    if not (request.method == "POST" and request.POST.get("action") == "search"):
+        search_form = MynaAssistSearchForm(request.session.get(ASSIST_SEARCH) or None)
     records = _assist_query(search_form)
     page = Paginator(records, 50).get_page(request.GET.get("page"))
     _audit(
@@ -792,7 +804,7 @@ def assist_list(request: HttpRequest) -> HttpResponse:
             "search_form": search_form,
             "page": page,
             "can_export": request.user.has_perm("cards.export_mynaassistrecord"),
-            "query": request.GET.urlencode(),
+            "searching": bool(request.session.get(ASSIST_SEARCH)),
         },
     )
 
@@ -812,7 +824,7 @@ def _assist_query(form: MynaAssistSearchForm) -> Any:
 
 @require_perm("cards.export_mynaassistrecord")
 def assist_export(request: HttpRequest) -> HttpResponse:
-    form = MynaAssistSearchForm(request.GET or None)
+    form = MynaAssistSearchForm(request.session.get(ASSIST_SEARCH) or None)
     records = list(_assist_query(form))
     encoding = "cp932" if request.GET.get("encoding") == "cp932" else "utf-8"
     rows = [

@@ -68,10 +68,27 @@ class MynaAssistTests(BaseTestCase):
         self.assertEqual((record.received_on, record.card), (datetime.date(2026, 4, 3), card))
         card.refresh_from_db()
         self.assertTrue(card.myna_assist)
-        found = self.client.get(reverse("cards:assist_list"), {"name": "筑後花子"}).content.decode()
+        search = {"action": "search", "name": "筑後花子", "date_from": "", "date_to": ""}
+        found = self.client.post(reverse("cards:assist_list"), search, follow=True).content.decode()
         self.assertIn("筑後 花子", found)
-        none = self.client.get(reverse("cards:assist_list"), {"name": "筑後 次郎"}).content.decode()
+        search["name"] = "筑後 次郎"
+        none = self.client.post(reverse("cards:assist_list"), search, follow=True).content.decode()
         self.assertIn("記録はありません", none)
+
+    def test_the_name_search_never_puts_the_name_in_a_url(self) -> None:
+        MynaAssistRecord.objects.create(applicant_name="久留米 一郎", received_on=datetime.date(2026, 4, 1))
+        MynaAssistRecord.objects.create(applicant_name="筑後 二郎", received_on=datetime.date(2026, 4, 2))
+        self.login(self.back_office)
+        page = self.client.get(reverse("cards:assist_list")).content.decode()
+        self.assertIn('<form method="post"><input type="hidden" name="csrfmiddlewaretoken"', page)
+        response = self.client.post(reverse("cards:assist_list"), {"action": "search", "name": "久留米 一郎"})
+        self.assertRedirects(response, reverse("cards:assist_list"))  # no query string
+        listed = self.client.get(reverse("cards:assist_list")).content.decode()
+        self.assertIn("久留米 一郎", listed)
+        self.assertNotIn("筑後 二郎", listed)
+        exported = self.client.get(reverse("cards:assist_export")).content.decode("utf-8-sig")
+        self.assertIn("久留米 一郎", exported)
+        self.assertNotIn("筑後 二郎", exported)
 
     def test_an_individual_number_in_the_note_is_refused(self) -> None:
         self.login(self.floor)
