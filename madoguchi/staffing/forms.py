@@ -123,8 +123,9 @@ class OverridesForm(forms.Form):
     growth = forms.FloatField(
         label="伸び率（倍）", min_value=0, max_value=10, required=False, help_text="例: 1.1"
     )
+    # In percent, as on the Erlang calculator: the forecast itself keeps a fraction (see overrides()).
     target = forms.FloatField(
-        label="目標呼損率", min_value=0.001, max_value=0.5, required=False, help_text="例: 0.05（5%）"
+        label="目標呼損率（%）", min_value=0.1, max_value=50, required=False, help_text="例: 5（5%）"
     )
     cards_preparation = forms.IntegerField(label="交付前準備の枚数（月）", min_value=0, required=False)
     cards_post_issuance = forms.IntegerField(label="交付後処理の枚数（月）", min_value=0, required=False)
@@ -132,7 +133,18 @@ class OverridesForm(forms.Form):
     outreach_staff = forms.IntegerField(label="出張申請の人数", min_value=0, max_value=20, required=False)
 
     def overrides(self) -> dict[str, object]:
-        return {k: v for k, v in self.cleaned_data.items() if v is not None}
+        values = {k: v for k, v in self.cleaned_data.items() if v is not None}
+        if "target" in values:
+            values["target"] = round(float(values["target"]) / 100, 6)  # type: ignore[arg-type]
+        return values
+
+    @staticmethod
+    def initial_from(overrides: dict[str, object] | None) -> dict[str, object]:
+        """The stored overrides as the form shows them (the target back in percent)."""
+        initial = dict(overrides or {})
+        if initial.get("target") not in (None, ""):
+            initial["target"] = round(float(initial["target"]) * 100, 4)  # type: ignore[arg-type]
+        return initial
 
 
 class IntervalOverrideForm(forms.Form):

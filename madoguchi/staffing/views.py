@@ -117,6 +117,9 @@ def _plan_context(plan: MonthPlan) -> dict:
             (CATEGORY_LABELS[c], calls.get(c), (figures.get("aht") or {}).get(c)) for c in CATEGORY_LABELS
         ],
         "paid_hours": round(plan.paid_minutes / 60, 1),
+        "target_percent": (
+            f"{float(figures['target']) * 100:g}%" if figures.get("target") is not None else ""
+        ),
         "shift_count": plan.shifts.count(),
         "has_intervals": plan.intervals.exists(),
     }
@@ -125,7 +128,11 @@ def _plan_context(plan: MonthPlan) -> dict:
 @require_perm("staffing.view_monthplan")
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(MonthPlan.objects.select_related("office"), pk=pk)
-    form = OverridesForm(initial=plan.overrides) if request.user.has_perm("staffing.manage_plan") else None
+    form = (
+        OverridesForm(initial=OverridesForm.initial_from(plan.overrides))
+        if request.user.has_perm("staffing.manage_plan")
+        else None
+    )
     return render(request, "staffing/plan.html", {**_plan_context(plan), "form": form})
 
 

@@ -50,7 +50,7 @@ class PlanViewsTest(BaseTestCase):
     def test_a_site_manager_plans_april_from_forecast_to_exported_schedule(self) -> None:
         create_team(16)
         self.login(self.site_manager)
-        response = self.client.post(self.url("plan_forecast"), {**LIGHT, "target": "0.05"})
+        response = self.client.post(self.url("plan_forecast"), {**LIGHT, "target": "5"})
         self.assertRedirects(response, self.url("plan"))
         with override_settings(MADOGUCHI_STAFFING_SOLVER_SECONDS=8):
             response = self.client.post(self.url("plan_solve"), follow=True)
@@ -154,6 +154,20 @@ class PlanViewsTest(BaseTestCase):
         )
         self.assertEqual(response.status_code, 404)
         self.assertFalse(PlanInterval.objects.filter(plan=self.plan, override=4).exists())
+
+    def test_the_target_is_typed_in_percent_as_on_the_erlang_calculator(self) -> None:
+        self.login(self.site_manager)
+        response = self.client.post(self.url("plan_forecast"), {**LIGHT, "target": "2"})
+        self.assertRedirects(response, self.url("plan"))
+        self.plan.refresh_from_db()
+        self.assertEqual((self.plan.overrides["target"], self.plan.figures["target"]), (0.02, 0.02))
+        page = self.client.get(self.url("plan"))
+        self.assertContains(page, "<dd>2%</dd>", html=True)
+        self.assertEqual(page.context["form"].initial["target"], 2)
+        response = self.client.post(self.url("plan_forecast"), {**LIGHT, "target": "80"})
+        self.assertContains(response, "目標呼損率", status_code=400)
+        self.plan.refresh_from_db()
+        self.assertEqual(self.plan.figures["target"], 0.02)
 
     def test_creating_a_plan_for_a_month(self) -> None:
         self.login(self.director)
