@@ -64,11 +64,17 @@ def _out(card: Card, *, personal: bool = False) -> dict:
     return data
 
 
-@router.get("/cards/lookup", response=CardDetailOut, summary="カードを探す（交付通知書番号＋生年月日）")
-def lookup(request, notice_number: str, birth_date: datetime.date):  # type: ignore[no-untyped-def]
+class LookupIn(Schema):
+    notice_number: str
+    birth_date: datetime.date
+
+
+# POST, not GET: a birth date in a query string would land in access logs and proxies.
+@router.post("/cards/lookup", response=CardDetailOut, summary="カードを探す（交付通知書番号＋生年月日）")
+def lookup(request, payload: LookupIn):  # type: ignore[no-untyped-def]
     """Both must match (as on the phone). 404 when nothing matches; the lookup is audited."""
     _require(request, "cards.view_card")
-    card = services.card_find(notice_number=notice_number, birth_date=birth_date)
+    card = services.card_find(notice_number=payload.notice_number, birth_date=payload.birth_date)
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.SEARCH,

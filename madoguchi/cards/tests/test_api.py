@@ -11,18 +11,26 @@ from .factories import events_of, make_card, make_location
 
 
 class CardsApiTests(BaseTestCase):
+    def lookup(self, notice: str, birth: str):  # type: ignore[no-untyped-def]
+        body = json.dumps({"notice_number": notice, "birth_date": birth})
+        return self.client.post("/api/cards/lookup", body, content_type="application/json")
+
+    def test_lookup_takes_the_birth_date_in_the_body_never_in_the_url(self) -> None:
+        card = make_card(self.main_office, birth_date=datetime.date(1970, 2, 3))
+        self.login(self.operator)
+        by_url = self.client.get(
+            "/api/cards/lookup", {"notice_number": card.notice_number, "birth_date": "1970-02-03"}
+        )
+        self.assertEqual(by_url.status_code, 405)
+
     def test_lookup_needs_notice_number_and_birth_date_and_is_audited(self) -> None:
         card = make_card(self.main_office, birth_date=datetime.date(1970, 2, 3))
         self.login(self.operator)
-        ok = self.client.get(
-            "/api/cards/lookup", {"notice_number": card.notice_number.lower(), "birth_date": "1970-02-03"}
-        )
+        ok = self.lookup(card.notice_number.lower(), "1970-02-03")
         self.assertEqual(ok.status_code, 200)
         self.assertEqual(ok.json()["id"], card.pk)
         self.assertEqual(ok.json()["applicant_kana"], "クルメ タロウ")
-        wrong = self.client.get(
-            "/api/cards/lookup", {"notice_number": card.notice_number, "birth_date": "1970-02-04"}
-        )
+        wrong = self.lookup(card.notice_number, "1970-02-04")
         self.assertEqual(wrong.status_code, 404)
         self.assertEqual(
             AuditEvent.objects.filter(action=AuditEvent.Action.SEARCH, object_type="cards.card").count(), 2
@@ -31,9 +39,7 @@ class CardsApiTests(BaseTestCase):
     def test_lookup_is_refused_to_floor_staff(self) -> None:
         card = make_card(self.main_office)
         self.login(self.floor)
-        response = self.client.get(
-            "/api/cards/lookup", {"notice_number": card.notice_number, "birth_date": "1980-05-17"}
-        )
+        response = self.lookup(card.notice_number, "1980-05-17")
         self.assertEqual(response.status_code, 403)
 
     def test_transition_applies_a_step_and_refuses_an_illegal_one(self) -> None:
