@@ -361,6 +361,9 @@ def day_list(request: HttpRequest) -> HttpResponse:
             detail={"office": office.code, "date": day.isoformat(), "rows": len(rows)},
         )
     counts = {s: sum(r.party_size for r in rows if r.status == s) for s in Reservation.Status.values}
+    find_form = FindCardForm()
+    # The walk-in form sits below the list: autofocus there would scroll the day's bookings out of view.
+    find_form.fields["notice_number"].widget.attrs.pop("autofocus", None)
     context = {
         "offices": offices,
         "office": office,
@@ -371,7 +374,7 @@ def day_list(request: HttpRequest) -> HttpResponse:
         "counts": counts,
         "people": sum(r.party_size for r in rows),
         "is_today": day == timezone.localdate(),
-        "find_form": FindCardForm(),
+        "find_form": find_form,
         "can_counter": request.user.has_perm("reservations.counter_reservation"),
         "follow_up": services.follow_up_list(sync=False)[:50]
         if request.user.has_perm("reservations.manage_slots")

@@ -45,6 +45,12 @@ class DayListTests(BaseTestCase):
         )
         self.assertContains(response, "存在しない日付")
 
+    def test_todays_list_opens_at_the_top_not_scrolled_down_to_the_walk_in_form(self):
+        self.login(self.floor)
+        page = self.client.get(reverse("reservations:day_list"), {"office": "honcho"}).content.decode()
+        self.assertIn("予約なし来庁を受け付ける", page)
+        self.assertNotIn("autofocus", page)
+
     def test_a_walk_in_is_recorded_as_checked_in_without_a_slot(self):
         visitor = ready_card(self.main_office, birth_date=datetime.date(1970, 7, 7))
         self.login(self.floor)
