@@ -147,3 +147,18 @@ def all_queues(today: datetime.date) -> list[Queue]:
 def state_counts() -> dict[str, int]:
     counts = dict(Card.objects.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
     return {state: counts.get(state, 0) for state in S.values}
+
+
+def active_bookings(cards: list[Card]) -> dict[int, str]:
+    """{card id: "code（date）"} for the cards that hold an active pickup reservation (empty without the app)."""
+    try:
+        from madoguchi.reservations.models import ReservationCard
+    except ImportError:
+        return {}
+    from madoguchi.lib.jdates import format_date
+
+    links = ReservationCard.objects.filter(card__in=cards, is_active=True).select_related("reservation")
+    return {
+        link.card_id: f"{link.reservation.display_code}（{format_date(link.reservation.date)}）"
+        for link in links
+    }

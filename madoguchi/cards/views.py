@@ -696,8 +696,23 @@ def holding(request: HttpRequest) -> HttpResponse:
         ids = request.POST.getlist("card")
         if form.is_valid():
             cards = list(Card.objects.filter(pk__in=ids).select_related("pickup_office", "storage_location"))
+            # A card someone booked to collect must not be closed under them: cancel the booking first.
+            booked = (
+                queues.active_bookings(cards)
+                if form.cleaned_data["action"] in (S.UNCLAIMED, S.RETURNED, S.DESTROYED)
+                else {}
+            )
             if not cards:
                 form.add_error(None, "対象のカードを選んでください。")
+            elif booked:
+                names = "、".join(
+                    f"{c.notice_number}（予約 {booked[c.pk]}）" for c in cards if c.pk in booked
+                )
+                form.add_error(
+                    None,
+                    f"受取予約のあるカードがあります: {names}。予約を取り消してから処理してください"
+                    "（どのカードも変更していません）。",
+                )
             else:
                 try:
                     services.card_transition_many(

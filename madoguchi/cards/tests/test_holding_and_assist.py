@@ -30,6 +30,33 @@ class HoldingTests(BaseTestCase):
         self.assertIn(near.notice_number, page)
         self.assertIn("期限切れ 1枚", page)
 
+    def test_a_card_booked_for_pickup_is_not_closed_as_unclaimed(self) -> None:
+        from madoguchi.reservations.services import reservation_book
+        from madoguchi.reservations.tests.helpers import open_day, set_capacity, slot_on
+
+        today = timezone.localdate()
+        card = make_card(
+            self.main_office, state=S.REMINDER_SENT, holding_deadline=today - datetime.timedelta(days=1)
+        )
+        other = make_card(
+            self.main_office, state=S.REMINDER_SENT, holding_deadline=today - datetime.timedelta(days=1)
+        )
+        set_capacity(self.main_office, 2)
+        booking = reservation_book(
+            cards=[card],
+            slot=slot_on(self.main_office, open_day(self.main_office)),
+            by=self.operator,
+            channel="phone",
+        )
+        self.login(self.back_office)
+        response = self.client.post(
+            reverse("cards:holding"), {"card": [card.pk, other.pk], "action": S.UNCLAIMED, "note": "期限切れ"}
+        )
+        self.assertContains(response, f"{card.notice_number}（予約 {booking.display_code}")
+        card.refresh_from_db()
+        other.refresh_from_db()
+        self.assertEqual((card.state, other.state), (S.REMINDER_SENT, S.REMINDER_SENT))
+
     def test_destroying_needs_a_reason_and_is_all_or_nothing(self) -> None:
         a = make_card(self.main_office, state=S.UNCLAIMED)
         b = make_card(self.main_office, state=S.NOTICE_MAILED)
