@@ -297,7 +297,18 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = None
     if request.user.has_perm("cards.transition_card"):
         form = TransitionForm(request.POST or None, card=card)
-        if request.method == "POST" and form.is_valid():
+        booked = (
+            queues.active_bookings([card])
+            if request.method == "POST"
+            and request.POST.get("to_state") in (S.UNCLAIMED, S.RETURNED, S.DESTROYED)
+            else {}
+        )
+        if booked:
+            form.is_valid()
+            form.add_error(
+                None, f"受取予約 {booked[card.pk]} があります。予約を取り消してから処理してください。"
+            )
+        elif request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
                 services.card_transition(

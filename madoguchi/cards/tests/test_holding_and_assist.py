@@ -56,6 +56,12 @@ class HoldingTests(BaseTestCase):
         card.refresh_from_db()
         other.refresh_from_db()
         self.assertEqual((card.state, other.state), (S.REMINDER_SENT, S.REMINDER_SENT))
+        one = self.client.post(
+            reverse("cards:detail", args=[card.pk]), {"to_state": S.UNCLAIMED, "note": "期限切れ"}
+        )
+        self.assertContains(one, f"受取予約 {booking.display_code}")
+        card.refresh_from_db()
+        self.assertEqual(card.state, S.REMINDER_SENT)
 
     def test_destroying_needs_a_reason_and_is_all_or_nothing(self) -> None:
         a = make_card(self.main_office, state=S.UNCLAIMED)
