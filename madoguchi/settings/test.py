@@ -1,7 +1,6 @@
 """Tests: fixed keys, fast hashing, SQLite in memory unless DATABASE_URL names PostgreSQL."""
 
 import os
-import tempfile
 
 import dj_database_url
 
@@ -20,13 +19,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES = {
     "default": dj_database_url.parse(os.environ.get("DATABASE_URL") or "sqlite://:memory:", conn_max_age=0)
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not memory: the live server's threads then get their own connections, as in real use
-    # (an in-memory test database shares one connection between threads, and concurrent requests collide).
-    DATABASES["default"]["OPTIONS"] = {"timeout": 30}
-    DATABASES["default"]["TEST"] = {
-        "NAME": os.path.join(tempfile.gettempdir(), f"madoguchi-test-{os.getpid()}.sqlite3")
-    }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
