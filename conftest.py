@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +20,27 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+
+def _serialise_the_live_server_on_sqlite() -> None:
+    """The SQLite test database lives in memory and the live server's threads share its one connection (Django
+    passes it to them): two requests at once (a page and its chart images) would interleave their savepoints. Let
+    the threads take turns, as one SQLite writer would anyway. PostgreSQL keeps a truly concurrent live server."""
+    if (os.environ.get("DATABASE_URL") or "").startswith("postgres"):
+        return
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+
+    original = StaticFilesHandler.__call__
+    lock = threading.Lock()
+
+    def serialised(self: Any, environ: Any, start_response: Any) -> Any:
+        with lock:
+            return original(self, environ, start_response)
+
+    StaticFilesHandler.__call__ = serialised  # type: ignore[method-assign]
+
+
+_serialise_the_live_server_on_sqlite()
 
 
 def chromium_path() -> str | None:
