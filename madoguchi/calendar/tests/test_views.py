@@ -96,3 +96,12 @@ class CalendarViewTests(BaseTestCase):
         self.login(self.city_staff)
         self.assertEqual(self.client.post(f"/calendar/special-days/{day.pk}/delete/").status_code, 403)
         self.assertTrue(SpecialDay.objects.exists())
+
+
+class FormAccessibilityTests(BaseTestCase):
+    def test_help_text_is_linked_to_its_field_for_screen_readers(self):
+        self.login(self.site_manager)
+        response = self.client.get("/calendar/special-days/")
+        html = response.content.decode()
+        self.assertIn('aria-describedby="id_day-opens_helptext"', html)
+        self.assertIn('id="id_day-opens_helptext"', html)
