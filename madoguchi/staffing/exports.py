@@ -110,7 +110,7 @@ def plan_xlsx(plan: MonthPlan) -> bytes:
         ("開庁日数", f.get("opening_days")),
         ("総勤務時間（時間）", round(plan.paid_minutes / 60, 1)),
         ("不足（人×15分）", plan.short_slots),
-        ("求解結果", plan.solver_status),
+        ("求解結果", plan.solver_status_label),
         ("最適性ギャップ", plan.gap),
         ("計算時間（秒）", plan.wall_seconds),
     ]

@@ -263,6 +263,17 @@ class MonthPlan(models.Model):
     def __str__(self) -> str:
         return f"{self.year}年{self.month}月 {self.office}"
 
+    SOLVER_STATUS_LABELS = {
+        "OPTIMAL": "最適解（これ以上よいシフトはありません）",
+        "FEASIBLE": "実行可能解（時間内に見つかった最良のシフト）",
+        "NO_SOLUTION": "解なし",
+    }
+
+    @property
+    def solver_status_label(self) -> str:
+        """The solver's status in Japanese (the stored value stays the solver's own word)."""
+        return self.SOLVER_STATUS_LABELS.get(self.solver_status, self.solver_status)
+
     @property
     def first_day(self) -> datetime.date:
         return datetime.date(self.year, self.month, 1)

@@ -58,6 +58,9 @@ class PlanViewsTest(BaseTestCase):
         self.assertEqual(self.plan.solver_status in ("OPTIMAL", "FEASIBLE"), True, self.plan.messages)
         self.assertGreater(PlanShift.objects.filter(plan=self.plan).count(), 100)
         self.assertContains(response, "最適性ギャップ")
+        # The solver's status is said in Japanese, not as the solver's own word.
+        self.assertContains(response, "解（")
+        self.assertNotContains(response, f"<dd>{self.plan.solver_status}</dd>")
         # Every interval's scheduled count is what the shifts put on duty (spot-check one).
         i = PlanInterval.objects.filter(
             plan=self.plan, skill="phones", date=datetime.date(2026, 4, 7), start=datetime.time(9, 0)
