@@ -34,6 +34,15 @@ class CalendarApiTests(BaseTestCase):
         response = self.get(office="honcho", **{"from": "2026-04-01", "to": "2028-04-01"})
         self.assertEqual(response.status_code, 400)
 
+    def test_malformed_parameters_are_answered_in_japanese_naming_the_field(self):
+        response = self.get(office="honcho", **{"from": "2026-13-01", "to": "2026-04-02"})
+        self.assertEqual(response.status_code, 422)
+        body = response.json()
+        self.assertIn("from: 日付の形式が正しくありません", body["detail"])
+        self.assertEqual(body["errors"][0]["field"], "from")
+        response = self.client.get("/api/calendar", {"from": "2026-04-01", "to": "2026-04-02"})
+        self.assertIn("office: 必須です。", response.json()["detail"])
+
     def test_the_openapi_document_is_published_to_staff_only(self):
         self.assertEqual(self.client.get("/api/openapi.json").status_code, 302)
         self.assertEqual(self.client.get("/api/docs").status_code, 302)
