@@ -104,5 +104,34 @@ class BaseTestCase(TestCase):
         self.assertIn(response.status_code, (302, 401, 403), f"anonymous {method.upper()} {url}")
 
 
+def run_together(functions: list[Any]) -> list[Any]:
+    """Run each function in its own thread, all released at once (a barrier); return each result or exception.
+
+    For concurrency tests on PostgreSQL (TransactionTestCase): each thread closes its own database connection.
+    """
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(functions))
+    results: list[Any] = [None] * len(functions)
+
+    def runner(i: int, fn: Any) -> None:
+        try:
+            barrier.wait()
+            results[i] = fn()
+        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread met
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i, fn)) for i, fn in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 def date(value: str) -> datetime.date:
     return datetime.date.fromisoformat(value)

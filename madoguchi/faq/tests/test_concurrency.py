@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import TransactionTestCase
 
 from madoguchi.accounts.roles import Role, sync_roles
-from madoguchi.accounts.testing import make_user
+from madoguchi.accounts.testing import make_user, run_together
 from madoguchi.faq import search, services
 from madoguchi.faq.models import FaqEntry, FaqRevision, SearchIndexState
-
-
-def run_together(functions):
-    barrier = threading.Barrier(len(functions))
-    results: list[object] = [None] * len(functions)
-
-    def runner(i, fn):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread met
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, fn)) for i, fn in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @pytest.mark.postgres

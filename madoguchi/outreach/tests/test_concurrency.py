@@ -1,7 +1,6 @@
 """On PostgreSQL: two managers assigning the same person at once, and many +1 taps at once, stay consistent."""
 
 import datetime
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,35 +8,13 @@ from django.db import connection
 from django.test import TransactionTestCase
 
 from madoguchi.accounts.roles import Role, sync_roles
-from madoguchi.accounts.testing import make_offices, make_user
+from madoguchi.accounts.testing import make_offices, make_user, run_together
 from madoguchi.outreach import services
 from madoguchi.outreach.models import StaffAssignment
 
 from .factories import SATURDAY, make_member
 
 T = datetime.time
-
-
-def run_together(functions):
-    """Start every function at the same moment in its own thread (own connection); return results or errors."""
-    barrier = threading.Barrier(len(functions))
-    results: list[object] = [None] * len(functions)
-
-    def runner(i, fn):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - the caller inspects what each thread met
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, fn)) for i, fn in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @pytest.mark.postgres
