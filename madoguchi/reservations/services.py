@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -401,6 +402,24 @@ def _new_code() -> str:
     raise RuntimeError("could not draw a free reference code")
 
 
+# Cards already on their way to (or at) the branch need no shipping time.
+_AT_OR_TO_BRANCH = {Card.State.SHIPPED, Card.State.RECEIVED_AT_BRANCH}
+
+
+def _check_branch_lead_time(cards: Sequence[Card], slot: Slot, *, today: datetime.date) -> None:
+    """A card collected at a branch must first be pulled and shipped there: refuse slots sooner than that."""
+    if slot.office.kind != Office.Kind.BRANCH:
+        return
+    lead_days = int(getattr(settings, "MADOGUCHI_BRANCH_LEAD_DAYS", 2))
+    earliest = today + datetime.timedelta(days=lead_days)
+    for card in cards:
+        if card.state not in _AT_OR_TO_BRANCH and slot.date < earliest:
+            raise BookingError(
+                f"カード {_label(card)} は{slot.office.name}へ送付してからの受け取りになるため、"
+                f"{format_date(earliest)}以降の枠を選んでください。"
+            )
+
+
 def reservation_book(
     *,
     cards: Sequence[Card],
@@ -425,6 +444,7 @@ def reservation_book(
             locked = Slot.objects.select_for_update().select_related("office").get(pk=slot.pk)
             _check_window(locked, channel=channel, now=now)
             _check_cards(cards, locked.office)
+            _check_branch_lead_time(cards, locked, today=timezone.localdate(now))
             _take_places(locked, len(cards), now)
             reservation = Reservation.objects.create(
                 code=_new_code(),
@@ -560,6 +580,11 @@ def reservation_change(
         if target.office_id != locked.office_id:
             raise BookingError("受取庁舎が異なる枠には変更できません。受取庁舎はカードごとに決まっています。")
         _check_window(target, channel=channel, now=now)
+        _check_branch_lead_time(
+            [link.card for link in locked.card_links.filter(is_active=True).select_related("card")],
+            target,
+            today=timezone.localdate(now),
+        )
         _take_places(target, locked.party_size, now)
         Slot.objects.filter(pk=old.pk).update(booked=F("booked") - locked.party_size)
         locked.slot = target

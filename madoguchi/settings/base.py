@@ -231,6 +231,8 @@ MADOGUCHI_BOOKING_MIN_DAYS_AHEAD = 1
 MADOGUCHI_BOOKING_CHANGE_DAYS = 1
 MADOGUCHI_BOOKING_HOLD_MINUTES = 10
 MADOGUCHI_BOOKING_MAX_PARTY = 6
+# Days a card needs to reach a branch office (pulled and shipped): branch slots sooner are refused.
+MADOGUCHI_BRANCH_LEAD_DAYS = 2
 MADOGUCHI_PUBLIC_SIGNIN_FAILURES = 5
 MADOGUCHI_PUBLIC_SIGNIN_LOCK_MINUTES = 30
 # Absolute base of links in emails sent by commands (reminders); the public address in production.

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.testing import BaseTestCase
+from madoguchi.calendar.models import SpecialDay
 from madoguchi.cards.models import Card
 
 from ..models import Reservation, ReservationCard, ReservationEvent, Slot
@@ -225,3 +226,52 @@ class BookingTests(BaseTestCase):
             booked_notice_numbers(office=self.main_office, date=self.day),
             sorted([a.notice_number, b.notice_number]),
         )
+
+
+class BranchLeadTimeTests(BaseTestCase):
+    """A card collected at a branch must be pulled and shipped there first (MADOGUCHI_BRANCH_LEAD_DAYS, 2 days)."""
+
+    def setUp(self):
+        set_capacity(self.branch_office, 4)
+        # Whatever day the tests run, the branch opens tomorrow (a special opening wins over weekends and holidays).
+        self.tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+        SpecialDay.objects.create(
+            date=self.tomorrow,
+            office=self.branch_office,
+            kind=SpecialDay.Kind.OTHER_OPENING,
+            opens=datetime.time(8, 30),
+            closes=datetime.time(17, 15),
+            reason="テスト",
+        )
+
+    def test_it_refuses_a_branch_slot_sooner_than_the_shipping_time(self):
+        card = ready_card(self.branch_office)
+        with self.assertRaises(BookingError) as raised:
+            reservation_book(
+                cards=[card], slot=slot_on(self.branch_office, self.tomorrow), by=self.operator, channel=PHONE
+            )
+        self.assertIn("田主丸総合支所へ送付してからの受け取り", str(raised.exception))
+        self.assertFalse(Reservation.objects.exists())
+
+    def test_a_card_already_shipped_to_the_branch_may_be_collected_sooner(self):
+        card = ready_card(self.branch_office, state=Card.State.SHIPPED)
+        reservation_book(
+            cards=[card], slot=slot_on(self.branch_office, self.tomorrow), by=self.operator, channel=PHONE
+        )
+        self.assertEqual(Reservation.objects.count(), 1)
+
+    def test_a_change_into_a_too_early_branch_slot_is_refused(self):
+        later = open_day(self.branch_office, ahead=5)
+        card = ready_card(self.branch_office)
+        booking = reservation_book(
+            cards=[card], slot=slot_on(self.branch_office, later), by=self.operator, channel=PHONE
+        )
+        with self.assertRaises(BookingError):
+            reservation_change(
+                reservation=booking,
+                slot=slot_on(self.branch_office, self.tomorrow),
+                by=self.operator,
+                channel=PHONE,
+            )
+        booking.refresh_from_db()
+        self.assertEqual(booking.date, later)
