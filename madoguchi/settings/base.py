@@ -237,7 +237,10 @@ MADOGUCHI_BOOKING_MAX_PARTY = 6
 # Days a card needs to reach a branch office (pulled and shipped): branch slots sooner are refused.
 MADOGUCHI_BRANCH_LEAD_DAYS = 2
 MADOGUCHI_PUBLIC_SIGNIN_FAILURES = 5
-MADOGUCHI_PUBLIC_SIGNIN_LOCK_MINUTES = 30
+# Resident sign-in (reservations/throttle.py): growing delays per address, at most this long; a notice number with
+# MADOGUCHI_PUBLIC_SIGNIN_FAILURES wrong birth dates in this many days needs the extra factor.
+MADOGUCHI_PUBLIC_SIGNIN_MAX_DELAY_MINUTES = 15
+MADOGUCHI_PUBLIC_SIGNIN_NOTICE_WINDOW_DAYS = 90
 # Absolute base of links in emails sent by commands (reminders); the public address in production.
 MADOGUCHI_PUBLIC_BASE_URL = env("MADOGUCHI_PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
 # Staffing: seconds the shift solver may run from a screen; average handling time overrides per category.
