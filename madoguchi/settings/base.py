@@ -161,7 +161,10 @@ AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = int(env("MADOGUCHI_PROXY_COUNT") or "0")
+# One trusted client address for the lockout, every throttle and the audit trail (accounts/clientaddr.py):
+# X-Forwarded-For is believed only hop by hop from these proxies (addresses or networks, comma-separated).
+MADOGUCHI_TRUSTED_PROXIES: list[str] = env_list("MADOGUCHI_TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "madoguchi.accounts.clientaddr.axes_client_ip"
 AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "madoguchi"
