@@ -52,8 +52,11 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "madoguchi.lib",
     "madoguchi.accounts",
+    "madoguchi.jobs",
     "madoguchi.calendar",
     "madoguchi.cards",
     "madoguchi.reservations",
@@ -212,6 +215,18 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Background jobs (madoguchi.jobs): the queue is the database (SQLite in the demo, PostgreSQL in production,
+# where several workers take jobs with SKIP LOCKED). A city that runs Redis may use RQ instead:
+# MADOGUCHI_TASKS_BACKEND=rq with REDIS_URL (install the `rq` extra) and run `rqworker` instead of db_worker.
+if (env("MADOGUCHI_TASKS_BACKEND") or "database") == "rq":
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": env("REDIS_URL") or "redis://127.0.0.1:6379/0"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Finished jobs' result files are copies (the records stay in their apps): kept this many days.
+MADOGUCHI_JOB_RESULT_DAYS = int(env("MADOGUCHI_JOB_RESULT_DAYS") or "30")
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL") or "madoguchi@localhost"
