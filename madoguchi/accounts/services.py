@@ -10,14 +10,13 @@ from django.http import HttpRequest
 
 from madoguchi.lib.privacy import contains_individual_number
 
+from .clientaddr import client_address
 from .models import AuditEvent, User
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    # Behind a reverse proxy, the proxy sets REMOTE_ADDR via its own header handling (see docs/operations.md).
-    return request.META.get("REMOTE_ADDR") or None
+    """The one trusted client address (see accounts/clientaddr.py): the audit trail, the lockout, every throttle."""
+    return client_address(request)
 
 
 def _safe_detail(detail: dict[str, Any] | None) -> dict[str, Any]:

@@ -44,3 +44,9 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER") or ""
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or ["localhost"]
+
+if env("MADOGUCHI_PROXY_COUNT"):
+    # The old setting counted hops from the right without knowing who sent them; it reached only the lockout.
+    raise ImproperlyConfigured(
+        "MADOGUCHI_PROXY_COUNT is replaced by MADOGUCHI_TRUSTED_PROXIES (the reverse proxies' addresses or networks)."
+    )
