@@ -29,3 +29,8 @@ class ReservationsConfig(AppConfig):
         ("予約枠・定員", "reservations:slots", "reservations.manage_slots"),
     ]
     dashboard_widgets = [("reservations/_dashboard.html", "reservations.view_daylist")]
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()

@@ -1,10 +1,23 @@
 """The one booking engine: slots from the calendar, and book / change / cancel / check-in / no-show / issue.
 
-Never a double booking: every write that changes who is in a slot locks the slot row(s)
-(`select_for_update`, in primary-key order) inside one transaction, and raises the slot's `booked`
-counter with a conditional UPDATE (`booked + n <= capacity`) that the database evaluates on the locked row.
-One active reservation per card is a partial unique index (ReservationCard.card where is_active).
-Lock order everywhere: reservation row, then slot rows by pk — so changes and cancels cannot deadlock.
+Never a double booking, at the framework's speed:
+- A place is taken by ONE conditional statement, `UPDATE slot SET booked = booked + n WHERE id = … AND is_open
+  AND booked + n <= capacity AND <in the booking window> RETURNING *`. The database evaluates the WHERE clause on
+  the row it locks for the update, so two bookings for the last place cannot both succeed; no SELECT … FOR UPDATE.
+- Duplicates are refused by unique indexes, not by reading first: one active reservation per card (partial
+  unique index on ReservationCard.card where is_active), one reservation per reference code (drawn again on
+  the one-in-a-billion clash).
+- A booking is one transaction of five statements: the UPDATE, then one INSERT each into reservations, their
+  cards, their history and the audit trail.
+
+Lock order, everywhere (so no two writers can wait for each other in a cycle):
+  1. reservation rows (`_lock`, by pk),
+  2. then slot rows, in primary-key order (a change gives back / takes its two slots in pk order),
+  3. rows inserted under unique indexes (cards sorted by pk) last.
+The one place that touches reservations while it may hold a slot — releasing expired holds when a slot looks
+full — takes the hold rows with SKIP LOCKED: it never waits for a reservation, so it cannot close a cycle.
+GETs never write: slots are made by the job `reservations.sync_slots` (nightly, and started whenever the
+calendar or an office's capacity changes).
 """
 
 from __future__ import annotations
@@ -14,12 +27,13 @@ import logging
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -42,6 +56,9 @@ from .models import (
     new_reference_code,
 )
 from .rules import rules
+
+if TYPE_CHECKING:
+    from madoguchi.jobs.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -180,20 +197,38 @@ def slots_free(
     date: datetime.date | None = None,
     limit: int | None = None,
     now: datetime.datetime | None = None,
-    sync: bool = True,
 ) -> list[Slot]:
-    """Open future slots inside the booking window with room for `people`, earliest first."""
+    """Open future slots inside the booking window with room for `people`, earliest first (one query, no write)."""
     now = now or timezone.now()
     first, last = window_dates(public=public, today=timezone.localdate(now))
     if date is not None:
         if not first <= date <= last:
             return []
         first = last = date
-    if sync:
-        slots_sync(office=office, start=first, end=last)
     qs = (
         Slot.objects.with_room_for(people)
+        .select_related("office")
         .filter(office=office, date__range=(first, last), starts_at__gt=now)
+        .order_by("starts_at")
+    )
+    return list(qs[:limit] if limit else qs)
+
+
+def slots_free_by_code(
+    *, office_code: str, people: int = 1, date: datetime.date | None = None, limit: int | None = None
+) -> list[Slot]:
+    """`slots_free` for an office given by its code, in the one query (the API's listing)."""
+    now = timezone.now()
+    first, last = window_dates(public=False, today=timezone.localdate(now))
+    if date is not None:
+        if not first <= date <= last:
+            return []
+        first = last = date
+    qs = (
+        Slot.objects.with_room_for(people)
+        .filter(
+            office__code=office_code, office__is_active=True, date__range=(first, last), starts_at__gt=now
+        )
         .order_by("starts_at")
     )
     return list(qs[:limit] if limit else qs)
@@ -213,8 +248,8 @@ def day_overview(*, office: Office, start: datetime.date, days: int = 7) -> list
 
 def office_settings_update(
     *, office: Office, slot_minutes: int, windows: int, people_per_window: int, by: User
-) -> SyncResult:
-    """Change an office's slot length or capacity; re-sync the window and return affected bookings."""
+) -> Job:
+    """Change an office's slot length or capacity; the slots follow in the sync job this returns."""
     if not 5 <= slot_minutes <= 240:
         raise BookingError("1枠の長さは5〜240分で指定してください。")
     with transaction.atomic():
@@ -222,8 +257,7 @@ def office_settings_update(
         before = {"slot_minutes": conf.slot_minutes, "capacity": conf.capacity}
         conf.slot_minutes, conf.windows, conf.people_per_window = slot_minutes, windows, people_per_window
         conf.save(update_fields=["slot_minutes", "windows", "people_per_window", "updated_at"])
-        start, end = window_dates(public=False)
-        result = slots_sync(office=office, start=start, end=end)
+        job = slots_sync_start(office=office, by=by)
         audit_record(
             actor=by,
             action=AuditEvent.Action.UPDATE,
@@ -232,10 +266,10 @@ def office_settings_update(
                 "office": office.code,
                 "before": before,
                 "after": {"slot_minutes": slot_minutes, "capacity": conf.capacity},
-                "affected": len(result.affected),
+                "job": str(job.pk),
             },
         )
-    return result
+    return job
 
 
 def capacity_override_set(
@@ -291,13 +325,31 @@ def capacity_override_delete(*, override: CapacityOverride, by: User) -> SyncRes
         return slots_sync(office=office, start=date, end=date)
 
 
-def follow_up_list(*, sync: bool = True) -> list[Reservation]:
+def follow_up_list() -> list[Reservation]:
     """Active bookings whose slot was withdrawn or overfilled by a calendar or capacity change."""
-    if sync:
-        start, end = window_dates(public=False)
-        for office in Office.objects.active():
-            slots_sync(office=office, start=start, end=end)
     return list(follow_up_queryset())
+
+
+SYNC_KIND = "reservations.sync_slots"
+
+
+def slots_sync_start(*, office: Office | None, by: User | None) -> Job:
+    """Queue the slot sync (one office, or all) after a calendar or capacity change; returns the job.
+
+    A sync already queued for the same offices will read the new state when it runs, so it is reused; one
+    already running may have read the old state, so a second one is queued behind it.
+    """
+    from madoguchi.jobs.models import Job as JobModel
+    from madoguchi.jobs.services import JobAlreadyRunning, job_start
+
+    key = f"{SYNC_KIND}:{office.pk if office else 'all'}"
+    params = {"office_id": office.pk} if office else {}
+    try:
+        return job_start(kind=SYNC_KIND, params=params, user=by, lock_key=key)
+    except JobAlreadyRunning as exc:
+        if exc.job.state == JobModel.State.QUEUED:
+            return exc.job
+        return job_start(kind=SYNC_KIND, params=params, user=by)
 
 
 def follow_up_queryset() -> QuerySet[Reservation]:
@@ -317,7 +369,8 @@ def _label(card: Card) -> str:
     return card.notice_number
 
 
-def _check_cards(cards: Sequence[Card], office: Office) -> None:
+def _check_cards(cards: Sequence[Card]) -> None:
+    """What can be said about the cards without a query (the slot and the database say the rest)."""
     if not cards:
         raise BookingError("予約するカードを1枚以上選んでください。")
     if len({c.pk for c in cards}) != len(cards):
@@ -335,10 +388,19 @@ def _check_cards(cards: Sequence[Card], office: Office) -> None:
             else:
                 why = f"「{card.get_state_display()}」の"
             raise BookingError(f"カード {_label(card)} は{why}ため予約できません。")
-        if card.pickup_office_id != office.pk:
+
+
+def _check_card_office(cards: Sequence[Card], office_id: int) -> None:
+    for card in cards:
+        if card.pickup_office_id != office_id:
+            office = Office.objects.get(pk=office_id)
             raise BookingError(
                 f"カード {_label(card)} の受取庁舎は{card.pickup_office.name}です。{office.name}では予約できません。"
             )
+
+
+def _check_cards_free(cards: Sequence[Card]) -> None:
+    """Explain a refused insert (the partial unique index): which card is booked, under which code."""
     taken = (
         ReservationCard.objects.filter(card__in=[c.pk for c in cards], is_active=True)
         .select_related("reservation", "card")
@@ -364,12 +426,18 @@ def _check_window(slot: Slot, *, channel: str, now: datetime.datetime) -> None:
         raise BookingError(f"Webでの予約は{format_date(first)}以降の枠で受け付けています。")
 
 
-def _release_expired_holds(slot: Slot, now: datetime.datetime) -> int:
-    """Inside the slot lock: expired holds give their places back."""
+def _release_expired_holds(slot_id: int, now: datetime.datetime) -> int:
+    """Expired holds of one slot give their places back. Returns the people released.
+
+    Lock order (see the module docstring): the hold rows first, then the slot row. The holds are taken with
+    SKIP LOCKED, so a hold being confirmed or cancelled right now is left to that transaction, and this never
+    waits for a reservation while holding a slot.
+    """
     expired = list(
-        Reservation.objects.filter(slot=slot, status=R.HELD, hold_expires_at__lte=now)
+        Reservation.objects.filter(slot_id=slot_id, status=R.HELD, hold_expires_at__lte=now)
         .order_by("pk")
-        .select_for_update(of=("self",))
+        .select_for_update(of=("self",), skip_locked=True)
+        .only("pk", "party_size")
     )
     if not expired:
         return 0
@@ -378,49 +446,88 @@ def _release_expired_holds(slot: Slot, now: datetime.datetime) -> int:
     ReservationCard.objects.filter(reservation__in=expired).update(is_active=False)
     ReservationEvent.objects.bulk_create(
         [
-            ReservationEvent(reservation=r, at=now, kind=ReservationEvent.Kind.EXPIRE, from_slot=slot)
+            ReservationEvent(reservation=r, at=now, kind=ReservationEvent.Kind.EXPIRE, from_slot_id=slot_id)
             for r in expired
         ]
     )
-    Slot.objects.filter(pk=slot.pk).update(booked=F("booked") - people)
+    Slot.objects.filter(pk=slot_id).update(booked=F("booked") - people)
     return people
 
 
-def _take_places(slot: Slot, people: int, now: datetime.datetime) -> None:
-    """Raise the counter if there is room; the WHERE clause is evaluated by the database on the locked row."""
+def _take_sql() -> str:
+    """Only quoted identifiers are interpolated; every value is a parameter."""
+    qn = connection.ops.quote_name
+    booked = qn("booked")
+    return (
+        f"UPDATE {qn(Slot._meta.db_table)} SET {booked} = {booked} + %s "  # noqa: S608
+        f"WHERE {qn('id')} = %s AND {qn('is_open')} AND {booked} + %s <= {qn('capacity')} "
+        f"AND {qn('starts_at')} > %s AND {qn('date')} >= %s AND {qn('date')} <= %s "
+        "RETURNING *"
+    )
+
+
+def _take_places(slot_id: int, people: int, *, channel: str, now: datetime.datetime) -> Slot:
+    """One statement: raise the counter if the slot is open, in the booking window and has room.
+
+    The WHERE clause is evaluated by the database on the row it locks for the UPDATE, so two bookings for the
+    last place can never both succeed. When nothing was updated, expired holds are released once and the
+    UPDATE retried; then the slot is read to say why (closed, past, outside the window, full).
+    Returns the slot as it is after the UPDATE.
+    """
+    first, last = window_dates(public=channel == Channel.WEB, today=timezone.localdate(now))
+    ops = connection.ops
+    params = [
+        people,
+        slot_id,
+        people,
+        ops.adapt_datetimefield_value(now),
+        ops.adapt_datefield_value(first),
+        ops.adapt_datefield_value(last),
+    ]
     for attempt in range(2):
-        taken = Slot.objects.filter(pk=slot.pk, is_open=True, booked__lte=F("capacity") - people).update(
-            booked=F("booked") + people
-        )
-        if taken:
-            return
-        if attempt == 0 and not _release_expired_holds(slot, now):
+        rows = list(Slot.objects.raw(_take_sql(), params))
+        if rows:
+            return rows[0]
+        if attempt == 0 and not _release_expired_holds(slot_id, now):
             break
+    found = Slot.objects.filter(pk=slot_id).first()
+    if found is None:
+        raise BookingError("選ばれた予約枠は見つかりません。もう一度、枠を選んでください。")
+    _check_window(found, channel=channel, now=now)
     raise SlotFullError(FULL_MESSAGE)
 
 
-def _new_code() -> str:
-    for _ in range(20):
-        code = new_reference_code()
-        if not Reservation.objects.filter(code=code).exists():
-            return code
-    raise RuntimeError("could not draw a free reference code")
+def _give_back(slot_id: int, people: int) -> None:
+    Slot.objects.filter(pk=slot_id).update(booked=F("booked") - people)
+
+
+def _violated(exc: IntegrityError) -> str:
+    """Which unique rule refused the insert: 'code', 'card' or '' (something else)."""
+    cause = exc.__cause__
+    name = getattr(getattr(cause, "diag", None), "constraint_name", None) or str(exc)
+    if "reservation_card_one_active_per_card" in name or "reservationcard.card" in name:
+        return "card"
+    if "code" in name:
+        return "code"
+    return ""
 
 
 # Cards already on their way to (or at) the branch need no shipping time.
 _AT_OR_TO_BRANCH = {Card.State.SHIPPED, Card.State.RECEIVED_AT_BRANCH}
 
 
-def _check_branch_lead_time(cards: Sequence[Card], slot: Slot, *, today: datetime.date) -> None:
+def _check_branch_lead_time(
+    cards: Sequence[Card], office: Office, date: datetime.date, *, today: datetime.date
+) -> None:
     """A card collected at a branch must first be pulled and shipped there: refuse slots sooner than that."""
-    if slot.office.kind != Office.Kind.BRANCH:
+    if office.kind != Office.Kind.BRANCH:
         return
     lead_days = int(getattr(settings, "MADOGUCHI_BRANCH_LEAD_DAYS", 2))
     earliest = today + datetime.timedelta(days=lead_days)
     for card in cards:
-        if card.state not in _AT_OR_TO_BRANCH and slot.date < earliest:
+        if card.state not in _AT_OR_TO_BRANCH and date < earliest:
             raise BookingError(
-                f"カード {_label(card)} は{slot.office.name}へ送付してからの受け取りになるため、"
+                f"カード {_label(card)} は{office.name}へ送付してからの受け取りになるため、"
                 f"{format_date(earliest)}以降の枠を選んでください。"
             )
 
@@ -436,66 +543,78 @@ def reservation_book(
     reminder_opt_out: bool = False,
     hold: bool = False,
     now: datetime.datetime | None = None,
+    audit_detail: dict[str, object] | None = None,
 ) -> Reservation:
     """Book the cards (one person each) into the slot, or hold the places briefly (`hold`, web form).
 
-    Raises SlotFullError (満席) when the slot has no room, BookingError for any other refusal.
+    One transaction of five statements: the conditional UPDATE … RETURNING of the slot, and one INSERT each
+    for the reservation, its cards, its history and the audit trail. The unique indexes refuse a card that is
+    already booked (and a clashing reference code, which is drawn again). `slot` may be an unloaded
+    `Slot(pk=…)`. Raises SlotFullError (満席) when the slot has no room, BookingError for any other refusal.
     """
     now = now or timezone.now()
     refuse_individual_number(email, field="email")
-    cards = list(cards)
-    try:
-        with transaction.atomic():
-            locked = Slot.objects.select_for_update().select_related("office").get(pk=slot.pk)
-            _check_window(locked, channel=channel, now=now)
-            _check_cards(cards, locked.office)
-            _check_branch_lead_time(cards, locked, today=timezone.localdate(now))
-            _take_places(locked, len(cards), now)
-            reservation = Reservation.objects.create(
-                code=_new_code(),
-                office=locked.office,
-                slot=locked,
-                date=locked.date,
-                party_size=len(cards),
-                status=R.HELD if hold else R.BOOKED,
-                channel=channel,
-                email=email.strip(),
-                language=language if language in ("ja", "en") else "ja",
-                reminder_opt_out=reminder_opt_out,
-                hold_expires_at=now + datetime.timedelta(minutes=rules().hold_minutes) if hold else None,
-                link_nonce=secrets.token_hex(4),
-                created_by=by if by is not None and by.is_authenticated else None,
-                created_at=now,
-            )
-            ReservationCard.objects.bulk_create(
-                [ReservationCard(reservation=reservation, card=c) for c in cards]
-            )
-            ReservationEvent.objects.create(
-                reservation=reservation,
-                at=now,
-                kind=ReservationEvent.Kind.HOLD if hold else ReservationEvent.Kind.BOOK,
-                channel=channel,
-                actor=reservation.created_by,
-                to_slot=locked,
-            )
-            audit_record(
-                actor=by,
-                action=AuditEvent.Action.CREATE,
-                obj=reservation,
-                detail={
-                    "code": reservation.code,
-                    "slot": locked.pk,
-                    "people": len(cards),
-                    "channel": channel,
-                    "hold": hold,
-                },
-            )
-    except IntegrityError:
-        # A concurrent booking took one of these cards first (partial unique index): nothing was written.
-        raise BookingError(
-            "このカードはたった今、別の予約に含まれました。予約状況を確認してください。"
-        ) from None
-    return reservation
+    cards = sorted(cards, key=lambda c: c.pk)  # one insert order everywhere: no deadlock on the card index
+    _check_cards(cards)
+    actor = by if by is not None and by.is_authenticated else None
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                taken = _take_places(slot.pk, len(cards), channel=channel, now=now)
+                _check_card_office(cards, taken.office_id)
+                office = cards[0].pickup_office
+                _check_branch_lead_time(cards, office, taken.date, today=timezone.localdate(now))
+                reservation = Reservation.objects.create(
+                    code=new_reference_code(),
+                    office=office,
+                    slot_id=taken.pk,
+                    date=taken.date,
+                    party_size=len(cards),
+                    status=R.HELD if hold else R.BOOKED,
+                    channel=channel,
+                    email=email.strip(),
+                    language=language if language in ("ja", "en") else "ja",
+                    reminder_opt_out=reminder_opt_out,
+                    hold_expires_at=now + datetime.timedelta(minutes=rules().hold_minutes) if hold else None,
+                    link_nonce=secrets.token_hex(4),
+                    created_by=actor,
+                    created_at=now,
+                )
+                ReservationCard.objects.bulk_create(
+                    [ReservationCard(reservation=reservation, card=c) for c in cards]
+                )
+                ReservationEvent.objects.create(
+                    reservation=reservation,
+                    at=now,
+                    kind=ReservationEvent.Kind.HOLD if hold else ReservationEvent.Kind.BOOK,
+                    channel=channel,
+                    actor=actor,
+                    to_slot_id=taken.pk,
+                )
+                audit_record(
+                    actor=by,
+                    action=AuditEvent.Action.CREATE,
+                    obj=reservation,
+                    detail={
+                        **(audit_detail or {}),
+                        "code": reservation.code,
+                        "slot": taken.pk,
+                        "people": len(cards),
+                        "channel": channel,
+                        "hold": hold,
+                    },
+                )
+        except IntegrityError as exc:
+            if _violated(exc) == "code":
+                continue  # a one-in-a-billion clash of reference codes: draw again
+            # A card is already booked (partial unique index): nothing was written; say which and where.
+            _check_cards_free(cards)
+            raise BookingError(
+                "このカードはたった今、別の予約に含まれました。予約状況を確認してください。"
+            ) from None
+        reservation.slot = taken
+        return reservation
+    raise RuntimeError("could not draw a free reference code")
 
 
 def _lock(reservation: Reservation) -> Reservation:
@@ -569,7 +688,11 @@ def reservation_change(
     channel: str,
     now: datetime.datetime | None = None,
 ) -> Reservation:
-    """Move a booking to another slot of the same office. Both slots are locked (pk order) in one transaction."""
+    """Move a booking to another slot of the same office, in one transaction.
+
+    Lock order: the reservation row, then the two slot rows in primary-key order (the old slot's places are
+    given back before or after the new one's are taken, whichever has the smaller pk; a refusal rolls both back).
+    """
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock(reservation)
@@ -578,20 +701,20 @@ def reservation_change(
         assert old is not None
         if old.pk == slot.pk:
             raise BookingError("現在と同じ枠です。別の枠を選んでください。")
-        slots = {
-            s.pk: s for s in Slot.objects.select_for_update().filter(pk__in=[old.pk, slot.pk]).order_by("pk")
-        }
-        target = slots[slot.pk]
+        people = locked.party_size
+        if old.pk < slot.pk:
+            _give_back(old.pk, people)
+        target = _take_places(slot.pk, people, channel=channel, now=now)
+        if old.pk > slot.pk:
+            _give_back(old.pk, people)
         if target.office_id != locked.office_id:
             raise BookingError("受取庁舎が異なる枠には変更できません。受取庁舎はカードごとに決まっています。")
-        _check_window(target, channel=channel, now=now)
         _check_branch_lead_time(
             [link.card for link in locked.card_links.filter(is_active=True).select_related("card")],
-            target,
+            locked.office,
+            target.date,
             today=timezone.localdate(now),
         )
-        _take_places(target, locked.party_size, now)
-        Slot.objects.filter(pk=old.pk).update(booked=F("booked") - locked.party_size)
         locked.slot = target
         locked.date = target.date
         locked.reminder_sent_at = None
@@ -617,8 +740,7 @@ def reservation_change(
 def _end(reservation: Reservation, status: str, now: datetime.datetime, *, release_places: bool) -> None:
     """Inside the reservation lock: end it, free its cards and (if asked) its places in the slot."""
     if release_places and reservation.slot_id is not None:
-        Slot.objects.select_for_update().filter(pk=reservation.slot_id).first()
-        Slot.objects.filter(pk=reservation.slot_id).update(booked=F("booked") - reservation.party_size)
+        _give_back(reservation.slot_id, reservation.party_size)
     reservation.status = status
     reservation.card_links.filter(is_active=True).update(is_active=False)
 
@@ -797,43 +919,49 @@ def walk_in_record(
 ) -> Reservation:
     """A visitor without a booking: recorded as checked in today (no slot, not counted in capacity)."""
     now = now or timezone.now()
-    cards = list(cards)
-    try:
-        with transaction.atomic():
-            _check_cards(cards, office)
-            reservation = Reservation.objects.create(
-                code=_new_code(),
-                office=office,
-                slot=None,
-                date=timezone.localdate(now),
-                party_size=len(cards),
-                status=R.CHECKED_IN,
-                channel=Channel.COUNTER,
-                is_walk_in=True,
-                checked_in_at=now,
-                link_nonce=secrets.token_hex(4),
-                created_by=by,
-                created_at=now,
-            )
-            ReservationCard.objects.bulk_create(
-                [ReservationCard(reservation=reservation, card=c) for c in cards]
-            )
-            ReservationEvent.objects.create(
-                reservation=reservation,
-                at=now,
-                kind=ReservationEvent.Kind.WALK_IN,
-                channel=Channel.COUNTER,
-                actor=by,
-            )
-            audit_record(
-                actor=by,
-                action=AuditEvent.Action.CREATE,
-                obj=reservation,
-                detail={"code": reservation.code, "walk_in": True, "people": len(cards)},
-            )
-    except IntegrityError:
-        raise BookingError("このカードはたった今、別の予約に含まれました。") from None
-    return reservation
+    cards = sorted(cards, key=lambda c: c.pk)
+    _check_cards(cards)
+    _check_card_office(cards, office.pk)
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                reservation = Reservation.objects.create(
+                    code=new_reference_code(),
+                    office=office,
+                    slot=None,
+                    date=timezone.localdate(now),
+                    party_size=len(cards),
+                    status=R.CHECKED_IN,
+                    channel=Channel.COUNTER,
+                    is_walk_in=True,
+                    checked_in_at=now,
+                    link_nonce=secrets.token_hex(4),
+                    created_by=by,
+                    created_at=now,
+                )
+                ReservationCard.objects.bulk_create(
+                    [ReservationCard(reservation=reservation, card=c) for c in cards]
+                )
+                ReservationEvent.objects.create(
+                    reservation=reservation,
+                    at=now,
+                    kind=ReservationEvent.Kind.WALK_IN,
+                    channel=Channel.COUNTER,
+                    actor=by,
+                )
+                audit_record(
+                    actor=by,
+                    action=AuditEvent.Action.CREATE,
+                    obj=reservation,
+                    detail={"code": reservation.code, "walk_in": True, "people": len(cards)},
+                )
+        except IntegrityError as exc:
+            if _violated(exc) == "code":
+                continue
+            _check_cards_free(cards)
+            raise BookingError("このカードはたった今、別の予約に含まれました。") from None
+        return reservation
+    raise RuntimeError("could not draw a free reference code")
 
 
 # -- lookups for other apps and lists -------------------------------------------------------------------
@@ -855,6 +983,14 @@ def active_reservation_for(card: Card) -> Reservation | None:
         .first()
     )
     return link.reservation if link else None
+
+
+def active_reservations_for(cards: Sequence[Card]) -> dict[int, Reservation]:
+    """Card pk → its active reservation, in one query."""
+    links = ReservationCard.objects.filter(card__in=[c.pk for c in cards], is_active=True).select_related(
+        "reservation__slot", "reservation__office"
+    )
+    return {link.card_id: link.reservation for link in links}
 
 
 def booked_notice_numbers(*, office: Office, date: datetime.date) -> list[str]:
@@ -1029,9 +1165,8 @@ def holds_release(*, now: datetime.datetime | None = None) -> int:
         .distinct()
     )
     for slot_id in list(slot_ids):
-        with transaction.atomic():
-            slot = Slot.objects.select_for_update().get(pk=slot_id)
-            total += _release_expired_holds(slot, now)
+        with transaction.atomic():  # the holds, then the slot: the lock order of every other write
+            total += _release_expired_holds(slot_id, now)
     return total
 
 

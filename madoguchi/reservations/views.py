@@ -47,7 +47,8 @@ def _date_param(value: str | None) -> datetime.date | None:
 
 
 def _with_reservations(cards: list[Card]) -> list[tuple[Card, Reservation | None]]:
-    return [(c, services.active_reservation_for(c)) for c in cards]
+    found = services.active_reservations_for(cards)
+    return [(c, found.get(c.pk)) for c in cards]
 
 
 def _desk_context(request: HttpRequest, form: FindCardForm, *, matches: list[Card] | None = None) -> dict:
@@ -162,7 +163,8 @@ def _int(value: str | None) -> int | None:
 
 def _book(request: HttpRequest) -> HttpResponse:
     cards = _basket(request)
-    slot = Slot.objects.filter(pk=_int(request.POST.get("slot"))).first()
+    slot_id = _int(request.POST.get("slot"))
+    slot = Slot(pk=slot_id) if slot_id else None
     if slot is None or not cards:
         messages.error(request, "予約する枠またはカードが選ばれていません。もう一度選んでください。")
         return redirect("reservations:operator")
@@ -446,9 +448,19 @@ def slots(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "settings" and settings_form.is_valid():
-                result = services.office_settings_update(
+                job = services.office_settings_update(
                     office=office, by=request.user, **settings_form.cleaned_data
                 )  # type: ignore[arg-type]
+                messages.success(
+                    request,
+                    f"{office.name}の予約枠の設定を保存しました。予約枠は処理「{job.title}」で作り直します"
+                    "（下に進み具合を表示しています）。",
+                )
+                return redirect(reverse("reservations:slots") + f"?office={office.code}")
+            elif request.POST.get("action") == "sync":
+                services.slots_sync_start(office=office, by=request.user)  # type: ignore[arg-type]
+                messages.success(request, f"{office.name}の予約枠をカレンダーに合わせる処理を開始しました。")
+                return redirect(reverse("reservations:slots") + f"?office={office.code}")
             elif request.POST.get("action") == "override" and override_form.is_valid():
                 d = override_form.cleaned_data
                 result = services.capacity_override_set(
@@ -478,8 +490,10 @@ def slots(request: HttpRequest) -> HttpResponse:
                 f"{office.name}の予約枠を更新しました（新規 {result.created}・変更 {result.updated}・停止 {result.withdrawn}。{note}）。",
             )
             return redirect(reverse("reservations:slots") + f"?office={office.code}")
+    from madoguchi.jobs.selectors import job_latest
+
     start = timezone.localdate()
-    services.slots_sync(office=office, start=start, end=start + datetime.timedelta(days=13))
+    # A GET only reads: the slots are made by the sync job (nightly, and after every calendar or capacity change).
     context = {
         "offices": offices,
         "office": office,
@@ -489,5 +503,7 @@ def slots(request: HttpRequest) -> HttpResponse:
         "overrides": CapacityOverride.objects.filter(office=office, date__gte=start),
         "overview": services.day_overview(office=office, start=start, days=14),
         "follow_up": services.follow_up_list(),
+        "sync_job": job_latest(lock_key=f"{services.SYNC_KIND}:{office.pk}")
+        or job_latest(lock_key=f"{services.SYNC_KIND}:all"),
     }
     return render(request, "reservations/slots.html", context)

@@ -144,3 +144,53 @@ class RaceTests(TransactionTestCase):
         self.assertEqual(sum(r == "ok" for r in results), 1, results)
         self.assertEqual(Reservation.objects.filter(status="booked").count(), 1)
         self.assertEqual(slot_counts_consistent(), [])
+
+    def test_crossing_changes_between_two_slots_never_deadlock(self):
+        a, b = slot_on(self.office, self.day, 1), slot_on(self.office, self.day, 2)
+        on_a = [
+            reservation_book(cards=[ready_card(self.office)], slot=a, by=None, channel=PHONE)
+            for _ in range(3)
+        ]
+        on_b = [
+            reservation_book(cards=[ready_card(self.office)], slot=b, by=None, channel=PHONE)
+            for _ in range(3)
+        ]
+
+        def work(i: int) -> str:
+            if i % 2:
+                reservation_change(reservation=on_a[i // 2], slot=Slot(pk=b.pk), by=None, channel=PHONE)
+            else:
+                reservation_change(reservation=on_b[i // 2], slot=Slot(pk=a.pk), by=None, channel=PHONE)
+            return "ok"
+
+        results = race(6, work)
+        self.assertFalse([r for r in results if r.startswith("error:")], results)
+        self.assertEqual(slot_counts_consistent(), [])
+
+    def test_releasing_expired_holds_while_residents_cancel_them_never_deadlocks(self):
+        import datetime
+
+        from ..services import holds_release
+
+        set_capacity(self.office, 6)
+        slot = slot_on(self.office, self.day, 3)
+        holds = [
+            reservation_book(cards=[ready_card(self.office)], slot=slot, by=None, channel=PHONE, hold=True)
+            for _ in range(6)
+        ]
+        later = holds[0].hold_expires_at + datetime.timedelta(minutes=1)
+
+        def work(i: int) -> str:
+            if i % 3 == 0:
+                holds_release(now=later)
+            elif i % 3 == 1:
+                reservation_cancel(reservation=holds[i], by=None, channel=PHONE)
+            else:
+                reservation_book(
+                    cards=[ready_card(self.office)], slot=Slot(pk=slot.pk), by=None, channel=PHONE, now=later
+                )
+            return "ok"
+
+        results = race(6, work)
+        self.assertFalse([r for r in results if r.startswith("error:") and "BookingError" not in r], results)
+        self.assertEqual(slot_counts_consistent(), [])
