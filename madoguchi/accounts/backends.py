@@ -35,5 +35,5 @@ class RolePermissionBackend(ModelBackend):
     def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
         if obj is not None or not getattr(user_obj, "is_active", False):
             return False
-        roles = getattr(user_obj, "roles", None)
-        return bool(roles) and role_allows(roles, perm)
+        roles: set[str] = getattr(user_obj, "roles", None) or set()
+        return role_allows(roles, perm)

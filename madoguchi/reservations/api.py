@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
+from madoguchi.cards.models import Card
 from madoguchi.cards.services import card_find
 
 from . import services
@@ -143,7 +144,7 @@ def book(request, payload: BookIn):  # type: ignore[no-untyped-def]
     a refused booking records the search on its own."""
     if not payload.cards:
         raise HttpError(400, "cards: 予約するカードを1枚以上指定してください。")
-    cards = []
+    cards: list[Card] = []
 
     def searched() -> None:
         audit_record(

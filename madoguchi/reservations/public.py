@@ -283,8 +283,13 @@ def public_book(request: HttpRequest) -> HttpResponse:
             return _manage_with(request, _error(exc))
         request.session[HOLD] = held.pk
         return redirect("reservations:public_book")
-    held = Reservation.objects.select_related("slot", "office").filter(pk=request.session.get(HOLD)).first()
-    if held is None or held.status != Reservation.Status.HELD or not _owns(request, held):
+    held_or_none = (
+        Reservation.objects.select_related("slot", "office").filter(pk=request.session.get(HOLD) or 0).first()
+    )
+    if held_or_none is None:
+        return redirect("reservations:public_manage")
+    held = held_or_none
+    if held.status != Reservation.Status.HELD or not _owns(request, held):
         return redirect("reservations:public_manage")
     form = PublicConfirmForm(request.POST or None, initial={"reminder": True})
     error = ""
@@ -379,7 +384,7 @@ def public_cancel(request: HttpRequest) -> HttpResponse:
 @login_not_required
 def public_done(request: HttpRequest) -> HttpResponse:
     booking = (
-        Reservation.objects.select_related("slot", "office").filter(pk=request.session.get(DONE)).first()
+        Reservation.objects.select_related("slot", "office").filter(pk=request.session.get(DONE) or 0).first()
     )
     if booking is None or not _owns(request, booking):
         return redirect("reservations:public_manage")

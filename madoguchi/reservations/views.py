@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from madoguchi.accounts.access import require_perm
-from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
 from madoguchi.cards.models import Card
@@ -27,6 +28,13 @@ from .forms import CancelForm, CodeForm, DayForm, FindCardForm, OfficeSettingsFo
 from .models import CapacityOverride, Reservation, Slot
 
 BASKET = "reservations_basket"
+
+
+def _user(request: HttpRequest) -> User:
+    """Staff views run behind LoginRequiredMiddleware and require_perm: the user is a signed-in User."""
+    return cast(User, request.user)
+
+
 MATCHES = "reservations_matches"
 SLOT_SHORTCUTS = 9
 
@@ -108,7 +116,7 @@ def operator(request: HttpRequest) -> HttpResponse:
             else:
                 found = card_find_by_kana(kana=data["kana"], birth_date=data["birth_date"])
             audit_record(
-                actor=request.user,
+                actor=_user(request),
                 action=AuditEvent.Action.SEARCH,
                 object_type="cards.card",
                 request=request,
@@ -130,7 +138,7 @@ def operator(request: HttpRequest) -> HttpResponse:
         elif action == "pick":
             # Only a card among the last search's matches may be added (a tampered id adds nothing).
             pk = _int(request.POST.get("card"))
-            if pk in request.session.get(MATCHES, []) and pk not in basket_ids:
+            if pk is not None and pk in request.session.get(MATCHES, []) and pk not in basket_ids:
                 basket_ids.append(pk)
                 request.session[BASKET] = basket_ids
             request.session.pop(MATCHES, None)
@@ -144,7 +152,7 @@ def operator(request: HttpRequest) -> HttpResponse:
     context = _desk_context(request, form, matches=matches)
     if context["basket"]:
         audit_record(
-            actor=request.user,
+            actor=_user(request),
             action=AuditEvent.Action.VIEW,
             object_type="cards.card",
             object_id=",".join(str(c.pk) for c, _ in context["basket"]),
@@ -172,7 +180,7 @@ def _book(request: HttpRequest) -> HttpResponse:
         reservation = services.reservation_book(
             cards=cards,
             slot=slot,
-            by=request.user,
+            by=_user(request),
             channel=Reservation.Channel.PHONE,  # type: ignore[arg-type]
         )
     except ValidationError as exc:
@@ -196,7 +204,7 @@ def find_code(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"予約番号「{form.cleaned_data['code']}」の予約は見つかりません。")
     elif form.errors:
         # Say what is wrong (empty, a My Number, too long) instead of always "enter a code".
-        messages.error(request, "予約番号: " + " ".join(form.errors["code"]))
+        messages.error(request, "予約番号: " + " ".join(str(e) for e in form.errors["code"]))
     return redirect(
         (request.POST.get("back") or request.GET.get("back")) == "day"
         and "reservations:day_list"
@@ -227,7 +235,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             if s.pk != reservation.slot_id
         ]
     audit_record(
-        actor=request.user,
+        actor=_user(request),
         action=AuditEvent.Action.VIEW,
         obj=reservation,
         request=request,
@@ -261,7 +269,7 @@ def _back(request: HttpRequest, reservation: Reservation) -> HttpResponse:
 @require_POST
 def change(request: HttpRequest, code: str) -> HttpResponse:
     reservation = _reservation_or_404(code)
-    slot = Slot.objects.filter(pk=_int(request.POST.get("slot"))).first()
+    slot = Slot.objects.filter(pk=_int(request.POST.get("slot")) or 0).first()
     if slot is None:
         messages.error(request, "変更先の枠が見つかりません。もう一度選んでください。")
         return _back(request, reservation)
@@ -269,7 +277,7 @@ def change(request: HttpRequest, code: str) -> HttpResponse:
         reservation = services.reservation_change(
             reservation=reservation,
             slot=slot,
-            by=request.user,
+            by=_user(request),
             channel=Reservation.Channel.PHONE,  # type: ignore[arg-type]
         )
     except ValidationError as exc:
@@ -289,13 +297,14 @@ def cancel(request: HttpRequest, code: str) -> HttpResponse:
     form = CancelForm(request.POST)
     if not form.is_valid():
         messages.error(
-            request, "取消の理由: " + " ".join(form.errors.get("note", ["入力を確認してください。"]))
+            request,
+            "取消の理由: " + " ".join(str(e) for e in form.errors.get("note", ["入力を確認してください。"])),
         )
         return _back(request, reservation)
     try:
         services.reservation_cancel(
             reservation=reservation,
-            by=request.user,  # type: ignore[arg-type]
+            by=_user(request),  # type: ignore[arg-type]
             channel=Reservation.Channel.PHONE,
             note=form.cleaned_data["note"],
         )
@@ -311,7 +320,7 @@ def cancel(request: HttpRequest, code: str) -> HttpResponse:
 def reminder(request: HttpRequest, code: str) -> HttpResponse:
     reservation = _reservation_or_404(code)
     opt_out = request.POST.get("opt_out") == "1"
-    services.reservation_set_reminder(reservation=reservation, opt_out=opt_out, by=request.user)  # type: ignore[arg-type]
+    services.reservation_set_reminder(reservation=reservation, opt_out=opt_out, by=_user(request))  # type: ignore[arg-type]
     messages.success(
         request,
         "前日のお知らせメールを" + ("送らない設定にしました。" if opt_out else "送る設定にしました。"),
@@ -334,7 +343,7 @@ def counter(request: HttpRequest, code: str, action: str) -> HttpResponse:
         raise Http404("操作が見つかりません。")
     func, label = COUNTER_ACTIONS[action]
     try:
-        func(reservation=reservation, by=request.user)  # type: ignore[operator]
+        func(reservation=reservation, by=_user(request))  # type: ignore[operator]
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
@@ -352,11 +361,11 @@ def day_list(request: HttpRequest) -> HttpResponse:
         office = form.cleaned_data["office"]
         day = form.cleaned_data["date"] or day
     elif form.is_bound:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     rows = services.day_list(office=office, date=day) if office else []
     if office:
         audit_record(
-            actor=request.user,
+            actor=_user(request),
             action=AuditEvent.Action.LIST,
             object_type="reservations.reservation",
             request=request,
@@ -397,7 +406,9 @@ def walk_in(request: HttpRequest) -> HttpResponse:
         messages.error(request, "庁舎を選んでください。")
         return redirect(back)
     if not form.is_valid():
-        messages.error(request, "予約なし来庁: " + " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(
+            request, "予約なし来庁: " + " ".join(str(e) for errs in form.errors.values() for e in errs)
+        )
         return redirect(back)
     data = form.cleaned_data
     if data["notice_number"]:
@@ -414,7 +425,7 @@ def walk_in(request: HttpRequest) -> HttpResponse:
         )
         return redirect(back)
     try:
-        r = services.walk_in_record(cards=found, office=office, by=request.user)  # type: ignore[arg-type]
+        r = services.walk_in_record(cards=found, office=office, by=_user(request))  # type: ignore[arg-type]
     except ValidationError as exc:
         messages.error(request, "予約なし来庁: " + exc.messages[0])
         return redirect(back)
@@ -449,7 +460,7 @@ def slots(request: HttpRequest) -> HttpResponse:
         try:
             if request.POST.get("action") == "settings" and settings_form.is_valid():
                 job = services.office_settings_update(
-                    office=office, by=request.user, **settings_form.cleaned_data
+                    office=office, by=_user(request), **settings_form.cleaned_data
                 )  # type: ignore[arg-type]
                 messages.success(
                     request,
@@ -458,7 +469,7 @@ def slots(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect(reverse("reservations:slots") + f"?office={office.code}")
             elif request.POST.get("action") == "sync":
-                services.slots_sync_start(office=office, by=request.user)  # type: ignore[arg-type]
+                services.slots_sync_start(office=office, by=_user(request))  # type: ignore[arg-type]
                 messages.success(request, f"{office.name}の予約枠をカレンダーに合わせる処理を開始しました。")
                 return redirect(reverse("reservations:slots") + f"?office={office.code}")
             elif request.POST.get("action") == "override" and override_form.is_valid():
@@ -469,13 +480,13 @@ def slots(request: HttpRequest) -> HttpResponse:
                     start=d["start"],
                     capacity=d["capacity"],
                     reason=d["reason"],
-                    by=request.user,  # type: ignore[arg-type]
+                    by=_user(request),  # type: ignore[arg-type]
                 )
             elif request.POST.get("action") == "delete_override":
                 found = get_object_or_404(
                     CapacityOverride, pk=_int(request.POST.get("override")), office=office
                 )
-                result = services.capacity_override_delete(override=found, by=request.user)  # type: ignore[arg-type]
+                result = services.capacity_override_delete(override=found, by=_user(request))  # type: ignore[arg-type]
         except ValidationError as exc:
             target = override_form if request.POST.get("action") == "override" else settings_form
             target.add_error(None, exc.messages[0])
