@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -82,7 +82,7 @@ class CardSearchForm(forms.Form):
         self.fields["notice_number"].widget.attrs.update({"autofocus": True, "autocomplete": "off"})
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         notice = data.get("notice_number")
         kana = data.get("kana")
         if notice and contains_digits_only_12(notice):
@@ -92,6 +92,10 @@ class CardSearchForm(forms.Form):
         if kana and not data.get("birth_date"):
             self.add_error("birth_date", "氏名で探すときは生年月日も入力してください。")
         return data
+
+
+def _model_choice(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    return cast(forms.ModelChoiceField, form.fields[name])
 
 
 def contains_digits_only_12(value: str) -> bool:
@@ -116,9 +120,11 @@ class TransitionForm(forms.Form):
     def __init__(self, *args: Any, card: Card, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = TRANSITIONS.get(card.state, frozenset())
-        self.fields["to_state"].choices = [(s, S(s).label) for s in S.values if s in allowed]
-        self.fields["storage_location"].queryset = StorageLocation.objects.filter(is_active=True)
-        self.fields["office"].queryset = Office.objects.active()
+        cast(forms.ChoiceField, self.fields["to_state"]).choices = [
+            (s, S(s).label) for s in S.values if s in allowed
+        ]
+        _model_choice(self, "storage_location").queryset = StorageLocation.objects.filter(is_active=True)
+        _model_choice(self, "office").queryset = Office.objects.active()
 
 
 SCAN_STEPS = [
@@ -145,7 +151,7 @@ class ScanForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = Office.objects.active()
+        _model_choice(self, "office").queryset = Office.objects.active()
         self.fields["notice_number"].widget.attrs.update(
             {"autofocus": True, "autocomplete": "off", "inputmode": "latin", "class": "scan-input"}
         )
@@ -168,7 +174,7 @@ class ShipmentForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = Office.objects.active().exclude(kind=Office.Kind.MAIN)
+        _model_choice(self, "office").queryset = Office.objects.active().exclude(kind=Office.Kind.MAIN)
 
 
 class ReceiveForm(forms.Form):
@@ -230,7 +236,7 @@ class MynaAssistForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = Office.objects.active()
+        _model_choice(self, "office").queryset = Office.objects.active()
         self.fields["applicant_name"].widget.attrs["autofocus"] = True
 
 

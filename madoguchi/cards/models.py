@@ -276,6 +276,16 @@ class CardEvent(models.Model):
         related_name="card_events",
     )
     note = models.CharField("備考", max_length=300, blank=True, validators=[no_individual_number])
+    # Filing may move the card: where it was before, so an undo puts it back (None: it had no place).
+    location_changed = models.BooleanField("収納場所の変更", default=False)
+    location_before = models.ForeignKey(
+        "StorageLocation",
+        verbose_name="変更前の収納場所",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # An undo is itself an event that points at the event it reverses; the undone event is marked.
     undoes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="undone_by"

@@ -6,10 +6,11 @@ Other apps (reservations, reports) use `card_find`, `card_find_by_kana`, `card_t
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from madoguchi.accounts.models import AuditEvent, User
@@ -66,6 +67,28 @@ NOTE_REQUIRED = frozenset({S.ON_HOLD, S.RETURNED, S.DESTROYED, S.NOTICE_RETURNED
 
 UNDO_WINDOW = datetime.timedelta(minutes=30)
 
+# States that end a card's wait for its holder: another app may hold a claim on the card (a pickup booking).
+CLOSING_STATES = frozenset({S.UNCLAIMED, S.RETURNED, S.DESTROYED})
+
+# A guard sees the locked card and the wanted state and returns a refusal (Japanese) or None.
+TransitionGuard = Callable[[Card, str], "str | None"]
+_TRANSITION_GUARDS: list[TransitionGuard] = []
+
+
+def register_transition_guard(guard: TransitionGuard) -> TransitionGuard:
+    """Add a rule another app holds over card states (e.g. reservations: no closing a booked card).
+
+    Called from the other app's `AppConfig.ready()`; every `card_transition` runs every guard, so screens,
+    the API and commands share the rule. Registering the same function twice keeps one.
+    """
+    if guard not in _TRANSITION_GUARDS:
+        _TRANSITION_GUARDS.append(guard)
+    return guard
+
+
+def transition_guards() -> tuple[TransitionGuard, ...]:
+    return tuple(_TRANSITION_GUARDS)
+
 
 def allowed_next(state: str) -> frozenset[str]:
     return TRANSITIONS.get(state, frozenset())
@@ -97,6 +120,10 @@ def _check(card: Card, to_state: str, *, office: Office | None, note: str) -> No
         )
     if to_state in NOTE_REQUIRED and not note.strip():
         raise CardTransitionError(f"「{_label(to_state)}」にするには理由（備考）を入力してください。")
+    for guard in _TRANSITION_GUARDS:
+        refusal = guard(card, to_state)
+        if refusal:
+            raise CardTransitionError(refusal)
     if to_state == S.FILED and card.storage_location_id is None:
         raise CardTransitionError(
             f"カード {card.notice_number} の収納場所が決まっていません。収納場所を指定してください。"
@@ -145,6 +172,8 @@ def card_transition(
             .get(pk=card.pk)
         )
         fields = ["state", "updated_at"]
+        location_before = locked.storage_location
+        location_changed = storage_location is not None and storage_location.pk != locked.storage_location_id
         if storage_location is not None:
             # Filing assigns the place in the same step (scan "filed at A-03").
             locked.storage_location = storage_location
@@ -168,6 +197,8 @@ def card_transition(
             to_state=to_state,
             office=office,
             note=note,
+            location_changed=location_changed,
+            location_before=location_before if location_changed else None,
         )
         audit_record(
             actor=by,
@@ -204,6 +235,10 @@ def card_transition_undo(*, event: CardEvent, by: User | None) -> CardEvent:
         if event.to_state == S.ISSUED:
             card.issued_on = None
             fields.append("issued_on")
+        if event.location_changed:
+            # Undoing 収納 takes the card out of the place it was filed in (back where it was, or nowhere).
+            card.storage_location_id = event.location_before_id
+            fields.append("storage_location")
         card.save(update_fields=fields)
         undo = CardEvent.objects.create(
             card=card,
@@ -460,14 +495,16 @@ def _import_create(*, batch: ImportBatch, parsed: list, by: User | None) -> list
     return []
 
 
-def _insert_rows(model: type, objs: list, *, now: datetime.datetime, batch_size: int = 500) -> None:
+def _insert_rows(
+    model: type[models.Model], objs: list, *, now: datetime.datetime, batch_size: int = 500
+) -> None:
     """Plain multi-row INSERTs for big imports: Django's bulk_create spends most of its time preparing
     values field by field; here each value is prepared once (encryption included) and sent with executemany."""
     from django.db import connection
 
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     # Only model metadata (quoted table and column names) goes into the statement; values are parameters.
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
@@ -668,7 +705,7 @@ def post_issuance_record(
         raise ValidationError({"issued_on": "交付日がカードの到着日より前です。"})
     missing = [name for name in CHECKLIST_REQUIRED if not checks.get(name)]
     if missing:
-        labels = "、".join(str(PostIssuance._meta.get_field(n).verbose_name) for n in missing)
+        labels = "、".join(str(getattr(PostIssuance._meta.get_field(n), "verbose_name", n)) for n in missing)
         raise ValidationError(f"書類の整理が終わっていません: {labels}")
     with transaction.atomic():
         locked = Card.objects.select_for_update().get(pk=card.pk)
@@ -708,7 +745,7 @@ def post_issuance_export(
         )
         if not include_exported:
             records = records.filter(exported_at=None)
-        records = list(records.order_by("card__issued_on", "card__notice_number"))
+        chosen = list(records.order_by("card__issued_on", "card__notice_number"))
         rows = [
             (
                 r.card.notice_number,
@@ -718,10 +755,10 @@ def post_issuance_export(
                 r.card.get_kind_display(),
                 r.card.get_method_display(),
             )
-            for r in records
+            for r in chosen
         ]
         content = csv_bytes(EXPORT_COLUMNS, rows, encoding=encoding)
-        PostIssuance.objects.filter(pk__in=[r.pk for r in records], exported_at=None).update(
+        PostIssuance.objects.filter(pk__in=[r.pk for r in chosen], exported_at=None).update(
             exported_at=timezone.now()
         )
         audit_record(
