@@ -48,23 +48,31 @@ class ImportForm(forms.Form):
     encoding = forms.ChoiceField(
         label="文字コード（CSV のみ）",
         choices=[
-            ("", "自動判別（UTF-8、読めなければ Shift_JIS）"),
+            ("", "自動判別（UTF-16/UTF-8、読めなければ Shift_JIS）"),
             ("utf-8", "UTF-8"),
             ("cp932", "Shift_JIS (CP932)"),
         ],
         required=False,
     )
+    sheet = forms.CharField(
+        label="シート名（Excel のみ）",
+        required=False,
+        max_length=100,
+        help_text="空欄なら、Excel で開いたときに表示されるシートを読みます（読んだシート名は結果に表示します）。",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["file"].widget.attrs.update({"accept": ".csv,.xlsx", "autofocus": True})
+        self.fields["file"].widget.attrs.update({"accept": ".csv,.xlsx,.txt,.tsv", "autofocus": True})
 
     def clean_file(self) -> Any:
+        from .intake import max_bytes
+
         f = self.cleaned_data["file"]
-        if f.size > 30 * 1024 * 1024:
-            raise forms.ValidationError("ファイルが大きすぎます（30MBまで）。分割してください。")
-        if not f.name.lower().endswith((".csv", ".xlsx", ".txt")):
-            raise forms.ValidationError("CSV (.csv) または Excel (.xlsx) のファイルを選んでください。")
+        if f.size > max_bytes():
+            raise forms.ValidationError(
+                f"ファイルが大きすぎます（{f.size / 1024 / 1024:.1f} MB、上限 {max_bytes() / 1024 / 1024:.0f} MB）。分割してください。"
+            )
         return f
 
 

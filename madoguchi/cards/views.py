@@ -432,16 +432,36 @@ def scan_undo(request: HttpRequest) -> JsonResponse:
 
 @require_perm("cards.import_cards")
 def import_upload(request: HttpRequest) -> HttpResponse:
+    from madoguchi.jobs.services import JobAlreadyRunning, job_start
+
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["file"]
-        batch = services.import_batch_start(
-            file_name=f.name,
-            content=f.read(),
-            by=_staff(request),
-            encoding=form.cleaned_data["encoding"] or None,  # type: ignore[arg-type]
-        )
-        return redirect("cards:import_batch", pk=batch.pk)
+        try:
+            batch = services.import_batch_create(
+                file_name=f.name,
+                content=f.read(),
+                by=_staff(request),
+                encoding=form.cleaned_data["encoding"] or None,
+                sheet=form.cleaned_data["sheet"] or None,
+            )
+        except services.ImportDuplicate as exc:
+            messages.error(request, exc.messages[0])
+            return redirect("cards:import_batch", pk=exc.batch.pk)
+        except ValidationError as exc:
+            form.add_error("file", exc.messages[0])
+        else:
+            if batch.status == ImportBatch.Status.VALIDATING:
+                try:
+                    job_start(
+                        kind="cards.import",
+                        params={"batch_id": batch.pk},
+                        user=_staff(request),
+                        lock_key=_import_lock(batch),
+                    )
+                except JobAlreadyRunning:  # the same batch cannot be started twice; show its page
+                    pass
+            return redirect("cards:import_batch", pk=batch.pk)
     batches = ImportBatch.objects.select_related("created_by")[:20]
     return render(
         request,
@@ -450,14 +470,33 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _import_lock(batch: ImportBatch) -> str:
+    return f"cards.import:{batch.pk}"
+
+
 @require_perm("cards.import_cards")
 def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
-    """The batch page; its progress fragment posts back here to validate the next chunk (htmx polling)."""
+    """The batch page: the job's progress while it runs, then the result (counts, or every error)."""
+    from madoguchi.jobs.selectors import job_latest
+
     batch = get_object_or_404(ImportBatch, pk=pk)
-    if request.method == "POST":
-        batch = services.import_batch_advance(batch=batch, by=_staff(request))
-    return render_page_or_fragment(
-        request, "cards/import_batch.html", "cards/_import_progress.html", {"batch": batch}
+    corrections = list(batch.corrections.select_related("card").filter(status="pending"))
+    if request.method == "POST" and request.POST.get("correction"):
+        chosen = next((c for c in corrections if str(c.pk) == request.POST["correction"]), None)
+        if chosen is None:
+            messages.error(request, "その訂正は確認済みか、ありません。")
+        else:
+            services.card_correction_decide(
+                correction=chosen, apply=request.POST.get("decision") == "apply", by=_staff(request)
+            )
+            messages.success(request, f"{chosen.card.notice_number} の訂正を記録しました。")
+        return redirect("cards:import_batch", pk=batch.pk)
+    if corrections:
+        _audit(request, AuditEvent.Action.VIEW, obj=batch, detail={"corrections": len(corrections)})
+    return render(
+        request,
+        "cards/import_batch.html",
+        {"batch": batch, "job": job_latest(lock_key=_import_lock(batch)), "corrections": corrections},
     )
 
 
