@@ -22,6 +22,7 @@ urlpatterns = [
     path("monthly/<ym:ym>/chart/<str:name>.png", views.monthly_chart, name="monthly_chart"),
     path("monthly/<ym:ym>/submit/", views.monthly_submit, name="monthly_submit"),
     path("monthly/<ym:ym>/receive/", views.monthly_receive, name="monthly_receive"),
+    path("monthly/<ym:ym>/close/", views.month_close, name="month_close"),
 ]
 
 urlpatterns += [

@@ -19,7 +19,7 @@ from madoguchi.lib.jdates import fiscal_year as fiscal_year_of
 from madoguchi.lib.jdates import parse_date
 from madoguchi.lib.text import nfkc
 
-from . import services
+from . import reconcile, services
 from .forms import ContactForm, HandoverForm, PlanCreateForm, PlanDecisionForm, PlanForm
 from .models import ContactEntry, MonthlyReport, OperationsPlan
 from .render import charts
@@ -321,3 +321,119 @@ def handover(request: HttpRequest) -> HttpResponse:
         "reports/handover.html",
         {"form": form, "counts": [(t.caption, t.items) for t in tables], "history": history},
     )
+
+
+# --- month close (月次締め) ------------------------------------------------------------------------
+
+RECONCILE_PER_PAGE = 50
+
+
+@require_perm("reports.view_monthclose")
+def month_close(request: HttpRequest, ym: str) -> HttpResponse:
+    """The month's reconcile list with a fix or an explanation for each item, the commentary and the close."""
+    from django.core.exceptions import ValidationError
+    from django.core.paginator import Paginator
+
+    from madoguchi.calls.models import Call, Callback, CallCategory
+    from madoguchi.calls.services import call_reclassify, callback_close
+
+    try:
+        year, month = parse_month(ym)
+    except services.ReportError:
+        raise Http404 from None
+    here = reverse("reports:month_close", args=[ym])
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        user = _user(request)
+        check_perm(request, "reports.change_monthclose")
+        try:
+            if action == "reclassify":
+                call = get_object_or_404(Call, pk=request.POST.get("object_id"))
+                category = CallCategory.objects.filter(pk=request.POST.get("subcategory") or 0).first()
+                if category is None:
+                    raise ValidationError({"subcategory": ["分類を選んでください。"]})
+                call_reclassify(
+                    by=user, call=call, subcategory=category, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, f"通話 {call.pk} を「{category.name}」に訂正しました。")
+            elif action == "callback_outcome":
+                cb = get_object_or_404(Callback, pk=request.POST.get("object_id"))
+                reason = request.POST.get("reason", "").strip()
+                if not reason:
+                    raise ValidationError({"reason": ["結果を記録する理由（経緯）を入力してください。"]})
+                callback_close(by=user, callback=cb, outcome=request.POST.get("outcome", ""), note=reason)
+                messages.success(request, f"CB-{cb.pk} の結果を記録しました。")
+            elif action == "explain":
+                reconcile.reconcile_explain(
+                    by=user,
+                    year=year,
+                    month=month,
+                    item_key=request.POST.get("item_key", ""),
+                    explanation=request.POST.get("explanation", ""),
+                )
+                messages.success(request, "説明を記録しました。")
+            elif action == "commentary":
+                reconcile.month_commentary_save(
+                    by=user,
+                    year=year,
+                    month=month,
+                    special_notes=request.POST.get("special_notes", ""),
+                    problems=request.POST.get("problems", ""),
+                    improvements=request.POST.get("improvements", ""),
+                )
+                messages.success(request, "特記事項等を保存しました。")
+            elif action == "close":
+                check_perm(request, "reports.submit_monthlyreport")
+                reconcile.month_close(by=user, year=year, month=month)
+                messages.success(request, f"{services.era_month(year, month)}を締めました。")
+            elif action == "reopen":
+                check_perm(request, "reports.submit_monthlyreport")
+                reconcile.month_reopen(by=user, year=year, month=month, reason=request.POST.get("reason", ""))
+                messages.success(request, f"{services.era_month(year, month)}の締めを解除しました。")
+            else:
+                raise Http404
+        except ValidationError as exc:
+            for field_name, errors in (
+                exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
+            ):
+                where = {
+                    "reason": "理由",
+                    "explanation": "説明",
+                    "subcategory": "分類",
+                    "outcome": "結果",
+                }.get(field_name, "")
+                for error in errors:
+                    messages.error(request, f"{where}: {error}" if where else error)
+        except (reconcile.CloseError, services.ReportError) as exc:
+            messages.error(request, str(exc))
+        page = request.POST.get("page", "")
+        return redirect(f"{here}?page={page}" if page else here)
+
+    try:
+        reconcile.month_bounds_check(year=year, month=month)
+        bounds_error = ""
+    except reconcile.CloseError as exc:
+        bounds_error = str(exc)
+    items = reconcile.reconcile_items(year=year, month=month)
+    open_items = reconcile.unexplained(items)
+    kinds: dict[str, list[int]] = {}
+    for item in items:
+        counts = kinds.setdefault(item.kind_label, [0, 0])
+        counts[0] += 1
+        counts[1] += 0 if item.explained else 1
+    paginator = Paginator(items, RECONCILE_PER_PAGE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    context = {
+        "ym": ym,
+        "label": services.era_month(year, month),
+        "close": reconcile.month_close_get(year=year, month=month),
+        "items": page_obj,
+        "total": len(items),
+        "open_count": len(open_items),
+        "kinds": kinds,
+        "bounds_error": bounds_error,
+        "categories": CallCategory.objects.active(),
+        "callback_outcomes": Callback.Outcome.choices,
+        "report": MonthlyReport.objects.filter(year=year, month=month).first(),
+    }
+    return render(request, "reports/month_close.html", context)
