@@ -37,5 +37,6 @@ class ReportsConfig(AppConfig):
         ("月報", "reports:monthly", "reports.view_monthlyreport"),
         ("業務計画書", "reports:plans", "reports.view_operationsplan"),
         ("引継ぎ資料", "reports:handover", "reports.produce_reports"),
+        ("契約情報", "reports:contract", "reports.view_contractsettings"),
     ]
     dashboard_widgets = [("reports/_dashboard.html", "reports.view_monthlyreport")]

@@ -236,6 +236,8 @@ class MonthClose(models.Model):
     special_notes = models.TextField("特記事項", blank=True, validators=[no_individual_number])
     problems = models.TextField("課題・問題点", blank=True, validators=[no_individual_number])
     improvements = models.TextField("改善の取組", blank=True, validators=[no_individual_number])
+    # The reason for the next 訂正版, entered before its job starts (job parameters carry ids only).
+    correction_reason = models.TextField("訂正の理由", blank=True, validators=[no_individual_number])
     updated_at = models.DateTimeField("更新日時", auto_now=True)
 
     class Meta:
@@ -319,3 +321,7 @@ class MonthlyReportVersion(models.Model):
     @property
     def label(self) -> str:
         return "初版" if self.number == 0 else f"訂正版（第{self.number}版）"
+
+    def filename(self, fmt: str) -> str:
+        suffix = "" if self.number == 0 else f"_訂正版{self.number}"
+        return f"月報_{self.report.ym}{suffix}.{fmt}"

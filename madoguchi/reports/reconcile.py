@@ -256,3 +256,18 @@ def month_reopen(*, by: User, year: int, month: int, reason: str) -> MonthClose:
             detail={"status": "reopened", "reason": reason[:200]},
         )
     return close
+
+
+def month_correction_reason_set(*, by: User, year: int, month: int, reason: str) -> MonthClose:
+    """The reason printed on the next 訂正版 (kept on the month, so the job's parameters stay ids only)."""
+    reason = (reason or "").strip()
+    refuse_individual_number(reason, field="reason")
+    with transaction.atomic():
+        close, _ = MonthClose.objects.select_for_update().get_or_create(year=year, month=month)
+        if close.correction_reason != reason:
+            close.correction_reason = reason
+            close.save(update_fields=["correction_reason", "updated_at"])
+            audit_record(
+                actor=by, action=AuditEvent.Action.UPDATE, obj=close, detail={"fields": ["correction_reason"]}
+            )
+    return close

@@ -141,6 +141,26 @@ class ReportData:
     def is_empty(self) -> bool:
         return not any(self.figures.values()) and not self.appendix.rows
 
+    @property
+    def has_activity(self) -> bool:
+        """Anything happened in the period itself (not earlier months of the call table, not stock carried in)."""
+        carried = (
+            "cards.stock.",
+            "cards.past_holding",
+            "callbacks.open",
+            "callbacks.overdue",
+            "phone_memos.pending",
+        )
+        months = {f"{y}-{m:02d}" for y, m in calls._months(self.period)}
+        for key, value in self.figures.items():
+            if not value or key.startswith(carried):
+                continue
+            parts = key.split(".")
+            if parts[0] in ("call_table", "answering") and parts[1] not in months:
+                continue
+            return True
+        return any(row[0] != "カード" or row[2] for row in self.appendix.rows)
+
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)
 
@@ -349,7 +369,7 @@ def monthly_documents_build(
     data = monthly_report_build(year=year, month=month, appendix=True, today=today)
     if data.in_progress:
         raise ReportError(f"{label}はまだ終わっていないため、提出できません。")
-    if data.is_empty:
+    if not data.has_activity:
         raise ReportError(f"{label}は記録が1件もないため提出できません（対象月を確認してください）。")
     report = data.submission
     if report is None:
