@@ -84,6 +84,10 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField("接続元", null=True, blank=True)
     path = models.CharField("画面", max_length=300, blank=True)
     detail = models.JSONField("詳細", default=dict, blank=True)
+    # The hash chain (accounts/chain.py): position, the previous row's hash, and this row's keyed hash.
+    seq = models.BigIntegerField("連番", null=True, blank=True, unique=True)
+    prev_hash = models.CharField("前の行のハッシュ", max_length=64, blank=True, default="")
+    row_hash = models.CharField("この行のハッシュ", max_length=64, blank=True, default="")
 
     objects = AuditQuerySet.as_manager()
 
@@ -104,3 +108,39 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("監査ログは削除できません。")
+
+
+class AuditChainHead(models.Model):
+    """One row: the last link of the audit hash chain. Appends lock it (SELECT … FOR UPDATE) so links never fork."""
+
+    seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"audit chain head {self.seq}"
+
+
+class AttemptCounter(models.Model):
+    """Failed attempts of one kind (`scope`) from one source or against one target, in a window.
+
+    The key is a keyed hash (an address or a notice number never appears here). Rows are shared by every app
+    server through the database; `accounts.throttle` updates them under a row lock.
+    """
+
+    scope = models.CharField("種類", max_length=40)
+    key_hash = models.CharField("キー（ハッシュ）", max_length=64)
+    count = models.PositiveIntegerField("失敗回数", default=0)
+    window_started = models.DateTimeField("集計開始", default=timezone.now)
+    blocked_until = models.DateTimeField("次に受け付ける時刻", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "試行回数"
+        verbose_name_plural = "試行回数"
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["scope", "key_hash"], name="accounts_attempt_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key_hash[:8]} {self.count}"

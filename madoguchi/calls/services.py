@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.accounts.services import audit_record
+from madoguchi.calendar.services import call_center_hours, hours_for, hours_range, main_office
 from madoguchi.lib.crypto import lookup_hash
 from madoguchi.lib.privacy import refuse_individual_number
 from madoguchi.lib.text import normalize_key
@@ -23,6 +24,7 @@ from .models import (
     Callback,
     CallbackAttempt,
     CallCategory,
+    CallCorrection,
     CtiEvent,
     PhoneMemo,
     ReportColumn,
@@ -57,14 +59,9 @@ def _aware(value: datetime.datetime) -> datetime.datetime:
 
 
 def callback_due_after(at: datetime.datetime) -> datetime.datetime:
-    """CALLBACK_DUE_MINUTES after `at`, within the main office's opening hours (else the next opening)."""
-    from madoguchi.calendar.models import Office
-    from madoguchi.calendar.services import hours_for, hours_range
-
+    """CALLBACK_DUE_MINUTES after `at`, within the call center's opening hours (else the next opening)."""
     due = at + datetime.timedelta(minutes=CALLBACK_DUE_MINUTES)
-    office = Office.objects.active().filter(kind=Office.Kind.MAIN).first()
-    if office is None:
-        return due
+    office = main_office()
     local = timezone.localtime(at)
     today = hours_for(office, local.date())
     if today.is_open and today.opens and today.closes:
@@ -361,6 +358,7 @@ def cti_event_apply(
                     due_at=callback_due_after(events["overflow"].at),
                     source=Callback.Source.OVERFLOW,
                     call=call,
+                    created_at=events["overflow"].at,
                 )
             elif call.phone and not callback.phone:
                 # The number arrived after the overflow event (events out of order).
@@ -382,7 +380,9 @@ def callback_create(
     name: str = "",
     owner: User | None = None,
     call: Call | None = None,
+    created_at: datetime.datetime | None = None,
 ) -> Callback:
+    """A callback to make; `created_at` (for a roll-over: when it happened) dates it in the month's report."""
     phone = (phone or "").strip()
     if source != Callback.Source.OVERFLOW and not phone:
         raise ValidationError({"phone": ["折り返し先の電話番号を入力してください。"]})
@@ -399,6 +399,8 @@ def callback_create(
         owner=owner,
         created_by=by,
     )
+    if created_at is not None:
+        obj.created_at = created_at
     refuse_individual_number(name, field="name")
     obj.full_clean()
     with transaction.atomic():
@@ -575,6 +577,16 @@ def monthly_counts(*, year: int, month: int) -> dict[str, int]:
 HALF_HOUR = datetime.timedelta(minutes=30)
 
 
+def _half_hour_floor(t: datetime.time) -> datetime.time:
+    return datetime.time(t.hour, 30 if t.minute >= 30 else 0)
+
+
+def _minus(t: datetime.time, minutes: int) -> datetime.time:
+    return (
+        datetime.datetime.combine(datetime.date(2000, 1, 1), t) - datetime.timedelta(minutes=minutes)
+    ).time()
+
+
 def dashboard_figures(*, day: datetime.date | None = None) -> dict[str, Any]:
     """Today's calls by report column and by half-hour, open and overdue callbacks, roll-overs."""
     day = day or timezone.localdate()
@@ -583,12 +595,17 @@ def dashboard_figures(*, day: datetime.date | None = None) -> dict[str, Any]:
     counts = calls.column_counts()
     slots: dict[datetime.time, int] = {}
     for started in calls.incoming().values_list("started_at", flat=True):
-        local = timezone.localtime(started)
-        slots[datetime.time(local.hour, 30 if local.minute >= 30 else 0)] = (
-            slots.get(datetime.time(local.hour, 30 if local.minute >= 30 else 0), 0) + 1
-        )
-    first = min([datetime.time(8, 30), *slots])
-    last = max([datetime.time(17, 0), *slots])
+        slot = _half_hour_floor(timezone.localtime(started).time())
+        slots[slot] = slots.get(slot, 0) + 1
+    # The rows span the call center's hours that day (an evening or special opening included), and any
+    # half-hour in which calls came in outside them.
+    hours = call_center_hours(day)
+    span = list(slots)
+    if hours.is_open and hours.opens and hours.closes:
+        span += [_half_hour_floor(hours.opens), _half_hour_floor(_minus(hours.closes, 1))]
+    if not span:
+        span = [_half_hour_floor(timezone.localtime(now).time())]
+    first, last = min(span), max(span)
     rows = []
     cursor = datetime.datetime.combine(day, first)
     while cursor.time() <= last:
@@ -614,3 +631,55 @@ def dashboard_figures(*, day: datetime.date | None = None) -> dict[str, Any]:
         "rollovers_today": counts["overflow"],
         "memos_pending": PhoneMemo.objects.pending().count(),
     }
+
+
+# --- corrections at month close (月次締め) -------------------------------------------------------
+
+
+def call_reclassify(*, by: User, call: Call, subcategory: CallCategory, reason: str) -> CallCorrection:
+    """Give a call (an answered CTI call nobody logged, or a wrong column) its sub-category and report column
+    after the fact, keeping the reason. The correction and an audit row are written in one transaction."""
+    reason = (reason or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = ["訂正の理由を入力してください。"]
+    if call.direction != Call.Direction.INBOUND or call.status not in (Call.Status.ENDED, Call.Status.ACTIVE):
+        errors["__all__"] = [
+            f"通話 {call.pk} は応答していない入電（{call.get_status_display()}）のため、区分を付けられません。"
+            "不応答・転送の入電は区分の代わりに放棄呼・あふれ呼として数えます。"
+        ]
+    try:
+        refuse_individual_number(reason, field="reason")
+    except ValidationError as exc:
+        for key, msgs in exc.message_dict.items():
+            errors.setdefault(key, []).extend(msgs)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if locked.subcategory_id == subcategory.pk and locked.category == subcategory.column:
+            raise ValidationError({"subcategory": [f"通話 {call.pk} はすでに「{subcategory.name}」です。"]})
+        correction = CallCorrection.objects.create(
+            call=locked,
+            by=by,
+            from_category=locked.category,
+            to_category=subcategory.column,
+            from_subcategory=locked.subcategory,
+            to_subcategory=subcategory,
+            reason=reason,
+        )
+        locked.subcategory = subcategory
+        locked.category = subcategory.column
+        locked.save(update_fields=["subcategory", "category", "updated_at"])
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=locked,
+            detail={
+                "from": correction.from_category,
+                "to": correction.to_category,
+                "correction": correction.pk,
+            },
+        )
+    call.subcategory, call.category = locked.subcategory, locked.category
+    return correction

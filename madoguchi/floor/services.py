@@ -13,11 +13,9 @@ from django.utils import timezone
 from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
+from madoguchi.calendar.services import hours_for
 
 from .models import GuidanceTap, MynaportalAssist, Purpose
-
-# The hall opens at 8:30 and may stay open until 19:00 (Thursday, busy season); holiday openings fit inside.
-FIRST_HOUR, LAST_HOUR = 8, 19
 
 
 def guidance_tap(*, by: User, office: Office, purpose: str) -> GuidanceTap:
@@ -72,7 +70,14 @@ def day_counts(*, office: Office, date: datetime.date) -> dict[str, Any]:
     for purpose, at in taps:
         hour = timezone.localtime(at).hour
         by_hour.setdefault(hour, Counter())[purpose] += 1
-    hours = sorted(set(range(FIRST_HOUR, LAST_HOUR)) | set(by_hour))
+    # Every hour the office is open that day (from the calendar: evening and special openings included),
+    # and any hour in which visitors were counted outside them.
+    day = hours_for(office, date)
+    open_hours: set[int] = set()
+    if day.is_open and day.opens and day.closes:
+        last = day.closes.hour - (1 if (day.closes.minute, day.closes.second) == (0, 0) else 0)
+        open_hours = set(range(day.opens.hour, last + 1))
+    hours = sorted(open_hours | set(by_hour))
     return {
         "total": len(taps),
         "by_purpose": {p.value: by_purpose.get(p.value, 0) for p in Purpose},

@@ -236,6 +236,8 @@ class Listing:
     # sent by POST and kept in the session, so they never appear in a URL, a browser history or an access log.
     personal_filters: bool = False
     empty_text: str = "該当するものはありません。"
+    # GET parameters of the page itself (not filters, never personal) that links must keep, e.g. ("status",).
+    keep_params: Sequence[str] = ()
 
     # --- the request -----------------------------------------------------------------------------------
 
@@ -261,7 +263,10 @@ class Listing:
         self, request: HttpRequest, queryset: QuerySet[Any]
     ) -> tuple[QuerySet[Any], forms.Form | None]:
         form = self.bound_form(request)
-        if form is not None and form.is_bound and form.is_valid():
+        if form is not None and not form.is_bound and self.filter is not None:
+            # No filters given: `filter` sees {} so a default (e.g. "open ones only") still applies.
+            queryset = self.filter(queryset, {})
+        elif form is not None and form.is_bound and form.is_valid():
             if self.filter is not None:
                 queryset = self.filter(queryset, form.cleaned_data)
             else:
@@ -303,7 +308,7 @@ class Listing:
         return max(1, min(n, self.max_per_page))
 
     def _query(self, request: HttpRequest, form: forms.Form | None, sort: str, per_page: int) -> str:
-        params: list[tuple[str, str]] = []
+        params: list[tuple[str, str]] = [(k, v) for k in self.keep_params for v in request.GET.getlist(k)]
         if form is not None and not self.personal_filters and form.is_bound:
             for name in form.fields:
                 for value in request.GET.getlist(name):
@@ -421,7 +426,8 @@ class Listing:
         result = self.result(request, queryset, exportable=on_export is not None)
         if on_list is not None:
             on_list(result.count)
-        ctx = {**(context or {}), "list": result}
+        # `object_list` is the page's rows, as in Django's ListView, for pages with their own table.
+        ctx = {**(context or {}), "list": result, "object_list": result.page.object_list}
         return render_page_or_fragment(request, template or fragment, fragment, ctx)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
+import smtplib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -20,7 +21,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from madoguchi.accounts.models import AuditEvent, User
@@ -297,7 +298,12 @@ def follow_up_list(*, sync: bool = True) -> list[Reservation]:
         start, end = window_dates(public=False)
         for office in Office.objects.active():
             slots_sync(office=office, start=start, end=end)
-    return list(
+    return list(follow_up_queryset())
+
+
+def follow_up_queryset() -> QuerySet[Reservation]:
+    """The bookings `follow_up_list` returns, as a QuerySet (counted without loading them)."""
+    return (
         Reservation.objects.needing_follow_up()
         .filter(date__gte=timezone.localdate())
         .select_related("slot", "office")
@@ -1003,7 +1009,7 @@ def reminders_send(
         subject, body = _mail_text(reservation, link, reminder=True)
         try:
             send_mail(subject, body, None, [reservation.email])
-        except Exception:  # noqa: BLE001 — any transport failure: release the claim, try next run
+        except (smtplib.SMTPException, OSError):  # the mail server refused or is unreachable: try next run
             Reservation.objects.filter(pk=reservation.pk).update(reminder_sent_at=None)
             logger.warning("reminder failed: %s", reservation.code)
             failed += 1

@@ -173,3 +173,9 @@ class ListingTests(TestCase):
         seen: list[int] = []
         GROUPS.response(self.request(data={"name": "g1"}), self.groups(), on_list=seen.append)
         assert seen == [100]
+
+
+def test_links_keep_the_pages_own_parameters() -> None:
+    listing = Listing(name="t.kept", title="t", columns=[Column("name", "名前")], keep_params=("status",))
+    request = RequestFactory().get("/list/", {"status": "closed", "other": "x"})
+    assert listing._query(request, None, "", 50) == "status=closed"

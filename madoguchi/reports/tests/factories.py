@@ -72,9 +72,10 @@ def at(day: str, hour: int = 10) -> datetime.datetime:
 _card_seq = iter(range(1, 10**6))
 
 
-def make_card(office, **kwargs):  # type: ignore[no-untyped-def]
-    """A card with made-up personal fields (the report must never show them)."""
-    from madoguchi.cards.models import Card
+def make_card(office, since: datetime.datetime | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    """A card with made-up personal fields (the report must never show them), in its state since `since`
+    (one history event; by default 1 March 2026, before the months the tests report on)."""
+    from madoguchi.cards.models import Card, CardEvent
 
     n = next(_card_seq)
     values = {
@@ -87,7 +88,11 @@ def make_card(office, **kwargs):  # type: ignore[no-untyped-def]
         "arrived_on": datetime.date(2026, 4, 1),
     }
     values.update(kwargs)
-    return Card.objects.create(**values)
+    card = Card.objects.create(**values)
+    CardEvent.objects.create(
+        card=card, at=since or at("2026-03-01"), from_state="", to_state=card.state, note="テスト用の初期状態"
+    )
+    return card
 
 
 def step(card, to_state: str, when: datetime.datetime, **kwargs):  # type: ignore[no-untyped-def]
@@ -97,3 +102,46 @@ def step(card, to_state: str, when: datetime.datetime, **kwargs):  # type: ignor
     card.state = to_state
     card.save(update_fields=["state"])
     return event
+
+
+def contract_settings():  # type: ignore[no-untyped-def]
+    """The contract as a city would enter it on the 契約情報 screen."""
+    from madoguchi.reports.models import ContractSettings
+
+    return ContractSettings.objects.create(
+        city_name="試験市",
+        addressee="試験市長",
+        section="市民部 市民課",
+        contractor="株式会社テスト窓口",
+        contractor_address="試験県試験市1-2-3",
+        representative="代表取締役 試験 一郎",
+        contract_name="マイナンバーカード窓口業務委託（試験）",
+        period_start=datetime.date(2026, 4, 1),
+        period_end=datetime.date(2027, 3, 31),
+    )
+
+
+def submit_month(user, year: int = 2026, month: int = 4, *, reason: str = "", today=None):  # type: ignore[no-untyped-def]
+    """Set the contract (once), close the month (once) and submit it: the director's whole path."""
+    from madoguchi.reports import reconcile, services
+    from madoguchi.reports.models import ContractSettings, MonthClose
+
+    today = today or datetime.date(2026, 12, 1)
+    if not ContractSettings.objects.exists():
+        contract_settings()
+    if not MonthClose.objects.filter(year=year, month=month, closed_at__isnull=False).exists():
+        reconcile.month_close(by=user, year=year, month=month, today=today)
+    return services.monthly_report_submit(by=user, year=year, month=month, reason=reason, today=today)
+
+
+def job_result(response):  # type: ignore[no-untyped-def]
+    """Run the job a view just started (the response redirects to its page) and return (job, file bytes)."""
+    from django.core.files.storage import default_storage
+
+    from madoguchi.jobs.testing import run_queued_jobs
+
+    assert response.status_code == 302 and response["Location"].startswith("/jobs/"), response
+    (job,) = run_queued_jobs()
+    assert job.state == "done", job.error_message
+    with default_storage.open(job.result_file) as handle:
+        return job, handle.read()
