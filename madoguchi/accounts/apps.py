@@ -46,7 +46,8 @@ def _audit_guard(sender: Any, connection: Any, **kwargs: Any) -> None:
     """Per connection: the switch the audit table's triggers read (migration accounts 0002).
 
     Off everywhere except in the test settings (MADOGUCHI_ALLOW_AUDIT_PURGE), where the test runner must empty
-    every table between TransactionTestCases.
+    every table between TransactionTestCases; on PostgreSQL the trigger honours it only in a `test_…` database
+    (migration 0004), and the runtime database role has no DELETE/TRUNCATE on the table anyway (setup_db_roles).
     """
     allowed = bool(getattr(settings, "MADOGUCHI_ALLOW_AUDIT_PURGE", False))
     if connection.vendor == "sqlite":

@@ -19,6 +19,37 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
 
+    def handle_no_permission(  # type: ignore[override]
+        self, request: HttpRequest, view_func: Callable[..., Any]
+    ) -> HttpResponse:
+        # An htmx request after the session ended must not swap the login page into a fragment: tell htmx to
+        # open the login page, and come back afterwards to the page the user was on (not the fragment's URL).
+        if request.headers.get("HX-Request") == "true":
+            return htmx_login_redirect(request)
+        return super().handle_no_permission(request, view_func)
+
+
+def htmx_login_redirect(request: HttpRequest) -> HttpResponse:
+    """401 with HX-Redirect to the login page; `next` is the page shown in the browser (HX-Current-URL)."""
+    from urllib.parse import urlencode, urlsplit
+
+    from django.shortcuts import resolve_url
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    current = request.headers.get("HX-Current-URL", "")
+    back = ""
+    if current and url_has_allowed_host_and_scheme(
+        current, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(current)
+        back = parts.path + (f"?{parts.query}" if parts.query else "")
+    if not back and request.method == "GET":
+        back = request.get_full_path()
+    login_url = resolve_url(settings.LOGIN_URL)
+    response = HttpResponse("ログインの有効期限が切れました。もう一度ログインしてください。", status=401)
+    response["HX-Redirect"] = f"{login_url}?{urlencode({'next': back})}" if back else login_url
+    return response
+
 
 TWO_FACTOR_EXEMPT = ("/accounts/2fa/", "/accounts/logout/", "/static/")
 

@@ -84,6 +84,10 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField("接続元", null=True, blank=True)
     path = models.CharField("画面", max_length=300, blank=True)
     detail = models.JSONField("詳細", default=dict, blank=True)
+    # The hash chain (accounts/chain.py): position, the previous row's hash, and this row's keyed hash.
+    seq = models.BigIntegerField("連番", null=True, blank=True, unique=True)
+    prev_hash = models.CharField("前の行のハッシュ", max_length=64, blank=True, default="")
+    row_hash = models.CharField("この行のハッシュ", max_length=64, blank=True, default="")
 
     objects = AuditQuerySet.as_manager()
 
@@ -104,6 +108,19 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("監査ログは削除できません。")
+
+
+class AuditChainHead(models.Model):
+    """One row: the last link of the audit hash chain. Appends lock it (SELECT … FOR UPDATE) so links never fork."""
+
+    seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"audit chain head {self.seq}"
 
 
 class AttemptCounter(models.Model):

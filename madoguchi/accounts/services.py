@@ -3,15 +3,20 @@ list, export or print of personal data, calls `audit_record` inside its transact
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from madoguchi.lib.privacy import contains_individual_number
 
+from .chain import chain_append
 from .clientaddr import client_address
 from .models import AuditEvent, User
+
+audit_logger = logging.getLogger("madoguchi.audit")
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -44,15 +49,42 @@ def audit_record(
         object_id = object_id or obj.pk
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return AuditEvent.objects.create(
+    event = AuditEvent(
+        at=timezone.now(),
         actor=actor,
         actor_username=actor.get_username() if actor else "",
         action=action,
-        object_type=object_type or "",
-        object_id=str(object_id or ""),
+        object_type=(object_type or "")[:100],
+        object_id=str(object_id or "")[:64],
         ip_address=client_ip(request),
         path=(request.path[:300] if request is not None else ""),
         detail=_safe_detail(detail),
+    )
+    with transaction.atomic():
+        chain_append(event)
+    # A copy for shipping off the server (syslog / JSON log), once the row is committed.
+    transaction.on_commit(lambda: audit_log_emit(event))
+    return event
+
+
+def audit_log_emit(event: AuditEvent) -> None:
+    """One JSON line per committed audit row on the `madoguchi.audit` logger (ids and codes only)."""
+    audit_logger.info(
+        "audit",
+        extra={
+            "audit": {
+                "seq": event.seq,
+                "at": event.at.isoformat(),
+                "actor": event.actor_username,
+                "action": event.action,
+                "object_type": event.object_type,
+                "object_id": event.object_id,
+                "ip": event.ip_address or "",
+                "path": event.path,
+                "detail": event.detail,
+                "hash": event.row_hash,
+            }
+        },
     )
 
 

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import datetime
-
 from django import forms
 
 from .models import BusySeason, Office, SpecialDay
+from .services import regular_hours
 
 
 class SpecialDayForm(forms.ModelForm):
@@ -16,7 +15,10 @@ class SpecialDayForm(forms.ModelForm):
             "opens": forms.TimeInput(attrs={"type": "time"}),
             "closes": forms.TimeInput(attrs={"type": "time"}),
         }
-        help_texts = {"opens": "特別開庁のみ。空欄なら 8:30", "closes": "特別開庁のみ。空欄なら 17:15"}
+        help_texts = {
+            "opens": "特別開庁のみ。空欄ならその庁舎の通常の開庁時刻",
+            "closes": "特別開庁のみ。空欄ならその庁舎の通常の閉庁時刻",
+        }
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -27,8 +29,9 @@ class SpecialDayForm(forms.ModelForm):
         data = super().clean()
         # Openings default to the regular hours; closures carry no hours.
         if data.get("kind") and data["kind"] != SpecialDay.Kind.CLOSURE:
-            data["opens"] = data.get("opens") or datetime.time(8, 30)
-            data["closes"] = data.get("closes") or datetime.time(17, 15)
+            default_opens, default_closes = regular_hours(data.get("office"))
+            data["opens"] = data.get("opens") or default_opens
+            data["closes"] = data.get("closes") or default_closes
         elif data.get("kind"):
             data["opens"] = data["closes"] = None
         return data

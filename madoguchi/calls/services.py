@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.accounts.services import audit_record
+from madoguchi.calendar.services import call_center_hours, hours_for, hours_range, main_office
 from madoguchi.lib.crypto import lookup_hash
 from madoguchi.lib.privacy import refuse_individual_number
 from madoguchi.lib.text import normalize_key
@@ -58,14 +59,9 @@ def _aware(value: datetime.datetime) -> datetime.datetime:
 
 
 def callback_due_after(at: datetime.datetime) -> datetime.datetime:
-    """CALLBACK_DUE_MINUTES after `at`, within the main office's opening hours (else the next opening)."""
-    from madoguchi.calendar.models import Office
-    from madoguchi.calendar.services import hours_for, hours_range
-
+    """CALLBACK_DUE_MINUTES after `at`, within the call center's opening hours (else the next opening)."""
     due = at + datetime.timedelta(minutes=CALLBACK_DUE_MINUTES)
-    office = Office.objects.active().filter(kind=Office.Kind.MAIN).first()
-    if office is None:
-        return due
+    office = main_office()
     local = timezone.localtime(at)
     today = hours_for(office, local.date())
     if today.is_open and today.opens and today.closes:
@@ -581,6 +577,16 @@ def monthly_counts(*, year: int, month: int) -> dict[str, int]:
 HALF_HOUR = datetime.timedelta(minutes=30)
 
 
+def _half_hour_floor(t: datetime.time) -> datetime.time:
+    return datetime.time(t.hour, 30 if t.minute >= 30 else 0)
+
+
+def _minus(t: datetime.time, minutes: int) -> datetime.time:
+    return (
+        datetime.datetime.combine(datetime.date(2000, 1, 1), t) - datetime.timedelta(minutes=minutes)
+    ).time()
+
+
 def dashboard_figures(*, day: datetime.date | None = None) -> dict[str, Any]:
     """Today's calls by report column and by half-hour, open and overdue callbacks, roll-overs."""
     day = day or timezone.localdate()
@@ -589,12 +595,17 @@ def dashboard_figures(*, day: datetime.date | None = None) -> dict[str, Any]:
     counts = calls.column_counts()
     slots: dict[datetime.time, int] = {}
     for started in calls.incoming().values_list("started_at", flat=True):
-        local = timezone.localtime(started)
-        slots[datetime.time(local.hour, 30 if local.minute >= 30 else 0)] = (
-            slots.get(datetime.time(local.hour, 30 if local.minute >= 30 else 0), 0) + 1
-        )
-    first = min([datetime.time(8, 30), *slots])
-    last = max([datetime.time(17, 0), *slots])
+        slot = _half_hour_floor(timezone.localtime(started).time())
+        slots[slot] = slots.get(slot, 0) + 1
+    # The rows span the call center's hours that day (an evening or special opening included), and any
+    # half-hour in which calls came in outside them.
+    hours = call_center_hours(day)
+    span = list(slots)
+    if hours.is_open and hours.opens and hours.closes:
+        span += [_half_hour_floor(hours.opens), _half_hour_floor(_minus(hours.closes, 1))]
+    if not span:
+        span = [_half_hour_floor(timezone.localtime(now).time())]
+    first, last = min(span), max(span)
     rows = []
     cursor = datetime.datetime.combine(day, first)
     while cursor.time() <= last:

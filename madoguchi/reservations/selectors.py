@@ -1,6 +1,6 @@
-"""Published reads of the reservations app for other apps (staffing, reports): counts per appointment type.
+"""Reads other apps may use (typed, published): import these directly, never the views or URL names.
 
-Imported directly (`from madoguchi.reservations.selectors import appointment_counts`); no personal data.
+Counts per appointment type (staffing, the monthly report) carry no personal data.
 """
 
 from __future__ import annotations
@@ -9,11 +9,14 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, Sum
+from django.urls import reverse
 
+from madoguchi.accounts.models import User
 from madoguchi.calendar.models import Office
 
 from .models import AppointmentType, Reservation
 
+BOOK_PERMISSION = "reservations.book_reservation"
 R = Reservation.Status
 # Bookings that were made and not withdrawn (a hold that expired or a cancelled booking is not one).
 _MADE = (R.BOOKED, R.CHECKED_IN, R.ISSUED, R.NO_SHOW)
@@ -87,4 +90,11 @@ def appointment_load(
     return {(date, code or AppointmentType.PICKUP): people or 0 for date, code, people in rows}
 
 
-__all__ = ["TypeCount", "appointment_counts", "appointment_load"]
+def operator_desk_url(user: User) -> str | None:
+    """The operator's booking desk (find a card, book, change, cancel), or None for a user who may not book."""
+    if not user.has_perm(BOOK_PERMISSION):
+        return None
+    return reverse("reservations:operator")
+
+
+__all__ = ["TypeCount", "appointment_counts", "appointment_load", "operator_desk_url"]

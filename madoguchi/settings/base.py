@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -117,9 +118,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# SQLite (the demo) holds two scan stations at once: request threads share one file. WAL lets readers go on
+# while one writes; IMMEDIATE transactions take the write lock at BEGIN, so a second writer waits on the busy
+# timeout instead of failing with "database is locked" when it would upgrade a read lock mid-transaction.
+SQLITE_OPTIONS = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several request threads share one file: wait for the write lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -209,7 +217,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 # Logs carry no personal data: only ids, codes and counts are ever logged.
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
@@ -217,6 +225,23 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# The audit trail, one JSON line per committed row, to stderr and (if set) syslog, for shipping off the server:
+# MADOGUCHI_AUDIT_SYSLOG = "/dev/log" or "loghost:514" (UDP) — see docs/operations.md.
+LOGGING["formatters"]["audit_json"] = {"()": "madoguchi.accounts.logging.AuditJsonFormatter"}
+LOGGING["handlers"]["audit_console"] = {"class": "logging.StreamHandler", "formatter": "audit_json"}
+LOGGING["loggers"]["madoguchi.audit"] = {"handlers": ["audit_console"], "level": "INFO", "propagate": False}
+MADOGUCHI_AUDIT_SYSLOG = env("MADOGUCHI_AUDIT_SYSLOG") or ""
+if MADOGUCHI_AUDIT_SYSLOG:
+    _host, _, _port = MADOGUCHI_AUDIT_SYSLOG.rpartition(":")
+    LOGGING["handlers"]["audit_syslog"] = {
+        "class": "logging.handlers.SysLogHandler",
+        "formatter": "audit_json",
+        "address": MADOGUCHI_AUDIT_SYSLOG
+        if MADOGUCHI_AUDIT_SYSLOG.startswith("/")
+        else (_host, int(_port or 514)),
+        "facility": "local4",
+    }
+    LOGGING["loggers"]["madoguchi.audit"]["handlers"].append("audit_syslog")
 
 # Background jobs (madoguchi.jobs): the queue is the database (SQLite in the demo, PostgreSQL in production,
 # where several workers take jobs with SKIP LOCKED). A city that runs Redis may use RQ instead:
@@ -268,7 +293,10 @@ MADOGUCHI_AHT_SECONDS: dict[str, int] = {}
 # environment in production; dev/test settings supply their own.
 MADOGUCHI_FIELD_KEYS: list[str] = env_list("MADOGUCHI_FIELD_KEYS")
 MADOGUCHI_HASH_KEY: str = env("MADOGUCHI_HASH_KEY") or ""
-# Never in production: lets the test runner empty the audit table (see accounts 0002).
+# Key of the audit hash chain (accounts/chain.py); by default derived from MADOGUCHI_HASH_KEY.
+MADOGUCHI_AUDIT_KEY: str = env("MADOGUCHI_AUDIT_KEY") or ""
+# Never in production: lets the test runner empty the audit table (see accounts 0002, 0005), and only works in a
+# database whose name begins with "test_".
 MADOGUCHI_ALLOW_AUDIT_PURGE = False
 # Token for the PBX/CTI event endpoint.
 MADOGUCHI_CTI_TOKEN: str = env("MADOGUCHI_CTI_TOKEN") or ""
