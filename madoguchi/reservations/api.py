@@ -19,7 +19,7 @@ from madoguchi.cards.models import Card
 from madoguchi.cards.services import card_find
 
 from . import services
-from .models import Reservation, Slot
+from .models import AppointmentType, Reservation, Slot
 
 router = Router(tags=["reservations"])
 
@@ -70,6 +70,27 @@ class BookIn(Schema):
     reminder_opt_out: bool = False
 
 
+class AppointmentIn(Schema):
+    type: str
+    slot: int
+    people: int = 1
+    name: str = ""
+    birth_date: datetime.date
+    phone: str = ""
+    expiry_notice_number: str = ""
+    email: str = ""
+
+
+class TypeOut(Schema):
+    code: str
+    name: str
+    duration_slots: int
+    bring: list[str]
+    identification: str
+    web_bookable: bool
+    max_people: int
+
+
 class ChangeIn(Schema):
     slot: int
 
@@ -80,6 +101,7 @@ class CancelIn(Schema):
 
 class ReservationOut(Schema):
     code: str
+    type: str
     display_code: str
     status: str
     office: str
@@ -93,6 +115,7 @@ class ReservationOut(Schema):
 def _out(r: Reservation) -> dict[str, object]:
     return {
         "code": r.code,
+        "type": r.appointment_type.code if r.appointment_type else AppointmentType.PICKUP,
         "display_code": r.display_code,
         "status": r.status,
         "office": r.office.code,
@@ -173,6 +196,55 @@ def book(request, payload: BookIn):  # type: ignore[no-untyped-def]
         )
     except ValidationError as exc:
         searched()
+        raise _refuse(exc) from None
+    return Status(201, _out(r))
+
+
+@router.get("/reservations/types", response=list[TypeOut], summary="予約の種類（持ち物・所要枠数・本人確認）")
+def types(request):  # type: ignore[no-untyped-def]
+    _need(request, "reservations.view_slot")
+    return [
+        {
+            "code": t.code,
+            "name": t.name,
+            "duration_slots": t.duration_slots,
+            "bring": t.bring_list,
+            "identification": t.identification,
+            "web_bookable": t.web_bookable,
+            "max_people": t.max_people,
+        }
+        for t in AppointmentType.objects.active()
+    ]
+
+
+@router.post(
+    "/reservations/appointments",
+    response={201: ReservationOut},
+    summary="受け取り以外の種類を予約する（氏名＋生年月日＋電話番号、または有効期限通知書の番号＋生年月日）",
+)
+def book_appointment(request, payload: AppointmentIn):  # type: ignore[no-untyped-def]
+    _need(request, "reservations.book_reservation")
+    atype = AppointmentType.objects.filter(code=payload.type, is_active=True).first()
+    if atype is None or atype.is_pickup:
+        raise HttpError(
+            400, f"type: 予約の種類「{payload.type}」はありません（受け取りは POST /api/reservations）。"
+        )
+    try:
+        r = services.appointment_book(
+            appointment_type=atype,
+            slot=Slot(pk=payload.slot),
+            by=request.user,
+            channel=Reservation.Channel.API,
+            person=services.Person(
+                name=payload.name,
+                birth_date=payload.birth_date,
+                phone=payload.phone,
+                expiry_notice_number=payload.expiry_notice_number,
+            ),
+            people=payload.people,
+            email=payload.email,
+        )
+    except ValidationError as exc:
         raise _refuse(exc) from None
     return Status(201, _out(r))
 

@@ -36,6 +36,7 @@ class ReservationsConfig(AppConfig):
     }
     nav_items = [
         ("受取予約", "reservations:operator", "reservations.book_reservation"),
+        ("申請・更新などの予約", "reservations:appointment_desk", "reservations.book_reservation"),
         ("予約一覧（当日）", "reservations:day_list", "reservations.view_daylist"),
         ("予約枠・定員", "reservations:slots", "reservations.manage_slots"),
         ("予約の種類", "reservations:types", "reservations.manage_appointment_types"),

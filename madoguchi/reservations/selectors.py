@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
@@ -45,8 +46,8 @@ def appointment_counts(
     qs = Reservation.objects.filter(date__range=(start, end))
     if office is not None:
         qs = qs.filter(office=office)
-    rows = {
-        row["appointment_type"]: row
+    rows: dict[int, dict[str, Any]] = {
+        row["appointment_type"]: dict(row)
         for row in qs.values("appointment_type").annotate(
             booked=Count("pk", filter=Q(status__in=_MADE, is_walk_in=False)),
             people=Sum("party_size", filter=Q(status__in=_MADE, is_walk_in=False)),
@@ -59,7 +60,7 @@ def appointment_counts(
     }
     result = []
     for atype in AppointmentType.objects.order_by("sort_order", "pk"):
-        row = rows.get(atype.pk, {})
+        row: dict[str, Any] = rows.get(atype.pk, {})
         result.append(
             TypeCount(
                 code=atype.code,

@@ -657,6 +657,30 @@ def builtin_types_ensure(**kwargs: object) -> None:
     builtin_types_create(AppointmentType)
 
 
+def appointment_type_save(
+    *, appointment_type: AppointmentType, offices: Iterable[Office], by: User
+) -> AppointmentType:
+    """Create or change a type (validated by its form); audited with what changed, never personal data."""
+    creating = appointment_type.pk is None
+    appointment_type.full_clean()
+    with transaction.atomic():
+        appointment_type.save()
+        appointment_type.offices.set(list(offices))
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.UPDATE,
+            obj=appointment_type,
+            detail={
+                "code": appointment_type.code,
+                "duration_slots": appointment_type.duration_slots,
+                "offices": sorted(o.code for o in appointment_type.offices.all()),
+                "active": appointment_type.is_active,
+            },
+        )
+    _TYPE_IDS.clear()
+    return appointment_type
+
+
 @dataclass(frozen=True)
 class Person:
     """Who comes, for a type not tied to a card. Never logged; stored encrypted; found by `identity_hash`."""
@@ -796,7 +820,7 @@ def appointment_book(
                     date=taken.date,
                     party_size=people,
                     person_name=person.name.strip() if person else "",
-                    person_birth_date=person.birth_date if person else None,
+                    person_birth_date=person.birth_date if person else None,  # type: ignore[misc]
                     person_phone=person.phone.strip() if person else "",
                     expiry_notice_number=person.expiry_notice_number.strip() if person else "",
                     identity_hash=identity,
@@ -1273,7 +1297,7 @@ def reservation_by_code(code: str) -> Reservation | None:
     key = normalize_key(code or "")
     if not key:
         return None
-    return Reservation.objects.select_related("office", "slot").filter(code=key).first()
+    return Reservation.objects.select_related("office", "slot", "appointment_type").filter(code=key).first()
 
 
 def active_reservation_for(card: Card) -> Reservation | None:
@@ -1311,7 +1335,7 @@ def day_list(*, office: Office, date: datetime.date) -> list[Reservation]:
     return list(
         Reservation.objects.on_day(office, date)
         .exclude(status__in=(R.CANCELLED, R.EXPIRED, R.HELD))
-        .select_related("slot")
+        .select_related("slot", "appointment_type")
         .prefetch_related("card_links__card")
         .order_by(F("slot__start").asc(nulls_last=True), "created_at")
     )

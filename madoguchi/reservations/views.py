@@ -24,8 +24,17 @@ from madoguchi.lib.htmx import render_page_or_fragment
 from madoguchi.lib.jdates import format_date, parse_date
 
 from . import services
-from .forms import CancelForm, CodeForm, DayForm, FindCardForm, OfficeSettingsForm, OverrideForm
-from .models import CapacityOverride, Reservation, Slot
+from .forms import (
+    AppointmentBookForm,
+    AppointmentTypeForm,
+    CancelForm,
+    CodeForm,
+    DayForm,
+    FindCardForm,
+    OfficeSettingsForm,
+    OverrideForm,
+)
+from .models import AppointmentType, CapacityOverride, Reservation, Slot
 
 BASKET = "reservations_basket"
 
@@ -518,3 +527,98 @@ def slots(request: HttpRequest) -> HttpResponse:
         or job_latest(lock_key=f"{services.SYNC_KIND}:all"),
     }
     return render(request, "reservations/slots.html", context)
+
+
+# -- appointment types (site managers) and the staff desk for every other type -------------------------
+
+
+@require_perm("reservations.manage_appointment_types")
+def types(request: HttpRequest) -> HttpResponse:
+    from madoguchi.lib.listing import Column, Listing
+
+    listing = Listing(
+        name="reservations.types",
+        title="予約の種類",
+        columns=[
+            Column("sort_order", "表示順", order_by="sort_order"),
+            Column("name", "名称", link=lambda t: reverse("reservations:type_edit", args=[t.pk])),
+            Column("duration_slots", "所要（枠）"),
+            Column("identification", "本人確認"),
+            Column("max_people", "人数上限"),
+            Column("web_bookable", "Web予約"),
+            Column("is_active", "受付中"),
+        ],
+        ordering=("sort_order", "pk"),
+    )
+    return listing.response(request, AppointmentType.objects.all(), template="reservations/types.html")
+
+
+@require_perm("reservations.manage_appointment_types")
+def type_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    instance = get_object_or_404(AppointmentType, pk=pk) if pk else AppointmentType()
+    form = AppointmentTypeForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.appointment_type_save(
+                appointment_type=form.save(commit=False),
+                offices=form.cleaned_data["offices"],
+                by=_user(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, f"予約の種類「{saved.name}」を保存しました。")
+            return redirect("reservations:types")
+    return render(request, "reservations/type_edit.html", {"form": form, "instance": instance})
+
+
+@require_perm("reservations.book_reservation")
+def appointment_desk(request: HttpRequest) -> HttpResponse:
+    """Phone desk for every type not tied to a card: who, how many, where → free slots for that type → book.
+
+    Everything is posted (names, birth dates, phone numbers never reach a URL); the slot buttons post the form
+    again with the chosen slot."""
+    form = AppointmentBookForm(request.POST or None)
+    slots: list[Slot] = []
+    atype: AppointmentType | None = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        atype = data["appointment_type"]
+        person = services.Person(
+            name=data["name"],
+            birth_date=data["birth_date"],
+            phone=data["phone"],
+            expiry_notice_number=data["expiry_notice_number"],
+        )
+        slot_id = _int(request.POST.get("slot"))
+        if slot_id:
+            try:
+                reservation = services.appointment_book(
+                    appointment_type=atype,
+                    slot=Slot(pk=slot_id),
+                    by=_user(request),
+                    channel=Reservation.Channel.PHONE,
+                    person=person,
+                    people=data["people"],
+                    email=data["email"] or "",
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages[0])
+            else:
+                messages.success(
+                    request,
+                    f"「{atype.name}」を予約しました。予約番号は {reservation.display_code} です。お客様に読み上げてください。",
+                )
+                return redirect("reservations:detail", code=reservation.code)
+        slots = services.slots_free(
+            office=data["office"],
+            people=data["people"],
+            date=data["date"],
+            limit=None if data["date"] else 12,
+            appointment_type=atype,
+        )
+    return render(
+        request,
+        "reservations/appointment_desk.html",
+        {"form": form, "slots": slots, "atype": atype, "slot_shortcuts": SLOT_SHORTCUTS},
+    )
