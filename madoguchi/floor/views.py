@@ -15,7 +15,7 @@ from madoguchi.accounts.http import AuthedHttpRequest
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
-from madoguchi.lib.htmx import render_page_or_fragment
+from madoguchi.lib.htmx import queued_at, queued_key, render_page_or_fragment
 from madoguchi.lib.jdates import parse_date
 
 from . import services
@@ -94,7 +94,13 @@ def tap(request: AuthedHttpRequest) -> HttpResponse:
     office = _office(request)
     purpose = request.POST.get("purpose", "")
     try:
-        recorded = services.guidance_tap(by=request.user, office=office, purpose=purpose)
+        recorded = services.guidance_tap(
+            by=request.user,
+            office=office,
+            purpose=purpose,
+            key=queued_key(request),
+            at=queued_at(request),
+        )
     except ValidationError:
         return _after_write(request, office, "用件を選んでください。", error=True)
     local = timezone.localtime(recorded.at)
@@ -108,7 +114,7 @@ def tap(request: AuthedHttpRequest) -> HttpResponse:
 def undo(request: AuthedHttpRequest) -> HttpResponse:
     office = _office(request)
     try:
-        undone = services.guidance_undo(by=request.user, office=office)
+        undone = services.guidance_undo(by=request.user, office=office, key=queued_key(request))
     except ValidationError as exc:
         return _after_write(request, office, exc.messages[0], error=True)
     local = timezone.localtime(undone.at)

@@ -14,7 +14,7 @@ from madoguchi.accounts.access import require_perm
 from madoguchi.accounts.http import AuthedHttpRequest
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
-from madoguchi.lib.htmx import render_page_or_fragment
+from madoguchi.lib.htmx import queued_key, render_page_or_fragment
 from madoguchi.lib.listing import Column, Listing
 
 from . import services
@@ -268,7 +268,13 @@ def count(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     status, error = "", False
     try:
         window, delta = int(request.POST.get("window", "")), int(request.POST.get("delta", ""))
-        row = services.window_count_adjust(by=request.user, event=event, window=window, delta=delta)
+        row = services.window_count_adjust(
+            by=request.user,
+            event=event,
+            window=window,
+            delta=delta,
+            key=queued_key(request),
+        )
     except ValueError:
         status, error = "窓口と増減を指定してください。", True
     except ValidationError as exc:
