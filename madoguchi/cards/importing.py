@@ -1,4 +1,5 @@
 """Arrival list parsing: columns, per-row validation (row, column, reason in Japanese). No writes here.
+Messages name the row and column, never the cell value (they are stored with the batch, unencrypted).
 
 Columns (header row, Japanese names; order free) are documented in docs/cards.md.
 """
@@ -83,6 +84,18 @@ def office_map() -> dict[str, int]:
     return result
 
 
+# A cell holding an individual number is replaced by this before the parsed rows are stored (even encrypted):
+# the row is then reported as an error at its row and column, and the number itself is never kept.
+REDACTED = "［個人番号のため削除］"
+
+
+def redact_individual_numbers(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [
+        {col: (REDACTED if contains_individual_number(value) else value) for col, value in row.items()}
+        for row in rows
+    ]
+
+
 def parse_row(
     values: dict[str, str], line: int, offices: dict[str, int], today: datetime.date
 ) -> tuple[ParsedRow | None, list[RowError]]:
@@ -92,7 +105,7 @@ def parse_row(
         errors.append(RowError(line, col, message))
 
     for col in ALL_COLUMNS:
-        if contains_individual_number(values.get(col, "")):
+        if values.get(col, "") == REDACTED or contains_individual_number(values.get(col, "")):
             err(
                 col,
                 "個人番号（マイナンバー）と思われる12桁の数字が含まれています。マイナンバーは取り込めません。",
@@ -105,13 +118,13 @@ def parse_row(
 
     notice = normalize_key(values.get(COL_NOTICE, ""))
     if notice and not _NOTICE_RE.match(notice):
-        err(COL_NOTICE, f"「{values[COL_NOTICE]}」は交付通知書番号の形式（英数字6〜20文字）ではありません。")
+        err(COL_NOTICE, "交付通知書番号の形式（英数字6〜20文字）ではありません。")
     application = re.sub(r"[\s\-]", "", nfkc(values.get(COL_APPLICATION, "")))
     if application and not _APPLICATION_RE.match(application):
         if "E+" in application.upper():
             err(COL_APPLICATION, "申請書IDが指数表記になっています（Excel では列を文字列にしてください）。")
         elif not application.isdigit():
-            err(COL_APPLICATION, f"申請書ID「{application}」に数字以外の文字が含まれています（23桁の数字）。")
+            err(COL_APPLICATION, "申請書IDに数字以外の文字が含まれています（23桁の数字）。")
         else:
             err(COL_APPLICATION, f"申請書IDは23桁の数字です（{len(application)}桁でした）。")
 
@@ -135,23 +148,23 @@ def parse_row(
     office_raw = values.get(COL_OFFICE, "")
     office_id = offices.get(normalize_key(office_raw)) if office_raw else None
     if office_raw and office_id is None:
-        err(COL_OFFICE, f"「{office_raw}」という庁舎はありません（庁舎コードまたは名称）。")
+        err(COL_OFFICE, "その庁舎はありません（庁舎コードまたは名称）。")
 
     kind_raw = nfkc(values.get(COL_KIND, "")).strip()
     kind = KIND_MAP.get(kind_raw) if kind_raw else Card.Kind.NEW
     if kind is None:
-        err(COL_KIND, f"「{kind_raw}」は種別として使えません（{'、'.join(Card.Kind.labels)}）。")
+        err(COL_KIND, f"種別として使えない値です（{'、'.join(Card.Kind.labels)}）。")
     method_raw = nfkc(values.get(COL_METHOD, "")).strip()
     method = METHOD_MAP.get(method_raw) if method_raw else Card.Method.COLLECT_AT_COUNTER
     if method is None:
-        err(COL_METHOD, f"「{method_raw}」は申請方式として使えません（{'、'.join(Card.Method.labels)}）。")
+        err(COL_METHOD, f"申請方式として使えない値です（{'、'.join(Card.Method.labels)}）。")
 
     phone = nfkc(values.get(COL_PHONE, "")).strip()
     if phone and not _PHONE_RE.match(phone.replace(" ", "")):
-        err(COL_PHONE, f"「{phone}」は電話番号として読めません。")
+        err(COL_PHONE, "電話番号として読めません。")
     assist_raw = nfkc(values.get(COL_ASSIST, "")).strip().lower()
     if assist_raw not in _TRUE | _FALSE:
-        err(COL_ASSIST, f"「{assist_raw}」は「はい」「いいえ」（または1/0）で入力してください。")
+        err(COL_ASSIST, "「はい」「いいえ」（または1/0）で入力してください。")
 
     name = nfkc(values.get(COL_NAME, "")).strip()
     kana = values.get(COL_KANA, "").strip()

@@ -307,7 +307,7 @@ def import_batch_start(
             batch.errors = errors[:MAX_IMPORT_ERRORS]
             batch.finished_at = timezone.now()
         else:
-            batch.payload = json.dumps(rows, ensure_ascii=False)
+            batch.payload = json.dumps(importing.redact_individual_numbers(rows), ensure_ascii=False)
             batch.errors = errors[:MAX_IMPORT_ERRORS]
         batch.save()
         audit_record(
