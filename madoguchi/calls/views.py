@@ -141,9 +141,8 @@ def take(request: HttpRequest) -> HttpResponse:
             "started_iso": started_iso,
             # A refused call keeps what the operator was searching for (the box is submitted with the form).
             "faq_q": (request.POST.get("q") or "").strip()[:200] if request.method == "POST" else "",
-            "reservation_url": integrations.reservation_url(request.user),
+            "reservation_url": integrations.reservation_url(request.user),  # type: ignore[arg-type]
             "faq_page_url": integrations.faq_page_url(),
-            "faq_available": integrations.faq_available(),
             "recent": Call.objects.filter(operator=request.user, logged_at__isnull=False)
             .select_related("subcategory")
             .order_by("-logged_at")[:5],
@@ -159,7 +158,7 @@ def faq_pane(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "calls/_faq_results.html",
-        {"q": q, "hits": hits, "available": hits is not None, "faq_page_url": integrations.faq_page_url()},
+        {"q": q, "hits": hits, "faq_page_url": integrations.faq_page_url()},
     )
 
 

@@ -14,7 +14,7 @@ from madoguchi.accounts.access import check_perm, require_perm
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
-from madoguchi.lib.htmx import render_page_or_fragment
+from madoguchi.lib.htmx import queued_at, queued_key, render_page_or_fragment
 from madoguchi.lib.jdates import parse_date
 
 from . import services
@@ -91,7 +91,13 @@ def tap(request: HttpRequest) -> HttpResponse:
     office = _office(request)
     purpose = request.POST.get("purpose", "")
     try:
-        recorded = services.guidance_tap(by=request.user, office=office, purpose=purpose)  # type: ignore[arg-type]
+        recorded = services.guidance_tap(
+            by=request.user,  # type: ignore[arg-type]
+            office=office,
+            purpose=purpose,
+            key=queued_key(request),
+            at=queued_at(request),
+        )
     except ValidationError:
         return _after_write(request, office, "用件を選んでください。", error=True)
     local = timezone.localtime(recorded.at)
@@ -105,7 +111,7 @@ def tap(request: HttpRequest) -> HttpResponse:
 def undo(request: HttpRequest) -> HttpResponse:
     office = _office(request)
     try:
-        undone = services.guidance_undo(by=request.user, office=office)  # type: ignore[arg-type]
+        undone = services.guidance_undo(by=request.user, office=office, key=queued_key(request))  # type: ignore[arg-type]
     except ValidationError as exc:
         return _after_write(request, office, exc.messages[0], error=True)
     local = timezone.localtime(undone.at)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from madoguchi.accounts.access import require_perm
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
-from madoguchi.lib.htmx import render_page_or_fragment
+from madoguchi.lib.htmx import queued_key, render_page_or_fragment
 from madoguchi.lib.listing import Column, Listing
 
 from . import services
@@ -267,7 +267,13 @@ def count(request: HttpRequest, pk: int) -> HttpResponse:
     status, error = "", False
     try:
         window, delta = int(request.POST.get("window", "")), int(request.POST.get("delta", ""))
-        row = services.window_count_adjust(by=request.user, event=event, window=window, delta=delta)  # type: ignore[arg-type]
+        row = services.window_count_adjust(
+            by=request.user,  # type: ignore[arg-type]
+            event=event,
+            window=window,
+            delta=delta,
+            key=queued_key(request),
+        )
     except ValueError:
         status, error = "窓口と増減を指定してください。", True
     except ValidationError as exc:

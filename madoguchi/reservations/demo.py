@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from madoguchi.accounts.models import User
 from madoguchi.calendar.models import Office
+from madoguchi.cards.models import Card
 
 from .models import OfficeSlotSettings, Reservation, Slot
 from .services import (
@@ -37,10 +38,6 @@ def load(*, stdout: Any = None) -> str:
         return ""
     offices = list(Office.objects.active())
     if not offices:
-        return ""
-    try:
-        from madoguchi.cards.models import Card
-    except ImportError:  # pragma: no cover - the cards app is part of the project
         return ""
     for office in offices:
         windows, per = CAPACITY.get(office.code, DEFAULT_CAPACITY)
