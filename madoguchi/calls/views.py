@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from madoguchi.accounts.access import check_perm, require_perm
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
+from madoguchi.lib.forms import error_summary
 from madoguchi.lib.htmx import render_page_or_fragment
 from madoguchi.lib.jdates import wareki_year
 from madoguchi.lib.listing import Column, Listing
@@ -314,7 +315,7 @@ def callback_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cb": cb,
             "attempts": cb.attempts.select_related("by"),
             "attempt_form": AttemptForm(),
-            "close_form": CloseForm(),
+            "close_form": CloseForm(auto_id="close_%s"),  # ids unique beside the attempt form's
             "now": timezone.now(),
             "can_change": request.user.has_perm("calls.change_callback"),
         },
@@ -335,9 +336,8 @@ def _callback_post(request: HttpRequest, pk: int, form_class, action) -> HttpRes
             if Callback.objects.filter(pk=pk, status=Callback.Status.CLOSED).exists():
                 return redirect("calls:callbacks")
     else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        for item in error_summary(form):
+            messages.error(request, item.text)
     return redirect("calls:callback_detail", pk=pk)
 
 
