@@ -118,9 +118,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# SQLite (the demo) holds two scan stations at once: request threads share one file. WAL lets readers go on
+# while one writes; IMMEDIATE transactions take the write lock at BEGIN, so a second writer waits on the busy
+# timeout instead of failing with "database is locked" when it would upgrade a read lock mid-transaction.
+SQLITE_OPTIONS = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several request threads share one file: wait for the write lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
