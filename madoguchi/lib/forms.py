@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
+from django.core import validators
 from django.core.exceptions import ValidationError
 
 CHOOSE_WIDGETS = (forms.Select, forms.RadioSelect, forms.CheckboxSelectMultiple, forms.SelectMultiple)
@@ -31,8 +32,29 @@ def _example(field: forms.Field) -> str:
     return ""
 
 
+_VALIDATORS = (
+    validators.MaxLengthValidator,
+    validators.MinLengthValidator,
+    validators.MaxValueValidator,
+    validators.MinValueValidator,
+    validators.EmailValidator,
+)
+
+
+def _is_django_default(field: forms.Field, error: ValidationError) -> bool:
+    """True for Django's own generic message; a form's own message (already specific) is kept as it is."""
+    message = str(getattr(error, "message", ""))
+    defaults = {
+        str(getattr(cls, "default_error_messages", {}).get(error.code, "")) for cls in type(field).__mro__
+    }
+    defaults |= {str(v.message) for v in _VALIDATORS}
+    return message in defaults
+
+
 def _rewrite(field: forms.Field, label: str, error: ValidationError) -> str:
     """One clear message for one Django error, or the error's own message when it is already specific."""
+    if not _is_django_default(field, error):
+        return " ".join(error.messages)
     code = error.code or ""
     params = error.params or {}
     widget = field.widget

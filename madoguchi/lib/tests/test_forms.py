@@ -33,6 +33,18 @@ def test_an_empty_form_names_each_field_and_what_to_do():
     assert field_messages(form["agree"]) == ["注意事項を確認して、チェックを入れてください。"]
 
 
+def test_a_forms_own_message_is_kept_as_it_is():
+    class OwnForm(forms.Form):
+        birth = forms.DateField(
+            label="生年月日",
+            error_messages={"invalid": "生年月日を正しく入力してください（例: 1980-04-01）。"},
+        )
+
+    form = OwnForm({"birth": "昭和"})
+    form.is_valid()
+    assert field_messages(form["birth"]) == ["生年月日を正しく入力してください（例: 1980-04-01）。"]
+
+
 def test_wrong_values_say_the_expected_form_or_limit():
     form = VisitForm(
         {
