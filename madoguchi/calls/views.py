@@ -15,6 +15,7 @@ from madoguchi.accounts.access import check_perm, require_perm
 from madoguchi.accounts.http import AuthedHttpRequest
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
+from madoguchi.lib.forms import error_summary
 from madoguchi.lib.htmx import render_page_or_fragment
 from madoguchi.lib.jdates import wareki_year
 from madoguchi.lib.listing import Column, Listing
@@ -319,7 +320,7 @@ def callback_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "cb": cb,
             "attempts": cb.attempts.select_related("by"),
             "attempt_form": AttemptForm(),
-            "close_form": CloseForm(),
+            "close_form": CloseForm(auto_id="close_%s"),  # ids unique beside the attempt form's
             "now": timezone.now(),
             "can_change": request.user.has_perm("calls.change_callback"),
         },
@@ -340,9 +341,8 @@ def _callback_post(request: AuthedHttpRequest, pk: int, form_class, action) -> H
             if Callback.objects.filter(pk=pk, status=Callback.Status.CLOSED).exists():
                 return redirect("calls:callbacks")
     else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        for item in error_summary(form):
+            messages.error(request, item.text)
     return redirect("calls:callback_detail", pk=pk)
 
 
