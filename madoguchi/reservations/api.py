@@ -24,7 +24,7 @@ from .models import AppointmentType, Reservation, Slot
 router = Router(tags=["reservations"])
 
 
-def _need(request, perm: str) -> None:  # type: ignore[no-untyped-def]
+def _need(request, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise HttpError(403, "この操作を行う権限がありません。")
 
@@ -142,12 +142,12 @@ def _slot(pk: int) -> Slot:
 
 
 @router.get("/reservations/ping", summary="疎通確認（ベンチマークの比較用）")
-def ping(request):  # type: ignore[no-untyped-def]
+def ping(request):
     return {"ok": True}
 
 
 @router.get("/reservations/slots", response=list[SlotOut], summary="空き枠（人数分の空きがある枠）")
-def slots(request, office: str, people: int = 1, date: datetime.date | None = None, limit: int = 50):  # type: ignore[no-untyped-def]
+def slots(request, office: str, people: int = 1, date: datetime.date | None = None, limit: int = 50):
     """Read only (the slots are made by the sync job): one query for the slots, one more only for an unknown office."""
     _need(request, "reservations.view_slot")
     if not 1 <= people <= 20:
@@ -161,7 +161,7 @@ def slots(request, office: str, people: int = 1, date: datetime.date | None = No
 @router.post(
     "/reservations", response={201: ReservationOut}, summary="予約する（カードは交付通知書番号＋生年月日）"
 )
-def book(request, payload: BookIn):  # type: ignore[no-untyped-def]
+def book(request, payload: BookIn):
     _need(request, "reservations.book_reservation")
     """One transaction: the booking's audit row also records the card search (by notice number + birth date);
     a refused booking records the search on its own."""
@@ -201,7 +201,7 @@ def book(request, payload: BookIn):  # type: ignore[no-untyped-def]
 
 
 @router.get("/reservations/types", response=list[TypeOut], summary="予約の種類（持ち物・所要枠数・本人確認）")
-def types(request):  # type: ignore[no-untyped-def]
+def types(request):
     _need(request, "reservations.view_slot")
     return [
         {
@@ -222,7 +222,7 @@ def types(request):  # type: ignore[no-untyped-def]
     response={201: ReservationOut},
     summary="受け取り以外の種類を予約する（氏名＋生年月日＋電話番号、または有効期限通知書の番号＋生年月日）",
 )
-def book_appointment(request, payload: AppointmentIn):  # type: ignore[no-untyped-def]
+def book_appointment(request, payload: AppointmentIn):
     _need(request, "reservations.book_reservation")
     atype = AppointmentType.objects.filter(code=payload.type, is_active=True).first()
     if atype is None or atype.is_pickup:
@@ -250,7 +250,7 @@ def book_appointment(request, payload: AppointmentIn):  # type: ignore[no-untype
 
 
 @router.get("/reservations/{code}", response=ReservationOut, summary="予約を見る")
-def get(request, code: str):  # type: ignore[no-untyped-def]
+def get(request, code: str):
     _need(request, "reservations.view_reservation")
     r = _reservation(code)
     audit_record(
@@ -260,7 +260,7 @@ def get(request, code: str):  # type: ignore[no-untyped-def]
 
 
 @router.post("/reservations/{code}/change", response=ReservationOut, summary="日時を変更する")
-def change(request, code: str, payload: ChangeIn):  # type: ignore[no-untyped-def]
+def change(request, code: str, payload: ChangeIn):
     _need(request, "reservations.book_reservation")
     try:
         r = services.reservation_change(
@@ -275,7 +275,7 @@ def change(request, code: str, payload: ChangeIn):  # type: ignore[no-untyped-de
 
 
 @router.post("/reservations/{code}/cancel", response=ReservationOut, summary="取り消す")
-def cancel(request, code: str, payload: CancelIn | None = None):  # type: ignore[no-untyped-def]
+def cancel(request, code: str, payload: CancelIn | None = None):
     _need(request, "reservations.book_reservation")
     try:
         r = services.reservation_cancel(
@@ -290,7 +290,7 @@ def cancel(request, code: str, payload: CancelIn | None = None):  # type: ignore
 
 
 @router.post("/reservations/{code}/check-in", response=ReservationOut, summary="来庁受付")
-def check_in(request, code: str):  # type: ignore[no-untyped-def]
+def check_in(request, code: str):
     _need(request, "reservations.counter_reservation")
     try:
         r = services.reservation_check_in(reservation=_reservation(code), by=request.user)

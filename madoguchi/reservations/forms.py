@@ -63,7 +63,7 @@ class FindCardForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
+        data = super().clean() or self.cleaned_data
         if not data.get("notice_number") and not data.get("kana"):
             raise ValidationError("交付通知書番号または氏名（カナ）を入力してください。")
         return data
@@ -171,7 +171,7 @@ class AppointmentBookForm(forms.Form):
 
     appointment_type: forms.ModelChoiceField = forms.ModelChoiceField(
         label="種類",
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         empty_label=None,
     )
     office = forms.ModelChoiceField(label="庁舎", queryset=Office.objects.active(), empty_label=None)

@@ -283,14 +283,12 @@ def public_book(request: HttpRequest) -> HttpResponse:
             return _manage_with(request, _error(exc))
         request.session[HOLD] = held.pk
         return redirect("reservations:public_book")
-    held_or_none = (
-        Reservation.objects.select_related("slot", "office").filter(pk=request.session.get(HOLD) or 0).first()
+    current = (
+        Reservation.objects.select_related("slot", "office").filter(pk=request.session.get(HOLD, 0)).first()
     )
-    if held_or_none is None:
+    if current is None or current.status != Reservation.Status.HELD or not _owns(request, current):
         return redirect("reservations:public_manage")
-    held = held_or_none
-    if held.status != Reservation.Status.HELD or not _owns(request, held):
-        return redirect("reservations:public_manage")
+    held = current
     form = PublicConfirmForm(request.POST or None, initial={"reminder": True})
     error = ""
     if request.method == "POST":
@@ -384,7 +382,7 @@ def public_cancel(request: HttpRequest) -> HttpResponse:
 @login_not_required
 def public_done(request: HttpRequest) -> HttpResponse:
     booking = (
-        Reservation.objects.select_related("slot", "office").filter(pk=request.session.get(DONE) or 0).first()
+        Reservation.objects.select_related("slot", "office").filter(pk=request.session.get(DONE, 0)).first()
     )
     if booking is None or not _owns(request, booking):
         return redirect("reservations:public_manage")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime
-from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from madoguchi.accounts.access import require_perm
-from madoguchi.accounts.models import AuditEvent, User
+from madoguchi.accounts.http import AuthedHttpRequest
+from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
 from madoguchi.cards.models import Card
@@ -39,16 +39,11 @@ from .models import AppointmentType, CapacityOverride, Reservation, Slot
 BASKET = "reservations_basket"
 
 
-def _user(request: HttpRequest) -> User:
-    """Staff views run behind LoginRequiredMiddleware and require_perm: the user is a signed-in User."""
-    return cast(User, request.user)
-
-
 MATCHES = "reservations_matches"
 SLOT_SHORTCUTS = 9
 
 
-def _basket(request: HttpRequest) -> list[Card]:
+def _basket(request: AuthedHttpRequest) -> list[Card]:
     ids = request.session.get(BASKET, [])
     cards = {c.pk: c for c in Card.objects.filter(pk__in=ids).select_related("pickup_office")}
     return [cards[i] for i in ids if i in cards]
@@ -68,7 +63,9 @@ def _with_reservations(cards: list[Card]) -> list[tuple[Card, Reservation | None
     return [(c, found.get(c.pk)) for c in cards]
 
 
-def _desk_context(request: HttpRequest, form: FindCardForm, *, matches: list[Card] | None = None) -> dict:
+def _desk_context(
+    request: AuthedHttpRequest, form: FindCardForm, *, matches: list[Card] | None = None
+) -> dict:
     basket = _basket(request)
     office = basket[0].pickup_office if basket else None
     day = _date_param(request.GET.get("date") or request.POST.get("date"))
@@ -110,7 +107,7 @@ def _desk_context(request: HttpRequest, form: FindCardForm, *, matches: list[Car
 
 
 @require_perm("reservations.book_reservation")
-def operator(request: HttpRequest) -> HttpResponse:
+def operator(request: AuthedHttpRequest) -> HttpResponse:
     """Phone desk: find the card(s), see state and office, pick the next free slot, read back the code."""
     form = FindCardForm(request.POST if request.POST.get("action") == "find" else None)
     matches: list[Card] = []
@@ -125,7 +122,7 @@ def operator(request: HttpRequest) -> HttpResponse:
             else:
                 found = card_find_by_kana(kana=data["kana"], birth_date=data["birth_date"])
             audit_record(
-                actor=_user(request),
+                actor=request.user,
                 action=AuditEvent.Action.SEARCH,
                 object_type="cards.card",
                 request=request,
@@ -161,7 +158,7 @@ def operator(request: HttpRequest) -> HttpResponse:
     context = _desk_context(request, form, matches=matches)
     if context["basket"]:
         audit_record(
-            actor=_user(request),
+            actor=request.user,
             action=AuditEvent.Action.VIEW,
             object_type="cards.card",
             object_id=",".join(str(c.pk) for c, _ in context["basket"]),
@@ -178,7 +175,7 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _book(request: HttpRequest) -> HttpResponse:
+def _book(request: AuthedHttpRequest) -> HttpResponse:
     cards = _basket(request)
     slot_id = _int(request.POST.get("slot"))
     slot = Slot(pk=slot_id) if slot_id else None
@@ -189,8 +186,8 @@ def _book(request: HttpRequest) -> HttpResponse:
         reservation = services.reservation_book(
             cards=cards,
             slot=slot,
-            by=_user(request),
-            channel=Reservation.Channel.PHONE,  # type: ignore[arg-type]
+            by=request.user,
+            channel=Reservation.Channel.PHONE,
         )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
@@ -203,7 +200,7 @@ def _book(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("reservations.view_reservation")
-def find_code(request: HttpRequest) -> HttpResponse:
+def find_code(request: AuthedHttpRequest) -> HttpResponse:
     # Posted, so whatever is typed (even a My Number by mistake) stays out of URLs and access logs.
     form = CodeForm(request.POST or request.GET or None)
     if form.is_valid():
@@ -229,7 +226,7 @@ def _reservation_or_404(code: str) -> Reservation:
 
 
 @require_perm("reservations.view_reservation")
-def detail(request: HttpRequest, code: str) -> HttpResponse:
+def detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
     reservation = _reservation_or_404(code)
     links = list(reservation.card_links.select_related("card", "card__pickup_office"))
     day = _date_param(request.GET.get("date"))
@@ -244,7 +241,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             if s.pk != reservation.slot_id
         ]
     audit_record(
-        actor=_user(request),
+        actor=request.user,
         action=AuditEvent.Action.VIEW,
         obj=reservation,
         request=request,
@@ -267,7 +264,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _back(request: HttpRequest, reservation: Reservation) -> HttpResponse:
+def _back(request: AuthedHttpRequest, reservation: Reservation) -> HttpResponse:
     target = request.POST.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
@@ -276,7 +273,7 @@ def _back(request: HttpRequest, reservation: Reservation) -> HttpResponse:
 
 @require_perm("reservations.book_reservation")
 @require_POST
-def change(request: HttpRequest, code: str) -> HttpResponse:
+def change(request: AuthedHttpRequest, code: str) -> HttpResponse:
     reservation = _reservation_or_404(code)
     slot = Slot.objects.filter(pk=_int(request.POST.get("slot")) or 0).first()
     if slot is None:
@@ -286,8 +283,8 @@ def change(request: HttpRequest, code: str) -> HttpResponse:
         reservation = services.reservation_change(
             reservation=reservation,
             slot=slot,
-            by=_user(request),
-            channel=Reservation.Channel.PHONE,  # type: ignore[arg-type]
+            by=request.user,
+            channel=Reservation.Channel.PHONE,
         )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
@@ -301,7 +298,7 @@ def change(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_perm("reservations.book_reservation")
 @require_POST
-def cancel(request: HttpRequest, code: str) -> HttpResponse:
+def cancel(request: AuthedHttpRequest, code: str) -> HttpResponse:
     reservation = _reservation_or_404(code)
     form = CancelForm(request.POST)
     if not form.is_valid():
@@ -313,7 +310,7 @@ def cancel(request: HttpRequest, code: str) -> HttpResponse:
     try:
         services.reservation_cancel(
             reservation=reservation,
-            by=_user(request),  # type: ignore[arg-type]
+            by=request.user,
             channel=Reservation.Channel.PHONE,
             note=form.cleaned_data["note"],
         )
@@ -326,10 +323,10 @@ def cancel(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_perm("reservations.book_reservation")
 @require_POST
-def reminder(request: HttpRequest, code: str) -> HttpResponse:
+def reminder(request: AuthedHttpRequest, code: str) -> HttpResponse:
     reservation = _reservation_or_404(code)
     opt_out = request.POST.get("opt_out") == "1"
-    services.reservation_set_reminder(reservation=reservation, opt_out=opt_out, by=_user(request))  # type: ignore[arg-type]
+    services.reservation_set_reminder(reservation=reservation, opt_out=opt_out, by=request.user)
     messages.success(
         request,
         "前日のお知らせメールを" + ("送らない設定にしました。" if opt_out else "送る設定にしました。"),
@@ -346,13 +343,13 @@ COUNTER_ACTIONS = {
 
 @require_perm("reservations.counter_reservation")
 @require_POST
-def counter(request: HttpRequest, code: str, action: str) -> HttpResponse:
+def counter(request: AuthedHttpRequest, code: str, action: str) -> HttpResponse:
     reservation = _reservation_or_404(code)
     if action not in COUNTER_ACTIONS:
         raise Http404("操作が見つかりません。")
     func, label = COUNTER_ACTIONS[action]
     try:
-        func(reservation=reservation, by=_user(request))  # type: ignore[operator]
+        func(reservation=reservation, by=request.user)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
@@ -361,7 +358,7 @@ def counter(request: HttpRequest, code: str, action: str) -> HttpResponse:
 
 
 @require_perm("reservations.view_daylist")
-def day_list(request: HttpRequest) -> HttpResponse:
+def day_list(request: AuthedHttpRequest) -> HttpResponse:
     offices = list(Office.objects.active())
     form = DayForm(request.GET or None)
     office = offices[0] if offices else None
@@ -374,7 +371,7 @@ def day_list(request: HttpRequest) -> HttpResponse:
     rows = services.day_list(office=office, date=day) if office else []
     if office:
         audit_record(
-            actor=_user(request),
+            actor=request.user,
             action=AuditEvent.Action.LIST,
             object_type="reservations.reservation",
             request=request,
@@ -407,7 +404,7 @@ def day_list(request: HttpRequest) -> HttpResponse:
 
 @require_perm("reservations.counter_reservation")
 @require_POST
-def walk_in(request: HttpRequest) -> HttpResponse:
+def walk_in(request: AuthedHttpRequest) -> HttpResponse:
     office = Office.objects.active().filter(code=request.POST.get("office")).first()
     form = FindCardForm(request.POST)
     back = reverse("reservations:day_list") + (f"?office={office.code}" if office else "")
@@ -434,7 +431,7 @@ def walk_in(request: HttpRequest) -> HttpResponse:
         )
         return redirect(back)
     try:
-        r = services.walk_in_record(cards=found, office=office, by=_user(request))  # type: ignore[arg-type]
+        r = services.walk_in_record(cards=found, office=office, by=request.user)
     except ValidationError as exc:
         messages.error(request, "予約なし来庁: " + exc.messages[0])
         return redirect(back)
@@ -443,7 +440,7 @@ def walk_in(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("reservations.manage_slots")
-def slots(request: HttpRequest) -> HttpResponse:
+def slots(request: AuthedHttpRequest) -> HttpResponse:
     offices = list(Office.objects.active())
     office = next(
         (o for o in offices if o.code == (request.GET.get("office") or request.POST.get("office"))), None
@@ -464,13 +461,13 @@ def slots(request: HttpRequest) -> HttpResponse:
     override_form = OverrideForm(
         request.POST if request.POST.get("action") == "override" else None, prefix="o"
     )
-    result = None
+    result: services.SyncResult | None = None
     if request.method == "POST":
         try:
             if request.POST.get("action") == "settings" and settings_form.is_valid():
                 job = services.office_settings_update(
-                    office=office, by=_user(request), **settings_form.cleaned_data
-                )  # type: ignore[arg-type]
+                    office=office, by=request.user, **settings_form.cleaned_data
+                )
                 messages.success(
                     request,
                     f"{office.name}の予約枠の設定を保存しました。予約枠は処理「{job.title}」で作り直します"
@@ -478,7 +475,7 @@ def slots(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect(reverse("reservations:slots") + f"?office={office.code}")
             elif request.POST.get("action") == "sync":
-                services.slots_sync_start(office=office, by=_user(request))  # type: ignore[arg-type]
+                services.slots_sync_start(office=office, by=request.user)
                 messages.success(request, f"{office.name}の予約枠をカレンダーに合わせる処理を開始しました。")
                 return redirect(reverse("reservations:slots") + f"?office={office.code}")
             elif request.POST.get("action") == "override" and override_form.is_valid():
@@ -489,13 +486,13 @@ def slots(request: HttpRequest) -> HttpResponse:
                     start=d["start"],
                     capacity=d["capacity"],
                     reason=d["reason"],
-                    by=_user(request),  # type: ignore[arg-type]
+                    by=request.user,
                 )
             elif request.POST.get("action") == "delete_override":
                 found = get_object_or_404(
                     CapacityOverride, pk=_int(request.POST.get("override")), office=office
                 )
-                result = services.capacity_override_delete(override=found, by=_user(request))  # type: ignore[arg-type]
+                result = services.capacity_override_delete(override=found, by=request.user)
         except ValidationError as exc:
             target = override_form if request.POST.get("action") == "override" else settings_form
             target.add_error(None, exc.messages[0])
@@ -533,7 +530,7 @@ def slots(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("reservations.manage_appointment_types")
-def types(request: HttpRequest) -> HttpResponse:
+def types(request: AuthedHttpRequest) -> HttpResponse:
     from madoguchi.lib.listing import Column, Listing
 
     listing = Listing(
@@ -554,7 +551,7 @@ def types(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("reservations.manage_appointment_types")
-def type_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def type_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpResponse:
     instance = get_object_or_404(AppointmentType, pk=pk) if pk else AppointmentType()
     form = AppointmentTypeForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
@@ -562,7 +559,7 @@ def type_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             saved = services.appointment_type_save(
                 appointment_type=form.save(commit=False),
                 offices=form.cleaned_data["offices"],
-                by=_user(request),
+                by=request.user,
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages[0])
@@ -573,7 +570,7 @@ def type_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @require_perm("reservations.book_reservation")
-def appointment_desk(request: HttpRequest) -> HttpResponse:
+def appointment_desk(request: AuthedHttpRequest) -> HttpResponse:
     """Phone desk for every type not tied to a card: who, how many, where → free slots for that type → book.
 
     Everything is posted (names, birth dates, phone numbers never reach a URL); the slot buttons post the form
@@ -596,7 +593,7 @@ def appointment_desk(request: HttpRequest) -> HttpResponse:
                 reservation = services.appointment_book(
                     appointment_type=atype,
                     slot=Slot(pk=slot_id),
-                    by=_user(request),
+                    by=request.user,
                     channel=Reservation.Channel.PHONE,
                     person=person,
                     people=data["people"],
