@@ -329,10 +329,10 @@ def sudachi_synonyms() -> dict[str, tuple[tuple[str, float], ...]]:
     """word → ((synonym, factor), …) from the safe groups of the Sudachi synonym dictionary."""
     table: dict[str, list[tuple[str, float]]] = {}
     for cols in _data_lines("sudachi_synonyms.tsv"):
-        members = []
+        members: list[tuple[str, str, bool]] = []
         for col in cols:
-            word, vocab, trigger = col.rsplit("/", 2)
-            members.append((word, vocab, trigger == "1"))
+            word, vocab, flag = col.rsplit("/", 2)
+            members.append((word, vocab, flag == "1"))
         for word, vocab, trigger in members:
             if not trigger:
                 continue
@@ -674,7 +674,7 @@ def load_index(stamp: int) -> Index:
             )
             FaqEntry.objects.filter(pk=row["id"]).update(search_terms=row["search_terms"])
     synonym_rows = [(s.term, s.expansion_list()) for s in Synonym.objects.order_by("term")]
-    return build_index(stamp, rows, synonym_rows)
+    return build_index(stamp, [dict(r) for r in rows], synonym_rows)
 
 
 def get_index() -> Index:

@@ -73,7 +73,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, except that polling requests (X-Madoguchi-Poll: 1) do not renew the idle timeout.
+    "madoguchi.accounts.middleware.SessionMiddleware",
     "madoguchi.accounts.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -81,7 +82,9 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "madoguchi.accounts.middleware.LoginRequiredMiddleware",
     "madoguchi.accounts.middleware.TwoFactorRequiredMiddleware",
+    "madoguchi.accounts.middleware.PrivacyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "madoguchi.accounts.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -118,9 +121,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# SQLite (the demo) holds two scan stations at once: request threads share one file. WAL lets readers go on
+# while one writes; IMMEDIATE transactions take the write lock at BEGIN, so a second writer waits on the busy
+# timeout instead of failing with "database is locked" when it would upgrade a read lock mid-transaction.
+SQLITE_OPTIONS = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several request threads share one file: wait for the write lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -137,6 +147,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "madoguchi.accounts.validators.PasswordVarietyValidator"},
 ]
 
 # Sessions live in the database so several app servers share them; every request renews the
@@ -144,6 +155,8 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(env("MADOGUCHI_IDLE_TIMEOUT_MINUTES") or "30") * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# Besides the idle timeout: a staff session ends this many hours after sign-in, however active (a working day).
+MADOGUCHI_SESSION_ABSOLUTE_HOURS = int(env("MADOGUCHI_SESSION_ABSOLUTE_HOURS") or "10")
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -166,6 +179,9 @@ AXES_RESET_ON_SUCCESS = True
 # X-Forwarded-For is believed only hop by hop from these proxies (addresses or networks, comma-separated).
 MADOGUCHI_TRUSTED_PROXIES: list[str] = env_list("MADOGUCHI_TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "madoguchi.accounts.clientaddr.axes_client_ip"
+# Failed-login records never keep an individual number typed into the username box, nor the typed values.
+AXES_USERNAME_CALLABLE = "madoguchi.accounts.clientaddr.axes_username"
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "otp_token"]
 AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "madoguchi"
@@ -180,7 +196,7 @@ USE_TZ = True
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env("STATIC_ROOT") or VAR_DIR / "static")
+STATIC_ROOT: Path | None = Path(env("STATIC_ROOT") or VAR_DIR / "static")
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

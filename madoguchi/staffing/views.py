@@ -16,7 +16,7 @@ from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
 from madoguchi.lib.htmx import render_page_or_fragment
 
-from . import erlang, exports, services
+from . import erlang, services
 from .forecast import CATEGORY_LABELS, ForecastError
 from .forms import (
     ErlangForm,
@@ -350,6 +350,8 @@ def plan_export(request: HttpRequest, pk: int) -> HttpResponse:
     if not plan.shifts.exists() and not plan.intervals.exists():
         messages.error(request, "出力できるシフト・必要人数がまだありません。")
         return redirect("staffing:plan", pk=plan.pk)
+    from . import exports  # openpyxl loads only when exporting
+
     content = exports.plan_xlsx(plan)
     audit_record(
         actor=request.user,
