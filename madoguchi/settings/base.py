@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "madoguchi.floor",
     "madoguchi.incidents",
     "madoguchi.reports",
+    "madoguchi.retention",
 ]
 
 MIDDLEWARE = [
@@ -295,6 +296,11 @@ MADOGUCHI_PUBLIC_BASE_URL = env("MADOGUCHI_PUBLIC_BASE_URL") or "http://127.0.0.
 # Staffing: seconds the shift solver may run from a screen; average handling time overrides per category.
 MADOGUCHI_STAFFING_SOLVER_SECONDS = 45
 MADOGUCHI_AHT_SECONDS: dict[str, int] = {}
+
+# Retention (madoguchi/retention/rules.py): days per kind of personal data, overriding the city defaults there,
+# e.g. {"calls.phone": 60}. Open incidents keep records from this many days before they occurred.
+MADOGUCHI_RETENTION_DAYS: dict[str, int] = {}
+MADOGUCHI_RETENTION_INCIDENT_MARGIN_DAYS = 30
 
 # Field encryption keys (Fernet, newest first) and the key for lookup hashes. Set by the
 # environment in production; dev/test settings supply their own.
