@@ -63,7 +63,7 @@ _MESSAGES = {
 
 
 @api.exception_handler(NinjaValidationError)
-def validation_error_in_japanese(request, exc):  # type: ignore[no-untyped-def]
+def validation_error_in_japanese(request, exc):
     """422 with a Japanese message per field (where: the parameter or body field; what: the reason)."""
     errors = []
     for error in exc.errors:

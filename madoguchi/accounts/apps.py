@@ -34,6 +34,10 @@ class AccountsConfig(AppConfig):
         # Run after every app migrated (post_migrate fires per app; the last one sees all permissions).
         post_migrate.connect(_sync_all, dispatch_uid="madoguchi.sync_roles")
         connection_created.connect(_audit_guard, dispatch_uid="madoguchi.audit_guard")
+        # One My Number guard for every text field of every madoguchi model, bulk write and form CharField.
+        from madoguchi.lib.privacy import install_guards
+
+        install_guards()
 
 
 def _sync_all(sender: AppConfig, **kwargs: object) -> None:

@@ -13,6 +13,8 @@ class User(AbstractUser):
     """A personal account (no shared logins). The role is the user's group."""
 
     display_name = models.CharField("表示名", max_length=100, blank=True)
+    # Set when an administrator chose the password (new account, reset): the user must change it first.
+    must_change_password = models.BooleanField("次回ログイン時にパスワード変更", default=False)
 
     class Meta:
         verbose_name = "職員アカウント"
@@ -144,3 +146,31 @@ class AttemptCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key_hash[:8]} {self.count}"
+
+
+class TwoFactorApproval(models.Model):
+    """First enrolment of an authenticator app: the user proves the code, an administrator (not the user) confirms.
+
+    Until approved the device stays unconfirmed, so a stolen password alone cannot enrol the thief's phone."""
+
+    device = models.OneToOneField(
+        "otp_totp.TOTPDevice", on_delete=models.CASCADE, related_name="approval", verbose_name="認証アプリ"
+    )
+    requested_at = models.DateTimeField("申請日時", default=timezone.now)
+    approved_at = models.DateTimeField("承認日時", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="承認者",
+    )
+
+    class Meta:
+        verbose_name = "2段階認証の登録承認"
+        verbose_name_plural = "2段階認証の登録承認"
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {'承認済み' if self.approved_at else '承認待ち'}"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 
 from .models import BusySeason, Office, SpecialDay
@@ -20,13 +22,14 @@ class SpecialDayForm(forms.ModelForm):
             "closes": "特別開庁のみ。空欄ならその庁舎の通常の閉庁時刻",
         }
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = Office.objects.active()
-        self.fields["office"].empty_label = "全庁舎"
+        office = cast(forms.ModelChoiceField, self.fields["office"])
+        office.queryset = Office.objects.active()
+        office.empty_label = "全庁舎"
 
-    def clean(self) -> dict:  # type: ignore[type-arg]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or self.cleaned_data
         # Openings default to the regular hours; closures carry no hours.
         if data.get("kind") and data["kind"] != SpecialDay.Kind.CLOSURE:
             default_opens, default_closes = regular_hours(data.get("office"))

@@ -129,6 +129,48 @@ class CallbackRequest:
     owner: User | None = None
 
 
+def _add_errors(errors: dict[str, list[str]], more: dict[str, list[str]]) -> None:
+    for key, msgs in more.items():
+        errors.setdefault(key, []).extend(msgs)
+
+
+def _call_log_errors(
+    *, line: int, outcome: str, direction: str, subcategory: CallCategory, callback: CallbackRequest | None
+) -> dict[str, list[str]]:
+    """What is wrong with the operator's choices, by form field (empty when nothing is)."""
+    errors: dict[str, list[str]] = {}
+    if not 1 <= int(line) <= LINE_COUNT:
+        errors.setdefault("line", []).append(f"回線は1〜{LINE_COUNT}から選んでください（入力値: {line}）。")
+    if outcome not in Call.Outcome.values:
+        errors.setdefault("outcome", []).append("結果を選んでください。")
+    if direction not in Call.Direction.values:
+        errors.setdefault("direction", []).append("方向を選んでください。")
+    if not subcategory.is_active:
+        errors.setdefault("subcategory", []).append(f"分類「{subcategory.name}」は現在使われていません。")
+    if outcome == Call.Outcome.CALLBACK and callback is None:
+        errors.setdefault("callback_phone", []).append("折り返しが必要な場合は電話番号を入力してください。")
+    return errors
+
+
+def _manual_call_errors(
+    *, by: User, started_at: datetime.datetime, ended_at: datetime.datetime, now: datetime.datetime
+) -> dict[str, list[str]]:
+    """What is wrong with the times of a hand-entered call, or a second submit of the same call."""
+    errors: dict[str, list[str]] = {}
+    if started_at > now + datetime.timedelta(minutes=1):
+        errors.setdefault("started_at", []).append("通話開始時刻が未来になっています。")
+    elif now - started_at > datetime.timedelta(hours=MAX_MANUAL_CALL_HOURS):
+        errors.setdefault("started_at", []).append(
+            f"通話開始から{MAX_MANUAL_CALL_HOURS}時間以上たっています。画面を開き直してください。"
+        )
+    if ended_at < started_at:
+        errors.setdefault("ended_at", []).append("終了時刻が開始時刻より前になっています。")
+    # The screen's start time identifies the call: the same again is a second submit, not a second call.
+    if Call.objects.filter(source=Call.Source.MANUAL, operator=by, started_at=started_at).exists():
+        errors.setdefault("__all__", []).append("この通話はすでに記録されています（二重送信）。")
+    return errors
+
+
 def call_log(
     *,
     by: User,
@@ -151,37 +193,18 @@ def call_log(
     """
     now = timezone.now()
     ended_at = ended_at or now
-    errors: dict[str, list[str]] = {}
-    if not 1 <= int(line) <= LINE_COUNT:
-        errors.setdefault("line", []).append(f"回線は1〜{LINE_COUNT}から選んでください（入力値: {line}）。")
-    if outcome not in Call.Outcome.values:
-        errors.setdefault("outcome", []).append("結果を選んでください。")
-    if direction not in Call.Direction.values:
-        errors.setdefault("direction", []).append("方向を選んでください。")
-    if not subcategory.is_active:
-        errors.setdefault("subcategory", []).append(f"分類「{subcategory.name}」は現在使われていません。")
+    errors = _call_log_errors(
+        line=line, outcome=outcome, direction=direction, subcategory=subcategory, callback=callback
+    )
     if call is None:
-        if started_at > now + datetime.timedelta(minutes=1):
-            errors.setdefault("started_at", []).append("通話開始時刻が未来になっています。")
-        elif now - started_at > datetime.timedelta(hours=MAX_MANUAL_CALL_HOURS):
-            errors.setdefault("started_at", []).append(
-                f"通話開始から{MAX_MANUAL_CALL_HOURS}時間以上たっています。画面を開き直してください。"
-            )
-        if ended_at < started_at:
-            errors.setdefault("ended_at", []).append("終了時刻が開始時刻より前になっています。")
-        # The screen's start time identifies the call: the same again is a second submit, not a second call.
-        if Call.objects.filter(source=Call.Source.MANUAL, operator=by, started_at=started_at).exists():
-            errors.setdefault("__all__", []).append("この通話はすでに記録されています（二重送信）。")
+        _add_errors(errors, _manual_call_errors(by=by, started_at=started_at, ended_at=ended_at, now=now))
     elif call.is_logged:
         errors.setdefault("__all__", []).append("この通話はすでに記録されています。")
-    if outcome == Call.Outcome.CALLBACK and callback is None:
-        errors.setdefault("callback_phone", []).append("折り返しが必要な場合は電話番号を入力してください。")
     for field, value in (("note", note), ("reservation_ref", reservation_ref)):
         try:
             refuse_individual_number(value, field=field)
         except ValidationError as exc:
-            for key, msgs in exc.message_dict.items():
-                errors.setdefault(key, []).extend(msgs)
+            _add_errors(errors, exc.message_dict)
     if errors:
         raise ValidationError(errors)
 
@@ -259,18 +282,10 @@ def parse_event_time(value: Any) -> datetime.datetime:
     raise ValidationError({"time": [f"time「{value}」を日時として読めません（ISO 8601 または Unix 秒）。"]})
 
 
-def cti_event_apply(
-    *,
-    kind: str,
-    call_id: str,
-    at: datetime.datetime,
-    line: int | None = None,
-    direction: str = "",
-    from_number: str = "",
-    to_number: str = "",
-) -> CtiResult:
-    """Apply one PBX event. Idempotent by (callId, kind); any order: the call is rebuilt from its events."""
-    call_id = (call_id or "").strip()
+def _cti_event_errors(
+    *, kind: str, call_id: str, line: int | None, direction: str, from_number: str, to_number: str
+) -> dict[str, list[str]]:
+    """What is wrong with a PBX event, by its JSON field (empty when nothing is)."""
     errors: dict[str, list[str]] = {}
     if kind not in CtiEvent.Kind.values:
         errors["event"] = [f"event「{kind}」は不明です（newCall / answer / hangup / overflow）。"]
@@ -283,6 +298,40 @@ def cti_event_apply(
     for field, value in (("from", from_number), ("to", to_number)):
         if len(value) > 30:
             errors[field] = [f"{field} が長すぎます（30文字まで）。"]
+    return errors
+
+
+def _cti_status(call: Call, kinds: set[str]) -> str:
+    """A CTI call's state from the kinds of event received so far (in any order)."""
+    if "overflow" in kinds:
+        return Call.Status.OVERFLOWED
+    if "hangup" in kinds or call.is_logged:
+        return Call.Status.ENDED if call.answered_at else Call.Status.MISSED
+    if "answer" in kinds:
+        return Call.Status.ACTIVE
+    return Call.Status.RINGING
+
+
+def cti_event_apply(
+    *,
+    kind: str,
+    call_id: str,
+    at: datetime.datetime,
+    line: int | None = None,
+    direction: str = "",
+    from_number: str = "",
+    to_number: str = "",
+) -> CtiResult:
+    """Apply one PBX event. Idempotent by (callId, kind); any order: the call is rebuilt from its events."""
+    call_id = (call_id or "").strip()
+    errors = _cti_event_errors(
+        kind=kind,
+        call_id=call_id,
+        line=line,
+        direction=direction,
+        from_number=from_number,
+        to_number=to_number,
+    )
     if errors:
         raise ValidationError(errors)
 
@@ -307,8 +356,8 @@ def cti_event_apply(
         call.ended_at = (
             events["hangup"].at if "hangup" in events else (call.ended_at if call.is_logged else None)
         )
-        for name, value in (("answered_at", call.answered_at), ("ended_at", call.ended_at)):
-            if value is not None and value < call.started_at:
+        for name, moment in (("answered_at", call.answered_at), ("ended_at", call.ended_at)):
+            if moment is not None and moment < call.started_at:
                 raise ValidationError(
                     {
                         "time": [
@@ -330,14 +379,7 @@ def cti_event_apply(
             call.phone, call.phone_hash = resident, phone_key(resident)
         if ours and not call.our_number:
             call.our_number = ours
-        if "overflow" in events:
-            call.status = Call.Status.OVERFLOWED
-        elif "hangup" in events or call.is_logged:
-            call.status = Call.Status.ENDED if call.answered_at else Call.Status.MISSED
-        elif "answer" in events:
-            call.status = Call.Status.ACTIVE
-        else:
-            call.status = Call.Status.RINGING
+        call.status = _cti_status(call, set(events))
         call.compute_duration()
         call.full_clean(validate_unique=False)
         call.save()
@@ -606,7 +648,7 @@ def dashboard_figures(*, day: datetime.date | None = None) -> dict[str, Any]:
     if not span:
         span = [_half_hour_floor(timezone.localtime(now).time())]
     first, last = min(span), max(span)
-    rows = []
+    rows: list[dict[str, Any]] = []
     cursor = datetime.datetime.combine(day, first)
     while cursor.time() <= last:
         rows.append(
@@ -683,3 +725,76 @@ def call_reclassify(*, by: User, call: Call, subcategory: CallCategory, reason: 
         )
     call.subcategory, call.category = locked.subcategory, locked.category
     return correction
+
+
+# --- retention (madoguchi/retention): personal data past its period --------------------------------------
+
+
+def _outside_holds(field: str, holds: Any) -> Any:
+    from django.db.models import Q
+
+    q = Q()
+    for start, end in holds or ():
+        q &= ~Q(**{f"{field}__range": (start, end)})
+    return q
+
+
+def call_personal_data_purge(*, before: datetime.datetime, dry_run: bool, holds: Any = ()) -> int:
+    """Callers' phone numbers of calls that started before `before` are erased (the call record stays for the
+    monthly figures). Calls inside a legal hold window are kept. Returns how many (would be) erased."""
+    qs = (
+        Call.objects.filter(started_at__lt=before)
+        .exclude(phone_hash="")
+        .filter(_outside_holds("started_at", holds))
+    )
+    if dry_run:
+        return qs.count()
+    with transaction.atomic():
+        count = qs.update(phone="", phone_hash="")
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.DELETE,
+            object_type="calls.call",
+            detail={"purged": count, "what": "phone"},
+        )
+    return count
+
+
+def callback_personal_data_purge(*, before: datetime.datetime, dry_run: bool, holds: Any = ()) -> int:
+    """Closed callbacks registered before `before` lose the caller's name and phone number."""
+    qs = (
+        Callback.objects.filter(status=Callback.Status.CLOSED, created_at__lt=before)
+        .exclude(phone_hash="", name="")
+        .filter(_outside_holds("created_at", holds))
+    )
+    if dry_run:
+        return qs.count()
+    with transaction.atomic():
+        count = qs.update(phone="", phone_hash="", name="")
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.DELETE,
+            object_type="calls.callback",
+            detail={"purged": count, "what": "name,phone"},
+        )
+    return count
+
+
+def phone_memo_personal_data_purge(*, before: datetime.datetime, dry_run: bool, holds: Any = ()) -> int:
+    """Done phone memos received before `before` lose the caller's name and phone number."""
+    qs = (
+        PhoneMemo.objects.filter(status=PhoneMemo.Status.DONE, received_at__lt=before)
+        .exclude(caller_name="", caller_phone="")
+        .filter(_outside_holds("received_at", holds))
+    )
+    if dry_run:
+        return qs.count()
+    with transaction.atomic():
+        count = qs.update(caller_name="", caller_phone="")
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.DELETE,
+            object_type="calls.phonememo",
+            detail={"purged": count, "what": "name,phone"},
+        )
+    return count

@@ -325,7 +325,7 @@ def manual(request: HttpRequest) -> HttpResponse:
             action=AuditEvent.Action.PRINT,
             object_type="faq.faqentry",
             request=request,
-            detail={"entries": FaqEntry.objects.approved().count(), "job": str(job.pk)},
+            detail={"entries": FaqEntry.objects.approved().count(), "background": True},
         )
         return redirect(job)
     return render(request, "faq/manual.html", {"job": job_latest(lock_key="faq.manual")})

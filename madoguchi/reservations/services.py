@@ -1060,3 +1060,27 @@ __all__ = [
     "slots_free",
     "slots_sync",
 ]
+
+
+# --- retention (madoguchi/retention): personal data past its period --------------------------------------
+
+
+def booking_email_purge(*, before: datetime.datetime, dry_run: bool, holds: object = ()) -> int:
+    """E-mail addresses of bookings whose day is before `before` are erased (the booking stays for the figures).
+    Bookings inside a legal hold window are kept."""
+    from django.db.models import Q
+
+    qs = Reservation.objects.filter(date__lt=timezone.localdate(before)).exclude(email="")
+    for start, end in holds or ():  # type: ignore[attr-defined]
+        qs = qs.exclude(Q(date__range=(timezone.localdate(start), timezone.localdate(end))))
+    if dry_run:
+        return qs.count()
+    with transaction.atomic():
+        count = qs.update(email="")
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.DELETE,
+            object_type="reservations.reservation",
+            detail={"purged": count, "what": "email"},
+        )
+    return count

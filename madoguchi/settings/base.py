@@ -68,12 +68,14 @@ INSTALLED_APPS = [
     "madoguchi.floor",
     "madoguchi.incidents",
     "madoguchi.reports",
+    "madoguchi.retention",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, except that polling requests (X-Madoguchi-Poll: 1) do not renew the idle timeout.
+    "madoguchi.accounts.middleware.SessionMiddleware",
     "madoguchi.accounts.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -81,7 +83,9 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "madoguchi.accounts.middleware.LoginRequiredMiddleware",
     "madoguchi.accounts.middleware.TwoFactorRequiredMiddleware",
+    "madoguchi.accounts.middleware.PrivacyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "madoguchi.accounts.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -144,6 +148,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "madoguchi.accounts.validators.PasswordVarietyValidator"},
 ]
 
 # Sessions live in the database so several app servers share them; every request renews the
@@ -151,6 +156,8 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(env("MADOGUCHI_IDLE_TIMEOUT_MINUTES") or "30") * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# Besides the idle timeout: a staff session ends this many hours after sign-in, however active (a working day).
+MADOGUCHI_SESSION_ABSOLUTE_HOURS = int(env("MADOGUCHI_SESSION_ABSOLUTE_HOURS") or "10")
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -173,6 +180,9 @@ AXES_RESET_ON_SUCCESS = True
 # X-Forwarded-For is believed only hop by hop from these proxies (addresses or networks, comma-separated).
 MADOGUCHI_TRUSTED_PROXIES: list[str] = env_list("MADOGUCHI_TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "madoguchi.accounts.clientaddr.axes_client_ip"
+# Failed-login records never keep an individual number typed into the username box, nor the typed values.
+AXES_USERNAME_CALLABLE = "madoguchi.accounts.clientaddr.axes_username"
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "otp_token"]
 AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "madoguchi"
@@ -187,7 +197,7 @@ USE_TZ = True
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env("STATIC_ROOT") or VAR_DIR / "static")
+STATIC_ROOT: Path | None = Path(env("STATIC_ROOT") or VAR_DIR / "static")
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -286,6 +296,11 @@ MADOGUCHI_PUBLIC_BASE_URL = env("MADOGUCHI_PUBLIC_BASE_URL") or "http://127.0.0.
 # Staffing: seconds the shift solver may run from a screen; average handling time overrides per category.
 MADOGUCHI_STAFFING_SOLVER_SECONDS = 45
 MADOGUCHI_AHT_SECONDS: dict[str, int] = {}
+
+# Retention (madoguchi/retention/rules.py): days per kind of personal data, overriding the city defaults there,
+# e.g. {"calls.phone": 60}. Open incidents keep records from this many days before they occurred.
+MADOGUCHI_RETENTION_DAYS: dict[str, int] = {}
+MADOGUCHI_RETENTION_INCIDENT_MARGIN_DAYS = 30
 
 # Field encryption keys (Fernet, newest first) and the key for lookup hashes. Set by the
 # environment in production; dev/test settings supply their own.
