@@ -400,7 +400,7 @@ def scan_apply(request: HttpRequest) -> JsonResponse:
             by=_staff(request),
             office=data["office"],
             note=note,
-            storage_location=location,  # type: ignore[arg-type]
+            storage_location=location,
         )
     except ValidationError as exc:
         return JsonResponse({"ok": False, "number": number, "message": exc.messages[0]})
