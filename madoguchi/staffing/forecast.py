@@ -31,7 +31,6 @@ from . import erlang
 from .models import Skill
 
 LINES = 6
-REGULAR_CLOSE = datetime.time(17, 15)  # spec 6(1)①; later is the evening extension
 CATEGORIES = ("reservation", "card_inquiry", "other")
 CATEGORY_LABELS = {"reservation": "予約", "card_inquiry": "カードに関する問合せ", "other": "その他"}
 
@@ -82,6 +81,11 @@ PARAMETERS = [f"calls_{c}" for c in CATEGORIES] + [f"aht_{c}" for c in CATEGORIE
 MIN_LOGGED_CALLS = 300
 # Below these, logged calls / card records are too few (a partial log) to replace the table.
 MIN_CARD_RECORDS = 1000
+
+
+def regular_close(office: Office) -> datetime.time:
+    """The office's regular closing time in the one calendar (later is the evening extension, spec 6(1)①)."""
+    return office.closes
 
 
 class ForecastError(ValueError):
@@ -374,7 +378,7 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
     # and the cards issued on them are post-processed on the next weekday.
     work_days = [d for d in days if d.date not in outreach and not _special(d)]
     open_minutes_total = sum(
-        min(_minutes(d.closes), _minutes(REGULAR_CLOSE)) - _minutes(d.opens)  # type: ignore[arg-type]
+        min(_minutes(d.closes), _minutes(regular_close(office))) - _minutes(d.opens)  # type: ignore[arg-type]
         for d in work_days
     )
 
@@ -394,7 +398,7 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
         day_calls = total_calls * phone_weight[d.date] / weight_total if weight_total else 0.0
         mass = sum(profile.get(f"{s:%H:%M}", 0.3) * ((_minutes(e) - _minutes(s)) / 30) for s, e in slots)
         # Card work is not tied to residents: it is done in regular hours, not in the evening extension.
-        bo_close = min(_minutes(d.closes), _minutes(REGULAR_CLOSE)) if not _special(d) else _minutes(d.opens)
+        bo_close = min(_minutes(d.closes), _minutes(regular_close(office))) if not _special(d) else _minutes(d.opens)
         day_open = bo_close - _minutes(d.opens)
         bo_minutes = (
             (cards_prep * min_prep + cards_post * min_post) * day_open / open_minutes_total if day_open else 0
