@@ -17,6 +17,7 @@ urlpatterns = [
     path("floor/", include("madoguchi.floor.urls")),
     path("incidents/", include("madoguchi.incidents.urls")),
     path("reports/", include("madoguchi.reports.urls")),
+    path("jobs/", include("madoguchi.jobs.urls")),
     path("api/", api.urls),
     path("healthz", healthz, name="healthz"),
 ]

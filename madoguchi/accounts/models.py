@@ -104,3 +104,26 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("監査ログは削除できません。")
+
+
+class AttemptCounter(models.Model):
+    """Failed attempts of one kind (`scope`) from one source or against one target, in a window.
+
+    The key is a keyed hash (an address or a notice number never appears here). Rows are shared by every app
+    server through the database; `accounts.throttle` updates them under a row lock.
+    """
+
+    scope = models.CharField("種類", max_length=40)
+    key_hash = models.CharField("キー（ハッシュ）", max_length=64)
+    count = models.PositiveIntegerField("失敗回数", default=0)
+    window_started = models.DateTimeField("集計開始", default=timezone.now)
+    blocked_until = models.DateTimeField("次に受け付ける時刻", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "試行回数"
+        verbose_name_plural = "試行回数"
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["scope", "key_hash"], name="accounts_attempt_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key_hash[:8]} {self.count}"

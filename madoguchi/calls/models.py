@@ -436,3 +436,35 @@ class PhoneMemo(models.Model):
 
 def column_label(value: str) -> str:
     return dict(ReportColumn.choices).get(value, "未分類")
+
+
+class CallCorrection(models.Model):
+    """A correction of a call's report column after the fact (月次締め): who, when, from what, to what, why."""
+
+    call = models.ForeignKey(Call, verbose_name="通話", on_delete=models.PROTECT, related_name="corrections")
+    at = models.DateTimeField("訂正日時", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="訂正者", on_delete=models.PROTECT, related_name="+"
+    )
+    from_category = models.CharField("訂正前の区分", max_length=20, choices=ReportColumn.choices, blank=True)
+    to_category = models.CharField("訂正後の区分", max_length=20, choices=ReportColumn.choices)
+    from_subcategory = models.ForeignKey(
+        CallCategory,
+        verbose_name="訂正前の分類",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_subcategory = models.ForeignKey(
+        CallCategory, verbose_name="訂正後の分類", on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField("訂正の理由", validators=[no_individual_number])
+
+    class Meta:
+        verbose_name = "通話区分の訂正"
+        verbose_name_plural = "通話区分の訂正"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"通話 {self.call_id} の区分訂正"

@@ -23,6 +23,7 @@ from .models import (
     Callback,
     CallbackAttempt,
     CallCategory,
+    CallCorrection,
     CtiEvent,
     PhoneMemo,
     ReportColumn,
@@ -361,6 +362,7 @@ def cti_event_apply(
                     due_at=callback_due_after(events["overflow"].at),
                     source=Callback.Source.OVERFLOW,
                     call=call,
+                    created_at=events["overflow"].at,
                 )
             elif call.phone and not callback.phone:
                 # The number arrived after the overflow event (events out of order).
@@ -382,7 +384,9 @@ def callback_create(
     name: str = "",
     owner: User | None = None,
     call: Call | None = None,
+    created_at: datetime.datetime | None = None,
 ) -> Callback:
+    """A callback to make; `created_at` (for a roll-over: when it happened) dates it in the month's report."""
     phone = (phone or "").strip()
     if source != Callback.Source.OVERFLOW and not phone:
         raise ValidationError({"phone": ["折り返し先の電話番号を入力してください。"]})
@@ -399,6 +403,8 @@ def callback_create(
         owner=owner,
         created_by=by,
     )
+    if created_at is not None:
+        obj.created_at = created_at
     refuse_individual_number(name, field="name")
     obj.full_clean()
     with transaction.atomic():
@@ -614,3 +620,55 @@ def dashboard_figures(*, day: datetime.date | None = None) -> dict[str, Any]:
         "rollovers_today": counts["overflow"],
         "memos_pending": PhoneMemo.objects.pending().count(),
     }
+
+
+# --- corrections at month close (月次締め) -------------------------------------------------------
+
+
+def call_reclassify(*, by: User, call: Call, subcategory: CallCategory, reason: str) -> CallCorrection:
+    """Give a call (an answered CTI call nobody logged, or a wrong column) its sub-category and report column
+    after the fact, keeping the reason. The correction and an audit row are written in one transaction."""
+    reason = (reason or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = ["訂正の理由を入力してください。"]
+    if call.direction != Call.Direction.INBOUND or call.status not in (Call.Status.ENDED, Call.Status.ACTIVE):
+        errors["__all__"] = [
+            f"通話 {call.pk} は応答していない入電（{call.get_status_display()}）のため、区分を付けられません。"
+            "不応答・転送の入電は区分の代わりに放棄呼・あふれ呼として数えます。"
+        ]
+    try:
+        refuse_individual_number(reason, field="reason")
+    except ValidationError as exc:
+        for key, msgs in exc.message_dict.items():
+            errors.setdefault(key, []).extend(msgs)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if locked.subcategory_id == subcategory.pk and locked.category == subcategory.column:
+            raise ValidationError({"subcategory": [f"通話 {call.pk} はすでに「{subcategory.name}」です。"]})
+        correction = CallCorrection.objects.create(
+            call=locked,
+            by=by,
+            from_category=locked.category,
+            to_category=subcategory.column,
+            from_subcategory=locked.subcategory,
+            to_subcategory=subcategory,
+            reason=reason,
+        )
+        locked.subcategory = subcategory
+        locked.category = subcategory.column
+        locked.save(update_fields=["subcategory", "category", "updated_at"])
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=locked,
+            detail={
+                "from": correction.from_category,
+                "to": correction.to_category,
+                "correction": correction.pk,
+            },
+        )
+    call.subcategory, call.category = locked.subcategory, locked.category
+    return correction

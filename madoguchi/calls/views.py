@@ -5,6 +5,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +16,7 @@ from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
 from madoguchi.lib.htmx import render_page_or_fragment
 from madoguchi.lib.jdates import wareki_year
+from madoguchi.lib.listing import Column, Listing
 
 from . import integrations, services
 from .forms import (
@@ -30,6 +32,31 @@ from .forms import (
 from .models import Call, Callback, CallCategory, PhoneMemo, ReportColumn
 
 SESSION_LINE = "calls.line"
+
+# Closed callbacks: the whole history, paginated; the export holds no phone, name or reason (personal).
+CLOSED_CALLBACKS = Listing(
+    name="calls.callbacks_closed",
+    title="完了した折り返し",
+    columns=[
+        Column("pk", "No."),
+        Column("due_at", "期限", order_by="due_at"),
+        Column("source", "発生元"),
+        Column("owner", "担当", value=lambda cb: cb.owner or "未割当"),
+        Column("attempt_count", "架電回数", css="num"),
+        Column("outcome", "結果"),
+        Column("closed_at", "完了日時", order_by="closed_at"),
+        Column("closed_by", "完了者", value=lambda cb: cb.closed_by or ""),
+    ],
+    ordering=("-closed_at", "-pk"),
+    keep_params=("status",),
+)
+DONE_MEMOS = Listing(
+    name="calls.memos_done",
+    title="対応完了の電話メモ",
+    columns=[Column("pk", "No."), Column("done_at", "完了日時")],
+    ordering=("-done_at", "-pk"),
+    keep_params=("status",),
+)
 
 
 def _add_errors(form, exc: ValidationError) -> None:  # noqa: ANN001
@@ -231,15 +258,27 @@ def callbacks(request: HttpRequest) -> HttpResponse:
     """The queue: open callbacks by due time, overdue first in line and marked. No personal data shown."""
     show_closed = request.GET.get("status") == "closed"
     if show_closed:
-        qs = Callback.objects.filter(status=Callback.Status.CLOSED).select_related("owner", "closed_by")
-        qs = qs.order_by("-closed_at")[:200]
-    else:
-        qs = Callback.objects.queue()
+        return CLOSED_CALLBACKS.response(
+            request,
+            Callback.objects.filter(status=Callback.Status.CLOSED)
+            .select_related("owner", "closed_by")
+            .annotate(attempt_count=Count("attempts")),
+            template="calls/callbacks.html",
+            fragment="calls/_callback_table.html",
+            context={"show_closed": True, "now": timezone.now()},
+            on_export=lambda fmt, count: audit_record(
+                actor=request.user,  # type: ignore[arg-type]
+                action=AuditEvent.Action.EXPORT,
+                object_type="calls.callback",
+                request=request,
+                detail={"format": fmt, "count": count, "status": "closed"},
+            ),
+        )
     return render_page_or_fragment(
         request,
         "calls/callbacks.html",
         "calls/_callback_table.html",
-        {"callbacks": qs, "show_closed": show_closed, "now": timezone.now()},
+        {"object_list": Callback.objects.queue(), "show_closed": False, "now": timezone.now()},
     )
 
 
@@ -366,8 +405,12 @@ def memos(request: HttpRequest) -> HttpResponse:
                 return redirect("calls:memos")
     show_done = request.GET.get("status") == "done"
     qs = PhoneMemo.objects.select_related("taken_by", "handed_over_by", "done_by")
-    qs = qs.filter(status=PhoneMemo.Status.DONE)[:100] if show_done else qs.pending().order_by("received_at")
-    memo_list = list(qs)
+    done_list = None
+    if show_done:
+        done_list = DONE_MEMOS.result(request, qs.filter(status=PhoneMemo.Status.DONE))
+        memo_list = list(done_list.page)
+    else:
+        memo_list = list(qs.pending().order_by("received_at"))
     audit_record(
         actor=request.user,  # type: ignore[arg-type]
         action=AuditEvent.Action.LIST,
@@ -381,6 +424,7 @@ def memos(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "memos": memo_list,
+            "list": done_list,
             "show_done": show_done,
             "can_add": request.user.has_perm("calls.add_phonememo"),
             "can_change": request.user.has_perm("calls.change_phonememo"),

@@ -1,37 +1,72 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from madoguchi.accounts.access import require_perm
-from madoguchi.lib.htmx import render_page_or_fragment
+from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.services import audit_record
+from madoguchi.lib.listing import Column, Listing
 
 from . import services
 from .forms import CloseForm, FilterForm, IncidentForm, NoteForm
 from .models import Incident
 
 
+def _filter(qs: QuerySet[Incident], data: Mapping[str, Any]) -> QuerySet[Incident]:
+    if data.get("category"):
+        qs = qs.filter(category=data["category"])
+    status = data.get("status") or "open"
+    if status == "open":
+        return qs.open()
+    if status == "closed":
+        return qs.filter(status=Incident.Status.CLOSED)
+    return qs
+
+
+INCIDENTS = Listing(
+    name="incidents.list",
+    title="トラブル・苦情・不当要求",
+    columns=[
+        Column("pk", "No.", css="num", order_by="pk"),
+        Column("occurred_at", "発生日時", order_by="occurred_at"),
+        Column("category", "種別"),
+        Column("severity", "重大度", order_by="severity"),
+        Column("summary", "件名"),
+        Column("anti_social", "暴力団等"),
+        Column("city_notified_at", "市へ報告"),
+        Column("police_reported_at", "警察へ届出"),
+        Column("status", "状態"),
+    ],
+    filter_form=FilterForm,
+    filter=_filter,
+    ordering=("-occurred_at", "-pk"),
+)
+
+
 @require_perm("incidents.view_incident")
 def incident_list(request: HttpRequest) -> HttpResponse:
-    form = FilterForm(request.GET or None)
-    qs = Incident.objects.select_related("office", "reported_by")
-    status = "open"
-    if form.is_valid():
-        status = form.cleaned_data["status"] or "open"
-        if form.cleaned_data["category"]:
-            qs = qs.filter(category=form.cleaned_data["category"])
-    if status == "open":
-        qs = qs.open()
-    elif status == "closed":
-        qs = qs.filter(status=Incident.Status.CLOSED)
-    return render_page_or_fragment(
+    form_status = request.GET.get("status") or "open"
+    return INCIDENTS.response(
         request,
-        "incidents/list.html",
-        "incidents/_list.html",
-        {"form": form, "incidents": qs[:200], "status": status},
+        Incident.objects.select_related("office", "reported_by"),
+        template="incidents/list.html",
+        fragment="incidents/_list.html",
+        context={"status": form_status},
+        on_export=lambda fmt, count: audit_record(
+            actor=request.user,  # type: ignore[arg-type]
+            action=AuditEvent.Action.EXPORT,
+            object_type="incidents.incident",
+            request=request,
+            detail={"format": fmt, "count": count, "status": form_status},
+        ),
     )
 
 

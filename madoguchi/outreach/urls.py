@@ -18,4 +18,5 @@ urlpatterns = [
     path("<int:pk>/day/count/", views.count, name="count"),
     path("<int:pk>/day/inquiry/", views.inquiry, name="inquiry"),
     path("<int:pk>/summary/", views.summary, name="summary"),
+    path("<int:pk>/inquiries/", views.inquiries, name="inquiries"),
 ]

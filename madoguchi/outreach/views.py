@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -10,7 +11,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from madoguchi.accounts.access import require_perm
+from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.services import audit_record
 from madoguchi.lib.htmx import render_page_or_fragment
+from madoguchi.lib.listing import Column, Listing
 
 from . import services
 from .forms import AssignForm, ChecklistAddForm, EventForm, InquiryForm, timeline_forms
@@ -18,6 +22,20 @@ from .models import ChecklistItem, OutreachEvent, StaffAssignment
 
 # Window n: key n adds one application, Alt+n takes one back (data-shortcut, handled by app.js).
 WINDOW_KEYS = ["1", "2", "3", "4"]
+RECENT_INQUIRIES = 20
+# Questions asked at the venue (no personal data: the form refuses individual numbers and says so).
+INQUIRIES = Listing(
+    name="outreach.inquiries",
+    title="会場での問合せ",
+    columns=[
+        Column("at", "日時", order_by="at"),
+        Column("window", "窓口", order_by="window", css="num"),
+        Column("text", "問合せ内容"),
+        Column("by", "記録者"),
+    ],
+    ordering=("at", "pk"),
+    empty_text="問合せの記録はありません。",
+)
 
 
 def _errors(form_or_exc: Any) -> str:
@@ -75,7 +93,6 @@ def _detail_context(request: HttpRequest, event: OutreachEvent, **extra: Any) ->
         "assignments": event.assignments.select_related("member"),
         "equipment": event.checklist.filter(kind=ChecklistItem.Kind.EQUIPMENT).select_related("checked_by"),
         "setup_items": event.checklist.filter(kind=ChecklistItem.Kind.SETUP).select_related("checked_by"),
-        "inquiries": event.inquiries.select_related("by")[:50],
         "assign_form": AssignForm(),
         "checklist_form": ChecklistAddForm(),
     }
@@ -225,7 +242,9 @@ def _day_context(event: OutreachEvent, **extra: Any) -> dict[str, Any]:
         "event": event,
         "windows": [{"row": w, "key": WINDOW_KEYS[w.window - 1]} for w in counts],
         "total": sum(w.applications for w in counts),
-        "inquiries": event.inquiries.select_related("by")[:20],
+        # The newest ones, as a reminder of what was asked; 「全N件」 links to the whole list.
+        "inquiries": event.inquiries.select_related("by")[:RECENT_INQUIRIES],
+        "inquiry_count": event.inquiries.count(),
         "inquiry_form": InquiryForm(windows=event.windows),
         "before_the_day": event.date > timezone.localdate(),
     }
@@ -289,4 +308,36 @@ def inquiry(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm("outreach.view_outreachevent")
 def summary(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(OutreachEvent.objects.select_related("special_day"), pk=pk)
-    return render(request, "outreach/summary.html", _detail_context(request, event))
+    return INQUIRIES.response(
+        request,
+        event.inquiries.select_related("by"),
+        template="outreach/summary.html",
+        context=_detail_context(request, event),
+        on_export=_inquiry_export_audit(request, event),
+    )
+
+
+@require_perm("outreach.view_outreachevent")
+def inquiries(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every question asked at the venue, paged, with the export (to improve the FAQ)."""
+    event = get_object_or_404(OutreachEvent, pk=pk)
+    return INQUIRIES.response(
+        request,
+        event.inquiries.select_related("by"),
+        template="outreach/inquiries.html",
+        context={"event": event},
+        on_export=_inquiry_export_audit(request, event),
+    )
+
+
+def _inquiry_export_audit(request: HttpRequest, event: OutreachEvent) -> Callable[[str, int], object]:
+    def audit(fmt: str, count: int) -> object:
+        return audit_record(
+            actor=request.user,  # type: ignore[arg-type]
+            action=AuditEvent.Action.EXPORT,
+            object_type="outreach.inquiry",
+            request=request,
+            detail={"event": event.pk, "format": fmt, "count": count},
+        )
+
+    return audit

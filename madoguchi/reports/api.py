@@ -53,7 +53,6 @@ def monthly(request, ym: str, scope: str = "month") -> dict[str, Any]:  # type: 
             "total": data.call_section.tables[0].total if data.call_rows else None,
         },
         "figures": data.figures,
-        "unavailable_sections": [s.key for s in data.sections if not s.available],
         "problems": data.problems,
         "submitted_at": submission.submitted_at.isoformat() if submission else None,
         "changed_since_submission": [

@@ -24,7 +24,7 @@ from .sections import Period, Section, Table, calls, cards, others
 from .sections import handover as handover_sections
 from .sections import plan as plan_sections
 
-APPENDIX_HEADER = ["種類", "番号", "日時", "内容", "状態", "備考"]
+APPENDIX_HEADER = ["種類", "番号", "対応日時", "内容", "状態", "備考"]
 
 
 class ReportError(ValueError):
@@ -99,7 +99,7 @@ class ReportData:
     @property
     def call_rows(self) -> list[list[Any]]:
         section = self.call_section
-        return section.tables[0].rows if section.available and section.tables else []
+        return section.tables[0].rows
 
     @property
     def is_empty(self) -> bool:
@@ -141,6 +141,7 @@ def monthly_report_build(
     fy = fiscal_year_of(period.start)
     sections = [
         calls.call_table(fy, datetime.date(year, month, 1)),
+        calls.answer_figures(period),
         others.reservations(period),
         calls.callbacks(period),
         cards.card_steps(period),

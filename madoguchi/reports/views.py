@@ -4,6 +4,7 @@ import datetime
 import re
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from madoguchi.accounts.access import check_perm, require_perm
-from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.lib.exports import download
 from madoguchi.lib.htmx import render_page_or_fragment
 from madoguchi.lib.jdates import fiscal_year as fiscal_year_of
@@ -28,6 +29,14 @@ from .render.xlsx import report_xlsx
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in staff member (every view here requires login; an anonymous request is refused)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
 
 
 def _last_month(today: datetime.date) -> str:
@@ -77,7 +86,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
         return render_page_or_fragment(
             request, "reports/monthly.html", "reports/_report.html", context, status=status
         )
-    services.report_view_record(by=request.user, data=data, request=request)  # type: ignore[arg-type]
+    services.report_view_record(by=_user(request), data=data, request=request)
     context.update(data=data, charts=charts.CHARTS, submissions=MonthlyReport.objects.all()[:24])
     return render_page_or_fragment(request, "reports/monthly.html", "reports/_report.html", context)
 
@@ -97,7 +106,7 @@ def monthly_download(request: HttpRequest, ym: str, fmt: str) -> HttpResponse:
             status=400,
         )
     content = report_xlsx(data) if fmt == "xlsx" else report_pdf(data)
-    services.report_export_record(by=request.user, data=data, fmt=fmt, request=request)  # type: ignore[arg-type]
+    services.report_export_record(by=_user(request), data=data, fmt=fmt, request=request)
     suffix = "年度累計" if data.scope == "fiscal_year" else "月報"
     filename = f"{suffix}_{data.ym}.{fmt}"
     return download(content, filename, XLSX if fmt == "xlsx" else "application/pdf")
@@ -122,7 +131,7 @@ def monthly_chart(request: HttpRequest, ym: str, name: str) -> HttpResponse:
 def monthly_submit(request: HttpRequest, ym: str) -> HttpResponse:
     try:
         year, month = parse_month(ym)
-        services.monthly_report_submit(by=request.user, year=year, month=month)  # type: ignore[arg-type]
+        services.monthly_report_submit(by=_user(request), year=year, month=month)
     except services.ReportError as exc:
         messages.error(request, str(exc))
     else:
@@ -139,7 +148,7 @@ def monthly_receive(request: HttpRequest, ym: str) -> HttpResponse:
         raise Http404 from None
     report = get_object_or_404(MonthlyReport, year=year, month=month)
     try:
-        services.monthly_report_receive(by=request.user, report=report)  # type: ignore[arg-type]
+        services.monthly_report_receive(by=_user(request), report=report)
     except services.ReportError as exc:
         messages.error(request, str(exc))
     else:
@@ -157,7 +166,7 @@ def plans(request: HttpRequest) -> HttpResponse:
         check_perm(request, "reports.add_operationsplan")
         if form.is_valid():
             try:
-                plan = services.plan_create(by=request.user, fiscal_year=form.cleaned_data["fiscal_year"])  # type: ignore[arg-type]
+                plan = services.plan_create(by=_user(request), fiscal_year=form.cleaned_data["fiscal_year"])
             except services.ReportError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -179,11 +188,11 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.plan_update(
-                    by=request.user,
+                    by=_user(request),
                     plan=plan,
                     title=form.cleaned_data["title"],
                     policy=form.cleaned_data["policy"],
-                )  # type: ignore[arg-type]
+                )
             except services.ReportError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -203,7 +212,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(OperationsPlan, pk=pk)
     try:
-        services.plan_submit(by=request.user, plan=plan)  # type: ignore[arg-type]
+        services.plan_submit(by=_user(request), plan=plan)
     except services.ReportError as exc:
         messages.error(request, str(exc))
     else:
@@ -220,8 +229,8 @@ def plan_decide(request: HttpRequest, pk: int) -> HttpResponse:
         approve = form.cleaned_data["decision"] == "approve"
         try:
             services.plan_decide(
-                by=request.user, plan=plan, approve=approve, comment=form.cleaned_data["comment"]
-            )  # type: ignore[arg-type]
+                by=_user(request), plan=plan, approve=approve, comment=form.cleaned_data["comment"]
+            )
         except services.ReportError as exc:
             messages.error(request, str(exc))
         else:
@@ -248,7 +257,7 @@ def plan_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         body, mime = plan_pdf(plan, content), "application/pdf"
     else:
         raise Http404
-    services.plan_export_record(by=request.user, plan=plan, fmt=fmt, request=request)  # type: ignore[arg-type]
+    services.plan_export_record(by=_user(request), plan=plan, fmt=fmt, request=request)
     return download(body, f"業務計画書_{plan.fiscal_year}年度_第{plan.version}版.{fmt}", mime)
 
 
@@ -258,7 +267,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         check_perm(request, "reports.add_contactentry")
         if form.is_valid():
-            services.contact_save(by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            services.contact_save(by=_user(request), **form.cleaned_data)
             messages.success(request, "連絡体制に追加しました。")
             return redirect("reports:contacts")
     entries = ContactEntry.objects.all()
@@ -271,7 +280,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(ContactEntry, pk=pk)
     form = ContactForm(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
-        services.contact_save(by=request.user, entry=entry, **form.cleaned_data)  # type: ignore[arg-type]
+        services.contact_save(by=_user(request), entry=entry, **form.cleaned_data)
         messages.success(request, "連絡体制を変更しました。")
         return redirect("reports:contacts")
     return render(request, "reports/contact_edit.html", {"form": form, "entry": entry})
@@ -281,7 +290,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(ContactEntry, pk=pk)
-    services.contact_delete(by=request.user, entry=entry)  # type: ignore[arg-type]
+    services.contact_delete(by=_user(request), entry=entry)
     messages.success(request, "連絡体制から削除しました。")
     return redirect("reports:contacts")
 
@@ -296,7 +305,7 @@ def handover(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             package = services.handover_generate(
-                by=request.user,  # type: ignore[arg-type]
+                by=_user(request),
                 include_personal=bool(form.cleaned_data.get("include_personal")),
                 reason=form.cleaned_data.get("reason", ""),
                 request=request,

@@ -12,6 +12,7 @@ import datetime
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,6 +35,7 @@ from .rules import rules
 CARDS = "reservations_public_cards"
 HOLD = "reservations_public_hold"
 DONE = "reservations_public_done"
+STEPUP = "reservations_public_stepup"
 WEB = Reservation.Channel.WEB
 
 
@@ -85,13 +87,16 @@ def _sign_in(request: HttpRequest) -> tuple[PublicSignInForm, Card | None, str]:
     form = PublicSignInForm(request.POST)
     ip = client_ip(request)
     notice = request.POST.get("notice_number", "")
-    if throttle.signin_locked(ip=ip, notice_number=notice):
-        return form, None, say("locked")
+    verdict = throttle.signin_check(ip=ip, notice_number=notice)
+    if verdict.wait_seconds:
+        return form, None, say("wait", seconds=verdict.wait_seconds)
     if not form.is_valid():
         return form, None, _invalid_message(form)
     card = card_find(
         notice_number=form.cleaned_data["notice_number"], birth_date=form.cleaned_data["birth_date"]
     )
+    if verdict.step_up:
+        return form, None, _step_up(request, ip=ip, card=card)
     if card is None:
         throttle.signin_failed(ip=ip, notice_number=notice)
         audit_record(
@@ -100,12 +105,7 @@ def _sign_in(request: HttpRequest) -> tuple[PublicSignInForm, Card | None, str]:
             object_type="reservations.public",
             request=request,
         )
-        return (
-            form,
-            None,
-            say("locked") if throttle.signin_locked(ip=ip, notice_number=notice) else say("wrong"),
-        )
-    throttle.signin_succeeded(ip=ip, notice_number=notice)
+        return form, None, say("wrong")
     audit_record(
         actor=None,
         action=AuditEvent.Action.VIEW,
@@ -116,11 +116,64 @@ def _sign_in(request: HttpRequest) -> tuple[PublicSignInForm, Card | None, str]:
     return form, card, ""
 
 
+def _step_up(request: HttpRequest, *, ip: str | None, card: Card | None) -> str:
+    """A notice number under attack: the same reply whether the birth date was right or not (no oracle);
+    a code goes to the e-mail address on file only when it was right."""
+    throttle.source_failed(ip=ip)  # every answer counts here, so the delays reveal nothing either
+    sent = False
+    if card is not None:
+        email = next(
+            (r.email for r in Reservation.objects.filter(card_links__card=card).order_by("-pk") if r.email),
+            "",
+        )
+        if email:
+            code = throttle.stepup_code_issue(card_id=card.pk)
+            send_mail(say("code_mail_subject"), say("code_mail_body", code=code), None, [email])
+            sent = True
+    request.session[STEPUP] = card.pk if card is not None else None
+    audit_record(
+        actor=None,
+        action=AuditEvent.Action.LOGIN_FAILED,
+        object_type="reservations.public",
+        object_id=card.pk if card is not None else "",
+        request=request,
+        detail={"step": "step_up", "code_sent": sent},
+    )
+    return say("step_up")
+
+
+def _sign_in_code(request: HttpRequest) -> Card | None:
+    card_id = request.session.pop(STEPUP, None)
+    throttle_wait = throttle.signin_check(ip=client_ip(request), notice_number="").wait_seconds
+    if throttle_wait or not throttle.stepup_code_check(card_id=card_id, code=request.POST.get("code", "")):
+        throttle.source_failed(ip=client_ip(request))
+        return None
+    card = Card.objects.filter(pk=card_id).first()
+    if card is not None:
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.VIEW,
+            obj=card,
+            request=request,
+            detail={"channel": "web", "step": "sign_in_code"},
+        )
+    return card
+
+
 @login_not_required
 def public_start(request: HttpRequest) -> HttpResponse:
     error = ""
     form = PublicSignInForm()
-    if request.method == "POST":
+    if request.method == "POST" and "code" in request.POST:
+        card = _sign_in_code(request)
+        if card is None:
+            error = say("code_wrong")
+        else:
+            request.session.cycle_key()
+            request.session[CARDS] = [card.pk]
+            request.session.pop(HOLD, None)
+            return redirect("reservations:public_manage")
+    elif request.method == "POST":
         form, card, error = _sign_in(request)
         if card is not None:
             # A fresh session id on sign-in (no fixation); the card ids stay server-side.
@@ -131,7 +184,7 @@ def public_start(request: HttpRequest) -> HttpResponse:
     return _render(
         request,
         "reservations/public/start.html",
-        {"form": form, "error": error},
+        {"form": form, "error": error, "stepup": STEPUP in request.session},
         status=400 if error else 200,
     )
 

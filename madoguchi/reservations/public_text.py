@@ -21,9 +21,24 @@ TEXT: dict[str, dict[str, str]] = {
         "ja": "交付通知書番号または生年月日が正しくありません。",
         "en": "The notice number or the date of birth is not correct.",
     },
-    "locked": {
-        "ja": "入力の誤りが続いたため、しばらく受け付けを停止しています。30分ほど後にお試しいただくか、コールセンターへお電話ください。",
-        "en": "Too many wrong entries. Please try again in about 30 minutes, or call the call center.",
+    "wait": {
+        "ja": "入力の誤りが続いたため、この接続元からの受け付けを{seconds}秒ほどお待ちいただいています。時間をおいてお試しいただくか、コールセンターへお電話ください。",
+        "en": "Too many wrong entries from this connection. Please wait about {seconds} seconds and try again, or call the call center.",
+    },
+    "step_up": {
+        "ja": "この交付通知書番号には誤った入力が続いたため、確認コードによる本人確認が必要です。以前のご予約でメールアドレスをご登録の方には、確認コードをお送りしました（15分有効）。届かない場合はコールセンターへお電話ください。",
+        "en": "There were repeated wrong entries for this notice number, so a confirmation code is needed. If you gave an e-mail address in an earlier booking, we have sent a code to it (valid 15 minutes). If none arrives, please call the call center.",
+    },
+    "stepup_code": {"ja": "確認コード（6桁）", "en": "Confirmation code (6 digits)"},
+    "code_submit": {"ja": "確認する", "en": "Confirm"},
+    "code_wrong": {
+        "ja": "確認コードが正しくないか、有効期限が切れています。もう一度交付通知書番号と生年月日を入力するか、コールセンターへお電話ください。",
+        "en": "The confirmation code is wrong or has expired. Enter the notice number and date of birth again, or call the call center.",
+    },
+    "code_mail_subject": {"ja": "【受取予約】確認コード", "en": "[Pickup booking] Confirmation code"},
+    "code_mail_body": {
+        "ja": "マイナンバーカード受取予約の確認コードは {code} です（15分有効）。\nお心当たりのない場合は、このメールを破棄し、コールセンターへご連絡ください。",
+        "en": "Your confirmation code for the My Number Card pickup booking is {code} (valid 15 minutes).\nIf you did not ask for it, ignore this e-mail and tell the call center.",
     },
     "invalid": {"ja": "入力内容を確認してください。", "en": "Please check what you entered."},
     "notice_missing": {"ja": "交付通知書番号を入力してください。", "en": "Enter the notice number."},

@@ -5,8 +5,7 @@ MADOGUCHI_BOOKING_MIN_DAYS_AHEAD   … and at least this many days ahead (1: unt
 MADOGUCHI_BOOKING_CHANGE_DAYS      residents change or cancel up to this many days before (1)
 MADOGUCHI_BOOKING_HOLD_MINUTES     a slot a resident picked is held this long while the form is filled (10)
 MADOGUCHI_BOOKING_MAX_PARTY        most cards (people) in one reservation (6)
-MADOGUCHI_PUBLIC_SIGNIN_FAILURES   wrong sign-ins allowed per address or notice number … (5)
-MADOGUCHI_PUBLIC_SIGNIN_LOCK_MINUTES  … before a lockout of this many minutes (30)
+MADOGUCHI_PUBLIC_SIGNIN_FAILURES   free wrong sign-ins per address (24 h) and per notice number (see throttle.py) (5)
 MADOGUCHI_PUBLIC_BASE_URL          absolute base of links in emails sent by commands (reminders)
 Staff (phone, counter) may book any future slot up to the same far limit, including today.
 """
@@ -26,7 +25,6 @@ class Rules:
     hold_minutes: int
     max_party: int
     signin_failures: int
-    signin_lock_minutes: int
     public_base_url: str
 
 
@@ -41,7 +39,6 @@ def rules() -> Rules:
         hold_minutes=get("MADOGUCHI_BOOKING_HOLD_MINUTES", 10),
         max_party=get("MADOGUCHI_BOOKING_MAX_PARTY", 6),
         signin_failures=get("MADOGUCHI_PUBLIC_SIGNIN_FAILURES", 5),
-        signin_lock_minutes=get("MADOGUCHI_PUBLIC_SIGNIN_LOCK_MINUTES", 30),
         public_base_url=str(getattr(settings, "MADOGUCHI_PUBLIC_BASE_URL", "http://127.0.0.1:8000")).rstrip(
             "/"
         ),

@@ -20,7 +20,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from madoguchi.accounts.models import AuditEvent, User
@@ -297,7 +297,12 @@ def follow_up_list(*, sync: bool = True) -> list[Reservation]:
         start, end = window_dates(public=False)
         for office in Office.objects.active():
             slots_sync(office=office, start=start, end=end)
-    return list(
+    return list(follow_up_queryset())
+
+
+def follow_up_queryset() -> QuerySet[Reservation]:
+    """The bookings `follow_up_list` returns, as a QuerySet (counted without loading them)."""
+    return (
         Reservation.objects.needing_follow_up()
         .filter(date__gte=timezone.localdate())
         .select_related("slot", "office")

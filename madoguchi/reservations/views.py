@@ -376,9 +376,9 @@ def day_list(request: HttpRequest) -> HttpResponse:
         "is_today": day == timezone.localdate(),
         "find_form": find_form,
         "can_counter": request.user.has_perm("reservations.counter_reservation"),
-        "follow_up": services.follow_up_list(sync=False)[:50]
+        "follow_up_count": services.follow_up_queryset().count()
         if request.user.has_perm("reservations.manage_slots")
-        else [],
+        else 0,
     }
     return render_page_or_fragment(
         request, "reservations/day_list.html", "reservations/_day_table.html", context

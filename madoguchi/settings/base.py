@@ -52,8 +52,11 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "madoguchi.lib",
     "madoguchi.accounts",
+    "madoguchi.jobs",
     "madoguchi.calendar",
     "madoguchi.cards",
     "madoguchi.reservations",
@@ -213,6 +216,18 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Background jobs (madoguchi.jobs): the queue is the database (SQLite in the demo, PostgreSQL in production,
+# where several workers take jobs with SKIP LOCKED). A city that runs Redis may use RQ instead:
+# MADOGUCHI_TASKS_BACKEND=rq with REDIS_URL (install the `rq` extra) and run `rqworker` instead of db_worker.
+if (env("MADOGUCHI_TASKS_BACKEND") or "database") == "rq":
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": env("REDIS_URL") or "redis://127.0.0.1:6379/0"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Finished jobs' result files are copies (the records stay in their apps): kept this many days.
+MADOGUCHI_JOB_RESULT_DAYS = int(env("MADOGUCHI_JOB_RESULT_DAYS") or "30")
+
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL") or "madoguchi@localhost"
 
@@ -237,7 +252,10 @@ MADOGUCHI_BOOKING_MAX_PARTY = 6
 # Days a card needs to reach a branch office (pulled and shipped): branch slots sooner are refused.
 MADOGUCHI_BRANCH_LEAD_DAYS = 2
 MADOGUCHI_PUBLIC_SIGNIN_FAILURES = 5
-MADOGUCHI_PUBLIC_SIGNIN_LOCK_MINUTES = 30
+# Resident sign-in (reservations/throttle.py): growing delays per address, at most this long; a notice number with
+# MADOGUCHI_PUBLIC_SIGNIN_FAILURES wrong birth dates in this many days needs the extra factor.
+MADOGUCHI_PUBLIC_SIGNIN_MAX_DELAY_MINUTES = 15
+MADOGUCHI_PUBLIC_SIGNIN_NOTICE_WINDOW_DAYS = 90
 # Absolute base of links in emails sent by commands (reminders); the public address in production.
 MADOGUCHI_PUBLIC_BASE_URL = env("MADOGUCHI_PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
 # Staffing: seconds the shift solver may run from a screen; average handling time overrides per category.

@@ -31,6 +31,7 @@ class OutreachRoleMatrixTests(BaseTestCase):
         self.assert_role_matrix("/outreach/", STAFF | {Role.CITY_STAFF})
         self.assert_role_matrix(f"{self.base}/", STAFF | {Role.CITY_STAFF})
         self.assert_role_matrix(f"{self.base}/summary/", STAFF | {Role.CITY_STAFF})
+        self.assert_role_matrix(f"{self.base}/inquiries/", STAFF | {Role.CITY_STAFF})
         self.assert_role_matrix(f"{self.base}/day/", STAFF)
         self.assert_role_matrix("/outreach/new/", MANAGERS)
         self.assert_role_matrix(f"{self.base}/edit/", MANAGERS)
@@ -172,3 +173,19 @@ class DayScreenTests(BaseTestCase):
         response = self.client.get(f"/outreach/{event.pk}/summary/")
         self.assertContains(response, '<strong id="summary-applications">3</strong>', html=False)
         self.assertContains(response, "令和8年6月13日")
+
+    def test_every_inquiry_is_counted_paged_and_exported_none_cut_off(self):
+        event = make_event(by=self.site_manager)
+        at = datetime.datetime(2026, 6, 13, 10, 0, tzinfo=datetime.UTC)
+        Inquiry.objects.bulk_create(
+            Inquiry(event=event, at=at + datetime.timedelta(seconds=i), text=f"質問{i}", by=self.floor)
+            for i in range(350)
+        )
+        self.login(self.floor)
+        day = self.client.get(f"/outreach/{event.pk}/day/")
+        self.assertContains(day, "新しい20件を表示（全350件）")
+        listing = self.client.get(f"/outreach/{event.pk}/inquiries/")
+        self.assertContains(listing, "350件中 1–50件")
+        self.assertContains(self.client.get(f"/outreach/{event.pk}/summary/?page=7"), "350件中 301–350件")
+        export = self.client.get(f"/outreach/{event.pk}/inquiries/", {"export": "csv"})
+        self.assertEqual(len(export.content.decode("utf-8-sig").splitlines()), 351)

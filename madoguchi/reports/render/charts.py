@@ -54,7 +54,7 @@ def chart_data(data: Any, name: str) -> dict[str, Any]:
             ],
         }
     if name == "cards":
-        stock = card_sections.stock_by_state()
+        stock = card_sections.stock_by_state(data.period)
         return {"labels": [s[0] for s in stock], "series": [("枚数", [s[1] for s in stock])]}
     if name == "callbacks":
         f = data.figures

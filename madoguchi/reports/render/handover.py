@@ -54,17 +54,9 @@ def faq_xlsx(entries: list[Any]) -> bytes:
 
 
 def faq_pdf(entries: list[Any], *, printed_at: Any) -> bytes:
-    try:
-        from madoguchi.faq.manual import manual_pdf
-    except ImportError:
-        manual_pdf = None
-    if manual_pdf is not None:
-        return manual_pdf(entries, title="質疑応答集（マニュアル）", printed_at=printed_at)
-    st = styles()
-    story: list[Flowable] = [para("質疑応答集（マニュアル）", st["title"])]
-    for e in entries:
-        story += [para(f"Q. {e.question}", st["h3"]), para(f"A. {e.answer}", st["body"])]
-    return build_pdf("質疑応答集", story)
+    from madoguchi.faq.manual import manual_pdf
+
+    return manual_pdf(entries, title="質疑応答集（マニュアル）", printed_at=printed_at)
 
 
 def markdown_pdf(docs: list[tuple[str, str]]) -> bytes:

@@ -25,7 +25,7 @@ from reportlab.platypus import Table as RLTable
 
 from madoguchi.lib.pdf import register_japanese_font
 
-from ..sections import NO_DATA, Table, wareki_datetime
+from ..sections import Table, wareki_datetime
 from . import charts
 
 CHUNK = 60  # rows per table block: long tables split cheaply and repeat their header on each page
@@ -215,10 +215,6 @@ def report_pdf(data: Any) -> bytes:
         story += [para(p, st["warn"]) for p in data.problems]
     for section in data.sections:
         block: list[Flowable] = [Paragraph(f"■ {section.title}", st["h2"])]
-        if not section.available:
-            block.append(Paragraph(section.note or NO_DATA, st["body"]))
-            story.append(KeepTogether(block))
-            continue
         if section.note:
             block.append(Paragraph(section.note, st["small"]))
         for table in section.tables:

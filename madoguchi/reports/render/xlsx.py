@@ -16,7 +16,7 @@ from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from ..sections import NO_DATA, Table, wareki_datetime
+from ..sections import Table, wareki_datetime
 from . import charts
 
 THIN = Side(style="thin", color="808080")
@@ -159,10 +159,6 @@ def report_xlsx(data: Any) -> bytes:
     main.blank()
     for section in data.sections:
         main.append([main.cell(f"■ {section.title}", font=Font(bold=True, size=12))])
-        if not section.available:
-            main.append([section.note or NO_DATA])
-            main.blank()
-            continue
         if section.note:
             main.append([section.note])
         for table in section.tables:

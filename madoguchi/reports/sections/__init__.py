@@ -1,29 +1,20 @@
 """Section providers: one module per source app, each returning plain data for a period.
 
-A provider never renders anything. When its source app has no models yet (or lacks a field the
-provider needs), the section is still returned, marked unavailable, and every renderer shows
-「データなし」 instead of failing: the report is built from what exists.
+A provider never renders anything. It reads its source app through that app's published selectors and
+services, imported directly: a figure that cannot be computed raises, and the report is not built (a report
+with a silently empty section must never reach the city).
 """
 
 from __future__ import annotations
 
 import datetime
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist, FieldError
-from django.db import DatabaseError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from madoguchi.lib.jdates import format_wareki
-
-logger = logging.getLogger(__name__)
-
-NO_DATA = "データなし"
 
 
 @dataclass(frozen=True)
@@ -82,7 +73,6 @@ class Table:
 class Section:
     key: str
     title: str
-    available: bool = True
     note: str = ""
     tables: list[Table] = field(default_factory=list)
     # Flat figures for the submission snapshot: {"calls.2026-04.reservation": 1096, ...}; labels for people.
@@ -103,42 +93,6 @@ class Section:
         return int(value)
 
 
-class Unavailable(Exception):
-    """The source app does not (yet) have what this section needs."""
-
-
-def model(label: str) -> type[Model]:
-    """The model `app.Model`, or Unavailable when that app has not defined it (yet)."""
-    try:
-        return apps.get_model(label)
-    except (LookupError, ValueError) as exc:
-        raise Unavailable(f"{label} がありません") from exc
-
-
-def require_fields(model_cls: type[Model], *names: str) -> None:
-    for name in names:
-        try:
-            model_cls._meta.get_field(name)
-        except FieldDoesNotExist as exc:
-            raise Unavailable(f"{model_cls._meta.label}.{name} がありません") from exc
-
-
-def provide(key: str, title: str, build: Callable[[Section], None]) -> Section:
-    """Run one provider; a source app that is not there yet gives a 「データなし」 section."""
-    section = Section(key=key, title=title)
-    try:
-        # A savepoint: a source app whose tables are not migrated yet must not break the whole report.
-        with transaction.atomic():
-            build(section)
-    except (Unavailable, FieldError, ImportError, DatabaseError) as exc:
-        logger.info("report section %s unavailable: %s", key, exc)
-        section.available = False
-        section.tables = []
-        section.figures = {}
-        section.note = f"{NO_DATA}（記録機能が未導入です）"
-    return section
-
-
 def wareki(value: datetime.date | datetime.datetime | None) -> str:
     if value is None:
         return ""
@@ -155,8 +109,5 @@ def wareki_datetime(value: datetime.datetime | None) -> str:
 
 
 def choice_label(model_cls: type[Model], field_name: str, value: Any) -> str:
-    try:
-        choices = dict(model_cls._meta.get_field(field_name).choices or [])
-    except FieldDoesNotExist:
-        return str(value)
+    choices = dict(getattr(model_cls._meta.get_field(field_name), "choices", None) or [])
     return str(choices.get(value, value or "未設定"))

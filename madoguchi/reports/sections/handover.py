@@ -9,14 +9,13 @@ from typing import Any
 from django.db.models import Count
 from django.utils import timezone
 
-from . import Table, Unavailable, choice_label, model, wareki, wareki_datetime
+from madoguchi.calls.models import Callback, PhoneMemo
+from madoguchi.cards.models import Card
+from madoguchi.faq.models import FaqEntry
+from madoguchi.incidents.models import Incident
+from madoguchi.reservations.models import Reservation
 
-
-def _safe(build: Any, caption: str, header: list[str]) -> Table:
-    try:
-        return build()
-    except Unavailable:
-        return Table(caption, header, [], empty_text="データなし（記録機能が未導入です）")
+from . import Table, choice_label, wareki, wareki_datetime
 
 
 def open_callbacks(*, personal: bool) -> Table:
@@ -25,7 +24,6 @@ def open_callbacks(*, personal: bool) -> Table:
         header += ["お名前", "電話番号"]
 
     def build() -> Table:
-        Callback = model("calls.Callback")
         now = timezone.now()
         rows = []
         for cb in (
@@ -49,7 +47,7 @@ def open_callbacks(*, personal: bool) -> Table:
             rows.append(row)
         return Table("未完了の折り返し", header, rows, numeric=(6,))
 
-    return _safe(build, "未完了の折り返し", header)
+    return build()
 
 
 def open_cards(*, personal: bool) -> Table:
@@ -58,7 +56,6 @@ def open_cards(*, personal: bool) -> Table:
         header += ["氏名"]
 
     def build() -> Table:
-        Card = model("cards.Card")
         rows = []
         fields = [
             "notice_number",
@@ -76,7 +73,7 @@ def open_cards(*, personal: bool) -> Table:
                         card.notice_number,
                         card.get_state_display(),
                         card.pickup_office.name,
-                        card.storage_location.code if card.storage_location_id else "",
+                        card.storage_location.code if card.storage_location else "",
                         wareki(card.holding_deadline),
                         wareki(card.arrived_on),
                         card.applicant_name,
@@ -96,14 +93,13 @@ def open_cards(*, personal: bool) -> Table:
                 )
         return Table("未交付のカード（状態・収納場所）", header, rows)
 
-    return _safe(build, "未交付のカード（状態・収納場所）", header)
+    return build()
 
 
 def cards_by_state() -> Table:
     header = ["状態", "収納場所", "枚数"]
 
     def build() -> Table:
-        Card = model("cards.Card")
         rows = [
             [choice_label(Card, "state", state), location or "（未収納）", n]
             for state, location, n in Card.objects.open()  # type: ignore[attr-defined]
@@ -119,19 +115,18 @@ def cards_by_state() -> Table:
             item_count=sum(r[2] for r in rows),
         )
 
-    return _safe(build, "未交付のカード 状態別・収納場所別の枚数", header)
+    return build()
 
 
 def upcoming_reservations(*, today: datetime.date) -> Table:
     header = ["予約番号", "日付", "時刻", "庁舎", "人数", "状態", "受付方法"]
 
     def build() -> Table:
-        Reservation = model("reservations.Reservation")
         rows = [
             [
                 r.code,
                 wareki(r.date),
-                f"{r.slot.start:%H:%M}" if r.slot_id else "",
+                f"{r.slot.start:%H:%M}" if r.slot else "",
                 r.office.name,
                 r.party_size,
                 r.get_status_display(),
@@ -144,14 +139,13 @@ def upcoming_reservations(*, today: datetime.date) -> Table:
         ]
         return Table("今後の受取予約", header, rows, numeric=(4,))
 
-    return _safe(build, "今後の受取予約", header)
+    return build()
 
 
 def open_incidents() -> Table:
     header = ["番号", "発生日時", "種別", "重大度", "件名", "市への報告", "警察への届出", "状態"]
 
     def build() -> Table:
-        Incident = model("incidents.Incident")
         rows = [
             [
                 f"INC-{i.pk}",
@@ -167,28 +161,26 @@ def open_incidents() -> Table:
         ]
         return Table("対応中のトラブル・事故等", header, rows)
 
-    return _safe(build, "対応中のトラブル・事故等", header)
+    return build()
 
 
 def pending_faq() -> Table:
     header = ["No.", "分類", "質問", "状態", "版", "更新日"]
 
     def build() -> Table:
-        FaqEntry = model("faq.FaqEntry")
         rows = [
             [e.pk, e.category, e.question, e.get_state_display(), e.version, wareki(e.updated_at)]
             for e in FaqEntry.objects.filter(state__in=["draft", "review"]).order_by("category", "id")
         ]
         return Table("承認待ち・下書きの質疑応答", header, rows)
 
-    return _safe(build, "承認待ち・下書きの質疑応答", header)
+    return build()
 
 
 def pending_memos() -> Table:
     header = ["番号", "受電日時", "種別", "宛先", "状態", "引継ぎ先"]
 
     def build() -> Table:
-        PhoneMemo = model("calls.PhoneMemo")
         rows = [
             [
                 f"TM-{m.pk}",
@@ -202,12 +194,8 @@ def pending_memos() -> Table:
         ]
         return Table("未完了の電話メモ", header, rows)
 
-    return _safe(build, "未完了の電話メモ", header)
+    return build()
 
 
 def approved_faq() -> list[Any]:
-    try:
-        FaqEntry = model("faq.FaqEntry")
-    except Unavailable:
-        return []
     return list(FaqEntry.objects.filter(state="approved").order_by("category", "id"))

@@ -1,15 +1,20 @@
-"""Sections whose source apps expose a summary service (outreach, floor, incidents) or only models
-(reservations). Each reads what its app offers and says 「データなし」 when the app has nothing yet."""
+"""Sections whose source apps publish a monthly summary service (outreach, floor, incidents), and the
+reservations section from the booking history. Each calls its source directly; a failure is an error."""
 
 from __future__ import annotations
 
 import datetime
-import importlib
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Count
 
-from . import Period, Section, Table, Unavailable, model, provide, require_fields, wareki
+from madoguchi.floor import services as floor_services
+from madoguchi.incidents import services as incident_services
+from madoguchi.outreach import services as outreach_services
+from madoguchi.reservations.models import Reservation, ReservationEvent
+
+from . import Period, Section, Table, wareki, wareki_datetime
 
 
 def _months(period: Period) -> list[tuple[int, int]]:
@@ -26,15 +31,8 @@ _STATE_KEYS = {"open_at_month_end"}
 _SKIP = {"year", "month"}
 
 
-def _summary(module: str, func: str, period: Period) -> dict[str, Any]:
-    """Call `<app>.services.<func>(year=, month=)` for every month of the period and add the counts up."""
-    try:
-        mod = importlib.import_module(module)
-    except ImportError as exc:
-        raise Unavailable(module) from exc
-    fn = getattr(mod, func, None)
-    if fn is None:
-        raise Unavailable(f"{module}.{func}")
+def _summary(fn: Callable[..., dict[str, Any]], period: Period) -> dict[str, Any]:
+    """Call a source app's `month_summary(year=, month=)` for every month of the period and add the counts up."""
     total: dict[str, Any] = {}
     for year, month in _months(period):
         for key, value in dict(fn(year=year, month=month)).items():
@@ -82,89 +80,94 @@ RESERVATION_KINDS = (
 
 
 def reservations(period: Period) -> Section:
-    def build(section: Section) -> None:
-        Event = model("reservations.ReservationEvent")
-        Reservation = model("reservations.Reservation")
-        require_fields(Event, "at", "kind", "channel", "reservation")
-        events = Event.objects.filter(**period.dt_range("at"))
-        by_kind = dict(events.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
-        rows = [
-            [label, section.figure(key, f"予約 {label}", by_kind.get(key, 0))]
-            for key, label in RESERVATION_KINDS
+    section = Section(key="reservations", title="受取予約の受付（新規・変更・取消）")
+    events = ReservationEvent.objects.filter(**period.dt_range("at"))
+    by_kind = dict(events.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    rows = [
+        [label, section.figure(key, f"予約 {label}", by_kind.get(key, 0))] for key, label in RESERVATION_KINDS
+    ]
+    section.tables.append(Table("受取予約の受付・来庁", ["区分", "件数"], rows, numeric=(1,)))
+    channels = dict(Reservation.Channel.choices)
+    by_channel = (
+        events.filter(kind__in=["book", "change", "cancel"])
+        .values_list("channel", "kind")
+        .annotate(n=Count("id"))
+    )
+    grid: dict[str, dict[str, int]] = {}
+    for channel, kind, n in by_channel:
+        grid.setdefault(channel or "", {})[kind] = n
+    channel_rows = [
+        [
+            channels.get(channel, "不明"),
+            section.figure(f"{channel}.book", f"{channels.get(channel, '不明')} 新規", kinds.get("book", 0)),
+            section.figure(
+                f"{channel}.change", f"{channels.get(channel, '不明')} 変更", kinds.get("change", 0)
+            ),
+            section.figure(
+                f"{channel}.cancel", f"{channels.get(channel, '不明')} 取消", kinds.get("cancel", 0)
+            ),
         ]
-        section.tables.append(Table("受取予約の受付・来庁", ["区分", "件数"], rows, numeric=(1,)))
-        channels = dict(Reservation._meta.get_field("channel").choices)
-        by_channel = (
-            events.filter(kind__in=["book", "change", "cancel"])
-            .values_list("channel", "kind")
-            .annotate(n=Count("id"))
-        )
-        grid: dict[str, dict[str, int]] = {}
-        for channel, kind, n in by_channel:
-            grid.setdefault(channel or "", {})[kind] = n
-        channel_rows = [
-            [
-                channels.get(channel, "不明"),
-                section.figure(
-                    f"{channel}.book", f"{channels.get(channel, '不明')} 新規", kinds.get("book", 0)
-                ),
-                section.figure(
-                    f"{channel}.change", f"{channels.get(channel, '不明')} 変更", kinds.get("change", 0)
-                ),
-                section.figure(
-                    f"{channel}.cancel", f"{channels.get(channel, '不明')} 取消", kinds.get("cancel", 0)
-                ),
-            ]
-            for channel, kinds in sorted(grid.items())
-        ]
-        section.tables.append(
-            Table("受付方法別", ["受付方法", "新規", "変更", "取消"], channel_rows, numeric=(1, 2, 3))
-        )
+        for channel, kinds in sorted(grid.items())
+    ]
+    section.tables.append(
+        Table("受付方法別", ["受付方法", "新規", "変更", "取消"], channel_rows, numeric=(1, 2, 3))
+    )
 
-    return provide("reservations", "受取予約の受付（新規・変更・取消）", build)
+    return section
 
 
 def reservation_appendix_rows(period: Period) -> list[list[Any]]:
-    """Reservations with a booking, change or cancel in the period: code, date, office, status (no names)."""
-    try:
-        Event = model("reservations.ReservationEvent")
-        Reservation = model("reservations.Reservation")
-    except Unavailable:
-        return []
-    ids = Event.objects.filter(kind__in=["book", "change", "cancel"], **period.dt_range("at")).values(
-        "reservation_id"
+    """Reservations booked, changed, cancelled, checked in or issued in the period, with the time of the last
+    of these (code, pickup date, office, status; no names)."""
+    events = ReservationEvent.objects.filter(
+        kind__in=[key for key, _ in RESERVATION_KINDS], **period.dt_range("at")
     )
-    statuses = dict(Reservation._meta.get_field("status").choices)
-    return [
-        ["受取予約", code, wareki(day), f"{office} {party}名", statuses.get(status, status), ""]
-        for code, day, office, party, status in Reservation.objects.filter(id__in=ids)
+    last: dict[int, tuple[Any, str]] = {}
+    kinds = dict(ReservationEvent.Kind.choices)
+    for rid, at, kind in events.order_by("at", "pk").values_list("reservation_id", "at", "kind"):
+        last[rid] = (at, kind)
+    statuses = dict(Reservation.Status.choices)
+    rows = []
+    for pk, code, day, office, party, status in (
+        Reservation.objects.filter(id__in=events.values("reservation_id"))
         .order_by("date", "code")
-        .values_list("code", "date", "office__name", "party_size", "status")
-    ]
+        .values_list("pk", "code", "date", "office__name", "party_size", "status")
+    ):
+        at, kind = last[pk]
+        rows.append(
+            [
+                "受取予約",
+                code,
+                wareki_datetime(at),
+                f"{kinds.get(kind, kind)}：{wareki(day)} {office} {party}名",
+                statuses.get(status, status),
+                "",
+            ]
+        )
+    return rows
 
 
 def outreach(period: Period) -> Section:
-    def build(section: Section) -> None:
-        summary = _summary("madoguchi.outreach.services", "month_summary", period)
-        _summary_section(section, "出張申請", summary, _LABELS)
-
-    return provide("outreach", "出張申請", build)
+    section = Section(key="outreach", title="出張申請")
+    _summary_section(section, "出張申請", _summary(outreach_services.month_summary, period), _LABELS)
+    return section
 
 
 def floor(period: Period) -> Section:
-    def build(section: Section) -> None:
-        summary = _summary("madoguchi.floor.services", "month_summary", period)
-        _summary_section(section, "フロア案内・マイナポータル手続きサポート", summary, _LABELS)
-
-    return provide("floor", "フロア業務・マイナポータル手続きサポート", build)
+    section = Section(key="floor", title="フロア業務・マイナポータル手続きサポート")
+    _summary_section(
+        section,
+        "フロア案内・マイナポータル手続きサポート",
+        _summary(floor_services.month_summary, period),
+        _LABELS,
+    )
+    return section
 
 
 def incidents(period: Period) -> Section:
-    def build(section: Section) -> None:
-        summary = _summary("madoguchi.incidents.services", "month_summary", period)
-        _summary_section(section, "トラブル・事故等", summary, _LABELS)
-
-    return provide("incidents", "トラブル・事故等の報告", build)
+    section = Section(key="incidents", title="トラブル・事故等の報告")
+    _summary_section(section, "トラブル・事故等", _summary(incident_services.month_summary, period), _LABELS)
+    return section
 
 
 # Labels for summary keys the source apps use; unknown keys are shown as they are.
@@ -193,10 +196,7 @@ _LABELS: dict[str, str] = {
 
 def outreach_appendix_rows(period: Period) -> list[list[Any]]:
     """Outreach events held in the period: date, venue, windows, applications (no applicant data)."""
-    try:
-        summary = _summary("madoguchi.outreach.services", "month_summary", period)
-    except Exception:  # noqa: BLE001 - no outreach app yet: nothing to list
-        return []
+    summary = _summary(outreach_services.month_summary, period)
     rows = []
     for item in summary.get("items", []):
         try:
@@ -218,10 +218,7 @@ def outreach_appendix_rows(period: Period) -> list[list[Any]]:
 
 def incident_appendix_rows(period: Period) -> list[list[Any]]:
     """Incidents handled in the period: id, date, kind, severity and state (never the free-text summary)."""
-    try:
-        summary = _summary("madoguchi.incidents.services", "month_summary", period)
-    except Exception:  # noqa: BLE001 - no incidents app yet: nothing to list
-        return []
+    summary = _summary(incident_services.month_summary, period)
     seen: dict[Any, list[Any]] = {}
     for item in summary.get("items", []):
         occurred = item.get("occurred_at", "")

@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 
-from . import Unavailable, model
+from madoguchi.staffing.models import MonthPlan, Skill, StaffMember, TrainingCourse
+
+from ..models import ContactEntry
 
 DEFAULT_POLICY = (
     "本業務は、久留米市マイナンバーカードコールセンター等業務委託仕様書に基づき、市民サービスの向上と"
@@ -23,12 +25,6 @@ def _table(caption: str, header: list[str], rows: list[list[Any]]) -> dict[str, 
 
 def staffing_part(fiscal_year: int) -> dict[str, Any]:
     part: dict[str, Any] = {"title": "1. 業務体制（人員配置）", "paragraphs": [], "tables": []}
-    try:
-        StaffMember = model("staffing.StaffMember")
-        Skill = __import__("madoguchi.staffing.models", fromlist=["Skill"]).Skill
-    except (Unavailable, ImportError):
-        part["paragraphs"].append("データなし（人員配置の記録機能が未導入です）。")
-        return part
     members = list(StaffMember.objects.filter(active=True).select_related("home_office").order_by("name"))
     part["paragraphs"].append(
         f"業務従事者 {len(members)} 名（うち短時間勤務 {sum(1 for m in members if m.part_time)} 名）を配置する。"
@@ -47,48 +43,42 @@ def staffing_part(fiscal_year: int) -> dict[str, Any]:
                     m.name,
                     "、".join(dict(Skill.choices).get(s, s) for s in (m.skills or [])),
                     "短時間" if m.part_time else "常勤",
-                    m.home_office.name if m.home_office_id else "",
+                    m.home_office.name if m.home_office else "",
                 ]
                 for m in members
             ],
         )
     )
-    try:
-        MonthPlan = model("staffing.MonthPlan")
-        start, end = (fiscal_year, 4), (fiscal_year + 1, 3)
-        plans = (
-            MonthPlan.objects.filter(Q(year=start[0], month__gte=4) | Q(year=end[0], month__lte=3))
-            .select_related("office")
-            .annotate(shift_count=Count("shifts"))
-            .order_by("year", "month", "office__sort_order")
-        )
-        rows = [
-            [
-                f"{p.year}年{p.month}月",
-                p.office.name,
-                p.get_status_display(),
-                p.shift_count,
-                round(p.paid_minutes / 60),
-                p.short_slots,
-            ]
-            for p in plans
+    start, end = (fiscal_year, 4), (fiscal_year + 1, 3)
+    plans = (
+        MonthPlan.objects.filter(Q(year=start[0], month__gte=4) | Q(year=end[0], month__lte=3))
+        .select_related("office")
+        .annotate(shift_count=Count("shifts"))
+        .order_by("year", "month", "office__sort_order")
+    )
+    rows = [
+        [
+            f"{p.year}年{p.month}月",
+            p.office.name,
+            p.get_status_display(),
+            p.shift_count,
+            round(p.paid_minutes / 60),
+            p.short_slots,
         ]
-        if rows:
-            part["tables"].append(
-                _table(
-                    "月別の人員配置計画",
-                    ["月", "庁舎", "状態", "シフト数", "総勤務時間", "不足（人×15分）"],
-                    rows,
-                )
+        for p in plans
+    ]
+    if rows:
+        part["tables"].append(
+            _table(
+                "月別の人員配置計画",
+                ["月", "庁舎", "状態", "シフト数", "総勤務時間", "不足（人×15分）"],
+                rows,
             )
-        _ = Sum
-    except Unavailable:
-        pass
+        )
     return part
 
 
 def contacts_part() -> dict[str, Any]:
-    ContactEntry = model("reports.ContactEntry")
     part: dict[str, Any] = {"title": "2. 連絡体制", "paragraphs": [], "tables": []}
     part["paragraphs"].append(
         "統括管理者は市との連絡・調整・報告を担い、業務管理者は突発的な欠員や重大なトラブル等の発生時に"
@@ -118,17 +108,10 @@ def training_part(fiscal_year: int) -> dict[str, Any]:
         "従事者には従事前に、マイナンバー制度及びカードの知識、事務処理手順（マニュアル）、守秘義務及び個人情報保護、"
         "接遇について研修を行う。事前研修後も適宜研修・指導を行う。修了していない業務には配置しない。"
     )
-    try:
-        Course = model("staffing.TrainingCourse")
-        StaffMember = model("staffing.StaffMember")
-        Skill = __import__("madoguchi.staffing.models", fromlist=["Skill"]).Skill
-    except (Unavailable, ImportError):
-        part["paragraphs"].append("データなし（研修の記録機能が未導入です）。")
-        return part
     active = StaffMember.objects.filter(active=True)
     total = active.count()
     courses = (
-        Course.objects.filter(active=True)
+        TrainingCourse.objects.filter(active=True)
         .annotate(
             done=Count("completions__member", filter=Q(completions__member__active=True), distinct=True)
         )
@@ -159,10 +142,7 @@ def plan_content(*, fiscal_year: int, policy: str, title: str) -> dict[str, Any]
         },
     ]
     parts.append(staffing_part(fiscal_year))
-    try:
-        parts.append(contacts_part())
-    except Unavailable:
-        pass
+    parts.append(contacts_part())
     parts.append(training_part(fiscal_year))
     period_from = datetime.date(fiscal_year, 4, 1)
     period_to = datetime.date(fiscal_year + 1, 3, 31)

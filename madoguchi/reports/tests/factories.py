@@ -72,9 +72,10 @@ def at(day: str, hour: int = 10) -> datetime.datetime:
 _card_seq = iter(range(1, 10**6))
 
 
-def make_card(office, **kwargs):  # type: ignore[no-untyped-def]
-    """A card with made-up personal fields (the report must never show them)."""
-    from madoguchi.cards.models import Card
+def make_card(office, since: datetime.datetime | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    """A card with made-up personal fields (the report must never show them), in its state since `since`
+    (one history event; by default 1 March 2026, before the months the tests report on)."""
+    from madoguchi.cards.models import Card, CardEvent
 
     n = next(_card_seq)
     values = {
@@ -87,7 +88,11 @@ def make_card(office, **kwargs):  # type: ignore[no-untyped-def]
         "arrived_on": datetime.date(2026, 4, 1),
     }
     values.update(kwargs)
-    return Card.objects.create(**values)
+    card = Card.objects.create(**values)
+    CardEvent.objects.create(
+        card=card, at=since or at("2026-03-01"), from_state="", to_state=card.state, note="テスト用の初期状態"
+    )
+    return card
 
 
 def step(card, to_state: str, when: datetime.datetime, **kwargs):  # type: ignore[no-untyped-def]

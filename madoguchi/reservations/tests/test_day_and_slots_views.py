@@ -104,6 +104,10 @@ class SlotsScreenTests(BaseTestCase):
         self.assertContains(response, "要対応の予約 1 件")
         self.assertContains(response, booking.display_code)
         self.assertEqual(CapacityOverride.objects.get().capacity, 1)
+        # The counter's day list names how many bookings need a call and links to all of them.
+        day_list = self.client.get(reverse("reservations:day_list") + f"?office=honcho&date={day:%Y/%m/%d}")
+        self.assertContains(day_list, "要対応の予約が 1 件あります")
+        self.assertContains(day_list, "全1件を見る")
 
     def test_the_office_settings_are_saved(self):
         self.login(self.site_manager)

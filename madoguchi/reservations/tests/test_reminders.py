@@ -85,3 +85,33 @@ class HoldReleaseTests(BaseTestCase):
         out = StringIO()
         call_command("sync_slots", stdout=out)
         self.assertIn("要対応の予約: 合計 0 件", out.getvalue())
+
+
+class ScheduledReminderTests(BaseTestCase):
+    def test_the_scheduler_starts_the_reminder_run_at_ten_and_it_mails_tomorrows_bookings_once(self):
+        from madoguchi.jobs.models import Job
+        from madoguchi.jobs.services import schedule_tick
+        from madoguchi.jobs.testing import run_queued_jobs
+
+        day = open_day(self.main_office)
+        reservation_book(
+            cards=[ready_card(self.main_office)],
+            slot=slot_on(self.main_office, day),
+            by=None,
+            channel="web",
+            email="a@example.jp",
+        )
+        ten_the_day_before = timezone.make_aware(
+            datetime.datetime.combine(day - datetime.timedelta(days=1), datetime.time(10, 0))
+        )
+        with mock.patch("django.utils.timezone.now", return_value=ten_the_day_before):
+            started = schedule_tick(now=ten_the_day_before)
+            self.assertIn("reservations.send_reminders", [job.kind for job in started])
+            self.assertNotIn(
+                "reservations.send_reminders", [job.kind for job in schedule_tick(now=ten_the_day_before)]
+            )
+            finished = {job.kind: job for job in run_queued_jobs()}
+        reminders = finished["reservations.send_reminders"]
+        self.assertEqual(reminders.state, Job.State.DONE)
+        self.assertEqual(reminders.result_summary, {"送信": 1, "失敗": 0})
+        self.assertEqual([m.to for m in mail.outbox], [["a@example.jp"]])

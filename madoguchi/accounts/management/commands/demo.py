@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -37,6 +42,25 @@ DEMO_APPS = [
     "incidents",
     "reports",
 ]
+
+
+@contextlib.contextmanager
+def background_workers(stdout: Any) -> Iterator[None]:
+    """A job worker and the scheduler beside the demo server (production runs them under systemd)."""
+    commands = [["db_worker", "--queue-name", "*", "--interval", "0.5"], ["run_scheduler"]]
+    # Fixed argument lists, our own interpreter: no untrusted input reaches the command line.
+    processes = [subprocess.Popen([sys.executable, "-m", "madoguchi", *command]) for command in commands]  # noqa: S603
+    stdout.write("バックグラウンド処理のワーカーと定期処理のスケジューラーを起動しました。")
+    try:
+        yield
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 class Command(BaseCommand):
@@ -79,7 +103,8 @@ class Command(BaseCommand):
         self._print_logins(options["port"])
         self.stdout.write(f"準備完了（{time.monotonic() - started:.1f}秒）")
         if not options["no_serve"]:
-            call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
+            with background_workers(self.stdout):
+                call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
 
     def _accounts(self) -> None:
         for username, name, role in DEMO_ACCOUNTS:

@@ -5,6 +5,7 @@ uv run madoguchi monthly_report --month 2026-04 --format xlsx --output /path/月
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
     ) -> None:
         if not month:
             first = timezone.localdate().replace(day=1)
-            month = (first - timezone.timedelta(days=1)).strftime("%Y-%m")
+            month = (first - datetime.timedelta(days=1)).strftime("%Y-%m")
         try:
             year, mon = parse_month(month)
             data = services.monthly_report_build(

@@ -1,0 +1,49 @@
+"""Reservations' periodic work, started by the scheduler (see docs/operations.md)."""
+
+from __future__ import annotations
+
+from madoguchi.jobs.registry import JobContext, JobError, job_kind
+
+
+@job_kind(
+    "reservations.send_reminders",
+    title="翌日の予約のお知らせメール送信",
+    permission="reservations.manage_slots",
+    schedule="daily 10:00",
+    timeout_seconds=1800,
+)
+def send_reminders(ctx: JobContext) -> None:
+    from .services import reminders_send
+
+    ctx.progress(done=0, total=1, message="送信しています")
+    sent, failed = reminders_send(day=None)
+    ctx.set_result(summary={"送信": sent, "失敗": failed})
+    if failed:
+        raise JobError(f"{failed} 件の送信に失敗しました（送信済み {sent} 件）。次回の実行で再送します。")
+
+
+@job_kind(
+    "reservations.sync_slots",
+    title="予約枠をカレンダーと定員に合わせる",
+    permission="reservations.manage_slots",
+    schedule="daily 01:30",
+    timeout_seconds=1800,
+)
+def sync_slots(ctx: JobContext) -> None:
+    from madoguchi.calendar.models import Office
+
+    from .services import holds_release, slots_sync, window_dates
+
+    start, end = window_dates(public=False)
+    released = holds_release()
+    offices = list(Office.objects.active())
+    totals = {"新規": 0, "変更": 0, "停止": 0, "要対応の予約": 0}
+    for index, office in enumerate(offices):
+        ctx.progress(done=index, total=len(offices), message=office.name)
+        result = slots_sync(office=office, start=start, end=end)  # one office per transaction
+        totals["新規"] += result.created
+        totals["変更"] += result.updated
+        totals["停止"] += result.withdrawn
+        totals["要対応の予約"] += len(result.affected)
+    ctx.progress(done=len(offices), total=len(offices))
+    ctx.set_result(summary={**totals, "解放した仮押さえ（人）": released})
