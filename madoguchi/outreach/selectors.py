@@ -30,3 +30,22 @@ def staff_assignments_between(first: datetime.date, last: datetime.date) -> list
         .values_list("member_id", "event__date", "starts", "ends", "event__venue", "event_id")
     )
     return [AssignedDay(m, d, s, e, str(v), ev) for m, d, s, e, v, ev in rows]
+
+
+@dataclass(frozen=True)
+class EventDay:
+    date: datetime.date
+    windows: int
+    opens: datetime.time
+    closes: datetime.time
+
+
+def events_between(first: datetime.date, last: datetime.date) -> list[EventDay]:
+    """Not-cancelled events dated first..last (staffing plans their windows + a guide), by date."""
+    rows = (
+        OutreachEvent.objects.filter(date__range=(first, last))
+        .exclude(status=OutreachEvent.Status.CANCELLED)
+        .order_by("date", "opens")
+        .values_list("date", "windows", "opens", "closes")
+    )
+    return [EventDay(d, int(w or 0), o, c) for d, w, o, c in rows]

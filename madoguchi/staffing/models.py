@@ -82,20 +82,37 @@ class StaffMember(models.Model):
         help_text="主な勤務場所のほかに勤務できる庁舎。",
     )
     min_hours_per_week = models.DecimalField(
-        "週の最低時間", max_digits=5, decimal_places=2, null=True, blank=True,
+        "週の最低時間",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text="空欄: 常勤は契約時間、短時間勤務は0時間。",
     )
     max_hours_per_week = models.DecimalField(
-        "週の上限時間", max_digits=5, decimal_places=2, null=True, blank=True, help_text="空欄: 契約時間。",
+        "週の上限時間",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="空欄: 契約時間。",
         validators=[MaxValueValidator(Decimal("40"))],
     )
-    min_hours_per_month = models.DecimalField("月の最低時間", max_digits=6, decimal_places=2, null=True, blank=True)
-    max_hours_per_month = models.DecimalField("月の上限時間", max_digits=6, decimal_places=2, null=True, blank=True)
+    min_hours_per_month = models.DecimalField(
+        "月の最低時間", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    max_hours_per_month = models.DecimalField(
+        "月の上限時間", max_digits=6, decimal_places=2, null=True, blank=True
+    )
     max_consecutive_days = models.PositiveSmallIntegerField(
         "連続勤務の上限（日）", default=5, validators=[MinValueValidator(1), MaxValueValidator(12)]
     )
-    preferred_weekdays = models.JSONField("希望する曜日", default=list, blank=True, validators=[_validate_weekdays])
-    unwanted_weekdays = models.JSONField("避けたい曜日", default=list, blank=True, validators=[_validate_weekdays])
+    preferred_weekdays = models.JSONField(
+        "希望する曜日", default=list, blank=True, validators=[_validate_weekdays]
+    )
+    unwanted_weekdays = models.JSONField(
+        "避けたい曜日", default=list, blank=True, validators=[_validate_weekdays]
+    )
     active = models.BooleanField("在籍", default=True)
     note = models.CharField("備考", max_length=200, blank=True, validators=[no_individual_number])
     # Secret of the person's iCalendar feed (a calendar app cannot log in); replaced on request.
@@ -233,6 +250,15 @@ class Unavailability(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    class Meta:
+        verbose_name = "勤務不可日"
+        verbose_name_plural = "勤務不可日"
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["member", "date"], name="unavailability_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.date}"
+
     @property
     def whole_day(self) -> bool:
         return self.available_from is None and self.available_until is None
@@ -242,15 +268,6 @@ class Unavailability(models.Model):
             raise ValidationError({"available_until": "勤務可能な時間は開始と終了の両方を指定してください。"})
         if self.available_from and self.available_until and self.available_until <= self.available_from:
             raise ValidationError({"available_until": "勤務可能な時間の終了は開始より後にしてください。"})
-
-    class Meta:
-        verbose_name = "勤務不可日"
-        verbose_name_plural = "勤務不可日"
-        ordering = ["date"]
-        constraints = [models.UniqueConstraint(fields=["member", "date"], name="unavailability_once_a_day")]
-
-    def __str__(self) -> str:
-        return f"{self.member} {self.date}"
 
 
 def _all_weekdays() -> list[int]:
@@ -271,7 +288,9 @@ class ShiftTemplate(models.Model):
     break_before_end = models.PositiveSmallIntegerField(
         "休憩は終了の（分前まで）", default=90, validators=[MaxValueValidator(600)]
     )
-    weekdays = models.JSONField("使う曜日", default=_all_weekdays, blank=True, validators=[_validate_weekdays])
+    weekdays = models.JSONField(
+        "使う曜日", default=_all_weekdays, blank=True, validators=[_validate_weekdays]
+    )
     sort_order = models.PositiveSmallIntegerField("表示順", default=0)
     active = models.BooleanField("使用中", default=True)
 
@@ -538,9 +557,7 @@ class PlanShift(models.Model):
         verbose_name = "シフト"
         verbose_name_plural = "シフト"
         ordering = ["date", "start", "member__name"]
-        constraints = [
-            models.UniqueConstraint(fields=["member", "date"], name="shift_one_a_day_all_offices")
-        ]
+        constraints = [models.UniqueConstraint(fields=["member", "date"], name="shift_one_a_day_all_offices")]
 
     def __str__(self) -> str:
         return f"{self.date} {self.member} {self.start:%H:%M}-{self.end:%H:%M}"

@@ -210,7 +210,6 @@ def month_plan_forecast(
     with transaction.atomic():
         kept = {(i.date, i.start, i.skill): i.override for i in plan.intervals.filter(override__isnull=False)}
         plan.intervals.all().delete()
-        plan.shifts.all().delete()
         PlanInterval.objects.bulk_create(
             [
                 PlanInterval(
@@ -227,13 +226,23 @@ def month_plan_forecast(
                 for i in fc.intervals
             ]
         )
+        # The shifts stay (a re-forecast mid-month must not empty the roster): their coverage is recounted.
+        has_shifts = plan.shifts.exists()
+        if has_shifts:
+            for date in sorted({i.date for i in fc.intervals}):
+                _recount(plan, date)
         plan.figures = fc.figures
-        plan.messages = fc.messages
-        plan.status = MonthPlan.Status.FORECAST
-        plan.solver_status = ""
-        plan.objective = plan.bound = plan.gap = plan.wall_seconds = None
-        plan.paid_minutes = plan.short_slots = 0
-        plan.solved_at = None
+        plan.messages = fc.messages + (
+            ["【シフト】必要人数が変わりました。シフトはそのまま残っています。必要なら作成し直してください。"]
+            if has_shifts
+            else []
+        )
+        if not has_shifts:
+            plan.status = MonthPlan.Status.FORECAST
+            plan.solver_status = ""
+            plan.objective = plan.bound = plan.gap = plan.wall_seconds = None
+            plan.paid_minutes = plan.short_slots = 0
+            plan.solved_at = None
         plan.save()
         audit_record(
             actor=by,
@@ -269,6 +278,7 @@ def plan_interval_override(
             detail={"plan_id": plan.pk, "skill": skill, "override": people},
         )
     return interval
+
 
 def _work_end(interval: PlanInterval, office: Office) -> datetime.time:
     """Card work stops at the office's regular close (see forecast.py), even inside the interval spanning it."""
@@ -421,7 +431,9 @@ def roster_problem(
             if (i.date, code) not in open_days:
                 continue  # the calendar changed since the forecast: that day is no longer open
             row = required.setdefault((i.date, code, i.skill), [0] * n_slots)
-            for q in range(solver.to_slot(i.start, origin), solver.to_slot(_work_end(i, plan.office), origin)):
+            for q in range(
+                solver.to_slot(i.start, origin), solver.to_slot(_work_end(i, plan.office), origin)
+            ):
                 row[q] = i.need
 
     members = list(
@@ -437,7 +449,9 @@ def roster_problem(
 
     # Shifts already in the month: fixed ones (locked past days, manual edits) and the previous roster.
     current = list(
-        PlanShift.objects.filter(date__range=(first, last)).select_related("plan__office").order_by("date", "pk")
+        PlanShift.objects.filter(date__range=(first, last))
+        .select_related("plan__office")
+        .order_by("date", "pk")
     )
     published = roster.published if minimal_change is None else minimal_change
     fixed: list[solver.Assignment] = []
@@ -469,45 +483,49 @@ def roster_problem(
                 if not roster.locked(d, today):
                     previous.setdefault((m.pk, d), None)
     # Outreach assignments are fixed shifts at the office whose plan asks for outreach that day.
-    for row in staff_assignments_between(first, last):
-        if row.member_id not in by_id or (row.member_id, row.date) in sources:
+    for venue in staff_assignments_between(first, last):
+        if venue.member_id not in by_id or (venue.member_id, venue.date) in sources:
             continue
-        code = next(
-            (c for (d, c, s), v in required.items() if d == row.date and s == Skill.OUTREACH and any(v)),
+        found = next(
+            (c for (d, c, s), v in required.items() if d == venue.date and s == Skill.OUTREACH and any(v)),
             None,
         )
-        home = by_id[row.member_id].home_office
-        code = code or (home.code if home is not None and home.code in plans else main_code)
-        span = solver.minutes_of(row.ends) - solver.minutes_of(row.starts)
+        home_office = by_id[venue.member_id].home_office
+        code = found or (
+            home_office.code if home_office is not None and home_office.code in plans else main_code
+        )
+        span = solver.minutes_of(venue.ends) - solver.minutes_of(venue.starts)
         fixed.append(
             solver.Assignment(
-                row.member_id,
-                row.date,
+                venue.member_id,
+                venue.date,
                 "outreach",
                 Skill.OUTREACH,
-                row.starts,
-                row.ends,
+                venue.starts,
+                venue.ends,
                 None,
                 None,
                 span - solver.break_minutes_for(span),
                 code,
             )
         )
-        sources[row.member_id, row.date] = PlanShift.Source.OUTREACH
-        previous.pop((row.member_id, row.date), None)
+        sources[venue.member_id, venue.date] = PlanShift.Source.OUTREACH
+        previous.pop((venue.member_id, venue.date), None)
 
     # Weeks that straddle the month, the days just before it, and the fiscal year's evenings and holidays.
     week_start = first - datetime.timedelta(days=first.weekday())
     week_end = last + datetime.timedelta(days=6 - last.weekday())
     hours_already: dict[tuple[int, tuple[int, int]], int] = {}
-    for shift in PlanShift.objects.filter(date__range=(week_start, week_end)).exclude(date__range=(first, last)):
+    for shift in PlanShift.objects.filter(date__range=(week_start, week_end)).exclude(
+        date__range=(first, last)
+    ):
         key = (shift.member_id, shift.date.isocalendar()[:2])
         hours_already[key] = hours_already.get(key, 0) + shift.paid_minutes
     before = first - datetime.timedelta(days=12)
     worked_before: dict[int, set[datetime.date]] = {}
-    for mid, d in PlanShift.objects.filter(date__range=(before, first - datetime.timedelta(days=1))).values_list(
-        "member_id", "date"
-    ):
+    for mid, d in PlanShift.objects.filter(
+        date__range=(before, first - datetime.timedelta(days=1))
+    ).values_list("member_id", "date"):
         worked_before.setdefault(mid, set()).add(d)
     fy_start = datetime.date(first.year if first.month >= 4 else first.year - 1, 4, 1)
     prior_unpopular: dict[int, int] = {}
@@ -519,9 +537,13 @@ def roster_problem(
     for m in members:
         skills = trained[m.pk]
         offices = {o.code for o in m.offices.all()}
-        home = m.home_office.code if m.home_office is not None else main_code
-        offices.add(home)
-        off = {u.date for u in m.unavailable_days.all() if u.status == Unavailability.Status.APPROVED and u.whole_day}
+        home_code = m.home_office.code if m.home_office is not None else main_code
+        offices.add(home_code)
+        off = {
+            u.date
+            for u in m.unavailable_days.all()
+            if u.status == Unavailability.Status.APPROVED and u.whole_day
+        }
         windows = {
             u.date: (u.available_from, u.available_until)
             for u in m.unavailable_days.all()
@@ -540,7 +562,7 @@ def roster_problem(
                 part_time=m.part_time,
                 unavailable=frozenset(off),
                 offices=frozenset(offices),
-                home_office=home,
+                home_office=home_code,
                 min_minutes_per_week=minutes(m.min_hours_per_week),
                 max_minutes_per_week=minutes(m.max_hours_per_week),
                 min_minutes_per_month=minutes(m.min_hours_per_month),
@@ -637,7 +659,11 @@ def roster_solve(
             else:
                 plan.status = MonthPlan.Status.FAILED
             plan.messages = [m for m in plan.messages if not m.startswith(("【シフト】", "【契約時間】"))]
-            plan.messages += [m for m in messages if office_names[code] in m or "さん" in m or ok is False]
+            plan.messages += [
+                m
+                for m in messages
+                if office_names[code] in m or not any(n in m for n in office_names.values())
+            ]
             plan.solver_status = solution.status
             plan.objective = solution.objective
             plan.bound = solution.bound
@@ -665,7 +691,9 @@ def roster_solve(
             ]
         roster.save()
         kind = RosterVersion.Kind.RESOLVE if data.problem.previous else RosterVersion.Kind.SOLVE
-        _version(roster, kind=kind, by=by, summary={"status": solution.status, "changes": len(solution.changes)})
+        _version(
+            roster, kind=kind, by=by, summary={"status": solution.status, "changes": len(solution.changes)}
+        )
         audit_record(
             actor=by,
             action=AuditEvent.Action.UPDATE,
@@ -768,14 +796,20 @@ def shift_set(
     who = f"{member.name}さん {solver.jp_date(date)}"
     if roster.locked(date, today):
         raise RosterError(f"{who}: 過去の日は確定済みのため変更できません（確定日の規則）。")
-    allowed = {o.pk for o in member.offices.all()} | ({member.home_office_id} if member.home_office_id else set())
+    allowed = {o.pk for o in member.offices.all()} | (
+        {member.home_office_id} if member.home_office_id else set()
+    )
     if office.pk not in allowed:
         raise RosterError(f"{who}: {office.name}は勤務できる庁舎に含まれていません（勤務庁舎の規則）。")
     if template.part_time != member.part_time:
-        raise RosterError(f"{who}: シフト「{template.name}」は{'短時間勤務者' if template.part_time else '常勤者'}用です。")
+        raise RosterError(
+            f"{who}: シフト「{template.name}」は{'短時間勤務者' if template.part_time else '常勤者'}用です。"
+        )
     trained = _trained_from([member], date, date).get(member.pk, {})
     if skill not in trained:
-        raise RosterError(f"{who}: {Skill(skill).label}に必要な研修をこの日までに修了していません（研修の規則）。")
+        raise RosterError(
+            f"{who}: {Skill(skill).label}に必要な研修をこの日までに修了していません（研修の規則）。"
+        )
     leave = member.unavailable_days.filter(date=date, status=Unavailability.Status.APPROVED).first()
     if leave is not None:
         if leave.whole_day:
@@ -792,10 +826,14 @@ def shift_set(
     day = solver.Day(date, hours.opens, hours.closes, office=office.code, setup_minutes=setup)
     st = solver.Template(template.code, template.name, template.start, template.end, template.part_time)
     if not day.fits(st):
-        raise RosterError(f"{who}: シフト「{template}」は{office.name}のこの日の開庁時間（{hours.label}）に収まりません。")
+        raise RosterError(
+            f"{who}: シフト「{template}」は{office.name}のこの日の開庁時間（{hours.label}）に収まりません。"
+        )
     plan = MonthPlan.objects.filter(office=office, year=date.year, month=date.month).first()
     if plan is None:
-        raise RosterError(f"{who}: {office.name}の{date.year}年{date.month}月の計画がありません。先に計画を作成してください。")
+        raise RosterError(
+            f"{who}: {office.name}の{date.year}年{date.month}月の計画がありません。先に計画を作成してください。"
+        )
     with transaction.atomic():
         StaffMember.objects.select_for_update().filter(pk=member.pk).first()  # one edit of a person at a time
         existing = PlanShift.objects.filter(member=member, date=date).first()
@@ -808,7 +846,8 @@ def shift_set(
         k = member.max_consecutive_days
         worked = set(
             PlanShift.objects.filter(
-                member=member, date__range=(date - datetime.timedelta(days=k), date + datetime.timedelta(days=k))
+                member=member,
+                date__range=(date - datetime.timedelta(days=k), date + datetime.timedelta(days=k)),
             ).values_list("date", flat=True)
         ) | {date}
         run = 1
@@ -848,7 +887,12 @@ def shift_set(
         for p in plans:
             _recount(p, date)
         impact = _impact(before_cov, _coverage_lines(plan, date))
-        _version(roster, kind=RosterVersion.Kind.EDIT, by=by, summary={"member": member.pk, "date": date.isoformat()})
+        _version(
+            roster,
+            kind=RosterVersion.Kind.EDIT,
+            by=by,
+            summary={"member": member.pk, "date": date.isoformat()},
+        )
         audit_record(
             actor=by,
             action=AuditEvent.Action.UPDATE,
@@ -872,9 +916,7 @@ def _impact(
         was = before.get(key, (need, now))[1]
         if now != was:
             state = "不足" if now < need else "充足"
-            lines.append(
-                f"{key[0]:%-H:%M} {Skill(key[1]).label}: {was}人 → {now}人（必要{need}人、{state}）"
-            )
+            lines.append(f"{key[0]:%-H:%M} {Skill(key[1]).label}: {was}人 → {now}人（必要{need}人、{state}）")
     return lines
 
 
@@ -909,12 +951,16 @@ def _quarter_hours(start: datetime.time, end: datetime.time) -> list[datetime.ti
     return out
 
 
-def shift_clear(*, member: StaffMember, date: datetime.date, by: User | None = None, today: datetime.date | None = None) -> list[str]:
+def shift_clear(
+    *, member: StaffMember, date: datetime.date, by: User | None = None, today: datetime.date | None = None
+) -> list[str]:
     """Take one person off their shift of the day; returns the coverage impact. Locked days are refused."""
     today = today or timezone.localdate()
     roster = roster_get(year=date.year, month=date.month)
     if roster.locked(date, today):
-        raise RosterError(f"{member.name}さん {solver.jp_date(date)}: 過去の日は確定済みのため変更できません（確定日の規則）。")
+        raise RosterError(
+            f"{member.name}さん {solver.jp_date(date)}: 過去の日は確定済みのため変更できません（確定日の規則）。"
+        )
     with transaction.atomic():
         shift = PlanShift.objects.select_related("plan__office").filter(member=member, date=date).first()
         if shift is None:
@@ -924,9 +970,17 @@ def shift_clear(*, member: StaffMember, date: datetime.date, by: User | None = N
         shift.delete()
         _recount(plan, date)
         impact = _impact(before, _coverage_lines(plan, date))
-        _version(roster, kind=RosterVersion.Kind.EDIT, by=by, summary={"member": member.pk, "date": date.isoformat()})
+        _version(
+            roster,
+            kind=RosterVersion.Kind.EDIT,
+            by=by,
+            summary={"member": member.pk, "date": date.isoformat()},
+        )
         audit_record(
-            actor=by, action=AuditEvent.Action.DELETE, obj=member, detail={"step": "shift_clear", "date": date.isoformat()}
+            actor=by,
+            action=AuditEvent.Action.DELETE,
+            obj=member,
+            detail={"step": "shift_clear", "date": date.isoformat()},
         )
     return impact
 
@@ -946,9 +1000,16 @@ def absence_record(
     today = today or timezone.localdate()
     roster = Roster.objects.filter(year=date.year, month=date.month).first()
     if roster is not None and roster.locked(date, today):
-        raise RosterError(f"{member.name}さん {solver.jp_date(date)}: 過去の日は確定済みのため休暇を登録できません（確定日の規則）。")
+        raise RosterError(
+            f"{member.name}さん {solver.jp_date(date)}: 過去の日は確定済みのため休暇を登録できません（確定日の規則）。"
+        )
     item = unavailability_add(
-        member=member, date=date, reason=reason, by=by, available_from=available_from, available_until=available_until
+        member=member,
+        date=date,
+        reason=reason,
+        by=by,
+        available_from=available_from,
+        available_until=available_until,
     )
     hit = PlanShift.objects.filter(member=member, date=date).first()
     if hit is not None and not item.whole_day:
@@ -1028,7 +1089,7 @@ def month_plan_simulate(*, plan: MonthPlan, seed: int = 2026, by: User | None = 
                 continue
             for q in range(solver.to_slot(s.start, origin), min(n, solver.to_slot(s.end, origin))):
                 t = solver.slot_time(q, origin)
-                if s.break_start and s.break_start <= t < s.break_end:
+                if s.break_start and s.break_end and s.break_start <= t < s.break_end:
                     continue
                 if s.skill == Skill.PHONES:
                     ops[q] += 1
@@ -1056,10 +1117,44 @@ def month_plan_simulate(*, plan: MonthPlan, seed: int = 2026, by: User | None = 
     return summary
 
 
+def _check_template_hours(template: ShiftTemplate) -> None:
+    """A template must fit some active office's opening hours (set-up time before opening allowed); the hours
+    are the calendar's (the offices' regular and evening closing)."""
+    setup = _setup_minutes()
+    offices = list(Office.objects.active())
+    if not offices:
+        return
+    earliest = min(solver.minutes_of(o.opens) for o in offices) - setup
+    latest = max(
+        solver.minutes_of(o.evening_closes if (o.thursday_evening or o.busy_season_evening) else o.closes)
+        for o in offices
+    )
+    start, end = solver.minutes_of(template.start), solver.minutes_of(template.end)
+    if start < earliest or end > latest:
+        window = f"{earliest // 60}:{earliest % 60:02d}〜{latest // 60}:{latest % 60:02d}"
+        raise ValidationError(
+            {
+                "start": f"シフトはどの庁舎の開庁時間（開庁{setup}分前の準備を含め {window}）にも収まりません。"
+                "開庁時間外のシフトは作れません。"
+            }
+        )
+
+
 def shift_template_create(
-    *, code: str, name: str, start: datetime.time, end: datetime.time, part_time: bool, by: User | None = None
+    *,
+    code: str,
+    name: str,
+    start: datetime.time,
+    end: datetime.time,
+    part_time: bool,
+    break_after: int = 120,
+    break_before_end: int = 90,
+    weekdays: list[int] | None = None,
+    active: bool = True,
+    by: User | None = None,
 ) -> ShiftTemplate:
-    """A new shift pattern; refused outside the service hours (8:30–19:00) or off the 15-minute grid."""
+    """A new shift pattern; refused outside every office's hours (set-up before opening allowed) or off the
+    15-minute grid."""
     with transaction.atomic():
         if ShiftTemplate.objects.filter(code=code).exists():
             raise ValidationError({"code": f"コード「{code}」はすでに使われています。"})
@@ -1069,11 +1164,39 @@ def shift_template_create(
             start=start,
             end=end,
             part_time=part_time,
+            break_after=break_after,
+            break_before_end=break_before_end,
+            weekdays=sorted(weekdays) if weekdays else list(range(7)),
+            active=active,
             sort_order=ShiftTemplate.objects.count(),
         )
         template.full_clean()
+        _check_template_hours(template)
         template.save()
         audit_record(actor=by, action=AuditEvent.Action.CREATE, obj=template, detail={"code": code})
+    return template
+
+
+def shift_template_update(
+    *, template: ShiftTemplate, by: User | None = None, **changes: object
+) -> ShiftTemplate:
+    """Change a template's times, break window, days or retire it (`active=False`). Shifts already made keep
+    their times; the next solve uses the new pattern."""
+    allowed = {"name", "start", "end", "part_time", "break_after", "break_before_end", "weekdays", "active"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"unknown fields: {sorted(unknown)}")
+    with transaction.atomic():
+        for field, value in changes.items():
+            setattr(template, field, sorted(value) if field == "weekdays" and value else value)  # type: ignore[call-overload]
+        if not template.weekdays:
+            template.weekdays = list(range(7))
+        template.full_clean()
+        _check_template_hours(template)
+        template.save()
+        audit_record(
+            actor=by, action=AuditEvent.Action.UPDATE, obj=template, detail={"fields": sorted(changes)}
+        )
     return template
 
 
@@ -1082,11 +1205,31 @@ def time_off_decide(*, item: Unavailability, approve: bool, by: User | None = No
     with transaction.atomic():
         item = Unavailability.objects.select_for_update().get(pk=item.pk)
         if item.status != Unavailability.Status.REQUESTED:
-            raise RosterError(f"{item.member.name}さん {solver.jp_date(item.date)}の申請はすでに処理済みです。")
+            raise RosterError(
+                f"{item.member.name}さん {solver.jp_date(item.date)}の申請はすでに処理済みです。"
+            )
         item.status = Unavailability.Status.APPROVED if approve else Unavailability.Status.REJECTED
         item.decided_by = by
         item.save(update_fields=["status", "decided_by"])
         audit_record(
-            actor=by, action=AuditEvent.Action.UPDATE, obj=item, detail={"member_id": item.member_id, "status": item.status}
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=item,
+            detail={"member_id": item.member_id, "status": item.status},
         )
     return item
+
+
+def calendar_token(*, member: StaffMember, renew: bool = False, by: User | None = None) -> str:
+    """The secret of the person's iCalendar feed, made on first use (or replaced with `renew`)."""
+    import secrets
+
+    if member.calendar_token and not renew:
+        return member.calendar_token
+    with transaction.atomic():
+        member.calendar_token = secrets.token_urlsafe(32)
+        member.save(update_fields=["calendar_token"])
+        audit_record(
+            actor=by, action=AuditEvent.Action.UPDATE, obj=member, detail={"calendar_token": "renewed"}
+        )
+    return member.calendar_token

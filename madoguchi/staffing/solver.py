@@ -138,7 +138,11 @@ class Worker:
 
     @property
     def max_week(self) -> int:
-        return self.max_minutes_per_week if self.max_minutes_per_week is not None else self.contract_minutes_per_week
+        return (
+            self.max_minutes_per_week
+            if self.max_minutes_per_week is not None
+            else self.contract_minutes_per_week
+        )
 
     @property
     def min_week(self) -> int:
@@ -179,7 +183,9 @@ class Problem:
     # required[(date, office, skill)] = people needed per slot from `origin`
     required: dict[tuple[datetime.date, str, str], list[int]]
     origin: datetime.time
-    time_limit_seconds: float = 50.0  # deterministic time units (about seconds on an idle core), see module doc
+    time_limit_seconds: float = (
+        50.0  # deterministic time units (about seconds on an idle core), see module doc
+    )
     wall_limit_seconds: float | None = None  # safety net only (default 10 × the deterministic limit)
     num_workers: int = 1
     seed: int = 1
@@ -212,8 +218,12 @@ class Solution:
     objective: float = 0.0
     bound: float = 0.0
     wall_seconds: float = 0.0
-    problems: list[str] = field(default_factory=list)  # explanations (Japanese), found before or after solving
-    changes: list[tuple[int, datetime.date, str, str]] = field(default_factory=list)  # (worker, date, before, after)
+    problems: list[str] = field(
+        default_factory=list
+    )  # explanations (Japanese), found before or after solving
+    changes: list[tuple[int, datetime.date, str, str]] = field(
+        default_factory=list
+    )  # (worker, date, before, after)
     under_contract: list[str] = field(default_factory=list)
 
     @property
@@ -241,9 +251,9 @@ SKILL_LABELS = {
 
 W_SHORT = 100_000
 W_DEEP = 50_000
-W_CHANGE = 20_000  # per person-day changed against the previous (published) roster
+W_CHANGE = 50_000  # per person-day changed against the previous (published) roster (> a day under contract)
 W_UNDER = 1_000  # per quarter-hour under a weekly / monthly minimum
-W_FAIR = 500  # per evening / holiday shift of whoever has the most
+W_FAIR = 500  # per evening / holiday shift, times how many the person already has this fiscal year
 W_UNWANTED = 300
 W_NOT_PREFERRED = 100
 W_PAID = 10  # per paid quarter-hour (no more people than needed)
@@ -291,7 +301,9 @@ def validate_fixed(problem: Problem) -> list[str]:
         if w is None:
             continue
         if len(items) > 1:
-            messages.append(f"{w.name}さん {jp_date(date)}: 1日に2つの確定シフトがあります（1日1シフトの規則）。")
+            messages.append(
+                f"{w.name}さん {jp_date(date)}: 1日に2つの確定シフトがあります（1日1シフトの規則）。"
+            )
         if date in w.unavailable:
             messages.append(f"{w.name}さん {jp_date(date)}: 勤務不可日に確定シフトがあります（休暇の規則）。")
     for (wid, week), minutes in sorted(per_week.items()):
@@ -430,7 +442,7 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
             if (wid, date) in fixed_minutes:
                 const += fixed_minutes[wid, date]
                 continue
-            for (o, tc, s), v in by_pd.get((wid, date), []):
+            for (_o, tc, _s), v in by_pd.get((wid, date), []):
                 terms.append(tpl[tc].paid_minutes * v)
         return sum(terms) + const
 
@@ -449,7 +461,9 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
             already = problem.hours_already.get((w.id, week), 0)
             week_minutes = minutes_expr(w.id, week_dates)
             model.add(week_minutes + already <= w.max_week)
-            target = _week_target(w, week_dates, workable[w.id] | {d for (i, d) in fixed_by if i == w.id}, already)
+            target = _week_target(
+                w, week_dates, workable[w.id] | {d for (i, d) in fixed_by if i == w.id}, already
+            )
             if target > 0:
                 under = model.new_int_var(0, target // SLOT_MINUTES + 1, f"under{w.id}_{week[1]}")
                 model.add(SLOT_MINUTES * under >= target - week_minutes)
@@ -465,22 +479,20 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
         if first and k > 0:
             span = [first - datetime.timedelta(days=k - i) for i in range(k)]
             day = first
-            while day <= last:
+            while last is not None and day <= last:
                 span.append(day)
                 day += datetime.timedelta(days=1)
             for i in range(len(span) - k):
                 window = span[i : i + k + 1]
-                const = sum(
-                    1 for dd in window if dd in w.worked_before or (w.id, dd) in fixed_minutes
-                )
+                const = sum(1 for dd in window if dd in w.worked_before or (w.id, dd) in fixed_minutes)
                 vars_ = [work[w.id, dd] for dd in window if (w.id, dd) in work]
                 if vars_ and const + len(vars_) > k:
                     model.add(sum(vars_) + const <= k)
         # Rest between shifts on consecutive dates.
         for date in dates:
             nxt = date + datetime.timedelta(days=1)
-            for (ka, va) in by_pd.get((w.id, date), []):
-                for (kb, vb) in by_pd.get((w.id, nxt), []):
+            for ka, va in by_pd.get((w.id, date), []):
+                for kb, vb in by_pd.get((w.id, nxt), []):
                     rest = 24 * 60 - minutes_of(tpl[ka[1]].end) + minutes_of(tpl[kb[1]].start)
                     if rest < MIN_REST_MINUTES:
                         model.add_bool_or([va.Not(), vb.Not()])
@@ -541,30 +553,38 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
         if (wid, date) in fixed_by or date not in month_dates:
             continue
         items = by_pd.get((wid, date), [])
+        # The previous roster is the starting point of the search (a complete hint) and leaving it costs.
+        for key, v in items:
+            model.add_hint(v, 1 if key == before else 0)
         if before is None:
             if items:
                 change_terms.append(work[wid, date])
             continue
         same = [v for k, v in items if k == before]
-        if same:
-            change_terms.append(1 - same[0])
-            model.add_hint(same[0], 1)
-        else:
-            change_terms.append(1)
+        change_terms.append(1 - same[0] if same else 1)
 
     # --- fairness, weekdays -------------------------------------------------------------------------
-    unpop_counts = []
-    most = model.new_int_var(0, 400, "most_unpopular")
+    # Fairness: a convex cost on each person's evening / holiday shifts of the fiscal year (the m-th costs
+    # (m - 1) × W_FAIR), so they go to whoever has had fewest, this year's earlier months included.
+    fair_terms: list[Any] = []
     for w in problem.workers:
         terms = []
+        unpop_dates = set()
         for date in dates:
-            for (o, tc, s), v in by_pd.get((w.id, date), []):
+            for (o, tc, _s), v in by_pd.get((w.id, date), []):
                 d = next(dd for dd in days_by_date[date] if dd.office == o)
                 if d.unpopular(tpl[tc]):
                     terms.append(v)
-        if terms:
-            model.add(most >= w.prior_unpopular + sum(terms))
-            unpop_counts.append(sum(terms))
+                    unpop_dates.add(date)
+        if not terms:
+            continue
+        count = sum(terms)
+        if w.prior_unpopular:
+            fair_terms.append(w.prior_unpopular * count)
+        for k in range(max(1, w.prior_unpopular), w.prior_unpopular + len(unpop_dates)):
+            e = model.new_int_var(0, len(unpop_dates), f"fair{w.id}_{k}")
+            model.add(e >= w.prior_unpopular + count - k)
+            fair_terms.append(e)
     weekday_cost = []
     workers_by_id = {w.id: w for w in problem.workers}
     for (wid, date), v in work.items():
@@ -580,7 +600,7 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
         + W_DEEP * sum(deep_vars)
         + W_CHANGE * sum(change_terms)
         + W_UNDER * sum(v for v, _, _ in under_vars)
-        + (W_FAIR * most if unpop_counts else 0)
+        + W_FAIR * sum(fair_terms)
         + sum(weekday_cost)
         + W_PAID * paid
     )
@@ -593,10 +613,16 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
     solver.parameters.max_deterministic_time = max(0.5, problem.time_limit_seconds)
     # The wall clock is only a safety net (a busy machine): the deterministic limit decides, so the same input
     # gives the same roster.
-    solver.parameters.max_time_in_seconds = problem.wall_limit_seconds or max(60.0, problem.time_limit_seconds * 10)
+    solver.parameters.max_time_in_seconds = problem.wall_limit_seconds or max(
+        60.0, problem.time_limit_seconds * 10
+    )
     if problem.num_workers > 1:
         solver.parameters.interleave_search = True
-    status = solver.solve(model)
+    callback = _Progress(problem)
+    status = solver.solve(model, callback)
+    if callback.failure is not None:
+        raise callback.failure  # a cancel asked through `progress` (re-raised once the search has stopped)
+    wall = time.monotonic() - started
     if status == cp_model.INFEASIBLE:
         problems.append(
             "この月は規則（契約時間の上限・連続勤務・確定シフト）を同時に満たすシフトがありません。"
@@ -624,13 +650,15 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
         for b, var in breaks.get((date, office, tcode, s), []):
             starts += [b] * solver.value(var)
         starts += [None] * (len(wids) - len(starts))
-        for wid, b in zip(sorted(wids, key=lambda i: (names[i], i)), starts, strict=False):
-            bs = slot_time(b, origin) if b is not None else None
+        for wid, slot in zip(sorted(wids, key=lambda i: (names[i], i)), starts, strict=False):
+            bs = slot_time(slot, origin) if slot is not None else None
             be = None
             if bs is not None:
                 m = minutes_of(bs) + t.break_minutes
                 be = datetime.time(m // 60, m % 60)
-            assignments.append(Assignment(wid, date, tcode, s, t.start, t.end, bs, be, t.paid_minutes, office))
+            assignments.append(
+                Assignment(wid, date, tcode, s, t.start, t.end, bs, be, t.paid_minutes, office)
+            )
     assignments.sort(key=lambda a: (a.date, a.office, a.start, names.get(a.worker_id, ""), a.worker_id))
 
     scheduled = coverage(problem, assignments)
@@ -672,7 +700,39 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
     )
 
 
-def coverage(problem: Problem, assignments: list[Assignment]) -> dict[tuple[datetime.date, str, str], list[int]]:
+def _progress_class() -> type:
+    from ortools.sat.python import cp_model
+
+    class Progress(cp_model.CpSolverSolutionCallback):
+        """Reports each better roster through `problem.progress` (the job's heartbeat and cancel point); an
+        exception there (a cancel) stops the search and is re-raised by `solve`."""
+
+        def __init__(self, problem: Problem) -> None:
+            super().__init__()
+            self.problem = problem
+            self.found = 0
+            self.failure: BaseException | None = None
+
+        def on_solution_callback(self) -> None:
+            self.found += 1
+            if self.problem.progress is None or self.failure is not None:
+                return
+            try:
+                self.problem.progress(2, 4, f"シフトを計算中（よりよい案 {self.found} 件目）")
+            except BaseException as exc:  # noqa: BLE001 — kept and re-raised after the search stops
+                self.failure = exc
+                self.stop_search()
+
+    return Progress
+
+
+def _Progress(problem: Problem) -> Any:  # noqa: N802 — a class built on first use (ortools loads lazily)
+    return _progress_class()(problem)
+
+
+def coverage(
+    problem: Problem, assignments: list[Assignment]
+) -> dict[tuple[datetime.date, str, str], list[int]]:
     """People on duty per (date, office, skill) and slot, breaks excluded."""
     n_slots = max((len(v) for v in problem.required.values()), default=0)
     scheduled: dict[tuple[datetime.date, str, str], list[int]] = {
@@ -680,7 +740,9 @@ def coverage(problem: Problem, assignments: list[Assignment]) -> dict[tuple[date
     }
     for a in assignments:
         row = scheduled.setdefault((a.date, a.office, a.skill), [0] * n_slots)
-        for q in range(max(0, to_slot(a.start, problem.origin)), min(len(row), to_slot(a.end, problem.origin))):
+        for q in range(
+            max(0, to_slot(a.start, problem.origin)), min(len(row), to_slot(a.end, problem.origin))
+        ):
             if a.break_start and a.break_end and a.break_start <= slot_time(q, problem.origin) < a.break_end:
                 continue
             row[q] += 1
