@@ -218,6 +218,7 @@ class Solution:
     objective: float = 0.0
     bound: float = 0.0
     wall_seconds: float = 0.0
+    deterministic_seconds: float = 0.0  # CP-SAT's deterministic time (independent of the machine's load)
     problems: list[str] = field(
         default_factory=list
     )  # explanations (Japanese), found before or after solving
@@ -694,6 +695,7 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
         objective=solver.objective_value,
         bound=solver.best_objective_bound,
         wall_seconds=time.monotonic() - started,
+        deterministic_seconds=solver.deterministic_time,
         problems=problems,
         changes=changes,
         under_contract=under_notes,
