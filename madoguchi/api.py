@@ -4,12 +4,21 @@ Authentication is the staff session (with CSRF) unless an operation says otherwi
 say `auth=None` and are listed in madoguchi/accounts/tests/test_url_access.py.
 """
 
-import importlib
-
 from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
+
+from madoguchi.calendar import api as calendar_api
+from madoguchi.calls import api as calls_api
+from madoguchi.cards import api as cards_api
+from madoguchi.faq import api as faq_api
+from madoguchi.floor import api as floor_api
+from madoguchi.incidents import api as incidents_api
+from madoguchi.outreach import api as outreach_api
+from madoguchi.reports import api as reports_api
+from madoguchi.reservations import api as reservations_api
+from madoguchi.staffing import api as staffing_api
 
 api = NinjaAPI(
     title="madoguchi API",
@@ -21,25 +30,21 @@ api = NinjaAPI(
     docs_decorator=login_required,
 )
 
-for _app in (
-    "calendar",
-    "cards",
-    "reservations",
-    "calls",
-    "faq",
-    "staffing",
-    "outreach",
-    "floor",
-    "incidents",
-    "reports",
+# Every app's router, imported directly: a missing or broken api module is an error at start-up.
+# (These modules import no heavy library at import time: see madoguchi/tests/test_fast_imports.py.)
+for _router in (
+    calendar_api.router,
+    cards_api.router,
+    reservations_api.router,
+    calls_api.router,
+    faq_api.router,
+    staffing_api.router,
+    outreach_api.router,
+    floor_api.router,
+    incidents_api.router,
+    reports_api.router,
 ):
-    try:
-        _module = importlib.import_module(f"madoguchi.{_app}.api")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"madoguchi.{_app}.api":
-            raise
-        continue
-    api.add_router("/", _module.router)
+    api.add_router("/", _router)
 
 
 _MESSAGES = {
@@ -58,7 +63,7 @@ _MESSAGES = {
 
 
 @api.exception_handler(NinjaValidationError)
-def validation_error_in_japanese(request, exc):  # type: ignore[no-untyped-def]
+def validation_error_in_japanese(request, exc):
     """422 with a Japanese message per field (where: the parameter or body field; what: the reason)."""
     errors = []
     for error in exc.errors:

@@ -34,6 +34,10 @@ class AccountsConfig(AppConfig):
         # Run after every app migrated (post_migrate fires per app; the last one sees all permissions).
         post_migrate.connect(_sync_all, dispatch_uid="madoguchi.sync_roles")
         connection_created.connect(_audit_guard, dispatch_uid="madoguchi.audit_guard")
+        # One My Number guard for every text field of every madoguchi model, bulk write and form CharField.
+        from madoguchi.lib.privacy import install_guards
+
+        install_guards()
 
 
 def _sync_all(sender: AppConfig, **kwargs: object) -> None:
@@ -46,7 +50,8 @@ def _audit_guard(sender: Any, connection: Any, **kwargs: Any) -> None:
     """Per connection: the switch the audit table's triggers read (migration accounts 0002).
 
     Off everywhere except in the test settings (MADOGUCHI_ALLOW_AUDIT_PURGE), where the test runner must empty
-    every table between TransactionTestCases.
+    every table between TransactionTestCases; on PostgreSQL the trigger honours it only in a `test_…` database
+    (migration 0004), and the runtime database role has no DELETE/TRUNCATE on the table anyway (setup_db_roles).
     """
     allowed = bool(getattr(settings, "MADOGUCHI_ALLOW_AUDIT_PURGE", False))
     if connection.vendor == "sqlite":

@@ -85,3 +85,13 @@ def _resolve(peer: IPAddress | None, forwarded_for: str) -> str | None:
 def axes_client_ip(request: HttpRequest) -> str | None:
     """AXES_CLIENT_IP_CALLABLE: the staff lockout counts failures per username and this address."""
     return client_address(request)
+
+
+def axes_username(request: HttpRequest, credentials: dict | None = None) -> str:
+    """AXES_USERNAME_CALLABLE: the typed username, unless it holds an individual number (then never stored)."""
+    from madoguchi.lib.privacy import contains_individual_number
+
+    username = (credentials or {}).get("username") or request.POST.get("username", "") or ""
+    if contains_individual_number(username):
+        return "(個人番号を含むため記録しません)"
+    return str(username)[:150]

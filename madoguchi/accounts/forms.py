@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.http import HttpRequest
 from django_otp import match_token, user_has_device
 
@@ -35,7 +36,7 @@ class LoginForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         username, password = data.get("username"), data.get("password")
         if username and password:
             # django-axes counts failures through this call and locks out repeated ones.
@@ -62,6 +63,22 @@ class LoginForm(forms.Form):
         return data
 
 
+class PasswordResetByAdminForm(forms.Form):
+    password = forms.CharField(
+        label="仮のパスワード（12文字以上。本人は次回ログイン時に変更します）",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        validate_password(password, user=self.user)
+        return password
+
+
 class TokenForm(forms.Form):
     token = forms.CharField(
         label="認証アプリに表示された6桁の数字",
@@ -86,7 +103,7 @@ class AuditSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         from .models import AuditEvent
 
-        self.fields["action"].choices = [("", "すべて"), *AuditEvent.Action.choices]
+        self.fields["action"].choices = [("", "すべて"), *AuditEvent.Action.choices]  # type: ignore[attr-defined]
 
 
 class StaffCreateForm(forms.Form):
@@ -95,7 +112,8 @@ class StaffCreateForm(forms.Form):
     email = forms.EmailField(label="メールアドレス", required=False)
     role = forms.ChoiceField(label="役割", choices=Role.choices)
     password = forms.CharField(
-        label="初期パスワード（12文字以上）", widget=forms.PasswordInput, min_length=12
+        label="初期パスワード（12文字以上。本人は初回ログイン時に変更します）",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
     def clean_username(self) -> str:
@@ -107,6 +125,20 @@ class StaffCreateForm(forms.Form):
                 "共有アカウントは作れません。職員ごとに本人専用の名前にしてください。"
             )
         return username
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password"):
+            candidate = User(
+                username=data.get("username", ""),
+                display_name=data.get("display_name", ""),
+                email=data.get("email", ""),
+            )
+            try:
+                validate_password(data["password"], user=candidate)
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return data
 
     def clean_role(self) -> str:
         role = self.cleaned_data["role"]

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -18,6 +19,37 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         if request.path.startswith("/api/"):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+    def handle_no_permission(  # type: ignore[override]
+        self, request: HttpRequest, view_func: Callable[..., Any]
+    ) -> HttpResponse:
+        # An htmx request after the session ended must not swap the login page into a fragment: tell htmx to
+        # open the login page, and come back afterwards to the page the user was on (not the fragment's URL).
+        if request.headers.get("HX-Request") == "true":
+            return htmx_login_redirect(request)
+        return super().handle_no_permission(request, view_func)
+
+
+def htmx_login_redirect(request: HttpRequest) -> HttpResponse:
+    """401 with HX-Redirect to the login page; `next` is the page shown in the browser (HX-Current-URL)."""
+    from urllib.parse import urlencode, urlsplit
+
+    from django.shortcuts import resolve_url
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    current = request.headers.get("HX-Current-URL", "")
+    back = ""
+    if current and url_has_allowed_host_and_scheme(
+        current, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(current)
+        back = parts.path + (f"?{parts.query}" if parts.query else "")
+    if not back and request.method == "GET":
+        back = request.get_full_path()
+    login_url = resolve_url(settings.LOGIN_URL)
+    response = HttpResponse("ログインの有効期限が切れました。もう一度ログインしてください。", status=401)
+    response["HX-Redirect"] = f"{login_url}?{urlencode({'next': back})}" if back else login_url
+    return response
 
 
 TWO_FACTOR_EXEMPT = ("/accounts/2fa/", "/accounts/logout/", "/static/")
@@ -75,3 +107,119 @@ class LanguageMiddleware:
                 lang = translation.get_language_from_request(request)
             translation.activate(lang)
             request.LANGUAGE_CODE = lang  # type: ignore[attr-defined]
+
+
+class PrivacyMiddleware:
+    """Personal data stays out of caches, file names and half-done writes.
+
+    * Every response to a signed-in staff member is `Cache-Control: no-store` (pages with personal data must not
+      sit in a browser or proxy cache; simplest is all of them).
+    * An uploaded file whose name holds an individual number is refused before any view reads it.
+    * A save refused by the My Number guard (lib.privacy, code `individual_number`) becomes a 400 page (or 422 JSON
+      under /api/) in Japanese naming the field; the transaction that tried it has rolled back.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from madoguchi.lib.privacy import MESSAGE, contains_individual_number
+
+        if request.method == "POST" and request.content_type == "multipart/form-data":
+            for field, upload in request.FILES.items():
+                if contains_individual_number(upload.name or ""):
+                    return self._refused(request, f"ファイル名（{field}）: {MESSAGE}")
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "no-store"
+            response["Pragma"] = "no-cache"
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.core.exceptions import ValidationError
+
+        if isinstance(exception, ValidationError) and getattr(exception, "code", None) == "individual_number":
+            return self._refused(request, " ".join(exception.messages))
+        return None
+
+    def _refused(self, request: HttpRequest, message: str) -> HttpResponse:
+        import logging
+
+        from django.http import JsonResponse
+        from django.template.response import TemplateResponse
+
+        # Logged without the value: only that it happened, and where.
+        logging.getLogger("madoguchi.privacy").warning("individual number refused at %s", request.path[:100])
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=422)
+        response = TemplateResponse(request, "400_individual_number.html", {"message": message}, status=400)
+        response["Cache-Control"] = "no-store"
+        return response.render()
+
+
+POLL_HEADER = "HTTP_X_MADOGUCHI_POLL"
+
+
+def is_poll(request: HttpRequest) -> bool:
+    """A request an element sends by itself on a timer (htmx `hx-trigger="every …"`): it carries the header
+    `X-Madoguchi-Poll: 1` (`hx-headers='{"X-Madoguchi-Poll": "1"}'`, see docs/security.md) and does not count as
+    activity: it neither renews the idle timeout nor keeps a session alive."""
+    return request.META.get(POLL_HEADER) == "1"
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's session middleware, except that polling requests do not save the session (so they do not push the
+    idle expiry forward although SESSION_SAVE_EVERY_REQUEST is on)."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is not None and is_poll(request) and not session.modified:
+            return response
+        return super().process_response(request, response)
+
+
+SESSION_STARTED = "_madoguchi_auth_started"
+PASSWORD_CHANGE_EXEMPT = ("/accounts/password/", "/accounts/logout/", "/accounts/2fa/", "/static/", "/api/")
+
+
+class StaffSessionMiddleware:
+    """After authentication: an absolute session lifetime (MADOGUCHI_SESSION_ABSOLUTE_HOURS from sign-in, whatever
+    the activity) besides the idle timeout, and a forced change of a password an administrator set."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        import time
+
+        from django.contrib import messages
+        from django.contrib.auth import logout
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            started = request.session.get(SESSION_STARTED)
+            now = int(time.time())
+            if started is None:
+                request.session[SESSION_STARTED] = now
+            elif now - int(started) > int(getattr(settings, "MADOGUCHI_SESSION_ABSOLUTE_HOURS", 10)) * 3600:
+                logout(request)
+                messages.info(
+                    request,
+                    "ログインから一定時間が過ぎたため、ログアウトしました。もう一度ログインしてください。",
+                )
+                return self._to(request, "accounts:login")
+            if getattr(user, "must_change_password", False) and not request.path.startswith(
+                PASSWORD_CHANGE_EXEMPT
+            ):
+                return self._to(request, "accounts:password_change")
+        return self.get_response(request)
+
+    def _to(self, request: HttpRequest, name: str) -> HttpResponse:
+        from django.urls import reverse
+
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse(name)
+            return response
+        return redirect(name)

@@ -13,6 +13,8 @@ class User(AbstractUser):
     """A personal account (no shared logins). The role is the user's group."""
 
     display_name = models.CharField("表示名", max_length=100, blank=True)
+    # Set when an administrator chose the password (new account, reset): the user must change it first.
+    must_change_password = models.BooleanField("次回ログイン時にパスワード変更", default=False)
 
     class Meta:
         verbose_name = "職員アカウント"
@@ -84,6 +86,10 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField("接続元", null=True, blank=True)
     path = models.CharField("画面", max_length=300, blank=True)
     detail = models.JSONField("詳細", default=dict, blank=True)
+    # The hash chain (accounts/chain.py): position, the previous row's hash, and this row's keyed hash.
+    seq = models.BigIntegerField("連番", null=True, blank=True, unique=True)
+    prev_hash = models.CharField("前の行のハッシュ", max_length=64, blank=True, default="")
+    row_hash = models.CharField("この行のハッシュ", max_length=64, blank=True, default="")
 
     objects = AuditQuerySet.as_manager()
 
@@ -104,6 +110,19 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("監査ログは削除できません。")
+
+
+class AuditChainHead(models.Model):
+    """One row: the last link of the audit hash chain. Appends lock it (SELECT … FOR UPDATE) so links never fork."""
+
+    seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"audit chain head {self.seq}"
 
 
 class AttemptCounter(models.Model):
@@ -127,3 +146,31 @@ class AttemptCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key_hash[:8]} {self.count}"
+
+
+class TwoFactorApproval(models.Model):
+    """First enrolment of an authenticator app: the user proves the code, an administrator (not the user) confirms.
+
+    Until approved the device stays unconfirmed, so a stolen password alone cannot enrol the thief's phone."""
+
+    device = models.OneToOneField(
+        "otp_totp.TOTPDevice", on_delete=models.CASCADE, related_name="approval", verbose_name="認証アプリ"
+    )
+    requested_at = models.DateTimeField("申請日時", default=timezone.now)
+    approved_at = models.DateTimeField("承認日時", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="承認者",
+    )
+
+    class Meta:
+        verbose_name = "2段階認証の登録承認"
+        verbose_name_plural = "2段階認証の登録承認"
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {'承認済み' if self.approved_at else '承認待ち'}"

@@ -3,15 +3,21 @@ list, export or print of personal data, calls `audit_record` inside its transact
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.db import models
+from django.contrib.auth.password_validation import validate_password
+from django.db import models, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
-from madoguchi.lib.privacy import contains_individual_number
+from madoguchi.lib.privacy import text_holds_individual_number
 
+from .chain import chain_append
 from .clientaddr import client_address
 from .models import AuditEvent, User
+
+audit_logger = logging.getLogger("madoguchi.audit")
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -23,7 +29,7 @@ def _safe_detail(detail: dict[str, Any] | None) -> dict[str, Any]:
     """Details hold ids, codes, counts and field names only; refuse anything that looks like an individual number."""
     detail = dict(detail or {})
     for key, value in detail.items():
-        if isinstance(value, str) and contains_individual_number(value):
+        if text_holds_individual_number(value):
             raise ValueError(f"audit detail {key!r} must not contain personal numbers")
     return detail
 
@@ -44,15 +50,42 @@ def audit_record(
         object_id = object_id or obj.pk
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return AuditEvent.objects.create(
+    event = AuditEvent(
+        at=timezone.now(),
         actor=actor,
         actor_username=actor.get_username() if actor else "",
         action=action,
-        object_type=object_type or "",
-        object_id=str(object_id or ""),
+        object_type=(object_type or "")[:100],
+        object_id=str(object_id or "")[:64],
         ip_address=client_ip(request),
         path=(request.path[:300] if request is not None else ""),
         detail=_safe_detail(detail),
+    )
+    with transaction.atomic():
+        chain_append(event)
+    # A copy for shipping off the server (syslog / JSON log), once the row is committed.
+    transaction.on_commit(lambda: audit_log_emit(event))
+    return event
+
+
+def audit_log_emit(event: AuditEvent) -> None:
+    """One JSON line per committed audit row on the `madoguchi.audit` logger (ids and codes only)."""
+    audit_logger.info(
+        "audit",
+        extra={
+            "audit": {
+                "seq": event.seq,
+                "at": event.at.isoformat(),
+                "actor": event.actor_username,
+                "action": event.action,
+                "object_type": event.object_type,
+                "object_id": event.object_id,
+                "ip": event.ip_address or "",
+                "path": event.path,
+                "detail": event.detail,
+                "hash": event.row_hash,
+            }
+        },
     )
 
 
@@ -64,15 +97,104 @@ def staff_create(
     display_name: str = "",
     email: str = "",
     by: User | None = None,
+    must_change_password: bool = False,
 ) -> User:
-    """Create a personal staff account with one role."""
+    """Create a personal staff account with one role. The password passes every configured validator; one chosen
+    by an administrator (`must_change_password`) must be changed at the first login."""
     from django.contrib.auth.models import Group
-    from django.db import transaction
 
+    validate_password(password, user=User(username=username, display_name=display_name, email=email))
     with transaction.atomic():
         user = User.objects.create_user(
-            username=username, password=password, email=email, display_name=display_name
+            username=username,
+            password=password,
+            email=email,
+            display_name=display_name,
+            must_change_password=must_change_password,
         )
         user.groups.add(Group.objects.get(name=role))
         audit_record(actor=by, action=AuditEvent.Action.CREATE, obj=user, detail={"role": role})
     return user
+
+
+def staff_password_reset(*, user: User, password: str, by: User, request: HttpRequest | None = None) -> User:
+    """An administrator sets a temporary password: validated, audited, the user's sessions end, and the user must
+    change it at the next login."""
+    from django.contrib.sessions.models import Session
+
+    validate_password(password, user=user)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        user.set_password(password)
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+            if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+                session.delete()
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=user,
+            request=request,
+            detail={"fields": ["password"], "reset_by_admin": True},
+        )
+    return user
+
+
+def password_change(*, user: User, password: str, request: HttpRequest | None = None) -> User:
+    """The user's own new password (the form checked the old one and the validators)."""
+    validate_password(password, user=user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        audit_record(
+            actor=user,
+            action=AuditEvent.Action.UPDATE,
+            obj=user,
+            request=request,
+            detail={"fields": ["password"]},
+        )
+    return user
+
+
+def two_factor_request(*, device: Any, request: HttpRequest | None = None) -> Any:
+    """The user proved a code from a new authenticator: it waits for an administrator's approval."""
+    from .models import TwoFactorApproval
+
+    with transaction.atomic():
+        approval, _ = TwoFactorApproval.objects.get_or_create(device=device)
+        audit_record(
+            actor=device.user,
+            action=AuditEvent.Action.CREATE,
+            obj=approval,
+            request=request,
+            detail={"step": "2fa_enrolment_requested"},
+        )
+    return approval
+
+
+def two_factor_approve(*, approval: Any, by: User, request: HttpRequest | None = None) -> Any:
+    """An administrator other than the user confirms the enrolment; the device becomes usable."""
+    from django.core.exceptions import PermissionDenied
+
+    from .models import TwoFactorApproval
+
+    with transaction.atomic():
+        approval = TwoFactorApproval.objects.select_for_update().select_related("device").get(pk=approval.pk)
+        if approval.device.user_id == by.pk:
+            raise PermissionDenied("自分の2段階認証の登録は承認できません。別の管理者に依頼してください。")
+        if approval.approved_at is None:
+            approval.approved_at = timezone.now()
+            approval.approved_by = by
+            approval.save(update_fields=["approved_at", "approved_by"])
+            approval.device.confirmed = True
+            approval.device.save(update_fields=["confirmed"])
+            audit_record(
+                actor=by,
+                action=AuditEvent.Action.UPDATE,
+                obj=approval,
+                request=request,
+                detail={"step": "2fa_enrolment_approved", "user": approval.device.user_id},
+            )
+    return approval

@@ -17,9 +17,16 @@ from madoguchi.lib.exports import csv_bytes, download
 
 from .access import require_perm
 from .context_processors import app_order
-from .forms import AuditSearchForm, LoginForm, StaffCreateForm, TokenForm
-from .models import AuditEvent, User
-from .services import audit_record, staff_create
+from .forms import AuditSearchForm, LoginForm, PasswordResetByAdminForm, StaffCreateForm, TokenForm
+from .models import AuditEvent, TwoFactorApproval, User
+from .services import (
+    audit_record,
+    password_change,
+    staff_create,
+    staff_password_reset,
+    two_factor_approve,
+    two_factor_request,
+)
 
 
 @login_not_required
@@ -129,18 +136,20 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 
 
 def two_factor(request: HttpRequest) -> HttpResponse:
-    """Set up (first time) or verify a TOTP device for this session."""
+    """Verify a confirmed TOTP device for this session, or enrol a new one: the user proves a code, then an
+    administrator other than the user approves it (until then the device cannot be used)."""
     user: User = request.user  # type: ignore[assignment]
     device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "id").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="認証アプリ", confirmed=False)
+    pending = not device.confirmed and TwoFactorApproval.objects.filter(device=device).exists()
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not pending and form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):
             if not device.confirmed:
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
-                audit_record(actor=user, action=AuditEvent.Action.CREATE, obj=device, request=request)
+                two_factor_request(device=device, request=request)
+                messages.info(request, "登録を受け付けました。管理者の承認後に使えるようになります。")
+                return redirect("accounts:two_factor")
             otp_login(request, device)
             messages.success(request, "2段階認証が確認できました。")
             return redirect("accounts:dashboard")
@@ -149,12 +158,67 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         )
     import base64
 
-    secret = base64.b32encode(device.bin_key).decode() if not device.confirmed else ""
+    secret = base64.b32encode(device.bin_key).decode() if not device.confirmed and not pending else ""
     return render(
         request,
         "accounts/two_factor.html",
-        {"form": form, "device": device, "secret": secret, "config_url": device.config_url if secret else ""},
+        {
+            "form": form,
+            "device": device,
+            "pending": pending,
+            "secret": secret,
+            "config_url": device.config_url if secret else "",
+        },
     )
+
+
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    """Self-service password change (also where a temporary password must be replaced)."""
+    from django.contrib.auth import update_session_auth_hash
+    from django.contrib.auth.forms import PasswordChangeForm
+
+    user: User = request.user  # type: ignore[assignment]
+    form = PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        password_change(user=user, password=form.cleaned_data["new_password1"], request=request)
+        update_session_auth_hash(request, user)
+        messages.success(request, "パスワードを変更しました。")
+        return redirect("accounts:dashboard")
+    return render(
+        request, "accounts/password_change.html", {"form": form, "forced": user.must_change_password}
+    )
+
+
+@require_perm("accounts.manage_accounts")
+def staff_password_reset_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    from django.shortcuts import get_object_or_404
+
+    target = get_object_or_404(User, pk=user_id)
+    form = PasswordResetByAdminForm(target, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        staff_password_reset(
+            user=target,
+            password=form.cleaned_data["password"],
+            by=request.user,  # type: ignore[arg-type]
+            request=request,
+        )
+        messages.success(
+            request,
+            f"「{target.username}」に仮のパスワードを設定しました。次回ログイン時に変更が求められます。",
+        )
+        return redirect("accounts:staff_list")
+    return render(request, "accounts/staff_password.html", {"form": form, "target": target})
+
+
+@require_perm("accounts.manage_accounts")
+@require_POST
+def staff_two_factor_approve(request: HttpRequest, approval_id: int) -> HttpResponse:
+    from django.shortcuts import get_object_or_404
+
+    approval = get_object_or_404(TwoFactorApproval, pk=approval_id)
+    two_factor_approve(approval=approval, by=request.user, request=request)  # type: ignore[arg-type]
+    messages.success(request, "2段階認証の登録を承認しました。")
+    return redirect("accounts:staff_list")
 
 
 @require_perm("accounts.manage_accounts")
@@ -169,11 +233,13 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             display_name=data["display_name"],
             email=data["email"],
             by=request.user,  # type: ignore[arg-type]
+            must_change_password=True,
         )
         messages.success(request, f"アカウント「{data['username']}」を作成しました。")
         return redirect("accounts:staff_list")
     users = User.objects.prefetch_related("groups").order_by("username")
-    return render(request, "accounts/staff_list.html", {"form": form, "users": users})
+    pending = TwoFactorApproval.objects.filter(approved_at__isnull=True).select_related("device__user")
+    return render(request, "accounts/staff_list.html", {"form": form, "users": users, "pending": pending})
 
 
 @require_perm("accounts.manage_accounts")
@@ -188,10 +254,10 @@ def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
         target.is_active = False
         target.save(update_fields=["is_active"])
         audit_record(
-            actor=request.user,
+            actor=request.user,  # type: ignore[arg-type]
             action=AuditEvent.Action.UPDATE,
             obj=target,
-            request=request,  # type: ignore[arg-type]
+            request=request,
             detail={"fields": ["is_active"]},
         )
         messages.success(request, f"アカウント「{target.username}」を無効にしました。")

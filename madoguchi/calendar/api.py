@@ -28,7 +28,7 @@ MAX_DAYS = 400
 def calendar(
     request,
     office: str,
-    date_from: datetime.date = Query(..., alias="from"),  # type: ignore[no-untyped-def]
+    date_from: datetime.date = Query(..., alias="from"),
     date_to: datetime.date = Query(..., alias="to"),
 ):
     """Each day's opening hours or `closed` with the reason. Public: a city website may show it."""

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-import datetime
+from typing import Any, cast
 
 from django import forms
 
 from .models import BusySeason, Office, SpecialDay
+from .services import regular_hours
 
 
 class SpecialDayForm(forms.ModelForm):
@@ -16,19 +17,24 @@ class SpecialDayForm(forms.ModelForm):
             "opens": forms.TimeInput(attrs={"type": "time"}),
             "closes": forms.TimeInput(attrs={"type": "time"}),
         }
-        help_texts = {"opens": "特別開庁のみ。空欄なら 8:30", "closes": "特別開庁のみ。空欄なら 17:15"}
+        help_texts = {
+            "opens": "特別開庁のみ。空欄ならその庁舎の通常の開庁時刻",
+            "closes": "特別開庁のみ。空欄ならその庁舎の通常の閉庁時刻",
+        }
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = Office.objects.active()
-        self.fields["office"].empty_label = "全庁舎"
+        office = cast(forms.ModelChoiceField, self.fields["office"])
+        office.queryset = Office.objects.active()
+        office.empty_label = "全庁舎"
 
-    def clean(self) -> dict:  # type: ignore[type-arg]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or self.cleaned_data
         # Openings default to the regular hours; closures carry no hours.
         if data.get("kind") and data["kind"] != SpecialDay.Kind.CLOSURE:
-            data["opens"] = data.get("opens") or datetime.time(8, 30)
-            data["closes"] = data.get("closes") or datetime.time(17, 15)
+            default_opens, default_closes = regular_hours(data.get("office"))
+            data["opens"] = data.get("opens") or default_opens
+            data["closes"] = data.get("closes") or default_closes
         elif data.get("kind"):
             data["opens"] = data["closes"] = None
         return data

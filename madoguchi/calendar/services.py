@@ -139,6 +139,35 @@ def opening_days(office: Office, start: datetime.date, end: datetime.date) -> li
     return [h for h in hours_range(office, start, end) if h.is_open]
 
 
+def regular_hours(office: Office | None) -> tuple[datetime.time, datetime.time]:
+    """An office's own regular hours; for all offices at once, MADOGUCHI_DEFAULT_OPEN / _CLOSE."""
+    if office is not None:
+        return office.opens, office.closes
+    return (
+        datetime.time.fromisoformat(settings.MADOGUCHI_DEFAULT_OPEN),
+        datetime.time.fromisoformat(settings.MADOGUCHI_DEFAULT_CLOSE),
+    )
+
+
+class NoMainOffice(LookupError):
+    """No active office of kind 本庁: the call center's hours cannot be known."""
+
+
+def main_office() -> Office:
+    """The active main office (本庁), whose hours are the call center's. Raises NoMainOffice (Japanese)."""
+    office = Office.objects.active().filter(kind=Office.Kind.MAIN).order_by("sort_order", "pk").first()
+    if office is None:
+        raise NoMainOffice(
+            "本庁（種別「本庁」）の有効な庁舎が登録されていません。カレンダーの庁舎設定で登録してください。"
+        )
+    return office
+
+
+def call_center_hours(date: datetime.date) -> DayHours:
+    """The call center answers while the main office is open (its evening and special openings included)."""
+    return hours_for(main_office(), date)
+
+
 def office_day_hours(date: datetime.date) -> list[DayHours]:
     """Every active office's hours on one date (dashboard)."""
     ctx = _Context(date, date)
@@ -176,8 +205,9 @@ def special_day_create(
     """Add a special opening or closure (validated, audited)."""
     day = SpecialDay(date=date, kind=kind, reason=reason, office=office, opens=opens, closes=closes)
     if day.is_opening:
-        day.opens = day.opens or datetime.time(8, 30)
-        day.closes = day.closes or datetime.time(17, 15)
+        default_opens, default_closes = regular_hours(office)
+        day.opens = day.opens or default_opens
+        day.closes = day.closes or default_closes
     else:
         day.opens = day.closes = None
     day.full_clean()

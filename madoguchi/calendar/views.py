@@ -4,12 +4,13 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from madoguchi.accounts.access import require_perm
+from madoguchi.accounts.http import AuthedHttpRequest
 from madoguchi.lib.htmx import render_page_or_fragment
 
 from . import services
@@ -30,7 +31,7 @@ def _month_param(value: str | None) -> tuple[int, int]:
 
 
 @require_perm("calendar.view_office")
-def month(request: HttpRequest) -> HttpResponse:
+def month(request: AuthedHttpRequest) -> HttpResponse:
     year, mon = _month_param(request.GET.get("month"))
     offices = list(Office.objects.active())
     code = request.GET.get("office") or ""
@@ -52,7 +53,7 @@ def month(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("calendar.add_specialday")
-def special_days(request: HttpRequest) -> HttpResponse:
+def special_days(request: AuthedHttpRequest) -> HttpResponse:
     form = SpecialDayForm(request.POST or None, prefix="day")
     season_form = BusySeasonForm(None, prefix="season")
     if request.method == "POST" and form.is_valid():
@@ -61,7 +62,7 @@ def special_days(request: HttpRequest) -> HttpResponse:
             services.special_day_create(
                 by=request.user,
                 date=data["date"],
-                kind=data["kind"],  # type: ignore[arg-type]
+                kind=data["kind"],
                 reason=data["reason"],
                 office=data["office"],
                 opens=data["opens"],
@@ -88,16 +89,16 @@ def special_days(request: HttpRequest) -> HttpResponse:
 
 @require_perm("calendar.delete_specialday")
 @require_POST
-def special_day_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def special_day_delete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     day = get_object_or_404(SpecialDay, pk=pk)
-    services.special_day_delete(by=request.user, day=day)  # type: ignore[arg-type]
+    services.special_day_delete(by=request.user, day=day)
     messages.success(request, f"{day.date:%Y-%m-%d} の登録を削除しました。")
     return redirect("calendar:special_days")
 
 
 @require_perm("calendar.add_busyseason")
 @require_POST
-def busy_season_add(request: HttpRequest) -> HttpResponse:
+def busy_season_add(request: AuthedHttpRequest) -> HttpResponse:
     form = BusySeasonForm(request.POST, prefix="season")
     if form.is_valid():
         data = form.cleaned_data
@@ -105,12 +106,12 @@ def busy_season_add(request: HttpRequest) -> HttpResponse:
             by=request.user,
             name=data["name"],
             start=data["start"],
-            end=data["end"],  # type: ignore[arg-type]
+            end=data["end"],
             closes=data["closes"],
         )
         messages.success(request, f"繁忙期「{data['name']}」を登録しました。")
     else:
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"繁忙期の{label}: {' '.join(errors)}")
+            messages.error(request, f"繁忙期の{label}: {' '.join(str(e) for e in errors)}")
     return redirect("calendar:special_days")

@@ -56,7 +56,7 @@ PROFILE = [
     0.25,
 ]
 
-SUBCATEGORY_WEIGHTS = {
+SUBCATEGORY_WEIGHTS: dict[str, dict[str, float]] = {
     ReportColumn.RESERVATION: {"受取予約（新規）": 0.6, "受取予約（変更）": 0.25, "受取予約（取消）": 0.15},
     ReportColumn.CARD_INQUIRY: {
         "通知カード・個人番号通知書": 0.12,
@@ -66,8 +66,12 @@ SUBCATEGORY_WEIGHTS = {
     },
     ReportColumn.OTHER: {"制度全般": 0.45, "マイナポータル": 0.35, "その他": 0.2},
 }
-MEAN_SECONDS = {ReportColumn.RESERVATION: 290, ReportColumn.CARD_INQUIRY: 230, ReportColumn.OTHER: 190}
-NOTES = {
+MEAN_SECONDS: dict[str, int] = {
+    ReportColumn.RESERVATION: 290,
+    ReportColumn.CARD_INQUIRY: 230,
+    ReportColumn.OTHER: 190,
+}
+NOTES: dict[str, list[str]] = {
     ReportColumn.RESERVATION: [
         "家族2名分の予約",
         "平日夜間の枠を希望",
@@ -119,7 +123,7 @@ def _staffed_lines(local: datetime.datetime) -> int:
     return 4
 
 
-def load(*, stdout: Any = None) -> str:
+def load(*, stdout: Any = None) -> str:  # noqa: C901 — one seeded simulation: split, the draw order (the demo) would change
     if Call.objects.exists():
         return ""
     from madoguchi.accounts.models import User
@@ -135,7 +139,7 @@ def load(*, stdout: Any = None) -> str:
     if today < FY_START:
         return ""
     categories = {c.name: c for c in CallCategory.objects.all()}
-    operators = list(User.objects.filter(groups__name="operator").order_by("pk")) or [None]
+    operators: list[User | None] = list(User.objects.filter(groups__name="operator").order_by("pk")) or [None]
     office_staff = list(
         User.objects.filter(groups__name__in=["floor", "operator", "back_office"]).order_by("pk")
     ) or list(User.objects.order_by("pk")[:1])
@@ -190,7 +194,7 @@ def load(*, stdout: Any = None) -> str:
                 phone = _phone(rng) if is_cti or rng.random() < 0.1 else ""
                 call = Call(
                     source=Call.Source.CTI if is_cti else Call.Source.MANUAL,
-                    cti_call_id=f"demo-{at:%Y%m%d}-{serial}" if is_cti else None,
+                    cti_call_id=f"demo-{at:%Y%m%d}-n{serial}" if is_cti else None,
                     direction=Call.Direction.INBOUND,
                     started_at=at,
                     phone=phone,
@@ -246,7 +250,7 @@ def load(*, stdout: Any = None) -> str:
         due = at + datetime.timedelta(minutes=CALLBACK_DUE_MINUTES)
         local = timezone.localtime(at)
         for d in open_days:
-            if d.date < local.date():
+            if d.date < local.date() or d.opens is None or d.closes is None:
                 continue
             closes = datetime.datetime.combine(d.date, d.closes, tzinfo=tz)
             opens = datetime.datetime.combine(d.date, d.opens, tzinfo=tz)
@@ -308,6 +312,8 @@ def load(*, stdout: Any = None) -> str:
     # Office phone memos for the last two weeks of opening days.
     memos = []
     for day in open_days[-10:] if office_staff else []:  # a memo needs the staff member who took it
+        if day.opens is None:
+            continue
         for _ in range(rng.randint(2, 4)):
             at = datetime.datetime.combine(day.date, day.opens, tzinfo=tz) + datetime.timedelta(
                 minutes=rng.randint(10, 450)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -120,7 +120,7 @@ class CallForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["subcategory"].choices = [("", "— 選択 —"), *category_choices()]
+        cast(forms.ChoiceField, self.fields["subcategory"]).choices = [("", "— 選択 —"), *category_choices()]
 
     def clean_started_at(self) -> datetime.datetime:
         value = self.cleaned_data["started_at"]
@@ -137,7 +137,7 @@ class CallForm(forms.Form):
             raise forms.ValidationError("分類を選び直してください。") from None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         if data.get("outcome") == Call.Outcome.CALLBACK:
             if not (data.get("callback_phone") or "").strip():
                 self.add_error("callback_phone", "折り返しが必要な場合は電話番号を入力してください。")

@@ -216,7 +216,7 @@ class Call(models.Model):
     def clean(self) -> None:
         if self.ended_at and self.started_at and self.ended_at < self.started_at:
             raise ValidationError({"ended_at": "終了時刻が開始時刻より前になっています。"})
-        if self.subcategory_id and self.category and self.subcategory.column != self.category:
+        if self.subcategory is not None and self.category and self.subcategory.column != self.category:
             raise ValidationError({"subcategory": "分類と区分が一致しません。"})
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.accounts.services import audit_record
+from madoguchi.calendar.services import call_center_hours, hours_for, hours_range, main_office
 from madoguchi.lib.crypto import lookup_hash
 from madoguchi.lib.privacy import refuse_individual_number
 from madoguchi.lib.text import normalize_key
@@ -58,14 +59,9 @@ def _aware(value: datetime.datetime) -> datetime.datetime:
 
 
 def callback_due_after(at: datetime.datetime) -> datetime.datetime:
-    """CALLBACK_DUE_MINUTES after `at`, within the main office's opening hours (else the next opening)."""
-    from madoguchi.calendar.models import Office
-    from madoguchi.calendar.services import hours_for, hours_range
-
+    """CALLBACK_DUE_MINUTES after `at`, within the call center's opening hours (else the next opening)."""
     due = at + datetime.timedelta(minutes=CALLBACK_DUE_MINUTES)
-    office = Office.objects.active().filter(kind=Office.Kind.MAIN).first()
-    if office is None:
-        return due
+    office = main_office()
     local = timezone.localtime(at)
     today = hours_for(office, local.date())
     if today.is_open and today.opens and today.closes:
@@ -133,6 +129,48 @@ class CallbackRequest:
     owner: User | None = None
 
 
+def _add_errors(errors: dict[str, list[str]], more: dict[str, list[str]]) -> None:
+    for key, msgs in more.items():
+        errors.setdefault(key, []).extend(msgs)
+
+
+def _call_log_errors(
+    *, line: int, outcome: str, direction: str, subcategory: CallCategory, callback: CallbackRequest | None
+) -> dict[str, list[str]]:
+    """What is wrong with the operator's choices, by form field (empty when nothing is)."""
+    errors: dict[str, list[str]] = {}
+    if not 1 <= int(line) <= LINE_COUNT:
+        errors.setdefault("line", []).append(f"回線は1〜{LINE_COUNT}から選んでください（入力値: {line}）。")
+    if outcome not in Call.Outcome.values:
+        errors.setdefault("outcome", []).append("結果を選んでください。")
+    if direction not in Call.Direction.values:
+        errors.setdefault("direction", []).append("方向を選んでください。")
+    if not subcategory.is_active:
+        errors.setdefault("subcategory", []).append(f"分類「{subcategory.name}」は現在使われていません。")
+    if outcome == Call.Outcome.CALLBACK and callback is None:
+        errors.setdefault("callback_phone", []).append("折り返しが必要な場合は電話番号を入力してください。")
+    return errors
+
+
+def _manual_call_errors(
+    *, by: User, started_at: datetime.datetime, ended_at: datetime.datetime, now: datetime.datetime
+) -> dict[str, list[str]]:
+    """What is wrong with the times of a hand-entered call, or a second submit of the same call."""
+    errors: dict[str, list[str]] = {}
+    if started_at > now + datetime.timedelta(minutes=1):
+        errors.setdefault("started_at", []).append("通話開始時刻が未来になっています。")
+    elif now - started_at > datetime.timedelta(hours=MAX_MANUAL_CALL_HOURS):
+        errors.setdefault("started_at", []).append(
+            f"通話開始から{MAX_MANUAL_CALL_HOURS}時間以上たっています。画面を開き直してください。"
+        )
+    if ended_at < started_at:
+        errors.setdefault("ended_at", []).append("終了時刻が開始時刻より前になっています。")
+    # The screen's start time identifies the call: the same again is a second submit, not a second call.
+    if Call.objects.filter(source=Call.Source.MANUAL, operator=by, started_at=started_at).exists():
+        errors.setdefault("__all__", []).append("この通話はすでに記録されています（二重送信）。")
+    return errors
+
+
 def call_log(
     *,
     by: User,
@@ -155,37 +193,18 @@ def call_log(
     """
     now = timezone.now()
     ended_at = ended_at or now
-    errors: dict[str, list[str]] = {}
-    if not 1 <= int(line) <= LINE_COUNT:
-        errors.setdefault("line", []).append(f"回線は1〜{LINE_COUNT}から選んでください（入力値: {line}）。")
-    if outcome not in Call.Outcome.values:
-        errors.setdefault("outcome", []).append("結果を選んでください。")
-    if direction not in Call.Direction.values:
-        errors.setdefault("direction", []).append("方向を選んでください。")
-    if not subcategory.is_active:
-        errors.setdefault("subcategory", []).append(f"分類「{subcategory.name}」は現在使われていません。")
+    errors = _call_log_errors(
+        line=line, outcome=outcome, direction=direction, subcategory=subcategory, callback=callback
+    )
     if call is None:
-        if started_at > now + datetime.timedelta(minutes=1):
-            errors.setdefault("started_at", []).append("通話開始時刻が未来になっています。")
-        elif now - started_at > datetime.timedelta(hours=MAX_MANUAL_CALL_HOURS):
-            errors.setdefault("started_at", []).append(
-                f"通話開始から{MAX_MANUAL_CALL_HOURS}時間以上たっています。画面を開き直してください。"
-            )
-        if ended_at < started_at:
-            errors.setdefault("ended_at", []).append("終了時刻が開始時刻より前になっています。")
-        # The screen's start time identifies the call: the same again is a second submit, not a second call.
-        if Call.objects.filter(source=Call.Source.MANUAL, operator=by, started_at=started_at).exists():
-            errors.setdefault("__all__", []).append("この通話はすでに記録されています（二重送信）。")
+        _add_errors(errors, _manual_call_errors(by=by, started_at=started_at, ended_at=ended_at, now=now))
     elif call.is_logged:
         errors.setdefault("__all__", []).append("この通話はすでに記録されています。")
-    if outcome == Call.Outcome.CALLBACK and callback is None:
-        errors.setdefault("callback_phone", []).append("折り返しが必要な場合は電話番号を入力してください。")
     for field, value in (("note", note), ("reservation_ref", reservation_ref)):
         try:
             refuse_individual_number(value, field=field)
         except ValidationError as exc:
-            for key, msgs in exc.message_dict.items():
-                errors.setdefault(key, []).extend(msgs)
+            _add_errors(errors, exc.message_dict)
     if errors:
         raise ValidationError(errors)
 
@@ -263,18 +282,10 @@ def parse_event_time(value: Any) -> datetime.datetime:
     raise ValidationError({"time": [f"time「{value}」を日時として読めません（ISO 8601 または Unix 秒）。"]})
 
 
-def cti_event_apply(
-    *,
-    kind: str,
-    call_id: str,
-    at: datetime.datetime,
-    line: int | None = None,
-    direction: str = "",
-    from_number: str = "",
-    to_number: str = "",
-) -> CtiResult:
-    """Apply one PBX event. Idempotent by (callId, kind); any order: the call is rebuilt from its events."""
-    call_id = (call_id or "").strip()
+def _cti_event_errors(
+    *, kind: str, call_id: str, line: int | None, direction: str, from_number: str, to_number: str
+) -> dict[str, list[str]]:
+    """What is wrong with a PBX event, by its JSON field (empty when nothing is)."""
     errors: dict[str, list[str]] = {}
     if kind not in CtiEvent.Kind.values:
         errors["event"] = [f"event「{kind}」は不明です（newCall / answer / hangup / overflow）。"]
@@ -287,6 +298,40 @@ def cti_event_apply(
     for field, value in (("from", from_number), ("to", to_number)):
         if len(value) > 30:
             errors[field] = [f"{field} が長すぎます（30文字まで）。"]
+    return errors
+
+
+def _cti_status(call: Call, kinds: set[str]) -> str:
+    """A CTI call's state from the kinds of event received so far (in any order)."""
+    if "overflow" in kinds:
+        return Call.Status.OVERFLOWED
+    if "hangup" in kinds or call.is_logged:
+        return Call.Status.ENDED if call.answered_at else Call.Status.MISSED
+    if "answer" in kinds:
+        return Call.Status.ACTIVE
+    return Call.Status.RINGING
+
+
+def cti_event_apply(
+    *,
+    kind: str,
+    call_id: str,
+    at: datetime.datetime,
+    line: int | None = None,
+    direction: str = "",
+    from_number: str = "",
+    to_number: str = "",
+) -> CtiResult:
+    """Apply one PBX event. Idempotent by (callId, kind); any order: the call is rebuilt from its events."""
+    call_id = (call_id or "").strip()
+    errors = _cti_event_errors(
+        kind=kind,
+        call_id=call_id,
+        line=line,
+        direction=direction,
+        from_number=from_number,
+        to_number=to_number,
+    )
     if errors:
         raise ValidationError(errors)
 
@@ -311,8 +356,8 @@ def cti_event_apply(
         call.ended_at = (
             events["hangup"].at if "hangup" in events else (call.ended_at if call.is_logged else None)
         )
-        for name, value in (("answered_at", call.answered_at), ("ended_at", call.ended_at)):
-            if value is not None and value < call.started_at:
+        for name, moment in (("answered_at", call.answered_at), ("ended_at", call.ended_at)):
+            if moment is not None and moment < call.started_at:
                 raise ValidationError(
                     {
                         "time": [
@@ -334,14 +379,7 @@ def cti_event_apply(
             call.phone, call.phone_hash = resident, phone_key(resident)
         if ours and not call.our_number:
             call.our_number = ours
-        if "overflow" in events:
-            call.status = Call.Status.OVERFLOWED
-        elif "hangup" in events or call.is_logged:
-            call.status = Call.Status.ENDED if call.answered_at else Call.Status.MISSED
-        elif "answer" in events:
-            call.status = Call.Status.ACTIVE
-        else:
-            call.status = Call.Status.RINGING
+        call.status = _cti_status(call, set(events))
         call.compute_duration()
         call.full_clean(validate_unique=False)
         call.save()
@@ -581,6 +619,16 @@ def monthly_counts(*, year: int, month: int) -> dict[str, int]:
 HALF_HOUR = datetime.timedelta(minutes=30)
 
 
+def _half_hour_floor(t: datetime.time) -> datetime.time:
+    return datetime.time(t.hour, 30 if t.minute >= 30 else 0)
+
+
+def _minus(t: datetime.time, minutes: int) -> datetime.time:
+    return (
+        datetime.datetime.combine(datetime.date(2000, 1, 1), t) - datetime.timedelta(minutes=minutes)
+    ).time()
+
+
 def dashboard_figures(*, day: datetime.date | None = None) -> dict[str, Any]:
     """Today's calls by report column and by half-hour, open and overdue callbacks, roll-overs."""
     day = day or timezone.localdate()
@@ -589,13 +637,18 @@ def dashboard_figures(*, day: datetime.date | None = None) -> dict[str, Any]:
     counts = calls.column_counts()
     slots: dict[datetime.time, int] = {}
     for started in calls.incoming().values_list("started_at", flat=True):
-        local = timezone.localtime(started)
-        slots[datetime.time(local.hour, 30 if local.minute >= 30 else 0)] = (
-            slots.get(datetime.time(local.hour, 30 if local.minute >= 30 else 0), 0) + 1
-        )
-    first = min([datetime.time(8, 30), *slots])
-    last = max([datetime.time(17, 0), *slots])
-    rows = []
+        slot = _half_hour_floor(timezone.localtime(started).time())
+        slots[slot] = slots.get(slot, 0) + 1
+    # The rows span the call center's hours that day (an evening or special opening included), and any
+    # half-hour in which calls came in outside them.
+    hours = call_center_hours(day)
+    span = list(slots)
+    if hours.is_open and hours.opens and hours.closes:
+        span += [_half_hour_floor(hours.opens), _half_hour_floor(_minus(hours.closes, 1))]
+    if not span:
+        span = [_half_hour_floor(timezone.localtime(now).time())]
+    first, last = min(span), max(span)
+    rows: list[dict[str, Any]] = []
     cursor = datetime.datetime.combine(day, first)
     while cursor.time() <= last:
         rows.append(

@@ -6,14 +6,16 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from madoguchi.accounts.access import check_perm, require_perm
+from madoguchi.accounts.http import AuthedHttpRequest
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
+from madoguchi.lib.forms import error_summary
 from madoguchi.lib.htmx import render_page_or_fragment
 from madoguchi.lib.jdates import wareki_year
 from madoguchi.lib.listing import Column, Listing
@@ -59,7 +61,7 @@ DONE_MEMOS = Listing(
 )
 
 
-def _add_errors(form, exc: ValidationError) -> None:  # noqa: ANN001
+def _add_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             visible = field in form.fields and not form.fields[field].widget.is_hidden
@@ -68,7 +70,7 @@ def _add_errors(form, exc: ValidationError) -> None:  # noqa: ANN001
         form.add_error(None, exc.messages)
 
 
-def _cti_call(request: HttpRequest, value: object, *, unlogged: bool = True) -> Call | None:
+def _cti_call(request: AuthedHttpRequest, value: object, *, unlogged: bool = True) -> Call | None:
     try:
         qs = Call.objects.filter(pk=int(str(value)), source=Call.Source.CTI)
     except (TypeError, ValueError):
@@ -80,7 +82,7 @@ def _cti_call(request: HttpRequest, value: object, *, unlogged: bool = True) -> 
 
 
 @require_perm("calls.add_call")
-def take(request: HttpRequest) -> HttpResponse:
+def take(request: AuthedHttpRequest) -> HttpResponse:
     """One screen for one call: timer, line, FAQ, reservation link, category, note, outcome, end."""
     if request.method == "POST":
         form = CallForm(request.POST)
@@ -97,7 +99,7 @@ def take(request: HttpRequest) -> HttpResponse:
                 )
             try:
                 logged = services.call_log(
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                     line=data["line"],
                     direction=data["direction"],
                     subcategory=data["subcategory"],
@@ -143,7 +145,6 @@ def take(request: HttpRequest) -> HttpResponse:
             "faq_q": (request.POST.get("q") or "").strip()[:200] if request.method == "POST" else "",
             "reservation_url": integrations.reservation_url(request.user),
             "faq_page_url": integrations.faq_page_url(),
-            "faq_available": integrations.faq_available(),
             "recent": Call.objects.filter(operator=request.user, logged_at__isnull=False)
             .select_related("subcategory")
             .order_by("-logged_at")[:5],
@@ -152,19 +153,19 @@ def take(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("calls.add_call")
-def faq_pane(request: HttpRequest) -> HttpResponse:
+def faq_pane(request: AuthedHttpRequest) -> HttpResponse:
     """The FAQ answers for what the operator types (htmx fragment)."""
     q = (request.GET.get("q") or "").strip()[:200]
     hits = integrations.faq_search(q, 5) if q else []
     return render(
         request,
         "calls/_faq_results.html",
-        {"q": q, "hits": hits, "available": hits is not None, "faq_page_url": integrations.faq_page_url()},
+        {"q": q, "hits": hits, "faq_page_url": integrations.faq_page_url()},
     )
 
 
 @require_perm("calls.add_call")
-def active_calls(request: HttpRequest) -> HttpResponse:
+def active_calls(request: AuthedHttpRequest) -> HttpResponse:
     """CTI calls on the lines now that nobody has logged yet (polled by the operator screen)."""
     since = timezone.now() - datetime.timedelta(hours=12)
     calls = Call.objects.filter(
@@ -180,7 +181,7 @@ def active_calls(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("calls.view_call")
-def call_list(request: HttpRequest) -> HttpResponse:
+def call_list(request: AuthedHttpRequest) -> HttpResponse:
     form = CallFilterForm(request.GET or None)
     day = form.cleaned_data["date"] if form.is_valid() else timezone.localdate()
     qs = Call.objects.on_date(day).select_related("subcategory", "operator").order_by("started_at", "id")
@@ -192,7 +193,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
     # Notes are free text that may name a resident: listing them is recorded.
     audit_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         action=AuditEvent.Action.LIST,
         object_type="calls.call",
         request=request,
@@ -220,7 +221,7 @@ def _fiscal_year(value: str | None) -> int:
 
 
 @require_perm("calls.view_call")
-def monthly(request: HttpRequest) -> HttpResponse:
+def monthly(request: AuthedHttpRequest) -> HttpResponse:
     """The spec's table: incoming calls per month by 予約 / カードに関する問合せ / その他 / 計."""
     fy = _fiscal_year(request.GET.get("fy"))
     rows = []
@@ -246,7 +247,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("calls.view_call")
-def dashboard_fragment(request: HttpRequest) -> HttpResponse:
+def dashboard_fragment(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "calls/_dashboard_body.html", {"calls_dash": services.dashboard_figures()})
 
 
@@ -254,7 +255,7 @@ def dashboard_fragment(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("calls.view_callback")
-def callbacks(request: HttpRequest) -> HttpResponse:
+def callbacks(request: AuthedHttpRequest) -> HttpResponse:
     """The queue: open callbacks by due time, overdue first in line and marked. No personal data shown."""
     show_closed = request.GET.get("status") == "closed"
     if show_closed:
@@ -267,7 +268,7 @@ def callbacks(request: HttpRequest) -> HttpResponse:
             fragment="calls/_callback_table.html",
             context={"show_closed": True, "now": timezone.now()},
             on_export=lambda fmt, count: audit_record(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 action=AuditEvent.Action.EXPORT,
                 object_type="calls.callback",
                 request=request,
@@ -283,13 +284,13 @@ def callbacks(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("calls.add_callback")
-def callback_new(request: HttpRequest) -> HttpResponse:
+def callback_new(request: AuthedHttpRequest) -> HttpResponse:
     form = CallbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             cb = services.callback_create(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 phone=data["phone"],
                 name=data["name"],
                 reason=data["reason"],
@@ -305,9 +306,9 @@ def callback_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("calls.view_callback")
-def callback_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def callback_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     cb = get_object_or_404(Callback.objects.select_related("owner", "call", "closed_by"), pk=pk)
-    audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=cb, request=request)  # type: ignore[arg-type]
+    audit_record(actor=request.user, action=AuditEvent.Action.VIEW, obj=cb, request=request)
     return render(
         request,
         "calls/callback_detail.html",
@@ -315,14 +316,14 @@ def callback_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cb": cb,
             "attempts": cb.attempts.select_related("by"),
             "attempt_form": AttemptForm(),
-            "close_form": CloseForm(),
+            "close_form": CloseForm(auto_id="close_%s"),  # ids unique beside the attempt form's
             "now": timezone.now(),
             "can_change": request.user.has_perm("calls.change_callback"),
         },
     )
 
 
-def _callback_post(request: HttpRequest, pk: int, form_class, action) -> HttpResponse:  # noqa: ANN001
+def _callback_post(request: AuthedHttpRequest, pk: int, form_class, action) -> HttpResponse:
     cb = get_object_or_404(Callback, pk=pk)
     form = form_class(request.POST)
     if form.is_valid():
@@ -336,18 +337,17 @@ def _callback_post(request: HttpRequest, pk: int, form_class, action) -> HttpRes
             if Callback.objects.filter(pk=pk, status=Callback.Status.CLOSED).exists():
                 return redirect("calls:callbacks")
     else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        for item in error_summary(form):
+            messages.error(request, item.text)
     return redirect("calls:callback_detail", pk=pk)
 
 
 @require_perm("calls.change_callback")
 @require_POST
-def callback_attempt(request: HttpRequest, pk: int) -> HttpResponse:
+def callback_attempt(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     def act(cb: Callback, data: dict) -> str:
         attempt = services.callback_attempt_record(
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             callback=cb,
             outcome=data["outcome"],
             note=data["note"],
@@ -360,10 +360,10 @@ def callback_attempt(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("calls.change_callback")
 @require_POST
-def callback_close(request: HttpRequest, pk: int) -> HttpResponse:
+def callback_close(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     def act(cb: Callback, data: dict) -> str:
         closed = services.callback_close(
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             callback=cb,
             outcome=data["outcome"],
             note=data["note"],
@@ -375,10 +375,10 @@ def callback_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("calls.change_callback")
 @require_POST
-def callback_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def callback_assign(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     cb = get_object_or_404(Callback, pk=pk)
     try:
-        services.callback_assign(by=request.user, callback=cb, owner=request.user)  # type: ignore[arg-type]
+        services.callback_assign(by=request.user, callback=cb, owner=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -390,14 +390,14 @@ def callback_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("calls.view_phonememo")
-def memos(request: HttpRequest) -> HttpResponse:
+def memos(request: AuthedHttpRequest) -> HttpResponse:
     form = MemoForm(request.POST or None)
     if request.method == "POST":
         check_perm(request, "calls.add_phonememo")
         if form.is_valid():
             data = form.cleaned_data
             try:
-                memo = services.memo_create(by=request.user, **data)  # type: ignore[arg-type]
+                memo = services.memo_create(by=request.user, **data)
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -412,7 +412,7 @@ def memos(request: HttpRequest) -> HttpResponse:
     else:
         memo_list = list(qs.pending().order_by("received_at"))
     audit_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         action=AuditEvent.Action.LIST,
         object_type="calls.phonememo",
         request=request,
@@ -434,14 +434,14 @@ def memos(request: HttpRequest) -> HttpResponse:
 
 @require_perm("calls.change_phonememo")
 @require_POST
-def memo_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
+def memo_hand_over(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     memo = get_object_or_404(PhoneMemo, pk=pk)
     form = HandOverForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "引継ぎ先: " + " ".join(form.errors.get("handed_to", [])))
+        messages.error(request, "引継ぎ先: " + " ".join(str(e) for e in form.errors.get("handed_to", [])))
         return redirect("calls:memos")
     try:
-        memo = services.memo_hand_over(by=request.user, memo=memo, handed_to=form.cleaned_data["handed_to"])  # type: ignore[arg-type]
+        memo = services.memo_hand_over(by=request.user, memo=memo, handed_to=form.cleaned_data["handed_to"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -451,10 +451,10 @@ def memo_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("calls.change_phonememo")
 @require_POST
-def memo_done(request: HttpRequest, pk: int) -> HttpResponse:
+def memo_done(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     memo = get_object_or_404(PhoneMemo, pk=pk)
     try:
-        services.memo_done(by=request.user, memo=memo)  # type: ignore[arg-type]
+        services.memo_done(by=request.user, memo=memo)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -466,13 +466,13 @@ def memo_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("calls.change_callcategory")
-def categories(request: HttpRequest) -> HttpResponse:
+def categories(request: AuthedHttpRequest) -> HttpResponse:
     form = CategoryForm(request.POST or None)
     if request.method == "POST":
         check_perm(request, "calls.add_callcategory")
         if form.is_valid():
             try:
-                cat = services.category_save(by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                cat = services.category_save(by=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -486,7 +486,7 @@ def categories(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("calls.change_callcategory")
-def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def category_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     category = get_object_or_404(CallCategory, pk=pk)
     form = CategoryForm(request.POST or None, instance=category)
     if request.method == "POST" and form.is_valid():
@@ -494,7 +494,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
             # The form has already written its values onto `category`: save from a fresh copy so the
             # audit row records what it was before.
             services.category_save(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 category=CallCategory.objects.get(pk=pk),
                 **form.cleaned_data,
             )

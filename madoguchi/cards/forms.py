@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -48,23 +48,31 @@ class ImportForm(forms.Form):
     encoding = forms.ChoiceField(
         label="文字コード（CSV のみ）",
         choices=[
-            ("", "自動判別（UTF-8、読めなければ Shift_JIS）"),
+            ("", "自動判別（UTF-16/UTF-8、読めなければ Shift_JIS）"),
             ("utf-8", "UTF-8"),
             ("cp932", "Shift_JIS (CP932)"),
         ],
         required=False,
     )
+    sheet = forms.CharField(
+        label="シート名（Excel のみ）",
+        required=False,
+        max_length=100,
+        help_text="空欄なら、Excel で開いたときに表示されるシートを読みます（読んだシート名は結果に表示します）。",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["file"].widget.attrs.update({"accept": ".csv,.xlsx", "autofocus": True})
+        self.fields["file"].widget.attrs.update({"accept": ".csv,.xlsx,.txt,.tsv", "autofocus": True})
 
     def clean_file(self) -> Any:
+        from .intake import max_bytes
+
         f = self.cleaned_data["file"]
-        if f.size > 30 * 1024 * 1024:
-            raise forms.ValidationError("ファイルが大きすぎます（30MBまで）。分割してください。")
-        if not f.name.lower().endswith((".csv", ".xlsx", ".txt")):
-            raise forms.ValidationError("CSV (.csv) または Excel (.xlsx) のファイルを選んでください。")
+        if f.size > max_bytes():
+            raise forms.ValidationError(
+                f"ファイルが大きすぎます（{f.size / 1024 / 1024:.1f} MB、上限 {max_bytes() / 1024 / 1024:.0f} MB）。分割してください。"
+            )
         return f
 
 
@@ -82,7 +90,7 @@ class CardSearchForm(forms.Form):
         self.fields["notice_number"].widget.attrs.update({"autofocus": True, "autocomplete": "off"})
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         notice = data.get("notice_number")
         kana = data.get("kana")
         if notice and contains_digits_only_12(notice):
@@ -92,6 +100,10 @@ class CardSearchForm(forms.Form):
         if kana and not data.get("birth_date"):
             self.add_error("birth_date", "氏名で探すときは生年月日も入力してください。")
         return data
+
+
+def _model_choice(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    return cast(forms.ModelChoiceField, form.fields[name])
 
 
 def contains_digits_only_12(value: str) -> bool:
@@ -116,9 +128,11 @@ class TransitionForm(forms.Form):
     def __init__(self, *args: Any, card: Card, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = TRANSITIONS.get(card.state, frozenset())
-        self.fields["to_state"].choices = [(s, S(s).label) for s in S.values if s in allowed]
-        self.fields["storage_location"].queryset = StorageLocation.objects.filter(is_active=True)
-        self.fields["office"].queryset = Office.objects.active()
+        cast(forms.ChoiceField, self.fields["to_state"]).choices = [
+            (s, S(s).label) for s in S.values if s in allowed
+        ]
+        _model_choice(self, "storage_location").queryset = StorageLocation.objects.filter(is_active=True)
+        _model_choice(self, "office").queryset = Office.objects.active()
 
 
 SCAN_STEPS = [
@@ -145,7 +159,7 @@ class ScanForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = Office.objects.active()
+        _model_choice(self, "office").queryset = Office.objects.active()
         self.fields["notice_number"].widget.attrs.update(
             {"autofocus": True, "autocomplete": "off", "inputmode": "latin", "class": "scan-input"}
         )
@@ -168,7 +182,7 @@ class ShipmentForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = Office.objects.active().exclude(kind=Office.Kind.MAIN)
+        _model_choice(self, "office").queryset = Office.objects.active().exclude(kind=Office.Kind.MAIN)
 
 
 class ReceiveForm(forms.Form):
@@ -230,7 +244,7 @@ class MynaAssistForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = Office.objects.active()
+        _model_choice(self, "office").queryset = Office.objects.active()
         self.fields["applicant_name"].widget.attrs["autofocus"] = True
 
 

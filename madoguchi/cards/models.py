@@ -173,6 +173,9 @@ class Card(models.Model):
         related_name="cards",
     )
     myna_assist = models.BooleanField("マイナ・アシスト", default=False)
+    # 要外字確認: the name or address has a character the print font lacks, a private-use 外字 or 〓.
+    # The reason names code points only; empty means nothing to check.
+    gaiji_note = models.CharField("要外字確認", max_length=200, blank=True, default="")
     holding_deadline = models.DateField("保管期限", null=True, blank=True, db_index=True)
     state = models.CharField(
         "状態", max_length=24, choices=State.choices, default=State.RECEIVED, db_index=True
@@ -276,6 +279,16 @@ class CardEvent(models.Model):
         related_name="card_events",
     )
     note = models.CharField("備考", max_length=300, blank=True, validators=[no_individual_number])
+    # Filing may move the card: where it was before, so an undo puts it back (None: it had no place).
+    location_changed = models.BooleanField("収納場所の変更", default=False)
+    location_before = models.ForeignKey(
+        "StorageLocation",
+        verbose_name="変更前の収納場所",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # An undo is itself an event that points at the event it reverses; the undone event is marked.
     undoes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="undone_by"
@@ -296,9 +309,14 @@ class ImportBatch(models.Model):
     then created in one transaction; the parsed rows (personal data) are kept encrypted and cleared after."""
 
     class Status(models.TextChoices):
-        VALIDATING = "validating", "検証中"
+        VALIDATING = "validating", "取込中"
         FAILED = "failed", "エラーあり（取込なし）"
         DONE = "done", "取込完了"
+        EXPIRED = "expired", "中断（内容を削除済み）"
+
+    # A file (by its SHA-256) is imported once: while one batch of it runs (enforced by the database) or after
+    # it was imported (checked first), another upload of the same file is refused with a pointer to that batch.
+    ACTIVE_STATUSES = (Status.VALIDATING, Status.DONE)
 
     file_name = models.CharField("ファイル名", max_length=200)
     sha256 = models.CharField(max_length=64, db_index=True)
@@ -309,6 +327,11 @@ class ImportBatch(models.Model):
     created_count = models.PositiveIntegerField("新規登録", default=0)
     existing_count = models.PositiveIntegerField("登録済み（スキップ）", default=0)
     errors = models.JSONField("エラー", default=list, blank=True)
+    # What was recognised (file type, encoding, separator, sheet, skipped title/totals rows): no cell values.
+    notes = models.JSONField("読み取りの記録", default=list, blank=True)
+    sheet = models.CharField("シート", max_length=100, blank=True)
+    correction_count = models.PositiveIntegerField("訂正の確認待ち", default=0)
+    # The uploaded file itself (base64, encrypted) until the import ends; cleared on every ending.
     payload = EncryptedTextField(blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -320,6 +343,13 @@ class ImportBatch(models.Model):
         verbose_name = "到着カード取込"
         verbose_name_plural = "到着カード取込"
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=Q(status="validating"),
+                name="importbatch_one_active_per_file",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
@@ -329,6 +359,40 @@ class ImportBatch(models.Model):
         if self.status != self.Status.VALIDATING:
             return 100
         return int(100 * self.validated / self.row_count) if self.row_count else 0
+
+
+class CardCorrection(models.Model):
+    """A re-sent arrival row whose name, kana, birth date or address differs from the registered card.
+
+    Never applied silently: a clerk confirms (applied, audited, the card's event history notes it) or
+    rejects. The new values are encrypted like the card's own."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "確認待ち"
+        APPLIED = "applied", "訂正済み"
+        REJECTED = "rejected", "訂正しない"
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="corrections")
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="corrections")
+    row = models.PositiveIntegerField("行")
+    changed = models.JSONField("訂正する項目", default=list)  # field names only
+    applicant_name = EncryptedTextField("氏名", blank=True)
+    applicant_kana = EncryptedTextField("氏名（カナ）", blank=True)
+    birth_date = EncryptedDateField("生年月日", null=True, blank=True)
+    address = EncryptedTextField("住所", blank=True)
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("確認日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "再送一覧の訂正"
+        verbose_name_plural = "再送一覧の訂正"
+        ordering = ["batch", "row"]
+
+    def __str__(self) -> str:
+        return f"訂正 {self.card_id}（取込No.{self.batch_id} {self.row}行目）"
 
 
 class Shipment(models.Model):

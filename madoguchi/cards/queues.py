@@ -80,30 +80,18 @@ def _per_office(qs: QuerySet[Card], offices: list[Office]) -> list[tuple[Office,
     return [(o, counts.get(o.pk, 0)) for o in offices if counts.get(o.pk)]
 
 
-def booked_notice_numbers(office: Office, date: datetime.date) -> list[str] | None:
-    """Notice numbers booked for pickup at office on date, from the reservations app when it offers it.
+def booked_notice_numbers(office: Office, date: datetime.date) -> list[str]:
+    """Notice numbers booked for pickup at office on date (the reservations app's published interface)."""
+    from madoguchi.reservations.services import booked_notice_numbers as reserved
 
-    None means no reservation source exists yet (the pull list is then built by scanning).
-    """
-    try:
-        from madoguchi.reservations import services as reservations
-    except ImportError:
-        return None
-    for name in ("booked_notice_numbers", "notice_numbers_booked", "notice_numbers_for_day"):
-        fn = getattr(reservations, name, None)
-        if fn is not None:
-            return [str(n) for n in fn(office=office, date=date)]
-    return None
+    return [str(n) for n in reserved(office=office, date=date)]
 
 
-def day_pull_list(office: Office, date: datetime.date) -> tuple[list[Card], list[str] | None]:
+def day_pull_list(office: Office, date: datetime.date) -> tuple[list[Card], list[str]]:
     """Cards booked for office/date (sorted by storage location) and the booked numbers with no card."""
-    numbers = booked_notice_numbers(office, date)
-    if numbers is None:
-        return [], None
     from madoguchi.lib.text import normalize_key
 
-    keys = {normalize_key(n) for n in numbers}
+    keys = {normalize_key(n) for n in booked_notice_numbers(office, date)}
     cards = list(
         Card.objects.filter(notice_number__in=keys)
         .select_related("pickup_office", "storage_location")
@@ -147,18 +135,3 @@ def all_queues(today: datetime.date) -> list[Queue]:
 def state_counts() -> dict[str, int]:
     counts = dict(Card.objects.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
     return {state: counts.get(state, 0) for state in S.values}
-
-
-def active_bookings(cards: list[Card]) -> dict[int, str]:
-    """{card id: "code（date）"} for the cards that hold an active pickup reservation (empty without the app)."""
-    try:
-        from madoguchi.reservations.models import ReservationCard
-    except ImportError:
-        return {}
-    from madoguchi.lib.jdates import format_date
-
-    links = ReservationCard.objects.filter(card__in=cards, is_active=True).select_related("reservation")
-    return {
-        link.card_id: f"{link.reservation.display_code}（{format_date(link.reservation.date)}）"
-        for link in links
-    }

@@ -6,21 +6,25 @@ Other apps (reservations, reports) use `card_find`, `card_find_by_kana`, `card_t
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
 from madoguchi.lib.crypto import lookup_hash
-from madoguchi.lib.privacy import refuse_individual_number
+from madoguchi.lib.privacy import contains_individual_number, refuse_individual_number
 from madoguchi.lib.text import normalize_kana, normalize_key
 
 from .models import (
     Card,
+    CardCorrection,
     CardEvent,
     ImportBatch,
     MynaAssistRecord,
@@ -66,6 +70,28 @@ NOTE_REQUIRED = frozenset({S.ON_HOLD, S.RETURNED, S.DESTROYED, S.NOTICE_RETURNED
 
 UNDO_WINDOW = datetime.timedelta(minutes=30)
 
+# States that end a card's wait for its holder: another app may hold a claim on the card (a pickup booking).
+CLOSING_STATES = frozenset({S.UNCLAIMED, S.RETURNED, S.DESTROYED})
+
+# A guard sees the locked card and the wanted state and returns a refusal (Japanese) or None.
+TransitionGuard = Callable[[Card, str], "str | None"]
+_TRANSITION_GUARDS: list[TransitionGuard] = []
+
+
+def register_transition_guard(guard: TransitionGuard) -> TransitionGuard:
+    """Add a rule another app holds over card states (e.g. reservations: no closing a booked card).
+
+    Called from the other app's `AppConfig.ready()`; every `card_transition` runs every guard, so screens,
+    the API and commands share the rule. Registering the same function twice keeps one.
+    """
+    if guard not in _TRANSITION_GUARDS:
+        _TRANSITION_GUARDS.append(guard)
+    return guard
+
+
+def transition_guards() -> tuple[TransitionGuard, ...]:
+    return tuple(_TRANSITION_GUARDS)
+
 
 def allowed_next(state: str) -> frozenset[str]:
     return TRANSITIONS.get(state, frozenset())
@@ -97,6 +123,10 @@ def _check(card: Card, to_state: str, *, office: Office | None, note: str) -> No
         )
     if to_state in NOTE_REQUIRED and not note.strip():
         raise CardTransitionError(f"「{_label(to_state)}」にするには理由（備考）を入力してください。")
+    for guard in _TRANSITION_GUARDS:
+        refusal = guard(card, to_state)
+        if refusal:
+            raise CardTransitionError(refusal)
     if to_state == S.FILED and card.storage_location_id is None:
         raise CardTransitionError(
             f"カード {card.notice_number} の収納場所が決まっていません。収納場所を指定してください。"
@@ -145,6 +175,8 @@ def card_transition(
             .get(pk=card.pk)
         )
         fields = ["state", "updated_at"]
+        location_before = locked.storage_location
+        location_changed = storage_location is not None and storage_location.pk != locked.storage_location_id
         if storage_location is not None:
             # Filing assigns the place in the same step (scan "filed at A-03").
             locked.storage_location = storage_location
@@ -168,6 +200,8 @@ def card_transition(
             to_state=to_state,
             office=office,
             note=note,
+            location_changed=location_changed,
+            location_before=location_before if location_changed else None,
         )
         audit_record(
             actor=by,
@@ -204,6 +238,10 @@ def card_transition_undo(*, event: CardEvent, by: User | None) -> CardEvent:
         if event.to_state == S.ISSUED:
             card.issued_on = None
             fields.append("issued_on")
+        if event.location_changed:
+            # Undoing 収納 takes the card out of the place it was filed in (back where it was, or nowhere).
+            card.storage_location_id = event.location_before_id
+            fields.append("storage_location")
         card.save(update_fields=fields)
         undo = CardEvent.objects.create(
             card=card,
@@ -255,219 +293,480 @@ def card_by_notice(notice_number: str) -> Card | None:
 
 
 # -- arrival import --------------------------------------------------------------------------------
+#
+# An upload becomes an ImportBatch holding the file (encrypted) and a job runs it: pass 1 streams the rows and
+# validates every one (nothing written, progress shown); pass 2 streams them again and creates every new card in
+# ONE transaction. Any problem anywhere: nothing is created and every problem is listed by row and column.
+# Every ending (done, failed, cancelled, worker died, expired) clears the stored file.
 
-IMPORT_CHUNK = 2000
+IMPORT_CHUNK = 1000
 MAX_IMPORT_ERRORS = 500
+
+
+class ImportDuplicate(ValidationError):
+    """The same file is being imported or was imported; `batch` is that import."""
+
+    def __init__(self, batch: ImportBatch) -> None:
+        when = timezone.localtime(batch.created_at).strftime("%Y-%m-%d %H:%M")
+        state = "取込中です" if batch.status == ImportBatch.Status.VALIDATING else "取込済みです"
+        super().__init__(f"同じファイルは取込No.{batch.pk}（{when}）で{state}。二重には取り込みません。")
+        self.batch = batch
 
 
 def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def import_batch_start(
-    *, file_name: str, content: bytes, by: User | None, encoding: str | None = None
+def _error(row: int, column: str, message: str) -> dict[str, object]:
+    return {"row": row, "column": column, "message": message}
+
+
+def import_batch_create(
+    *,
+    file_name: str,
+    content: bytes,
+    by: User | None,
+    encoding: str | None = None,
+    sheet: str | None = None,
 ) -> ImportBatch:
-    """Read an uploaded arrival list; an unreadable file or a wrong header fails it at once.
-
-    Nothing is created yet: `import_batch_advance` validates the rows in chunks and creates the cards
-    only when every row is valid (all-or-nothing).
-    """
+    """Keep an uploaded arrival list (encrypted) for the import job. An unreadable file (type, encoding,
+    header, size) fails at once with the reason; the same file twice raises ImportDuplicate."""
+    import base64
     import hashlib
-    import json
 
-    from madoguchi.lib.exports import read_table
+    from . import importing, intake
 
-    from . import importing
-
+    if contains_individual_number(file_name):
+        raise ValidationError(
+            "ファイル名に個人番号（マイナンバー）と思われる12桁の数字があります。ファイル名を変えてください。"
+        )
     digest = hashlib.sha256(content).hexdigest()
-    batch = ImportBatch(file_name=file_name[:200], sha256=digest, encoding=encoding or "auto", created_by=by)
-    errors: list[dict[str, object]] = []
-    rows: list[dict[str, str]] = []
+    batch = ImportBatch(
+        file_name=intake.safe_label(file_name, 190),
+        sha256=digest,
+        encoding=(encoding or "auto")[:20],
+        sheet=(sheet or "")[:100],
+        created_by=by,
+    )
     try:
-        importing.check_encoding(content, file_name, encoding)
-        table = read_table(content, file_name, encoding=encoding or None)
-    except ValueError as exc:
-        errors.append({"row": 0, "column": "", "message": str(exc)})
+        source = intake.open_source(
+            content, file_name, known_columns=importing.ALL_COLUMNS, encoding=encoding, sheet=sheet
+        )
+    except intake.FileRefused as exc:
+        batch.status = ImportBatch.Status.FAILED
+        batch.errors = [_error(0, "", str(exc))]
+        batch.finished_at = timezone.now()
     else:
-        header_problems = importing.header_errors(table.header)
-        rows, shape_problems = importing.row_dicts(table.header, table.rows)
-        problems = header_problems + shape_problems
-        if not header_problems:
-            problems += importing.duplicate_errors(rows)
-        if not rows and not problems:
-            problems.append(importing.RowError(2, "", "データ行がありません。"))
-        errors = [{"row": e.row, "column": e.column, "message": e.message} for e in problems]
-    batch.row_count = len(rows)
-    # Rows too wide or repeated are listed with every row problem found later (the user fixes the file
-    # once); only an unreadable file, a wrong header or no rows fails at once.
-    fail_now = bool(errors) and (not rows or any(e["row"] in (0, 1) for e in errors))
-    with transaction.atomic():
-        if fail_now:
+        batch.notes = list(source.notes)
+        batch.sheet = source.sheet[:100]
+        problems = importing.header_errors(source.header)
+        if problems:
             batch.status = ImportBatch.Status.FAILED
-            batch.errors = errors[:MAX_IMPORT_ERRORS]
+            batch.errors = [
+                _error(source.header_row, intake.safe_label(e.column), e.message) for e in problems
+            ]
             batch.finished_at = timezone.now()
         else:
-            batch.payload = json.dumps(rows, ensure_ascii=False)
-            batch.errors = errors[:MAX_IMPORT_ERRORS]
-        batch.save()
-        audit_record(
-            actor=by,
-            action=AuditEvent.Action.IMPORT,
-            obj=batch,
-            detail={"rows": batch.row_count, "status": batch.status, "errors": len(errors)},
-        )
-    return batch
-
-
-def import_batch_advance(*, batch: ImportBatch, by: User | None, chunk: int = IMPORT_CHUNK) -> ImportBatch:
-    """Validate the next chunk of rows; after the last chunk, create every card in one transaction."""
-    import json
-
-    from . import importing
-
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != ImportBatch.Status.VALIDATING:
-            return batch
-        rows: list[dict[str, str]] = json.loads(batch.payload or "[]")
-        offices = importing.office_map()
-        today = timezone.localdate()
-        end = min(batch.validated + chunk, len(rows))
-        errors = list(batch.errors)
-        whole = batch.validated == 0 and end >= len(rows)
-        parsed_now = []
-        for i in range(batch.validated, end):
-            parsed_row, problems = importing.parse_row(rows[i], i + 2, offices, today)
-            parsed_now.append(parsed_row)
-            errors += [{"row": e.row, "column": e.column, "message": e.message} for e in problems]
-        batch.validated = end
-        errors.sort(key=lambda e: int(e["row"]))  # stable: a row's problems keep their column order
-        batch.errors = errors[:MAX_IMPORT_ERRORS]
-        fields = ["validated", "errors"]
-        if end >= len(rows):
-            if errors:
-                batch.status = ImportBatch.Status.FAILED
-            else:
-                # One call that validated everything keeps its parse; chunked validation parses again.
-                parsed = (
-                    parsed_now
-                    if whole
-                    else [importing.parse_row(r, i + 2, offices, today)[0] for i, r in enumerate(rows)]
-                )
-                conflicts = _import_create(batch=batch, parsed=[p for p in parsed if p], by=by)
-                # Clashes with cards already registered are found before anything is created.
-                batch.errors = conflicts[:MAX_IMPORT_ERRORS]
-                batch.status = ImportBatch.Status.FAILED if conflicts else ImportBatch.Status.DONE
-            batch.payload = ""
-            batch.finished_at = timezone.now()
-            fields += ["status", "payload", "finished_at", "created_count", "existing_count"]
+            batch.payload = base64.b64encode(content).decode("ascii")
+    earlier = (
+        ImportBatch.objects.filter(sha256=digest, status__in=ImportBatch.ACTIVE_STATUSES)
+        .order_by("-pk")
+        .first()
+    )
+    if earlier is not None:
+        raise ImportDuplicate(earlier)
+    try:
+        with transaction.atomic():
+            batch.save()
             audit_record(
                 actor=by,
                 action=AuditEvent.Action.IMPORT,
                 obj=batch,
-                detail={
-                    "status": batch.status,
-                    "created": batch.created_count,
-                    "existing": batch.existing_count,
-                    "errors": len(batch.errors),
-                },
+                detail={"status": batch.status, "bytes": len(content), "errors": len(batch.errors)},
             )
-        batch.save(update_fields=fields)
+    except IntegrityError:
+        other = ImportBatch.objects.filter(sha256=digest, status__in=ImportBatch.ACTIVE_STATUSES).first()
+        if other is None:  # the other one failed in between: a retry may go ahead
+            raise ValidationError("同じファイルの取込と重なりました。もう一度取り込んでください。") from None
+        raise ImportDuplicate(other) from None
     return batch
 
 
-def _import_create(*, batch: ImportBatch, parsed: list, by: User | None) -> list[dict[str, object]]:
-    """Create the cards that are new; skip rows already registered identically; report clashes."""
-    notices = [p.notice_number for p in parsed]
-    apps_ids = [p.application_id for p in parsed]
-    by_notice: dict[str, str] = {}
-    for part in _chunks(notices):
-        by_notice.update(
-            Card.objects.filter(notice_number__in=part).values_list("notice_number", "application_id")
+def _decoded(batch: ImportBatch) -> bytes:
+    import base64
+
+    return base64.b64decode(batch.payload.encode("ascii"))
+
+
+class _Stop(Exception):
+    """Leave the creating transaction without writing anything."""
+
+
+def import_batch_run(
+    *, batch: ImportBatch, progress: Callable[[int, int, str], None] | None = None
+) -> ImportBatch:
+    """Validate every row, then create every new card in one transaction (or nothing, with every problem)."""
+    from . import importing, intake
+
+    batch = ImportBatch.objects.get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.VALIDATING:
+        return batch
+    by = batch.created_by
+    content = _decoded(batch)
+    report = progress or (lambda done, total, message: None)
+    offices = importing.office_map()
+    today = timezone.localdate()
+
+    def open_rows() -> tuple[intake.Source, Iterator[tuple[int, dict[str, str]]]]:
+        source = intake.open_source(
+            content,
+            batch.file_name,
+            known_columns=importing.ALL_COLUMNS,
+            encoding=_enc(batch),
+            sheet=batch.sheet or None,
         )
-    by_app: dict[str, str] = {}
-    for part in _chunks(apps_ids):
-        by_app.update(
-            Card.objects.filter(application_id__in=part).values_list("application_id", "notice_number")
-        )
-    conflicts: list[dict[str, object]] = []
-    new: list[Card] = []
-    existing = 0
-    for p in parsed:
-        known_app = by_notice.get(p.notice_number)
-        known_notice = by_app.get(p.application_id)
-        if known_app is not None or known_notice is not None:
-            if known_app == p.application_id and known_notice == p.notice_number:
-                existing += 1  # the same card from an earlier import: idempotent
+        header = source.header
+        width = len(header)
+
+        def rows() -> Iterator[tuple[int, dict[str, str]]]:
+            for number, cells in source.rows():
+                if len(cells) > width and any(v.strip() for v in cells[width:]):
+                    yield (
+                        number,
+                        {"__extra__": f"見出しより多い{len(cells)}列の値があります（見出しは{width}列）。"},
+                    )
+                    continue
+                yield number, {header[j]: (cells[j].strip() if j < len(cells) else "") for j in range(width)}
+
+        return source, rows()
+
+    # Pass 1: every row checked, nothing kept but keys, counts and problems (bounded memory).
+    errors: list[dict[str, object]] = []
+    error_total = 0
+    seen_notice: dict[str, int] = {}
+    seen_app: dict[str, int] = {}
+    existing_rows: set[int] = set()
+    corrections: list[tuple[int, int, list[str]]] = []  # (row, card id, changed fields)
+    total = 0
+    source: intake.Source | None = None
+    try:
+        source, rows = open_rows()
+        chunk: list[importing.ParsedRow] = []
+        for number, values in rows:
+            total += 1
+            if total > intake.max_rows():
+                raise intake.FileRefused(
+                    f"行が多すぎます（{intake.max_rows():,}行まで）。分けて取り込んでください。"
+                )
+            if "__extra__" in values:
+                problems = [importing.RowError(number, "", values["__extra__"])]
+                parsed = None
+            else:
+                parsed, problems = importing.parse_row(values, number, offices, today)
+            for p in problems:
+                error_total += 1
+                if len(errors) < MAX_IMPORT_ERRORS:
+                    errors.append(_error(p.row, p.column, p.message))
+            if parsed is None:
                 continue
-            if known_app is not None:
-                conflicts.append(
-                    {
-                        "row": p.line,
-                        "column": "交付通知書番号",
-                        "message": f"交付通知書番号 {p.notice_number} は別の申請書IDで登録済みです。",
-                    }
+            for key, seen, column in (
+                (parsed.notice_number, seen_notice, importing.COL_NOTICE),
+                (parsed.application_id, seen_app, importing.COL_APPLICATION),
+            ):
+                if key in seen:
+                    error_total += 1
+                    if len(errors) < MAX_IMPORT_ERRORS:
+                        errors.append(
+                            _error(number, column, f"{seen[key]}行目と同じ値です（ファイル内で重複）。")
+                        )
+                else:
+                    seen[key] = number
+            chunk.append(parsed)
+            if len(chunk) >= IMPORT_CHUNK:
+                error_total += _check_against_cards(chunk, errors, existing_rows, corrections)
+                chunk = []
+                report(total, 0, f"{total:,}行を検証しました")
+        error_total += _check_against_cards(chunk, errors, existing_rows, corrections)
+        if total == 0 and not errors:
+            errors.append(_error(source.header_row + 1, "", "データ行がありません。"))
+            error_total += 1
+    except intake.FileRefused as exc:
+        errors, error_total = [_error(0, "", str(exc))], 1
+    seen_notice.clear()
+    seen_app.clear()
+    notes = list(dict.fromkeys(source.notes)) if source is not None else list(batch.notes)
+    if errors:
+        if error_total > len(errors):
+            errors.append(
+                _error(
+                    0,
+                    "",
+                    f"ほかに{error_total - len(errors)}件のエラーがあります（最初の{len(errors)}件を表示）。",
+                )
+            )
+        errors.sort(key=lambda e: int(str(e["row"])))
+        return _import_finish(batch, status=ImportBatch.Status.FAILED, errors=errors, notes=notes, rows=total)
+
+    # Pass 2: the same rows again, every new card created in one transaction.
+    report(0, total, "カードを登録しています")
+    try:
+        with transaction.atomic():
+            created = _import_create(
+                batch=batch,
+                rows=open_rows()[1],
+                offices=offices,
+                today=today,
+                skip=existing_rows,
+                by=by,
+                report=lambda done: report(done, total, "カードを登録しています"),
+            )
+            if corrections:
+                _corrections_fill(
+                    batch=batch,
+                    rows=open_rows()[1],
+                    offices=offices,
+                    today=today,
+                    wanted={r for r, _, _ in corrections},
+                )
+    except (IntegrityError, _Stop):
+        return _import_finish(
+            batch,
+            status=ImportBatch.Status.FAILED,
+            errors=[
+                _error(
+                    0,
+                    "",
+                    "同じカードを別の取込が同時に登録したため、何も登録していません。もう一度取り込んでください。",
+                )
+            ],
+            notes=notes,
+            rows=total,
+        )
+    return _import_finish(
+        batch,
+        status=ImportBatch.Status.DONE,
+        errors=[],
+        notes=notes,
+        rows=total,
+        created=created,
+        existing=len(existing_rows),
+        corrections=len(corrections),
+    )
+
+
+def _enc(batch: ImportBatch) -> str | None:
+    return None if batch.encoding in ("", "auto") else batch.encoding
+
+
+def _import_finish(
+    batch: ImportBatch,
+    *,
+    status: str,
+    errors: list[dict[str, object]],
+    notes: list[str],
+    rows: int,
+    created: int = 0,
+    existing: int = 0,
+    corrections: int = 0,
+) -> ImportBatch:
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != ImportBatch.Status.VALIDATING:
+            return locked
+        locked.status = status
+        locked.errors = errors
+        locked.notes = notes[:50]
+        locked.row_count = locked.validated = rows
+        locked.created_count = created
+        locked.existing_count = existing
+        locked.correction_count = corrections
+        locked.payload = ""
+        locked.finished_at = timezone.now()
+        locked.save()
+        audit_record(
+            actor=locked.created_by,
+            action=AuditEvent.Action.IMPORT,
+            obj=locked,
+            detail={
+                "status": status,
+                "rows": rows,
+                "created": created,
+                "existing": existing,
+                "corrections": corrections,
+                "errors": len(errors),
+            },
+        )
+    return locked
+
+
+_COMPARED = ("applicant_name", "applicant_kana", "birth_date", "address")
+
+
+def _check_against_cards(
+    chunk: list,
+    errors: list[dict[str, object]],
+    existing_rows: set[int],
+    corrections: list[tuple[int, int, list[str]]],
+) -> int:
+    """Rows already registered: the same card (skipped, or a correction to confirm when a personal field
+    changed) or a clash (an error). Returns the number of errors found."""
+    if not chunk:
+        return 0
+    by_notice = {
+        c.notice_number: c
+        for c in Card.objects.filter(notice_number__in=[p.notice_number for p in chunk]).only(
+            "pk", "notice_number", "application_id", *_COMPARED
+        )
+    }
+    by_app = dict(
+        Card.objects.filter(application_id__in=[p.application_id for p in chunk]).values_list(
+            "application_id", "notice_number"
+        )
+    )
+    found = 0
+    for p in chunk:
+        card = by_notice.get(p.notice_number)
+        known_notice = by_app.get(p.application_id)
+        if card is None and known_notice is None:
+            continue
+        if card is not None and card.application_id == p.application_id:
+            existing_rows.add(p.line)
+            changed = [f for f in _COMPARED if getattr(card, f) != getattr(p, f)]
+            if changed:
+                corrections.append((p.line, card.pk, changed))
+            continue
+        found += 1
+        if len(errors) < MAX_IMPORT_ERRORS:
+            if card is not None:
+                errors.append(
+                    _error(p.line, "交付通知書番号", "この交付通知書番号は別の申請書IDで登録済みです。")
                 )
             else:
-                conflicts.append(
-                    {
-                        "row": p.line,
-                        "column": "申請書ID",
-                        "message": f"申請書ID {p.application_id} は別の交付通知書番号で登録済みです。",
-                    }
-                )
+                errors.append(_error(p.line, "申請書ID", "この申請書IDは別の交付通知書番号で登録済みです。"))
+    return found
+
+
+def _corrections_fill(
+    *,
+    batch: ImportBatch,
+    rows: Iterator[tuple[int, dict[str, str]]],
+    offices: dict[str, int],
+    today: datetime.date,
+    wanted: set[int],
+) -> None:
+    from . import importing
+
+    pending = []
+    for number, values in rows:
+        if number not in wanted:
             continue
+        parsed, _ = importing.parse_row(values, number, offices, today)
+        if parsed is None:
+            raise _Stop
+        card = Card.objects.get(notice_number=parsed.notice_number)
+        changed = [f for f in _COMPARED if getattr(card, f) != getattr(parsed, f)]
+        pending.append(
+            CardCorrection(
+                card=card,
+                batch=batch,
+                row=number,
+                changed=changed,
+                applicant_name=parsed.applicant_name,
+                applicant_kana=parsed.applicant_kana,
+                birth_date=cast(Any, parsed.birth_date),  # an encrypted date (the stubs see text)
+                address=parsed.address,
+            )
+        )
+    CardCorrection.objects.bulk_create(pending)
+
+
+def _import_create(
+    *,
+    batch: ImportBatch,
+    rows: Iterator[tuple[int, dict[str, str]]],
+    offices: dict[str, int],
+    today: datetime.date,
+    skip: set[int],
+    by: User | None,
+    report: Callable[[int], None],
+) -> int:
+    """Create the new cards chunk by chunk (inside the caller's transaction); returns how many."""
+    from . import importing
+
+    now = timezone.now()
+    created = 0
+    chunk: list[Card] = []
+
+    def flush() -> None:
+        nonlocal created
+        if not chunk:
+            return
+        _insert_rows(Card, chunk, now=now)
+        ids = dict(
+            Card.objects.filter(notice_number__in=[c.notice_number for c in chunk]).values_list(
+                "notice_number", "pk"
+            )
+        )
+        _insert_rows(
+            CardEvent,
+            [
+                CardEvent(
+                    card_id=ids[c.notice_number],
+                    at=now,
+                    actor=by,
+                    from_state="",
+                    to_state=S.RECEIVED,
+                    note=f"到着一覧の取込（取込No.{batch.pk}）",
+                )
+                for c in chunk
+            ],
+            now=now,
+        )
+        created += len(chunk)
+        chunk.clear()
+        report(created)
+
+    for number, values in rows:
+        if number in skip:
+            continue
+        parsed, problems = importing.parse_row(values, number, offices, today)
+        if parsed is None:  # the file cannot have changed between the passes; refuse rather than guess
+            raise _Stop
         card = Card(
-            notice_number=p.notice_number,
-            application_id=p.application_id,
-            kind=p.kind,
-            method=p.method,
-            applicant_name=p.applicant_name,
-            applicant_kana=p.applicant_kana,
-            address=p.address,
-            phone=p.phone,
-            birth_date=p.birth_date,
-            pickup_office_id=p.office_id,
-            myna_assist=p.myna_assist,
-            arrived_on=p.arrived_on,
+            notice_number=parsed.notice_number,
+            application_id=parsed.application_id,
+            kind=parsed.kind,
+            method=parsed.method,
+            applicant_name=parsed.applicant_name,
+            applicant_kana=parsed.applicant_kana,
+            address=parsed.address,
+            phone=parsed.phone,
+            birth_date=cast(Any, parsed.birth_date),
+            pickup_office_id=parsed.office_id,
+            myna_assist=parsed.myna_assist,
+            gaiji_note=parsed.gaiji_note,
+            arrived_on=parsed.arrived_on,
             state=S.RECEIVED,
             import_batch=batch,
         )
         card.refresh_hashes()
-        new.append(card)
-    if conflicts:
-        return conflicts
-    now = timezone.now()
-    _insert_rows(Card, new, now=now)
-    created_ids = dict(Card.objects.filter(import_batch=batch).values_list("notice_number", "pk"))
-    _insert_rows(
-        CardEvent,
-        [
-            CardEvent(
-                card_id=created_ids[c.notice_number],
-                at=now,
-                actor=by,
-                from_state="",
-                to_state=S.RECEIVED,
-                note=f"到着一覧の取込（取込No.{batch.pk}）",
-            )
-            for c in new
-        ],
-        now=now,
-    )
-    batch.created_count = len(new)
-    batch.existing_count = existing
-    return []
+        chunk.append(card)
+        if len(chunk) >= IMPORT_CHUNK:
+            flush()
+    flush()
+    return created
 
 
-def _insert_rows(model: type, objs: list, *, now: datetime.datetime, batch_size: int = 500) -> None:
+def _insert_rows(
+    model: type[models.Model], objs: list, *, now: datetime.datetime, batch_size: int = 500
+) -> None:
     """Plain multi-row INSERTs for big imports: Django's bulk_create spends most of its time preparing
     values field by field; here each value is prepared once (encryption included) and sent with executemany."""
     from django.db import connection
 
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     # Only model metadata (quoted table and column names) goes into the statement; values are parameters.
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
@@ -485,13 +784,83 @@ def _insert_rows(model: type, objs: list, *, now: datetime.datetime, batch_size:
 
 
 def card_import(
-    *, file_name: str, content: bytes, by: User | None, encoding: str | None = None
+    *, file_name: str, content: bytes, by: User | None, encoding: str | None = None, sheet: str | None = None
 ) -> ImportBatch:
-    """The whole import in one call (command, scheduled jobs, benchmark)."""
-    batch = import_batch_start(file_name=file_name, content=content, by=by, encoding=encoding)
-    while batch.status == ImportBatch.Status.VALIDATING:
-        batch = import_batch_advance(batch=batch, by=by, chunk=10**9)
-    return batch
+    """The whole import in one call, without a job (command, benchmark, tests)."""
+    batch = import_batch_create(file_name=file_name, content=content, by=by, encoding=encoding, sheet=sheet)
+    return import_batch_run(batch=batch)
+
+
+ABANDONED_MESSAGE = "取込が途中で止まったため中止し、アップロードされたファイルの内容を削除しました。何も登録していません。もう一度取り込んでください。"
+
+
+def import_batch_abandon(*, batch_id: int, message: str = ABANDONED_MESSAGE) -> bool:
+    """End a batch that will not finish (job cancelled, worker died, expired): its file (personal data)
+    is deleted and it is marked as interrupted. Returns whether anything changed."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or (batch.status != ImportBatch.Status.VALIDATING and not batch.payload):
+            return False
+        if batch.status == ImportBatch.Status.VALIDATING:
+            batch.status = ImportBatch.Status.EXPIRED
+            batch.errors = [_error(0, "", message)]
+            batch.finished_at = timezone.now()
+        batch.payload = ""
+        batch.save(update_fields=["status", "errors", "finished_at", "payload"])
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.DELETE,
+            obj=batch,
+            detail={"payload": "deleted", "status": batch.status},
+        )
+    return True
+
+
+def import_stale_minutes() -> int:
+    return int(getattr(settings, "MADOGUCHI_CARD_IMPORT_STALE_MINUTES", 120))
+
+
+def import_batches_expire(*, now: datetime.datetime | None = None) -> int:
+    """Batches still running long after their upload (their job is gone) are ended and their files deleted."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(minutes=import_stale_minutes())
+    stale = list(
+        ImportBatch.objects.filter(created_at__lt=cutoff)
+        .filter(Q(status=ImportBatch.Status.VALIDATING) | ~Q(payload=""))
+        .values_list("pk", flat=True)
+    )
+    return sum(
+        import_batch_abandon(
+            batch_id=pk,
+            message="取込が時間内に終わらなかったため中止し、ファイルの内容を削除しました。もう一度取り込んでください。",
+        )
+        for pk in stale
+    )
+
+
+def card_correction_decide(*, correction: CardCorrection, apply: bool, by: User) -> CardCorrection:
+    """Confirm (apply to the card, audited; the card page lists its corrections) or reject a re-sent row's
+    changes. No CardEvent: the state does not change, and reports count events as state changes."""
+    with transaction.atomic():
+        locked = CardCorrection.objects.select_for_update().select_related("card").get(pk=correction.pk)
+        if locked.status != CardCorrection.Status.PENDING:
+            raise ValidationError(f"この訂正はすでに「{locked.get_status_display()}」です。")
+        now = timezone.now()
+        if apply:
+            card = Card.objects.select_for_update().get(pk=locked.card_id)
+            for name in locked.changed:
+                setattr(card, name, getattr(locked, name))
+            card.save(update_fields=[*locked.changed, "updated_at"])
+        locked.status = CardCorrection.Status.APPLIED if apply else CardCorrection.Status.REJECTED
+        locked.decided_by = by
+        locked.decided_at = now
+        locked.save(update_fields=["status", "decided_by", "decided_at"])
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=locked.card,
+            detail={"correction": locked.pk, "fields": locked.changed, "applied": apply},
+        )
+    return locked
 
 
 def card_transition_many(
@@ -668,7 +1037,7 @@ def post_issuance_record(
         raise ValidationError({"issued_on": "交付日がカードの到着日より前です。"})
     missing = [name for name in CHECKLIST_REQUIRED if not checks.get(name)]
     if missing:
-        labels = "、".join(str(PostIssuance._meta.get_field(n).verbose_name) for n in missing)
+        labels = "、".join(str(getattr(PostIssuance._meta.get_field(n), "verbose_name", n)) for n in missing)
         raise ValidationError(f"書類の整理が終わっていません: {labels}")
     with transaction.atomic():
         locked = Card.objects.select_for_update().get(pk=card.pk)
@@ -708,7 +1077,7 @@ def post_issuance_export(
         )
         if not include_exported:
             records = records.filter(exported_at=None)
-        records = list(records.order_by("card__issued_on", "card__notice_number"))
+        chosen = list(records.order_by("card__issued_on", "card__notice_number"))
         rows = [
             (
                 r.card.notice_number,
@@ -718,10 +1087,10 @@ def post_issuance_export(
                 r.card.get_kind_display(),
                 r.card.get_method_display(),
             )
-            for r in records
+            for r in chosen
         ]
         content = csv_bytes(EXPORT_COLUMNS, rows, encoding=encoding)
-        PostIssuance.objects.filter(pk__in=[r.pk for r in records], exported_at=None).update(
+        PostIssuance.objects.filter(pk__in=[r.pk for r in chosen], exported_at=None).update(
             exported_at=timezone.now()
         )
         audit_record(

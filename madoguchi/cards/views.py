@@ -9,7 +9,7 @@ import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from madoguchi.accounts.access import require_perm
-from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
 from madoguchi.lib.exports import csv_bytes, download
@@ -26,7 +26,7 @@ from madoguchi.lib.htmx import render_page_or_fragment
 from madoguchi.lib.jdates import format_date, parse_date
 from madoguchi.lib.text import normalize_key
 
-from . import printouts, queues, services
+from . import queues, services
 from .forms import (
     SCAN_STEPS,
     CardSearchForm,
@@ -49,17 +49,25 @@ S = Card.State
 PDF = "application/pdf"
 
 
+def _staff(request: HttpRequest) -> User:
+    """The signed-in staff member (every view here is behind require_perm, so never anonymous)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
+
+
 def _audit(
     request: HttpRequest, action: str, *, obj: Any = None, object_type: str = "", detail: dict | None = None
 ) -> None:
     audit_record(
-        actor=request.user,
+        actor=_staff(request),
         action=action,
         obj=obj,
         object_type=object_type or None,
         request=request,
         detail=detail,
-    )  # type: ignore[arg-type]
+    )
 
 
 def _pdf(request: HttpRequest, content: bytes, filename: str, *, count: int, kind: str) -> HttpResponse:
@@ -155,6 +163,8 @@ _QUEUE_LABELS = [
 
 @require_perm("cards.print_cards")
 def queue_pdf(request: HttpRequest, key: str) -> HttpResponse:
+    from . import printouts  # ReportLab loads only when printing
+
     labels = dict(_QUEUE_LABELS)
     if key not in labels:
         return HttpResponse(status=404)
@@ -185,12 +195,11 @@ def day_preparation(request: HttpRequest) -> HttpResponse:
     offices = list(Office.objects.active())
     office = next((o for o in offices if o.code == params.get("office")), offices[0] if offices else None)
     cards: list[Card] = []
-    missing: list[str] | None = None
+    missing: list[str] = []
     source = "none"
     if office is not None:
-        booked, missing = queues.day_pull_list(office, day)
-        if missing is not None:
-            cards, source = booked, "reservations"
+        cards, missing = queues.day_pull_list(office, day)
+        source = "reservations"
     if request.method == "POST":
         # Mark the day's booked cards as pulled (those whose state allows it), all of them or none.
         if not request.user.has_perm("cards.transition_card"):
@@ -199,7 +208,7 @@ def day_preparation(request: HttpRequest) -> HttpResponse:
         ready = [c for c in cards if c.can_be_booked and S.PREPARED in services.allowed_next(c.state)]
         pending = [c for c in cards if c.state not in (S.PREPARED, S.SHIPPED, S.RECEIVED_AT_BRANCH)]
         try:
-            services.card_transition_many(cards=ready, to_state=S.PREPARED, by=request.user, office=office)  # type: ignore[arg-type]
+            services.card_transition_many(cards=ready, to_state=S.PREPARED, by=_staff(request), office=office)
         except ValidationError as exc:
             messages.error(request, exc.messages[0] + "（どのカードも変更していません）")
         else:
@@ -229,7 +238,7 @@ def day_preparation(request: HttpRequest) -> HttpResponse:
         "office": office,
         "offices": offices,
         "cards": cards,
-        "missing": missing or [],
+        "missing": missing,
         "source": source,
         "prepared": prepared,
         "to_prepare": sum(1 for c in cards if c.state not in (S.PREPARED, S.SHIPPED, S.RECEIVED_AT_BRANCH)),
@@ -240,18 +249,14 @@ def day_preparation(request: HttpRequest) -> HttpResponse:
 @require_perm("cards.print_cards")
 def day_pdf(request: HttpRequest) -> HttpResponse:
     """A day's batch: pull list, then the ID check sheet and applicant sheet of every card on it."""
+    from . import printouts  # ReportLab loads only when printing
+
     today = timezone.localdate()
     if _bad_date(request.GET.get("date")):
         return HttpResponse("日付を読めません。当日準備の画面から印刷してください。", status=400)
     day = _date_param(request.GET.get("date"), today + datetime.timedelta(days=1))
     office = get_object_or_404(Office, code=request.GET.get("office") or "")
-    cards, missing = queues.day_pull_list(office, day)
-    if missing is None:
-        cards = list(
-            Card.objects.filter(state=S.PREPARED, pickup_office=office)
-            .select_related("pickup_office", "storage_location")
-            .by_storage()
-        )
+    cards, _missing = queues.day_pull_list(office, day)
     what = request.GET.get("what", "sheets")
     if what == "list":
         content = printouts.pull_list_pdf(
@@ -284,7 +289,7 @@ def search(request: HttpRequest) -> HttpResponse:
         else:
             results = services.card_find_by_kana(kana=data["kana"], birth_date=data["birth_date"])
         _audit(request, AuditEvent.Action.SEARCH, object_type="cards.card", detail={"results": len(results)})
-        if len(results) == 1 and not request.htmx:
+        if len(results) == 1 and not getattr(request, "htmx", False):
             return redirect("cards:detail", pk=results[0].pk)
     return render_page_or_fragment(
         request, "cards/search.html", "cards/_search_results.html", {"form": form, "results": results}
@@ -297,24 +302,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = None
     if request.user.has_perm("cards.transition_card"):
         form = TransitionForm(request.POST or None, card=card)
-        booked = (
-            queues.active_bookings([card])
-            if request.method == "POST"
-            and request.POST.get("to_state") in (S.UNCLAIMED, S.RETURNED, S.DESTROYED)
-            else {}
-        )
-        if booked:
-            form.is_valid()
-            form.add_error(
-                None, f"受取予約 {booked[card.pk]} があります。予約を取り消してから処理してください。"
-            )
-        elif request.method == "POST" and form.is_valid():
+        if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
                 services.card_transition(
                     card=card,
                     to_state=data["to_state"],
-                    by=request.user,  # type: ignore[arg-type]
+                    by=_staff(request),
                     office=data["office"],
                     note=data["note"],
                     storage_location=data["storage_location"],
@@ -344,6 +338,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("cards.view_card", "cards.print_cards")
 def card_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from . import printouts  # ReportLab loads only when printing
+
     card = get_object_or_404(Card.objects.select_related("pickup_office", "storage_location"), pk=pk)
     return _pdf(
         request,
@@ -395,7 +391,7 @@ def scan_apply(request: HttpRequest) -> JsonResponse:
         event = services.card_transition(
             card=card,
             to_state=data["step"],
-            by=request.user,
+            by=_staff(request),
             office=data["office"],
             note=note,
             storage_location=location,  # type: ignore[arg-type]
@@ -420,7 +416,7 @@ def scan_undo(request: HttpRequest) -> JsonResponse:
     if event is None:
         return JsonResponse({"ok": False, "message": "取り消す操作が見つかりません。"}, status=404)
     try:
-        services.card_transition_undo(event=event, by=request.user)  # type: ignore[arg-type]
+        services.card_transition_undo(event=event, by=_staff(request))
     except ValidationError as exc:
         return JsonResponse({"ok": False, "message": exc.messages[0]})
     return JsonResponse(
@@ -436,16 +432,36 @@ def scan_undo(request: HttpRequest) -> JsonResponse:
 
 @require_perm("cards.import_cards")
 def import_upload(request: HttpRequest) -> HttpResponse:
+    from madoguchi.jobs.services import JobAlreadyRunning, job_start
+
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["file"]
-        batch = services.import_batch_start(
-            file_name=f.name,
-            content=f.read(),
-            by=request.user,
-            encoding=form.cleaned_data["encoding"] or None,  # type: ignore[arg-type]
-        )
-        return redirect("cards:import_batch", pk=batch.pk)
+        try:
+            batch = services.import_batch_create(
+                file_name=f.name,
+                content=f.read(),
+                by=_staff(request),
+                encoding=form.cleaned_data["encoding"] or None,
+                sheet=form.cleaned_data["sheet"] or None,
+            )
+        except services.ImportDuplicate as exc:
+            messages.error(request, exc.messages[0])
+            return redirect("cards:import_batch", pk=exc.batch.pk)
+        except ValidationError as exc:
+            form.add_error("file", exc.messages[0])
+        else:
+            if batch.status == ImportBatch.Status.VALIDATING:
+                try:
+                    job_start(
+                        kind="cards.import",
+                        params={"batch_id": batch.pk},
+                        user=_staff(request),
+                        lock_key=_import_lock(batch),
+                    )
+                except JobAlreadyRunning:  # the same batch cannot be started twice; show its page
+                    pass
+            return redirect("cards:import_batch", pk=batch.pk)
     batches = ImportBatch.objects.select_related("created_by")[:20]
     return render(
         request,
@@ -454,14 +470,33 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _import_lock(batch: ImportBatch) -> str:
+    return f"cards.import:{batch.pk}"
+
+
 @require_perm("cards.import_cards")
 def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
-    """The batch page; its progress fragment posts back here to validate the next chunk (htmx polling)."""
+    """The batch page: the job's progress while it runs, then the result (counts, or every error)."""
+    from madoguchi.jobs.selectors import job_latest
+
     batch = get_object_or_404(ImportBatch, pk=pk)
-    if request.method == "POST":
-        batch = services.import_batch_advance(batch=batch, by=request.user)  # type: ignore[arg-type]
-    return render_page_or_fragment(
-        request, "cards/import_batch.html", "cards/_import_progress.html", {"batch": batch}
+    corrections = list(batch.corrections.select_related("card").filter(status="pending"))
+    if request.method == "POST" and request.POST.get("correction"):
+        chosen = next((c for c in corrections if str(c.pk) == request.POST["correction"]), None)
+        if chosen is None:
+            messages.error(request, "その訂正は確認済みか、ありません。")
+        else:
+            services.card_correction_decide(
+                correction=chosen, apply=request.POST.get("decision") == "apply", by=_staff(request)
+            )
+            messages.success(request, f"{chosen.card.notice_number} の訂正を記録しました。")
+        return redirect("cards:import_batch", pk=batch.pk)
+    if corrections:
+        _audit(request, AuditEvent.Action.VIEW, obj=batch, detail={"corrections": len(corrections)})
+    return render(
+        request,
+        "cards/import_batch.html",
+        {"batch": batch, "job": job_latest(lock_key=_import_lock(batch)), "corrections": corrections},
     )
 
 
@@ -474,7 +509,7 @@ def locations(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            location = services.storage_location_create(by=request.user, **data)  # type: ignore[arg-type]
+            location = services.storage_location_create(by=_staff(request), **data)
         except ValidationError as exc:
             for field, errs in (
                 exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
@@ -521,7 +556,7 @@ def shipments(request: HttpRequest) -> HttpResponse:
                 shipment = services.shipment_create(
                     office=form.cleaned_data["office"],
                     cards=cards,
-                    by=request.user,  # type: ignore[arg-type]
+                    by=_staff(request),
                     for_date=form.cleaned_data["for_date"],
                     note=form.cleaned_data["note"],
                 )
@@ -572,14 +607,14 @@ def shipment(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if action == "scan" and form.is_valid():
                 item = services.shipment_receive_card(
-                    shipment=obj, notice_number=form.cleaned_data["notice_number"], by=request.user
-                )  # type: ignore[arg-type]
+                    shipment=obj, notice_number=form.cleaned_data["notice_number"], by=_staff(request)
+                )
                 result = {"ok": True, "message": f"{item.card.notice_number} を受領しました。"}
                 form = ReceiveForm()
             elif action in ("close", "receive_all"):
                 obj = services.shipment_close(
-                    shipment=obj, by=request.user, receive_rest=action == "receive_all"
-                )  # type: ignore[arg-type]
+                    shipment=obj, by=_staff(request), receive_rest=action == "receive_all"
+                )
                 messages.success(
                     request, f"送付No.{obj.pk} の受領を締めました（{obj.get_status_display()}）。"
                 )
@@ -603,6 +638,8 @@ def shipment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("cards.view_shipment", "cards.print_cards")
 def shipment_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from . import printouts  # ReportLab loads only when printing
+
     obj = get_object_or_404(Shipment.objects.select_related("to_office"), pk=pk)
     return _pdf(
         request,
@@ -659,7 +696,7 @@ def post_issuance_card(request: HttpRequest, pk: int) -> HttpResponse:
                 scanned_notice=data["scanned_notice"],
                 issued_on=data["issued_on"],
                 checks={k: data[k] for k in services.CHECKLIST},
-                by=request.user,  # type: ignore[arg-type]
+                by=_staff(request),
             )
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
@@ -684,7 +721,7 @@ def post_issuance_export(request: HttpRequest) -> HttpResponse:
         messages.error(request, "出力の条件を確認してください。")
         return redirect("cards:post_issuance")
     content, count = services.post_issuance_export(
-        by=request.user,  # type: ignore[arg-type]
+        by=_staff(request),
         encoding=form.cleaned_data["encoding"],
         include_exported=form.cleaned_data["include_exported"],
         request=request,
@@ -707,31 +744,16 @@ def holding(request: HttpRequest) -> HttpResponse:
         ids = request.POST.getlist("card")
         if form.is_valid():
             cards = list(Card.objects.filter(pk__in=ids).select_related("pickup_office", "storage_location"))
-            # A card someone booked to collect must not be closed under them: cancel the booking first.
-            booked = (
-                queues.active_bookings(cards)
-                if form.cleaned_data["action"] in (S.UNCLAIMED, S.RETURNED, S.DESTROYED)
-                else {}
-            )
             if not cards:
                 form.add_error(None, "対象のカードを選んでください。")
-            elif booked:
-                names = "、".join(
-                    f"{c.notice_number}（予約 {booked[c.pk]}）" for c in cards if c.pk in booked
-                )
-                form.add_error(
-                    None,
-                    f"受取予約のあるカードがあります: {names}。予約を取り消してから処理してください"
-                    "（どのカードも変更していません）。",
-                )
             else:
                 try:
                     services.card_transition_many(
                         cards=cards,
                         to_state=form.cleaned_data["action"],
-                        by=request.user,
+                        by=_staff(request),
                         note=form.cleaned_data["note"],
-                    )  # type: ignore[arg-type]
+                    )
                 except ValidationError as exc:
                     form.add_error(None, exc.messages[0] + "（どのカードも変更していません）")
                 else:
@@ -802,7 +824,7 @@ def assist_list(request: HttpRequest) -> HttpResponse:
             return HttpResponse("この操作を行う権限がありません。", status=403)
         if form.is_valid():
             try:
-                services.myna_assist_record_create(by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                services.myna_assist_record_create(by=_staff(request), **form.cleaned_data)
             except ValidationError as exc:
                 for field, errs in exc.message_dict.items():
                     for e in errs:

@@ -43,13 +43,18 @@ class ImportForm(forms.Form):
         required=False,
     )
     approve = forms.BooleanField(
-        label="承認済みとして取り込む（市が承認済みの質疑応答集を移す場合）", required=False
+        label="承認済みとして取り込む（市が承認済みの質疑応答集を移す・直接更新する場合）", required=False
+    )
+    retire_missing = forms.BooleanField(
+        label="ファイルにない承認済みの項目（識別キーあり）を廃止する（承認済みとして取り込むときだけ）",
+        required=False,
     )
 
     def __init__(self, *args: object, can_approve: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if not can_approve:
             del self.fields["approve"]
+            del self.fields["retire_missing"]
 
     def clean_file(self) -> object:
         f = self.cleaned_data["file"]

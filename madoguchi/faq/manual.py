@@ -7,9 +7,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from xml.sax.saxutils import escape
 
+from django.utils import timezone
+
+from madoguchi.lib.jdates import format_wareki
 from madoguchi.lib.pdf import register_japanese_font
 
 from .models import FaqEntry
+
+
+def printed_label(printed_at: datetime) -> str:
+    """The print time as readers expect it: local time (Asia/Tokyo, the site's TIME_ZONE) and 和暦."""
+    local = timezone.localtime(printed_at) if timezone.is_aware(printed_at) else printed_at
+    return f"{format_wareki(local.date())} {local:%H:%M}"
 
 
 def manual_pdf(entries: Iterable[FaqEntry], *, title: str, printed_at: datetime) -> bytes:
@@ -39,9 +48,7 @@ def manual_pdf(entries: Iterable[FaqEntry], *, title: str, printed_at: datetime)
     entries = list(entries)
     story: list = [
         Paragraph(escape(title), h1),
-        Paragraph(
-            f"印刷日時: {printed_at:%Y年%-m月%-d日 %H:%M}　掲載 {len(entries)} 件（承認済みのみ）", small
-        ),
+        Paragraph(f"印刷日時: {printed_label(printed_at)}　掲載 {len(entries)} 件（承認済みのみ）", small),
     ]
     if any(e.is_sample for e in entries):
         story.append(
@@ -75,10 +82,12 @@ def manual_pdf(entries: Iterable[FaqEntry], *, title: str, printed_at: datetime)
                 )
             )
 
+    footer_date = printed_label(printed_at).split(" ")[0]
+
     def footer(canvas, doc) -> None:  # type: ignore[no-untyped-def]
         canvas.saveState()
         canvas.setFont(font, 8)
-        canvas.drawString(15 * mm, 10 * mm, f"{title}　{printed_at:%Y/%m/%d}")
+        canvas.drawString(15 * mm, 10 * mm, f"{title}　{footer_date}")
         canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, f"{doc.page} ページ")
         canvas.restoreState()
 

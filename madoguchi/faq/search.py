@@ -26,11 +26,12 @@ import unicodedata
 from array import array
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-ANALYZER_VERSION = 2  # bump when analysis changes; `faq_reindex` re-analyses stored entries
+ANALYZER_VERSION = 3  # bump when analysis changes; `faq_reindex` re-analyses stored entries
 
-FIELD_WEIGHTS = {"q": 3.0, "k": 2.0, "c": 1.0, "a": 1.0}
+FIELD_WEIGHTS = {"q": 3.0, "k": 2.0, "c": 1.0, "a": 0.5}
 CLASS_WEIGHTS = {"w": 1.0, "r": 0.6, "g": 0.3, "y": 0.2}
 SYNONYM_FACTOR = 0.9
 K1 = 1.2
@@ -48,7 +49,18 @@ STOPWORDS = {
     "何", "なに", "なん", "どう", "どうして", "いい", "良い", "よい", "わかる", "分かる",
     "教える", "知る", "思う", "たい", "ちょっと", "えっと", "ええと", "あのう", "はい",
     "さん", "方", "私", "わたし", "僕", "自分", "今", "今日",
+    # spoken requests and hedges around the real question
+    "願う", "お願い", "御願い", "伺う", "尋ねる", "聞く", "訊く", "欲しい", "ほしい", "聞きたい", "つもり",
+    "感じ", "場合", "大丈夫", "本当", "すみません", "済む", "今度", "やっぱり", "結局", "一応", "とりあえず",
+    "ちゃう", "じゃう", "てる", "でる", "とく", "どく", "けど", "だけど", "ので", "です", "ます",
 }  # fmt: skip
+# After a te-form these verbs are helpers (…してもらう, …してしまう, …している), not the question's subject.
+_HELPER_AFTER_TE = {
+    "居る", "いる", "有る", "ある", "しまう", "仕舞う", "おく", "置く", "いく", "行く", "くる", "来る", "みる", "見る",
+    "もらう", "貰う", "くれる", "呉れる", "あげる", "上げる", "いただく", "頂く", "くださる", "下さる", "ほしい",
+    "欲しい", "いい", "良い", "よい", "ちょうだい", "頂戴",
+}  # fmt: skip
+_NEGATIONS = {"ない", "ぬ", "ず", "無い"}
 
 _SPLIT = re.compile(r"[\s、。，．,.!?！？「」『』（）()\[\]【】・:：;；/／~〜～\-ー―]+")
 _KEEP_IN_BIGRAM = re.compile(r"[\s、。，．,.!?！？「」『』（）()\[\]【】・:：;；/／~〜～]+")
@@ -112,8 +124,11 @@ def analyze(text: str) -> Analysis:
     for chunk in re.split(r"(?<=[。\n])", text):
         if not chunk.strip():
             continue
+        after_te = False
         for m in _tokenizer().tokenize(chunk[:4000], mode_c):
-            if not _keep(m):
+            helper = after_te and fold(m.normalized_form()) in _HELPER_AFTER_TE
+            after_te = m.part_of_speech()[1] == "接続助詞" and m.normalized_form() in ("て", "で")
+            if not _keep(m) or helper:
                 continue
             surface = fold(m.surface())
             norm = fold(m.normalized_form())
@@ -175,23 +190,157 @@ def entry_terms(*, question: str, answer: str, keywords: str, category: str) -> 
     }
 
 
-# ---------------------------------------------------------------- synonyms
+# ---------------------------------------------------------------- paraphrases (rules) and synonyms
+
+PARAPHRASE_DIR = Path(__file__).resolve().parent / "paraphrase"
+RULE_FACTOR = 0.9  # a rule's expansions (colloquial list, the city's synonym table)
+SAME_WORD_FACTOR = 0.8  # Sudachi synonyms: another spelling / abbreviation of the same word
+NEAR_SYNONYM_FACTOR = 0.45  # Sudachi synonyms: a different word of the same group
+PARTS_FACTOR = 0.7  # a compound's parts, when the entry does not have the compound itself
+OTHER_ALTERNATIVES = 0.25  # share of a concept's other matching alternatives added to its best one
 
 
 @dataclass(frozen=True)
 class SynonymRule:
     term: str
     folded: str
-    signature: frozenset[str]  # the term's word terms; a query containing all of them triggers the rule
+    signature: frozenset[
+        str
+    ]  # the term's words (negated verbs as "word+ない"); a query with all of them fires
     expansions: tuple[str, ...]
+    source: str = "table"  # "table" (the city's synonym screen) or "shipped" (colloquial.tsv)
+
+
+@dataclass(frozen=True)
+class QueryToken:
+    surface: str  # folded
+    norm: str  # folded normalised form
+    reading: str  # folded reading
+    parts: tuple[tuple[str, str], ...]  # mode-A parts (norm, reading) of a compound
+    start: int
+    end: int
+    stop: bool  # a filler or helper word: no concept, but still part of rule signatures
+    negated: bool
+    after_conditional: bool = False  # follows …と / …ば / …ては (for …ないといけない)
+    before_conditional: bool = False
+
+
+OBLIGATION = "ないといけない"  # the pseudo-word for an obligation phrase (rules can trigger on it)
+_MUST_VERBS = {"行く", "いける", "成る", "なる", "駄目", "だめ"}
+
+
+@lru_cache(maxsize=20000)
+def query_tokens(text: str) -> tuple[QueryToken, ...]:
+    """The query's content tokens (split mode C) with offsets in the NFKC text and negation marks."""
+    text = unicodedata.normalize("NFKC", text or "")[:2000]
+    if not text.strip():
+        return ()
+    mode_c, mode_a = _modes()
+    out: list[QueryToken] = []
+    after_te = False
+    for m in _tokenizer().tokenize(text, mode_c):
+        pos = m.part_of_speech()
+        norm = fold(m.normalized_form())
+        helper = after_te and norm in _HELPER_AFTER_TE
+        after_te = pos[1] == "接続助詞" and m.normalized_form() in ("て", "で")
+        if pos[0] == "助動詞" and norm in _NEGATIONS and out and not out[-1].negated:
+            last = out[-1]
+            if last.norm in _MUST_VERBS and last.after_conditional:
+                # …ないといけない / …なければならない: an obligation, not "cannot go"
+                out[-1] = QueryToken(**{**last.__dict__, "norm": OBLIGATION, "stop": True})
+            else:
+                out[-1] = QueryToken(**{**last.__dict__, "negated": True})
+            continue
+        conditional = pos[0] == "助詞" and m.normalized_form() in ("と", "ば", "は", "ても")
+        if pos[0] in _SKIP_POS or helper:
+            if out and conditional:
+                out[-1] = QueryToken(**{**out[-1].__dict__, "before_conditional": True})
+            continue
+        surface = fold(m.surface())
+        parts: tuple[tuple[str, str], ...] = ()
+        split = m.split(mode_a)
+        if len(split) > 1:
+            parts = tuple(
+                (fold(p.normalized_form()), fold(p.reading_form()))
+                for p in split
+                if p.part_of_speech()[0] not in _SKIP_POS and not _is_stop(fold(p.normalized_form()))
+            )
+        out.append(
+            QueryToken(
+                surface=surface,
+                norm=norm,
+                reading=fold(m.reading_form()),
+                parts=parts,
+                start=m.begin(),
+                end=m.end(),
+                stop=_is_stop(norm) or _is_stop(surface),
+                negated=False,
+                after_conditional=bool(out) and out[-1].before_conditional,
+            )
+        )
+    return tuple(out)
+
+
+def signature(text: str) -> frozenset[str]:
+    """Words a rule trigger (or a query) is made of: normalised forms, plus "word+ない" for a negated word.
+    A trigger may also be written as "行ける+ない" directly."""
+    if text == OBLIGATION:
+        return frozenset({OBLIGATION})
+    if "+" in text:
+        word, _, neg = text.partition("+")
+        base = signature(word)
+        return base | {f"{w}+{fold(neg)}" for w in base} if neg else base
+    words: set[str] = set()
+    for t in query_tokens(text):
+        words.add(t.norm)
+        if t.negated:
+            words.add(f"{t.norm}+ない")
+    return frozenset(words)
+
+
+def _rule(term: str, expansions: list[str], source: str) -> SynonymRule:
+    folded = fold(term.split("+")[0]) if "+" not in term else ""
+    return SynonymRule(
+        term=term, folded=folded, signature=signature(term), expansions=tuple(expansions), source=source
+    )
 
 
 def compile_synonyms(rows: list[tuple[str, list[str]]]) -> list[SynonymRule]:
+    return [_rule(term, expansions, "table") for term, expansions in rows]
+
+
+def _data_lines(name: str) -> list[list[str]]:
+    text = (PARAPHRASE_DIR / name).read_text(encoding="utf-8")
+    return [line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def shipped_rules() -> tuple[SynonymRule, ...]:
+    """The curated colloquial → official list shipped with the product (paraphrase/colloquial.tsv)."""
     rules = []
-    for term, expansions in rows:
-        words = frozenset(f"w:{w}" for w in analyze(term).words)
-        rules.append(SynonymRule(term=term, folded=fold(term), signature=words, expansions=tuple(expansions)))
-    return rules
+    for cols in _data_lines("colloquial.tsv"):
+        expansions = [e for e in cols[1].split() if e]
+        rules.append(_rule(cols[0].strip(), expansions, "shipped"))
+    return tuple(rules)
+
+
+@lru_cache(maxsize=1)
+def sudachi_synonyms() -> dict[str, tuple[tuple[str, float], ...]]:
+    """word → ((synonym, factor), …) from the safe groups of the Sudachi synonym dictionary."""
+    table: dict[str, list[tuple[str, float]]] = {}
+    for cols in _data_lines("sudachi_synonyms.tsv"):
+        members: list[tuple[str, str, bool]] = []
+        for col in cols:
+            word, vocab, flag = col.rsplit("/", 2)
+            members.append((word, vocab, flag == "1"))
+        for word, vocab, trigger in members:
+            if not trigger:
+                continue
+            for other, other_vocab, _t in members:
+                if other != word:
+                    factor = SAME_WORD_FACTOR if vocab == other_vocab else NEAR_SYNONYM_FACTOR
+                    table.setdefault(word, []).append((other, factor))
+    return {w: tuple(v) for w, v in table.items()}
 
 
 # ---------------------------------------------------------------- index
@@ -213,10 +362,14 @@ class Index:
     docs: list[Doc]
     postings: dict[str, tuple[array, array]]  # term -> (doc positions, BM25 tf part per posting)
     synonyms: list[SynonymRule]
+    kana: dict[str, list[str]] = field(default_factory=dict)  # kana string -> indexed w:/r: terms spelled so
 
     @property
     def size(self) -> int:
         return len(self.docs)
+
+
+_KANA = re.compile(r"[ぁ-ゖー]+")
 
 
 def build_index(stamp: int, rows: list[dict[str, Any]], synonym_rows: list[tuple[str, list[str]]]) -> Index:
@@ -269,56 +422,132 @@ def build_index(stamp: int, rows: list[dict[str, Any]], synonym_rows: list[tuple
     k1_plus = K1 + 1.0
     norms = {c: [K1 * (1.0 - B + B * length / avg[c]) for length in lengths[c]] for c in CLASS_WEIGHTS}
     postings = {}
+    kana: dict[str, list[str]] = {}
     for t, pdocs in post_docs.items():
         cls_norms = norms[t[0]]
         impacts = array(
             "f", [tf * k1_plus / (tf + cls_norms[d]) for d, tf in zip(pdocs, post_tfs[t], strict=True)]
         )
         postings[t] = (array("i", pdocs), impacts)
+        if t[0] in "wr" and len(t) > 3 and _KANA.fullmatch(t[2:]):
+            kana.setdefault(t[2:], []).append(t)
     return Index(
         stamp=stamp,
         docs=docs,
         postings=postings,
         synonyms=compile_synonyms(synonym_rows),
+        kana=kana,
     )
 
 
 # ---------------------------------------------------------------- query
 
+# A concept is one thing the query asks about. Its alternatives are the ways an entry can contain it (the
+# word, its reading, its synonyms, its parts); an entry scores the best alternative plus a small share of
+# the others, so a word is never counted three or four times over.
+Alternative = tuple[tuple[str, float], ...]  # terms whose scores add up (e.g. a compound's parts)
+
+
+@dataclass
+class Concept:
+    label: str
+    alternatives: list[Alternative] = field(default_factory=list)
+
 
 def matching_rules(index: Index, query: str) -> list[SynonymRule]:
-    """Synonym rules the query triggers: its term occurs in the query, or all the term's words do."""
+    """Rules the query triggers (the city's table and the shipped colloquial list): the term occurs in the
+    folded query, or all the term's words (with their negation) occur in it."""
     folded_query = fold(query)
-    own_words = {f"w:{w}" for w in analyze(query).words}
-    return [
-        rule
-        for rule in index.synonyms
-        if (rule.folded and rule.folded in folded_query) or (rule.signature and rule.signature <= own_words)
-    ]
+    own = signature(query)
+    fired = []
+    for rule in [*index.synonyms, *shipped_rules()]:
+        literal = rule.folded and (len(rule.folded) >= 3 or not _KANA.fullmatch(rule.folded))
+        if (literal and rule.folded in folded_query) or (rule.signature and rule.signature <= own):
+            fired.append(rule)
+    return fired
 
 
-def query_terms(index: Index, query: str) -> dict[str, float]:
-    """Weighted query terms: the query's own, its synonyms' (slightly less), and bigram fallbacks."""
-    weights: dict[str, float] = {}
+def _word_alternatives(norm: str, reading: str, parts: tuple[tuple[str, str], ...]) -> list[Alternative]:
+    alts: list[Alternative] = [((f"w:{norm}", 1.0),)]
+    if reading and reading != norm:
+        alts.append(((f"r:{reading}", CLASS_WEIGHTS["r"]),))
+    if len(parts) > 1:
+        alts.append(tuple((f"w:{p}", PARTS_FACTOR / len(parts) ** 0.5) for p, _r in parts))
+    for other, factor in sudachi_synonyms().get(norm, ()):
+        alts.append(((f"w:{other}", factor),))
+    return alts
 
-    def add(terms: list[str], factor: float) -> None:
-        for t in terms:
-            w = CLASS_WEIGHTS[t[0]] * factor
-            if w > weights.get(t, 0.0):
-                weights[t] = w
 
-    own = field_terms(query)
-    add(own, 1.0)
-    folded_query = fold(query)
-    for rule in matching_rules(index, query):
+def _segment_kana(index: Index, run: str, min_len: int) -> list[str]:
+    """Split a kana run into indexed kana words (readings or kana spellings), preferring long pieces."""
+    n = len(run)
+    best: list[tuple[int, list[str]]] = [(0, [])] * (n + 1)
+    for i in range(1, n + 1):
+        best[i] = best[i - 1]
+        for j in range(max(0, i - 16), i - min_len + 1):
+            piece = run[j:i]
+            if piece in index.kana:
+                score = best[j][0] + (i - j) ** 2
+                if score > best[i][0]:
+                    best[i] = (score, [*best[j][1], piece])
+    return best[n][1]
+
+
+def query_concepts(index: Index, query: str) -> list[Concept]:
+    nfkc = unicodedata.normalize("NFKC", query or "")[:2000]
+    tokens = query_tokens(nfkc)
+    concepts: list[Concept] = []
+    # Kana runs are matched against the readings of indexed words: the tokenizer often splits all-kana
+    # text into wrong words. A run that is mostly covered replaces the tokens inside it.
+    folded = fold(nfkc)
+    covered: list[tuple[int, int]] = []
+    core = _SPLIT.sub("", folded)
+    for m in _KANA.finditer(folded):
+        run = m.group()
+        whole = len(run) == len(core)
+        if len(run) < (2 if whole else 3):
+            continue
+        pieces = _segment_kana(index, run, 2 if whole else 3)
+        if sum(len(p) for p in pieces) * 2 < len(run):
+            continue
+        covered.append((m.start(), m.end()))
+        for piece in pieces:
+            concepts.append(Concept(piece, [((t, 1.0),) for t in index.kana[piece]]))
+    for tok in tokens:
+        if tok.stop or any(a <= tok.start and tok.end <= b for a, b in covered):
+            continue
+        concepts.append(Concept(tok.norm, _word_alternatives(tok.norm, tok.reading, tok.parts)))
+    for rule in matching_rules(index, nfkc):
+        alts: list[Alternative] = []
         for expansion in rule.expansions:
-            add(field_terms(expansion), SYNONYM_FACTOR)
+            for tok in query_tokens(expansion):
+                if not tok.stop:
+                    alts.extend(
+                        tuple((t, w * RULE_FACTOR) for t, w in alt)
+                        for alt in _word_alternatives(tok.norm, tok.reading, tok.parts)[:3]
+                    )
+        if alts:
+            concepts.append(Concept(f"{rule.term}→{' '.join(rule.expansions)}", alts))
+    # Character bigrams are the fallback for typos and unknown words: each bigram a small concept.
+    for t in set(f"g:{g}" for g in bigrams(nfkc)) | set(
+        f"y:{g}" for g in bigrams(analyze(nfkc).reading_text)
+    ):
+        concepts.append(Concept(t, [((t, CLASS_WEIGHTS[t[0]]),)]))
     # A one-character query has no bigram of its own: take every indexed bigram that contains it.
-    core = _SPLIT.sub("", folded_query)
     if len(core) == 1:
         for t in index.postings:
             if t.startswith("g:") and core in t[2:]:
-                weights.setdefault(t, CLASS_WEIGHTS["g"])
+                concepts.append(Concept(t, [((t, CLASS_WEIGHTS["g"]),)]))
+    return concepts
+
+
+def query_terms(index: Index, query: str) -> dict[str, float]:
+    """Every term the query looks for with its highest weight (for the synonym screen's trial box)."""
+    weights: dict[str, float] = {}
+    for concept in query_concepts(index, query):
+        for alt in concept.alternatives:
+            for t, w in alt:
+                weights[t] = max(w, weights.get(t, 0.0))
     return weights
 
 
@@ -341,24 +570,60 @@ def rank(index: Index, query: str, limit: int = 10) -> list[tuple[int, float]]:
     n = len(index.docs)
     scores = [0.0] * n
     touched = False
-    for term, qw in query_terms(index, query).items():
-        posting = index.postings.get(term)
-        if posting is None:
+    idf_cache: dict[str, float] = {}
+    postings = index.postings
+    for concept in query_concepts(index, query):
+        per_alt: list[dict[int, float]] = []
+        for alt in concept.alternatives:
+            got: dict[int, float] | None = None
+            for term, qw in alt:
+                posting = postings.get(term)
+                if posting is None:
+                    continue
+                docs, impacts = posting
+                idf = idf_cache.get(term)
+                if idf is None:
+                    df = len(docs)
+                    idf = idf_cache[term] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+                factor = qw * idf
+                if got is None:
+                    got = {d: factor * impact for d, impact in zip(docs, impacts, strict=True)}
+                else:
+                    for d, impact in zip(docs, impacts, strict=True):
+                        got[d] = got.get(d, 0.0) + factor * impact
+            if got:
+                per_alt.append(got)
+        if not per_alt:
             continue
-        docs, impacts = posting
-        df = len(docs)
-        factor = qw * math.log(1.0 + (n - df + 0.5) / (df + 0.5))
         touched = True
-        for d, impact in zip(docs, impacts, strict=True):
-            scores[d] += factor * impact
+        if len(per_alt) == 1:
+            for d, s in per_alt[0].items():
+                scores[d] += s
+            continue
+        # The best alternative per entry, plus a small share of the others.
+        best = dict(per_alt[0])
+        total = dict(per_alt[0])
+        for got in per_alt[1:]:
+            for d, s in got.items():
+                b = best.get(d)
+                if b is None:
+                    best[d] = total[d] = s
+                else:
+                    total[d] += s
+                    if s > b:
+                        best[d] = s
+        for d, b in best.items():
+            scores[d] += b + OTHER_ALTERNATIVES * (total[d] - b)
     if not touched:
         return []
-    docs = index.docs
-    ranked = heapq.nsmallest(limit, ((-round(s, 6), docs[d].id, d) for d, s in enumerate(scores) if s > 0.0))
+    # Keep a margin beyond `limit` by raw score, then order by rounded score and id (identical on every DB).
+    candidates = heapq.nlargest(limit + 20, range(n), key=scores.__getitem__)
+    docs_ = index.docs
+    ranked = sorted((-round(scores[d], 6), docs_[d].id, d) for d in candidates if scores[d] > 0.0)[:limit]
     if not ranked:
         return []
-    best = -ranked[0][0]
-    return [(d, -neg) for neg, _id, d in ranked if -neg >= best * RELATIVE_CUTOFF]
+    top = -ranked[0][0]
+    return [(d, -neg) for neg, _id, d in ranked if -neg >= top * RELATIVE_CUTOFF]
 
 
 def excerpt(answer: str, query: str, width: int = 90) -> str:
@@ -409,7 +674,7 @@ def load_index(stamp: int) -> Index:
             )
             FaqEntry.objects.filter(pk=row["id"]).update(search_terms=row["search_terms"])
     synonym_rows = [(s.term, s.expansion_list()) for s in Synonym.objects.order_by("term")]
-    return build_index(stamp, rows, synonym_rows)
+    return build_index(stamp, [dict(r) for r in rows], synonym_rows)
 
 
 def get_index() -> Index:

@@ -7,6 +7,7 @@ what operators can find may have changed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.accounts.services import audit_record
-from madoguchi.lib.exports import RowError, Table, check_header, read_table
+from madoguchi.lib.exports import RowError, Table, read_table
 from madoguchi.lib.privacy import find_individual_numbers, refuse_individual_number
 
 from . import search
@@ -111,6 +112,11 @@ def entry_create(
         )
         _index(entry)
         entry.save()
+        if not entry.slug and replaces is None:
+            # Every entry has a key (exports carry it, so an edited export imports as an update). A revision
+            # takes over its original's key when it is approved.
+            entry.slug = f"faq-{entry.pk}"
+            entry.save(update_fields=["slug"])
         _record(entry, action=FaqRevision.Action.CREATE, by=by)
         audit_record(actor=by, action=AuditEvent.Action.CREATE, obj=entry)
     return entry
@@ -208,6 +214,11 @@ def entry_transition(*, entry: FaqEntry, by: User, action: str, comment: str = "
         )
         if action == "approve" and entry.replaces_id:
             old = FaqEntry.objects.select_for_update().get(pk=entry.replaces_id)
+            if old.slug and not entry.slug:
+                # The approved revision carries the collection key from now on (imports update it by key).
+                entry.slug, old.slug = old.slug, None
+                old.save(update_fields=["slug"])
+                entry.save(update_fields=["slug"])
             if old.state == FaqEntry.State.APPROVED:
                 old.state = FaqEntry.State.RETIRED
                 old.updated_at = entry.updated_at
@@ -251,23 +262,123 @@ def entry_revise(*, entry: FaqEntry, by: User) -> FaqEntry:
 
 # ---------------------------------------------------------------- import
 
+# A city's own collection rarely uses our column names: these headers (NFKC, lower case) mean the same column.
+COLUMN_ALIASES = {
+    "識別キー": ("識別キー", "キー", "key", "slug", "id", "no", "no.", "番号", "管理番号", "整理番号"),
+    "分類": ("分類", "category", "カテゴリ", "カテゴリー", "区分", "大分類"),
+    "質問": ("質問", "question", "q", "問", "問い", "質問内容"),
+    "回答": ("回答", "answer", "a", "答", "答え", "回答内容"),
+    "キーワード": ("キーワード", "keywords", "keyword", "検索語", "タグ", "tags"),
+}
+KEY_PATTERN = re.compile(r"[-a-zA-Z0-9_]{1,80}")
+
+
+@dataclass
+class ImportChange:
+    action: str  # "created" / "changed" / "review" (revision waiting for approval) / "unchanged" / "retired"
+    key: str
+    question: str
+    line: int = 0
+
+    @property
+    def label(self) -> str:
+        return {
+            "created": "新規",
+            "changed": "更新",
+            "review": "改訂（承認待ち）",
+            "unchanged": "変更なし",
+            "retired": "廃止",
+        }[self.action]
+
 
 @dataclass
 class ImportResult:
-    created: int = 0
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    changes: list[ImportChange] = field(default_factory=list)
+    dry_run: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    def count(self, action: str) -> int:
+        return sum(1 for c in self.changes if c.action == action)
 
-def parse_rows(table: Table) -> tuple[list[dict[str, str]], list[RowError]]:
-    """Validate every row first (all-or-nothing): returns clean rows or every error with row and column."""
-    errors = check_header(table, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
+    @property
+    def created(self) -> int:
+        return self.count("created")
+
+    @property
+    def changed(self) -> int:
+        return self.count("changed") + self.count("review")
+
+    @property
+    def retired(self) -> int:
+        return self.count("retired")
+
+    def summary(self) -> str:
+        return (
+            f"新規 {self.created}件・更新 {self.count('changed')}件・改訂（承認待ち） {self.count('review')}件・"
+            f"変更なし {self.count('unchanged')}件・廃止 {self.retired}件"
+        )
+
+
+def map_columns(
+    header: list[str], column_map: dict[str, str] | None = None
+) -> tuple[dict[str, int], list[RowError], list[str]]:
+    """Our column name -> index in the file. Known aliases are recognised, `column_map` (file header -> our
+    column, or "" to ignore) overrides, other columns are ignored with a warning."""
+    import unicodedata
+
+    column_map = {unicodedata.normalize("NFKC", k).strip().lower(): v for k, v in (column_map or {}).items()}
+    alias = {
+        unicodedata.normalize("NFKC", a).lower(): col for col, names in COLUMN_ALIASES.items() for a in names
+    }
+    found: dict[str, int] = {}
+    errors: list[RowError] = []
+    warnings: list[str] = []
+    for j, raw in enumerate(header):
+        name = unicodedata.normalize("NFKC", raw).strip().lower()
+        if not name:
+            continue
+        if name in column_map:
+            target = column_map[name]
+            if not target:
+                warnings.append(f"「{raw}」列は指定どおり読み飛ばします。")
+                continue
+            if target not in COLUMN_ALIASES:
+                errors.append(RowError(1, raw, f"対応づけ先「{target}」は取込の列ではありません。"))
+                continue
+        elif name in alias:
+            target = alias[name]
+        else:
+            warnings.append(f"「{raw}」列は取込の列ではないため読み飛ばします（{j + 1}列目）。")
+            continue
+        if target in found:
+            if target == "識別キー" and raw.strip() != "識別キー":
+                warnings.append(f"「{raw}」列は識別キーがほかにあるため読み飛ばします。")
+                continue
+            errors.append(
+                RowError(1, raw, f"「{target}」にあたる列が2つあります。どちらか一方にしてください。")
+            )
+            continue
+        if raw.strip() != target:
+            warnings.append(f"「{raw}」列を「{target}」として読みます。")
+        found[target] = j
+    for col in REQUIRED_COLUMNS:
+        if col not in found:
+            errors.append(RowError(1, col, "必須の列がありません（見出しの行を確認してください）。"))
+    return found, errors, warnings
+
+
+def parse_rows(
+    table: Table, column_map: dict[str, str] | None = None
+) -> tuple[list[dict[str, str]], list[RowError], list[str]]:
+    """Validate every row first (all-or-nothing): clean rows (with their line) or every error with row and column."""
+    col, errors, warnings = map_columns(table.header, column_map)
     if errors:
-        return [], errors
-    col = {name: table.header.index(name) for name in table.header if name}
+        return [], errors, warnings
     rows: list[dict[str, str]] = []
     seen_questions: dict[str, int] = {}
     seen_slugs: dict[str, int] = {}
@@ -281,6 +392,7 @@ def parse_rows(table: Table) -> tuple[list[dict[str, str]], list[RowError]]:
             return raw[j].strip() if j is not None and j < len(raw) else ""
 
         values = {name: cell(name) for name in COLUMNS + OPTIONAL_COLUMNS}
+        values["行"] = str(line)
         for name in COLUMNS:
             value = values[name]
             if name != "キーワード" and not value:
@@ -299,14 +411,16 @@ def parse_rows(table: Table) -> tuple[list[dict[str, str]], list[RowError]]:
                 )
         slug = values["識別キー"]
         if slug:
-            if not re.fullmatch(r"[-a-zA-Z0-9_]{1,80}", slug):
+            if not KEY_PATTERN.fullmatch(slug):
                 errors.append(
                     RowError(line, "識別キー", "半角英数字・ハイフン・下線で80文字以内にしてください。")
                 )
             elif slug in seen_slugs:
-                errors.append(RowError(line, "識別キー", f"{seen_slugs[slug]}行目と同じ識別キーです。"))
-            elif FaqEntry.objects.filter(slug=slug).exists():
-                errors.append(RowError(line, "識別キー", "この識別キーはすでに登録されています。"))
+                errors.append(
+                    RowError(
+                        line, "識別キー", f"{seen_slugs[slug]}行目と同じ識別キーです。キーは1行に1つです。"
+                    )
+                )
             seen_slugs[slug] = line
         q = search.fold(values["質問"])
         if q and q in seen_questions:
@@ -315,7 +429,24 @@ def parse_rows(table: Table) -> tuple[list[dict[str, str]], list[RowError]]:
         rows.append(values)
     if not rows and not errors:
         errors.append(RowError(2, "", "取り込む行がありません。"))
-    return rows, errors
+    return rows, errors, warnings
+
+
+class _DryRun(Exception):
+    """Raised inside the import transaction to roll a dry run back after computing exactly what it would do."""
+
+
+def _content(values: dict[str, str]) -> dict[str, str]:
+    return {
+        "category": values["分類"],
+        "question": values["質問"],
+        "answer": values["回答"],
+        "keywords": re.sub(r"\s+", " ", values["キーワード"]),
+    }
+
+
+def _same(entry: FaqEntry, content: dict[str, str]) -> bool:
+    return all(getattr(entry, k) == v for k, v in content.items())
 
 
 def faq_import(
@@ -326,29 +457,107 @@ def faq_import(
     approve: bool = False,
     encoding: str | None = None,
     is_sample: bool = False,
+    dry_run: bool = False,
+    retire_missing: bool = False,
+    column_map: dict[str, str] | None = None,
 ) -> ImportResult:
-    """Import 分類・質問・回答・キーワード rows as drafts (or approved, for a city loading its own approved
-    collection). Nothing is saved unless every row is valid."""
+    """Import or update a collection (分類・質問・回答・キーワード, optional 識別キー). All-or-nothing.
+
+    - A row whose 識別キー exists updates that entry: drafts in place; an approved entry gets a revision that
+      waits for approval, or (approve=True, approvers only) is updated directly with a history row.
+    - A row without a key whose question is already registered is an error (no silent duplicates).
+    - retire_missing (with approve): approved keyed entries absent from the file are retired.
+    - dry_run: computes exactly what would change (same code path, rolled back) and writes nothing.
+    """
     if approve and by is not None and not by.has_perm("faq.approve_faq"):
         raise PermissionDenied("承認済みとして取り込む権限がありません。")
+    if retire_missing and not approve:
+        return ImportResult(
+            errors=[
+                RowError(
+                    0,
+                    "",
+                    "ファイルにない項目の廃止は、承認済みとしての取込（承認の権限）と一緒に指定してください。",
+                )
+            ]
+        )
     try:
         table = read_table(data, filename, encoding=encoding)
     except ValueError as exc:
         return ImportResult(errors=[RowError(0, "", str(exc))])
-    rows, errors = parse_rows(table)
+    rows, errors, warnings = parse_rows(table, column_map)
+    result = ImportResult(warnings=warnings, dry_run=dry_run)
     if errors:
-        return ImportResult(errors=errors)
+        result.errors = errors
+        return result
+    try:
+        with transaction.atomic():
+            _apply_import(rows, result, by=by, approve=approve, is_sample=is_sample, filename=filename)
+            if retire_missing:
+                _retire_missing(rows, result, by=by)
+            if result.errors:
+                raise _DryRun
+            audit_record(
+                actor=by,
+                action=AuditEvent.Action.IMPORT,
+                object_type="faq.faqentry",
+                detail={
+                    "rows": len(rows),
+                    "approved": approve,
+                    "created": result.created,
+                    "changed": result.changed,
+                    "retired": result.retired,
+                    "format": filename.rsplit(".", 1)[-1].lower(),
+                },
+            )
+            if any(c.action != "unchanged" for c in result.changes):
+                bump_search_stamp()
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    if result.errors:
+        result.changes = []
+    return result
+
+
+def _apply_import(
+    rows: list[dict[str, str]],
+    result: ImportResult,
+    *,
+    by: User | None,
+    approve: bool,
+    is_sample: bool,
+    filename: str,
+) -> None:
     now = timezone.now()
-    state = FaqEntry.State.APPROVED if approve else FaqEntry.State.DRAFT
-    with transaction.atomic():
-        for values in rows:
+    keys = [r["識別キー"] for r in rows if r["識別キー"]]
+    existing = {e.slug: e for e in FaqEntry.objects.select_for_update().filter(slug__in=keys)}
+    live_questions: dict[str, FaqEntry] = {}
+    for e in FaqEntry.objects.exclude(state=FaqEntry.State.RETIRED).only("id", "slug", "question"):
+        live_questions.setdefault(search.fold(e.question), e)
+    comment = f"取込: {filename}"[:200]
+    for values in rows:
+        line = int(values["行"])
+        key = values["識別キー"]
+        content = _content(values)
+        entry = existing.get(key) if key else None
+        if entry is None:
+            clash = live_questions.get(search.fold(content["question"]))
+            if clash is not None and (not key or clash.slug != key):
+                where = f"識別キー「{clash.slug}」" if clash.slug else f"No.{clash.pk}"
+                result.errors.append(
+                    RowError(
+                        line,
+                        "質問",
+                        f"同じ質問の項目がすでにあります（{where}）。更新するには識別キー列にそのキーを書いてください。",
+                    )
+                )
+                continue
             entry = FaqEntry(
-                slug=values["識別キー"] or None,
-                category=values["分類"],
-                question=values["質問"],
-                answer=values["回答"],
-                keywords=re.sub(r"\s+", " ", values["キーワード"]),
-                state=state,
+                slug=key or None,
+                **content,
+                state=FaqEntry.State.APPROVED if approve else FaqEntry.State.DRAFT,
                 is_sample=is_sample,
                 created_by=by,
                 created_at=now,
@@ -358,20 +567,78 @@ def faq_import(
             )
             _index(entry)
             entry.save()
-            _record(entry, action=FaqRevision.Action.IMPORT, by=by, comment=filename[:200])
-        audit_record(
-            actor=by,
-            action=AuditEvent.Action.IMPORT,
-            object_type="faq.faqentry",
-            detail={"rows": len(rows), "approved": approve, "format": filename.rsplit(".", 1)[-1].lower()},
-        )
+            if not entry.slug:
+                entry.slug = f"faq-{entry.pk}"
+                entry.save(update_fields=["slug"])
+            _record(entry, action=FaqRevision.Action.IMPORT, by=by, comment=comment)
+            result.changes.append(ImportChange("created", entry.slug, entry.question, line))
+            continue
+        if entry.state in (FaqEntry.State.APPROVED, FaqEntry.State.RETIRED) and not approve:
+            # Approved content changes only through a revision that city staff approve.
+            target = FaqEntry.objects.filter(
+                replaces=entry, state__in=[FaqEntry.State.DRAFT, FaqEntry.State.REVIEW]
+            ).first()
+            if _same(entry, content) and target is None:
+                result.changes.append(ImportChange("unchanged", key, entry.question, line))
+                continue
+            if target is None:
+                target = FaqEntry(
+                    **content,
+                    replaces=entry,
+                    version=entry.version + 1,
+                    state=FaqEntry.State.REVIEW,
+                    is_sample=entry.is_sample,
+                    created_by=by,
+                    created_at=now,
+                    updated_at=now,
+                )
+                _index(target)
+                target.save()
+                _record(target, action=FaqRevision.Action.IMPORT, by=by, comment=f"{comment}（{key} の改訂）")
+                result.changes.append(ImportChange("review", key, target.question, line))
+                continue
+            entry = target
+            if _same(entry, content):
+                result.changes.append(ImportChange("unchanged", key, entry.question, line))
+                continue
+        elif _same(entry, content) and (not approve or entry.state == FaqEntry.State.APPROVED):
+            result.changes.append(ImportChange("unchanged", key, entry.question, line))
+            continue
+        for k, v in content.items():
+            setattr(entry, k, v)
+        entry.updated_at = now
         if approve:
-            bump_search_stamp()
-    return ImportResult(created=len(rows))
+            entry.state = FaqEntry.State.APPROVED
+            entry.approved_by, entry.approved_at = by, now
+            entry.is_sample = is_sample
+        _index(entry)
+        entry.save()
+        _record(entry, action=FaqRevision.Action.IMPORT, by=by, comment=comment)
+        result.changes.append(ImportChange("changed", key, entry.question, line))
 
 
-def export_rows(queryset: object) -> list[list[str]]:
-    return [[e.category, e.question, e.answer, e.keywords] for e in queryset]  # type: ignore[attr-defined]
+def _retire_missing(rows: list[dict[str, str]], result: ImportResult, *, by: User | None) -> None:
+    keys = {r["識別キー"] for r in rows if r["識別キー"]}
+    now = timezone.now()
+    for entry in (
+        FaqEntry.objects.select_for_update()
+        .filter(state=FaqEntry.State.APPROVED, slug__isnull=False)
+        .exclude(slug__in=keys)
+        .order_by("id")
+    ):
+        entry.state = FaqEntry.State.RETIRED
+        entry.updated_at = now
+        entry.save(update_fields=["state", "updated_at"])
+        _record(entry, action=FaqRevision.Action.RETIRE, by=by, comment="取込ファイルにないため廃止")
+        result.changes.append(ImportChange("retired", entry.slug or "", entry.question))
+
+
+EXPORT_COLUMNS = ["識別キー", *COLUMNS]
+
+
+def export_rows(queryset: Iterable[FaqEntry]) -> list[list[str]]:
+    """Rows for EXPORT_COLUMNS: the key first, so an exported file edited in Excel imports as an update."""
+    return [[e.slug or "", e.category, e.question, e.answer, e.keywords] for e in queryset]
 
 
 # ---------------------------------------------------------------- synonyms

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from madoguchi.accounts.access import require_perm
-from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.accounts.services import audit_record
 from madoguchi.lib.exports import csv_bytes, download, xlsx_bytes
 from madoguchi.lib.htmx import render_page_or_fragment
@@ -19,8 +19,15 @@ from madoguchi.lib.privacy import contains_individual_number
 from . import search, services
 from .diff import diff_revisions
 from .forms import EntryForm, ImportForm, SynonymForm, TransitionForm
-from .manual import manual_pdf
 from .models import STANDARD_CATEGORIES, FaqEntry, FaqRevision, Synonym
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (every view here is behind require_perm, so never anonymous)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("ログインしてください。")
+    return user
 
 
 def _visible_entry(request: HttpRequest, pk: int) -> FaqEntry:
@@ -79,7 +86,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "entry": entry,
         "history": history,
-        "actions": [(a, services.ACTION_LABELS[a]) for a in services.allowed_actions(entry, request.user)],
+        "actions": [(a, services.ACTION_LABELS[a]) for a in services.allowed_actions(entry, _user(request))],
         "can_write": request.user.has_perm("faq.write_faq"),
         "revision_draft": FaqEntry.objects.filter(
             replaces=entry, state__in=[FaqEntry.State.DRAFT, FaqEntry.State.REVIEW]
@@ -116,7 +123,7 @@ def create(request: HttpRequest) -> HttpResponse:
     form = EntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            entry = services.entry_create(by=request.user, **form.cleaned_data)
+            entry = services.entry_create(by=_user(request), **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -138,7 +145,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = EntryForm(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
         try:
-            services.entry_update(entry=entry, by=request.user, **form.cleaned_data)
+            services.entry_update(entry=entry, by=_user(request), **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -155,7 +162,7 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("faq:detail", pk=entry.pk)
     action = form.cleaned_data["action"]
     perm = services.TRANSITIONS[action][2]
@@ -163,7 +170,7 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("この操作を行う権限がありません。")
     try:
         services.entry_transition(
-            entry=entry, by=request.user, action=action, comment=form.cleaned_data["comment"]
+            entry=entry, by=_user(request), action=action, comment=form.cleaned_data["comment"]
         )
     except ValidationError as exc:
         for error in exc.messages:
@@ -178,7 +185,7 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
 def revise(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(FaqEntry, pk=pk)
     try:
-        draft = services.entry_revise(entry=entry, by=request.user)
+        draft = services.entry_revise(entry=entry, by=_user(request))
     except ValidationError as exc:
         for error in exc.messages:
             messages.error(request, error)
@@ -189,24 +196,75 @@ def revise(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("faq:edit", pk=draft.pk)
 
 
+def _start_import(request: HttpRequest, params: dict[str, object]) -> HttpResponse:
+    from madoguchi.jobs.services import JobAlreadyRunning, job_start
+
+    try:
+        job = job_start(kind="faq.import", params=params, user=_user(request), lock_key="faq.import")
+    except JobAlreadyRunning as exc:
+        messages.error(
+            request, "質疑応答集の取込はほかの方が実行中です。終わってからもう一度お試しください。"
+        )
+        return redirect(exc.job)
+    return redirect(job)
+
+
 @require_perm("faq.import_faq")
 def import_view(request: HttpRequest) -> HttpResponse:
+    """Upload → a dry run as a job (what would be created, changed, retired) → 「この内容で取り込む」 → the import."""
+    import uuid
+
+    from django.core.files.storage import default_storage
+
+    from madoguchi.jobs.models import Job
+
+    from .jobs import UPLOAD_DIR
+
     can_approve = request.user.has_perm("faq.approve_faq")
+    preview = None
+    preview_id = request.GET.get("preview") or request.POST.get("apply") or ""
+    if preview_id:
+        try:
+            preview = Job.objects.filter(
+                pk=uuid.UUID(preview_id), kind="faq.import", started_by=_user(request)
+            ).first()
+        except ValueError:
+            preview = None
+    if request.method == "POST" and request.POST.get("apply"):
+        if preview is None or preview.state != Job.State.DONE or not preview.params.get("dry_run"):
+            messages.error(request, "試行の結果が見つかりません。ファイルを選び直してください。")
+            return redirect("faq:import")
+        if preview.params.get("approve") and not can_approve:
+            raise PermissionDenied("承認済みとして取り込む権限がありません。")
+        return _start_import(request, {**preview.params, "dry_run": False})
     form = ImportForm(request.POST or None, request.FILES or None, can_approve=can_approve)
-    result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        result = services.faq_import(
-            data=upload.read(),
-            filename=upload.name,
-            by=request.user,
-            approve=bool(form.cleaned_data.get("approve")),
-            encoding=form.cleaned_data.get("encoding") or None,
+        ext = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else "bin"
+        stored = default_storage.save(f"{UPLOAD_DIR}/{uuid.uuid4().hex}.{ext}", upload)
+        approve = bool(form.cleaned_data.get("approve"))
+        return _start_import(
+            request,
+            {
+                "upload": stored,
+                "filename": upload.name[:200],
+                "user_id": request.user.pk,
+                "approve": approve,
+                "encoding": form.cleaned_data.get("encoding") or "",
+                "dry_run": True,
+                "retire_missing": approve and bool(form.cleaned_data.get("retire_missing")),
+            },
         )
-        if result.ok:
-            messages.success(request, f"{result.created}件を取り込みました。")
-            return redirect("faq:index")
-    return render(request, "faq/import.html", {"form": form, "result": result, "columns": services.COLUMNS})
+    return render(
+        request,
+        "faq/import.html",
+        {
+            "form": form,
+            "preview": preview,
+            "columns": services.EXPORT_COLUMNS,
+            "aliases": services.COLUMN_ALIASES,
+        },
+    )
 
 
 @require_perm("faq.export_faq")
@@ -219,7 +277,7 @@ def export(request: HttpRequest) -> HttpResponse:
     rows = services.export_rows(entries)
     stamp = timezone.localtime().strftime("%Y%m%d")
     audit_record(
-        actor=request.user,
+        actor=_user(request),
         action=AuditEvent.Action.EXPORT,
         object_type="faq.faqentry",
         request=request,
@@ -229,7 +287,7 @@ def export(request: HttpRequest) -> HttpResponse:
         if encoding not in ("utf-8", "cp932"):
             encoding = "utf-8"
         try:
-            content = csv_bytes(services.COLUMNS, rows, encoding=encoding)
+            content = csv_bytes(services.EXPORT_COLUMNS, rows, encoding=encoding)
         except UnicodeEncodeError:
             messages.error(
                 request,
@@ -237,7 +295,7 @@ def export(request: HttpRequest) -> HttpResponse:
             )
             return redirect("faq:index")
         return download(content, f"質疑応答集_{stamp}.csv", "text/csv")
-    content = xlsx_bytes("質疑応答集", services.COLUMNS, rows)
+    content = xlsx_bytes("質疑応答集", services.EXPORT_COLUMNS, rows)
     return download(
         content,
         f"質疑応答集_{stamp}.xlsx",
@@ -247,19 +305,30 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @require_perm("faq.export_faq")
 def manual(request: HttpRequest) -> HttpResponse:
-    entries = FaqEntry.objects.approved().order_by("category", "id")
-    now = timezone.localtime()
-    content = manual_pdf(entries, title="マイナンバーカード 質疑応答集", printed_at=now)
-    audit_record(
-        actor=request.user,
-        action=AuditEvent.Action.PRINT,
-        object_type="faq.faqentry",
-        request=request,
-        detail={"entries": entries.count()},
-    )
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f"inline; filename=faq-manual-{now:%Y%m%d}.pdf"
-    return response
+    """The approved set as a printable manual, built as a job (GET shows the latest; POST starts one)."""
+    from madoguchi.jobs.selectors import job_latest
+    from madoguchi.jobs.services import JobAlreadyRunning, job_start
+
+    if request.method == "POST":
+        try:
+            job = job_start(
+                kind="faq.manual",
+                params={"user_id": request.user.pk},
+                user=_user(request),
+                lock_key="faq.manual",
+            )
+        except JobAlreadyRunning as exc:
+            messages.info(request, "マニュアルは作成中です。")
+            return redirect(exc.job)
+        audit_record(
+            actor=_user(request),
+            action=AuditEvent.Action.PRINT,
+            object_type="faq.faqentry",
+            request=request,
+            detail={"entries": FaqEntry.objects.approved().count(), "background": True},
+        )
+        return redirect(job)
+    return render(request, "faq/manual.html", {"job": job_latest(lock_key="faq.manual")})
 
 
 @require_perm("faq.change_synonym")
@@ -272,7 +341,7 @@ def synonyms(request: HttpRequest) -> HttpResponse:
     form = SynonymForm(request.POST or None, instance=editing)
     if request.method == "POST" and form.is_valid():
         try:
-            services.synonym_save(by=request.user, synonym=editing, **form.cleaned_data)
+            services.synonym_save(by=_user(request), synonym=editing, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -296,6 +365,6 @@ def synonyms(request: HttpRequest) -> HttpResponse:
 @require_perm("faq.delete_synonym")
 def synonym_delete(request: HttpRequest, pk: int) -> HttpResponse:
     synonym = get_object_or_404(Synonym, pk=pk)
-    services.synonym_delete(by=request.user, synonym=synonym)
+    services.synonym_delete(by=_user(request), synonym=synonym)
     messages.success(request, f"「{synonym.term}」を削除しました。")
     return redirect("faq:synonyms")

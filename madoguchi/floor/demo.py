@@ -50,7 +50,7 @@ def load(*, stdout: Any = None) -> str:
     )
     if office is None or user is None:
         return ""
-    rng = random.Random(8)  # noqa: S311 - demo data only
+    rng = random.Random(8)
     now = timezone.localtime()
     today = now.date()
     taps, assists = [], []

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from madoguchi.lib.privacy import no_individual_number
@@ -28,7 +30,7 @@ class AssistForm(forms.ModelForm):
             "follow_up": "必要な場合だけ、氏名と電話番号を入力してください（暗号化して保存します）。"
         }
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["topic"].choices = MynaportalAssist.Topic.choices
-        self.fields["outcome"].choices = MynaportalAssist.Outcome.choices
+        cast(forms.ChoiceField, self.fields["topic"]).choices = MynaportalAssist.Topic.choices
+        cast(forms.ChoiceField, self.fields["outcome"]).choices = MynaportalAssist.Outcome.choices

@@ -43,6 +43,10 @@ class GuidanceTap(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="記録者", on_delete=models.PROTECT, related_name="+"
     )
     undone_at = models.DateTimeField("取消日時", null=True, blank=True)
+    # Idempotency keys made by the tablet for the tap and for the undo that took it back: a tap queued offline
+    # and sent again (lost answer, two tabs) is counted once, an undo sent twice takes back one tap.
+    key = models.UUIDField("送信キー", null=True, blank=True, unique=True, editable=False)
+    undo_key = models.UUIDField("取消の送信キー", null=True, blank=True, unique=True, editable=False)
 
     objects = GuidanceTapQuerySet.as_manager()
 

@@ -3,45 +3,79 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections import Counter
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
+from madoguchi.calendar.services import hours_for
 
 from .models import GuidanceTap, MynaportalAssist, Purpose
 
-# The hall opens at 8:30 and may stay open until 19:00 (Thursday, busy season); holiday openings fit inside.
-FIRST_HOUR, LAST_HOUR = 8, 19
+# A tap held on the tablet while offline keeps the time it was made, if that time is believable.
+QUEUED_TAP_MAX_AGE = datetime.timedelta(hours=12)
+CLOCK_SKEW = datetime.timedelta(minutes=2)
 
 
-def guidance_tap(*, by: User, office: Office, purpose: str) -> GuidanceTap:
-    """Count one visitor guided, now."""
+def tap_time(at: datetime.datetime | None) -> datetime.datetime:
+    """The time a tap is counted at: the tablet's time when it is within the last 12 hours (a tap queued
+    while offline), else now (a tablet clock that is off never moves a tap to another day)."""
+    now = timezone.now()
+    if at is None or timezone.is_naive(at) or not now - QUEUED_TAP_MAX_AGE <= at <= now + CLOCK_SKEW:
+        return now
+    return min(at, now)
+
+
+def guidance_tap(
+    *,
+    by: User,
+    office: Office,
+    purpose: str,
+    key: uuid.UUID | None = None,
+    at: datetime.datetime | None = None,
+) -> GuidanceTap:
+    """Count one visitor guided (now, or at the time the tablet queued it). A key seen before returns the tap
+    already counted: sending a tap again never counts it twice."""
     if purpose not in Purpose.values:
         raise ValidationError({"purpose": "用件が正しくありません。"})
-    now = timezone.now()
-    with transaction.atomic():
-        tap = GuidanceTap.objects.create(
-            office=office, purpose=purpose, at=now, day=timezone.localdate(now), by=by
-        )
-        audit_record(
-            actor=by,
-            action=AuditEvent.Action.CREATE,
-            obj=tap,
-            detail={"purpose": purpose, "office": office.code},
-        )
+    if key is not None:
+        existing = GuidanceTap.objects.filter(key=key).first()
+        if existing is not None:
+            return existing
+    when = tap_time(at)
+    try:
+        with transaction.atomic():
+            tap = GuidanceTap.objects.create(
+                office=office, purpose=purpose, at=when, day=timezone.localdate(when), by=by, key=key
+            )
+            audit_record(
+                actor=by,
+                action=AuditEvent.Action.CREATE,
+                obj=tap,
+                detail={"purpose": purpose, "office": office.code, "queued": at is not None},
+            )
+    except IntegrityError:
+        # The same key arrived twice at once (two tabs, a retry racing its original): the other one counted it.
+        if key is None:
+            raise
+        return GuidanceTap.objects.get(key=key)
     return tap
 
 
-def guidance_undo(*, by: User, office: Office) -> GuidanceTap:
+def guidance_undo(*, by: User, office: Office, key: uuid.UUID | None = None) -> GuidanceTap:
     """Take back this user's latest tap of today at this office. Nothing left to undo is an error, so a count
-    never goes below zero."""
+    never goes below zero. An undo sent again with the same key takes back nothing more."""
     today = timezone.localdate()
+    if key is not None:
+        done = GuidanceTap.objects.filter(undo_key=key).first()
+        if done is not None:
+            return done
     with transaction.atomic():
         tap = (
             GuidanceTap.objects.select_for_update()
@@ -51,10 +85,15 @@ def guidance_undo(*, by: User, office: Office) -> GuidanceTap:
             .order_by("-at", "-id")
             .first()
         )
+        if key is not None and GuidanceTap.objects.filter(undo_key=key).exists():
+            return GuidanceTap.objects.get(
+                undo_key=key
+            )  # the same undo, committed while we waited for the lock
         if tap is None:
             raise ValidationError("取り消せる記録がありません（本日ご自身が記録したものだけ取り消せます）。")
         tap.undone_at = timezone.now()
-        tap.save(update_fields=["undone_at"])
+        tap.undo_key = key
+        tap.save(update_fields=["undone_at", "undo_key"])
         audit_record(
             actor=by,
             action=AuditEvent.Action.UPDATE,
@@ -72,7 +111,14 @@ def day_counts(*, office: Office, date: datetime.date) -> dict[str, Any]:
     for purpose, at in taps:
         hour = timezone.localtime(at).hour
         by_hour.setdefault(hour, Counter())[purpose] += 1
-    hours = sorted(set(range(FIRST_HOUR, LAST_HOUR)) | set(by_hour))
+    # Every hour the office is open that day (from the calendar: evening and special openings included),
+    # and any hour in which visitors were counted outside them.
+    day = hours_for(office, date)
+    open_hours: set[int] = set()
+    if day.is_open and day.opens and day.closes:
+        last = day.closes.hour - (1 if (day.closes.minute, day.closes.second) == (0, 0) else 0)
+        open_hours = set(range(day.opens.hour, last + 1))
+    hours = sorted(open_hours | set(by_hour))
     return {
         "total": len(taps),
         "by_purpose": {p.value: by_purpose.get(p.value, 0) for p in Purpose},

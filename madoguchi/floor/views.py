@@ -4,17 +4,18 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from madoguchi.accounts.access import check_perm, require_perm
+from madoguchi.accounts.http import AuthedHttpRequest
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
-from madoguchi.lib.htmx import render_page_or_fragment
+from madoguchi.lib.htmx import queued_at, queued_key, render_page_or_fragment
 from madoguchi.lib.jdates import parse_date
 
 from . import services
@@ -25,7 +26,7 @@ from .models import MynaportalAssist, Purpose
 SHORTCUTS = ["1", "2", "3", "4", "5", "6"]
 
 
-def _office(request: HttpRequest) -> Office:
+def _office(request: AuthedHttpRequest) -> Office:
     offices = Office.objects.active()
     code = request.POST.get("office") or request.GET.get("office")
     office = (
@@ -38,7 +39,7 @@ def _office(request: HttpRequest) -> Office:
     return office
 
 
-def _day(request: HttpRequest) -> tuple[datetime.date, str]:
+def _day(request: AuthedHttpRequest) -> tuple[datetime.date, str]:
     today = timezone.localdate()
     value = request.GET.get("date")
     if not value:
@@ -49,7 +50,7 @@ def _day(request: HttpRequest) -> tuple[datetime.date, str]:
         return today, str(exc)
 
 
-def _board_context(request: HttpRequest, office: Office, day: datetime.date) -> dict[str, object]:
+def _board_context(request: AuthedHttpRequest, office: Office, day: datetime.date) -> dict[str, object]:
     counts = services.day_counts(office=office, date=day)
     return {
         "office": office,
@@ -66,7 +67,7 @@ def _board_context(request: HttpRequest, office: Office, day: datetime.date) -> 
 
 
 @require_perm("floor.view_guidancetap")
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: AuthedHttpRequest) -> HttpResponse:
     office = _office(request)
     day, error = _day(request)
     if error:
@@ -75,8 +76,10 @@ def board(request: HttpRequest) -> HttpResponse:
     return render_page_or_fragment(request, "floor/board.html", "floor/_counts.html", context)
 
 
-def _after_write(request: HttpRequest, office: Office, status: str, *, error: bool = False) -> HttpResponse:
-    if request.htmx:  # type: ignore[attr-defined]
+def _after_write(
+    request: AuthedHttpRequest, office: Office, status: str, *, error: bool = False
+) -> HttpResponse:
+    if request.htmx:
         context = _board_context(request, office, timezone.localdate())
         context.update({"status": status, "status_error": error, "oob": True})
         # 200 even for "nothing to undo": htmx does not swap 4xx answers, and the message must show.
@@ -87,11 +90,17 @@ def _after_write(request: HttpRequest, office: Office, status: str, *, error: bo
 
 @require_perm("floor.add_guidancetap")
 @require_POST
-def tap(request: HttpRequest) -> HttpResponse:
+def tap(request: AuthedHttpRequest) -> HttpResponse:
     office = _office(request)
     purpose = request.POST.get("purpose", "")
     try:
-        recorded = services.guidance_tap(by=request.user, office=office, purpose=purpose)  # type: ignore[arg-type]
+        recorded = services.guidance_tap(
+            by=request.user,
+            office=office,
+            purpose=purpose,
+            key=queued_key(request),
+            at=queued_at(request),
+        )
     except ValidationError:
         return _after_write(request, office, "用件を選んでください。", error=True)
     local = timezone.localtime(recorded.at)
@@ -102,10 +111,10 @@ def tap(request: HttpRequest) -> HttpResponse:
 
 @require_perm("floor.add_guidancetap")
 @require_POST
-def undo(request: HttpRequest) -> HttpResponse:
+def undo(request: AuthedHttpRequest) -> HttpResponse:
     office = _office(request)
     try:
-        undone = services.guidance_undo(by=request.user, office=office)  # type: ignore[arg-type]
+        undone = services.guidance_undo(by=request.user, office=office, key=queued_key(request))
     except ValidationError as exc:
         return _after_write(request, office, exc.messages[0], error=True)
     local = timezone.localtime(undone.at)
@@ -115,7 +124,7 @@ def undo(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("floor.view_mynaportalassist")
-def mynaportal(request: HttpRequest) -> HttpResponse:
+def mynaportal(request: AuthedHttpRequest) -> HttpResponse:
     office = _office(request)
     form = AssistForm(request.POST or None)
     if request.method == "POST":
@@ -124,7 +133,7 @@ def mynaportal(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 services.assist_record(
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                     office=office,
                     topic=data["topic"],
                     outcome=data["outcome"],
@@ -155,7 +164,7 @@ def mynaportal(request: HttpRequest) -> HttpResponse:
     shown = [a.pk for a in assists if a.has_contact] if show_contact else []
     if shown:
         audit_record(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             action=AuditEvent.Action.LIST,
             object_type="floor.mynaportalassist",
             request=request,

@@ -13,7 +13,7 @@ from .models import Incident
 router = Router(tags=["incidents"])
 
 
-def _require(request, perm: str) -> None:  # type: ignore[no-untyped-def]
+def _require(request, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise HttpError(403, "この操作を行う権限がありません。")
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from madoguchi.calendar.models import Office
@@ -38,12 +40,17 @@ class IncidentForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 5}),
         }
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = Office.objects.active()
-        self.fields["office"].empty_label = "（庁舎外・不明）"
+        office = cast(forms.ModelChoiceField, self.fields["office"])
+        office.queryset = Office.objects.active()
+        office.empty_label = "（庁舎外・不明）"
         for name in ("occurred_at", "city_notified_at", "police_reported_at"):
-            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"]
+            cast(forms.DateTimeField, self.fields[name]).input_formats = [
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",
+                "%Y/%m/%d %H:%M",
+            ]
         self.fields["summary"].widget.attrs["autofocus"] = True
         # Recorded at once; the reports are required to close it (the model's help text says "required").
         self.fields["anti_social"].help_text = (

@@ -6,21 +6,22 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from madoguchi.accounts.access import require_perm
+from madoguchi.accounts.http import AuthedHttpRequest
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
 from madoguchi.lib.listing import Column, Listing
 
 from . import services
 from .forms import CloseForm, FilterForm, IncidentForm, NoteForm
-from .models import Incident
+from .models import Incident, IncidentQuerySet
 
 
-def _filter(qs: QuerySet[Incident], data: Mapping[str, Any]) -> QuerySet[Incident]:
+def _filter(qs: IncidentQuerySet, data: Mapping[str, Any]) -> QuerySet[Incident]:
     if data.get("category"):
         qs = qs.filter(category=data["category"])
     status = data.get("status") or "open"
@@ -52,7 +53,7 @@ INCIDENTS = Listing(
 
 
 @require_perm("incidents.view_incident")
-def incident_list(request: HttpRequest) -> HttpResponse:
+def incident_list(request: AuthedHttpRequest) -> HttpResponse:
     form_status = request.GET.get("status") or "open"
     return INCIDENTS.response(
         request,
@@ -61,7 +62,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         fragment="incidents/_list.html",
         context={"status": form_status},
         on_export=lambda fmt, count: audit_record(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             action=AuditEvent.Action.EXPORT,
             object_type="incidents.incident",
             request=request,
@@ -71,12 +72,12 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("incidents.add_incident")
-def incident_new(request: HttpRequest) -> HttpResponse:
+def incident_new(request: AuthedHttpRequest) -> HttpResponse:
     form = IncidentForm(request.POST or None, instance=Incident(reported_by=request.user))
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in IncidentForm.Meta.fields}
         try:
-            incident = services.incident_record(by=request.user, **data)  # type: ignore[arg-type]
+            incident = services.incident_record(by=request.user, **data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -86,7 +87,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("incidents.view_incident")
-def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def incident_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     incident = get_object_or_404(Incident.objects.select_related("office", "reported_by", "closed_by"), pk=pk)
     return render(
         request,
@@ -101,7 +102,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("incidents.change_incident")
-def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def incident_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     incident = get_object_or_404(Incident, pk=pk)
     if not incident.is_open:
         messages.error(request, "完了したトラブル・苦情は変更できません。")
@@ -110,7 +111,7 @@ def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in IncidentForm.Meta.fields}
         try:
-            services.incident_update(by=request.user, incident=incident, **data)  # type: ignore[arg-type]
+            services.incident_update(by=request.user, incident=incident, **data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -121,19 +122,19 @@ def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("incidents.add_incidentnote")
 @require_POST
-def note_add(request: HttpRequest, pk: int) -> HttpResponse:
+def note_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     incident = get_object_or_404(Incident, pk=pk)
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
-            services.incident_note_add(by=request.user, incident=incident, text=form.cleaned_data["text"])  # type: ignore[arg-type]
+            services.incident_note_add(by=request.user, incident=incident, text=form.cleaned_data["text"])
         except ValidationError as exc:
             messages.error(request, "対応経過: " + " ".join(exc.messages))
         else:
             messages.success(request, "対応経過を追加しました。")
             return redirect("incidents:detail", pk=pk)
     else:
-        messages.error(request, "対応経過: " + " ".join(form.errors["text"]))
+        messages.error(request, "対応経過: " + " ".join(str(e) for e in form.errors["text"]))
     return render(
         request,
         "incidents/detail.html",
@@ -149,13 +150,13 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("incidents.close_incident")
 @require_POST
-def incident_close(request: HttpRequest, pk: int) -> HttpResponse:
+def incident_close(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     incident = get_object_or_404(Incident, pk=pk)
     form = CloseForm(request.POST)
     if form.is_valid():
         try:
             services.incident_close(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 incident=incident,
                 closure_note=form.cleaned_data["closure_note"],
             )

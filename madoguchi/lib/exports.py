@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,10 +100,11 @@ def read_table(data: bytes, filename: str, *, encoding: str | None = None) -> Ta
     name = filename.lower()
     if name.endswith(".xlsx"):
         from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
 
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a non-XLSX file
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):  # not an XLSX file
             raise ValueError(
                 "XLSX ファイルとして読めません。ファイルが壊れていないか確認してください。"
             ) from None

@@ -228,7 +228,7 @@ class Listing:
     columns: Sequence[Column]
     filter_form: type[forms.Form] | None = None
     # How valid filters narrow the queryset; default: the form's own `filter_queryset(queryset)` method.
-    filter: Callable[[QuerySet[Any], Mapping[str, Any]], QuerySet[Any]] | None = None
+    filter: Callable[[Any, Mapping[str, Any]], QuerySet[Any]] | None = None
     ordering: Sequence[str] = ("pk",)
     per_page: int = DEFAULT_PER_PAGE
     max_per_page: int = MAX_PER_PAGE

@@ -60,7 +60,7 @@ def load(*, stdout: Any = None) -> str:
         return ""
     from madoguchi.staffing.services import trained_members
 
-    rng = random.Random(4)  # noqa: S311 - demo data only
+    rng = random.Random(4)
     staff = trained_members(skill="outreach")
     today = timezone.localdate()
     assigned = 0

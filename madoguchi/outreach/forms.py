@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any, cast
 
 from django import forms
 
@@ -34,10 +35,10 @@ class JapaneseDateField(forms.CharField):
         return value
 
 
-def _time(label: str, **kwargs: object) -> forms.TimeField:
+def _time(label: str, **kwargs: Any) -> forms.TimeField:
     return forms.TimeField(
         label=label, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"), **kwargs
-    )  # type: ignore[arg-type]
+    )
 
 
 class EventForm(forms.Form):
@@ -65,7 +66,7 @@ class EventForm(forms.Form):
         validators=[no_individual_number],
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["venue"].widget.attrs["autofocus"] = True
 
@@ -85,7 +86,7 @@ class PhaseForm(forms.Form):
     note = forms.CharField(label="内容", max_length=200, required=False, validators=[no_individual_number])
 
 
-def timeline_forms(event, data=None) -> list[tuple[Phase, PhaseForm]]:  # type: ignore[no-untyped-def]
+def timeline_forms(event, data=None) -> list[tuple[Phase, PhaseForm]]:
     phases = {p.kind: p for p in event.phases.all()}
     result = []
     for kind in Phase.ORDER:
@@ -96,7 +97,7 @@ def timeline_forms(event, data=None) -> list[tuple[Phase, PhaseForm]]:  # type: 
 
 
 class MemberChoiceField(forms.ModelChoiceField):
-    def __init__(self, *args, trained_ids: set[int], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, trained_ids: set[int], **kwargs) -> None:
         self.trained_ids = trained_ids
         super().__init__(*args, **kwargs)
 
@@ -114,7 +115,7 @@ class AssignForm(forms.Form):
     ends = _time("終了", required=False, help_text="空欄なら撤収の終了まで")
     duty = forms.CharField(label="担当", max_length=50, required=False, validators=[no_individual_number])
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         members = list(StaffMember.objects.active().prefetch_related("completions"))
         trained = {m.pk for m in trained_members(skill="outreach", members=members)}
@@ -146,8 +147,8 @@ class InquiryForm(forms.Form):
     )
     window = forms.TypedChoiceField(label="窓口", required=False, coerce=int, empty_value=None)
 
-    def __init__(self, *args, windows: int = 4, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, windows: int = 4, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["window"].choices = [("", "（なし）")] + [
+        cast(forms.ChoiceField, self.fields["window"]).choices = [("", "（なし）")] + [
             (str(w), f"窓口{w}") for w in range(1, windows + 1)
         ]

@@ -222,6 +222,25 @@ class WindowCount(models.Model):
         return f"窓口{self.window}: {self.applications}"
 
 
+class WindowTap(models.Model):
+    """One +1/−1 sent by a counter tablet, by its idempotency key: a tap queued offline and sent again is applied
+    once."""
+
+    key = models.UUIDField("送信キー", unique=True, editable=False)
+    event = models.ForeignKey(OutreachEvent, on_delete=models.CASCADE, related_name="+")
+    window = models.PositiveSmallIntegerField("窓口")
+    delta = models.SmallIntegerField("増減")
+    at = models.DateTimeField("日時", auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "受付件数の操作"
+        verbose_name_plural = "受付件数の操作"
+
+    def __str__(self) -> str:
+        return f"窓口{self.window} {self.delta:+d}"
+
+
 class Inquiry(models.Model):
     """A question visitors asked at the venue (to improve the FAQ and the next event); no personal data."""
 

@@ -12,6 +12,7 @@ entry would change the office's own hours. The entry is removed when the event i
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -35,6 +36,7 @@ from .models import (
     Phase,
     StaffAssignment,
     WindowCount,
+    WindowTap,
 )
 
 # The main office is "otherwise closed" only for these calendar reasons (see the module docstring).
@@ -475,14 +477,22 @@ def _refuse_before_the_day(event: OutreachEvent) -> None:
         )
 
 
-def window_count_adjust(*, by: User, event: OutreachEvent, window: int, delta: int) -> WindowCount:
-    """+1 or −1 applications at one window; a count never goes below zero."""
+def window_count_adjust(
+    *, by: User, event: OutreachEvent, window: int, delta: int, key: uuid.UUID | None = None
+) -> WindowCount:
+    """+1 or −1 applications at one window; a count never goes below zero. With the tablet's key, a tap sent
+    again (a retry after a lost answer, a queue flushed from two tabs) is applied once."""
     if delta not in (1, -1):
         raise ValidationError("件数は1件ずつ増減します。")
     with transaction.atomic():
         row = WindowCount.objects.select_for_update().filter(event=event, window=window).first()
         if row is None:
             raise ValidationError(f"窓口{window}はこの出張申請にありません。")
+        # Taps of one window are serialised by the row lock above, so the key check cannot race its insert.
+        if key is not None and WindowTap.objects.filter(key=key).exists():
+            return row
+        if key is not None:
+            WindowTap.objects.create(key=key, event=event, window=window, delta=delta, by=by)
         if not OutreachEvent.objects.filter(pk=event.pk).active().exists():
             raise ValidationError("中止した出張申請の件数は変更できません。")
         if delta > 0:

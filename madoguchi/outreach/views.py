@@ -5,15 +5,16 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from madoguchi.accounts.access import require_perm
+from madoguchi.accounts.http import AuthedHttpRequest
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
-from madoguchi.lib.htmx import render_page_or_fragment
+from madoguchi.lib.htmx import queued_key, render_page_or_fragment
 from madoguchi.lib.listing import Column, Listing
 
 from . import services
@@ -48,7 +49,7 @@ def _errors(form_or_exc: Any) -> str:
 
 
 @require_perm("outreach.view_outreachevent")
-def event_list(request: HttpRequest) -> HttpResponse:
+def event_list(request: AuthedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     events = list(OutreachEvent.objects.select_related("special_day").prefetch_related("window_counts"))
     for e in events:
@@ -69,11 +70,11 @@ def _event_form_data(form: EventForm) -> dict[str, Any]:
 
 
 @require_perm("outreach.add_outreachevent")
-def event_new(request: HttpRequest) -> HttpResponse:
+def event_new(request: AuthedHttpRequest) -> HttpResponse:
     form = EventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            event = services.event_create(by=request.user, **_event_form_data(form))  # type: ignore[arg-type]
+            event = services.event_create(by=request.user, **_event_form_data(form))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -85,7 +86,7 @@ def event_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail_context(request: HttpRequest, event: OutreachEvent, **extra: Any) -> dict[str, Any]:
+def _detail_context(request: AuthedHttpRequest, event: OutreachEvent, **extra: Any) -> dict[str, Any]:
     context = {
         "event": event,
         "summary": services.event_summary(event=event),
@@ -101,13 +102,13 @@ def _detail_context(request: HttpRequest, event: OutreachEvent, **extra: Any) ->
 
 
 @require_perm("outreach.view_outreachevent")
-def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def event_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(OutreachEvent.objects.select_related("special_day"), pk=pk)
     return render(request, "outreach/detail.html", _detail_context(request, event))
 
 
 @require_perm("outreach.change_outreachevent")
-def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def event_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(OutreachEvent, pk=pk)
     if not event.is_active:
         messages.error(request, "中止した出張申請は変更できません。")
@@ -116,7 +117,7 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = EventForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.event_update(by=request.user, event=event, **_event_form_data(form))  # type: ignore[arg-type]
+            services.event_update(by=request.user, event=event, **_event_form_data(form))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -129,10 +130,10 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("outreach.change_outreachevent")
 @require_POST
-def event_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def event_cancel(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(OutreachEvent, pk=pk)
     try:
-        services.event_cancel(by=request.user, event=event)  # type: ignore[arg-type]
+        services.event_cancel(by=request.user, event=event)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
@@ -141,7 +142,7 @@ def event_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("outreach.change_outreachevent")
-def timeline(request: HttpRequest, pk: int) -> HttpResponse:
+def timeline(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(OutreachEvent, pk=pk)
     forms = timeline_forms(event, request.POST or None)
     error = ""
@@ -157,7 +158,7 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
                 for phase, f in forms
             }
             try:
-                services.phases_set(by=request.user, event=event, phases=phases)  # type: ignore[arg-type]
+                services.phases_set(by=request.user, event=event, phases=phases)
             except ValidationError as exc:
                 error = _errors(exc)
             else:
@@ -175,14 +176,14 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("outreach.assign_staff")
 @require_POST
-def staff_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_assign(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(OutreachEvent, pk=pk)
     form = AssignForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
             assignment = services.staff_assign(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 event=event,
                 member=data["member"],
                 starts=data["starts"],
@@ -201,32 +202,32 @@ def staff_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("outreach.assign_staff")
 @require_POST
-def staff_remove(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+def staff_remove(request: AuthedHttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
     assignment = get_object_or_404(StaffAssignment, pk=assignment_pk, event_id=pk)
     name = assignment.member.name
-    services.staff_unassign(by=request.user, assignment=assignment)  # type: ignore[arg-type]
+    services.staff_unassign(by=request.user, assignment=assignment)
     messages.success(request, f"{name}さんの配置を外しました。")
     return redirect("outreach:detail", pk=pk)
 
 
 @require_perm("outreach.tick_checklist")
 @require_POST
-def checklist_tick(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def checklist_tick(request: AuthedHttpRequest, pk: int, item_pk: int) -> HttpResponse:
     item = get_object_or_404(ChecklistItem.objects.select_related("event"), pk=item_pk, event_id=pk)
-    item = services.checklist_tick(by=request.user, item=item, checked=request.POST.get("checked") == "1")  # type: ignore[arg-type]
-    if request.htmx:  # type: ignore[attr-defined]
+    item = services.checklist_tick(by=request.user, item=item, checked=request.POST.get("checked") == "1")
+    if request.htmx:
         return render(request, "outreach/_checklist_item.html", {"item": item, "event": item.event})
     return redirect("outreach:detail", pk=pk)
 
 
 @require_perm("outreach.change_outreachevent")
 @require_POST
-def checklist_add(request: HttpRequest, pk: int) -> HttpResponse:
+def checklist_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(OutreachEvent, pk=pk)
     form = ChecklistAddForm(request.POST)
     if form.is_valid():
         try:
-            services.checklist_item_add(by=request.user, event=event, **form.cleaned_data)  # type: ignore[arg-type]
+            services.checklist_item_add(by=request.user, event=event, **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, "チェック項目: " + _errors(exc))
         else:
@@ -253,7 +254,7 @@ def _day_context(event: OutreachEvent, **extra: Any) -> dict[str, Any]:
 
 
 @require_perm("outreach.count_applications")
-def day(request: HttpRequest, pk: int) -> HttpResponse:
+def day(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(OutreachEvent, pk=pk)
     return render_page_or_fragment(
         request, "outreach/day.html", "outreach/_windows.html", _day_context(event)
@@ -262,12 +263,18 @@ def day(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("outreach.count_applications")
 @require_POST
-def count(request: HttpRequest, pk: int) -> HttpResponse:
+def count(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(OutreachEvent, pk=pk)
     status, error = "", False
     try:
         window, delta = int(request.POST.get("window", "")), int(request.POST.get("delta", ""))
-        row = services.window_count_adjust(by=request.user, event=event, window=window, delta=delta)  # type: ignore[arg-type]
+        row = services.window_count_adjust(
+            by=request.user,
+            event=event,
+            window=window,
+            delta=delta,
+            key=queued_key(request),
+        )
     except ValueError:
         status, error = "窓口と増減を指定してください。", True
     except ValidationError as exc:
@@ -275,7 +282,7 @@ def count(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         sign = "+1" if delta > 0 else "−1"
         status = f"窓口{row.window}: {sign}（{row.applications}件）"
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         # 200 even when refused: htmx swaps only 2xx answers and the message has to show.
         return render(
             request, "outreach/_windows.html", _day_context(event, status=status, status_error=error)
@@ -286,13 +293,13 @@ def count(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("outreach.count_applications")
 @require_POST
-def inquiry(request: HttpRequest, pk: int) -> HttpResponse:
+def inquiry(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(OutreachEvent, pk=pk)
     form = InquiryForm(request.POST, windows=event.windows)
     if form.is_valid():
         try:
             services.inquiry_add(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 event=event,
                 text=form.cleaned_data["text"],
                 window=form.cleaned_data["window"],
@@ -306,7 +313,7 @@ def inquiry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("outreach.view_outreachevent")
-def summary(request: HttpRequest, pk: int) -> HttpResponse:
+def summary(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(OutreachEvent.objects.select_related("special_day"), pk=pk)
     return INQUIRIES.response(
         request,
@@ -318,7 +325,7 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("outreach.view_outreachevent")
-def inquiries(request: HttpRequest, pk: int) -> HttpResponse:
+def inquiries(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Every question asked at the venue, paged, with the export (to improve the FAQ)."""
     event = get_object_or_404(OutreachEvent, pk=pk)
     return INQUIRIES.response(
@@ -330,10 +337,10 @@ def inquiries(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _inquiry_export_audit(request: HttpRequest, event: OutreachEvent) -> Callable[[str, int], object]:
+def _inquiry_export_audit(request: AuthedHttpRequest, event: OutreachEvent) -> Callable[[str, int], object]:
     def audit(fmt: str, count: int) -> object:
         return audit_record(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             action=AuditEvent.Action.EXPORT,
             object_type="outreach.inquiry",
             request=request,

@@ -11,6 +11,9 @@ _PRODUCE = [
     "reports.add_contactentry",
     "reports.change_contactentry",
     "reports.delete_contactentry",
+    "reports.view_monthclose",
+    "reports.view_contractsettings",
+    "reports.change_monthclose",
 ]
 
 
@@ -22,12 +25,18 @@ class ReportsConfig(AppConfig):
     # handover; city staff read, confirm receipt and approve. Everyone else: no access.
     role_permissions = {
         Role.SITE_MANAGER: _PRODUCE,
-        Role.DIRECTOR: [*_PRODUCE, "reports.submit_monthlyreport", "reports.handover_personal_data"],
+        Role.DIRECTOR: [
+            *_PRODUCE,
+            "reports.submit_monthlyreport",
+            "reports.handover_personal_data",
+            "reports.change_contractsettings",
+        ],
         Role.CITY_STAFF: [*_READ, "reports.receive_monthlyreport", "reports.approve_operationsplan"],
     }
     nav_items = [
         ("月報", "reports:monthly", "reports.view_monthlyreport"),
         ("業務計画書", "reports:plans", "reports.view_operationsplan"),
         ("引継ぎ資料", "reports:handover", "reports.produce_reports"),
+        ("契約情報", "reports:contract", "reports.view_contractsettings"),
     ]
     dashboard_widgets = [("reports/_dashboard.html", "reports.view_monthlyreport")]

@@ -4,7 +4,7 @@ from django import forms
 
 from madoguchi.lib.privacy import no_individual_number
 
-from .models import ContactEntry, OperationsPlan
+from .models import ContactEntry, ContractSettings, OperationsPlan
 
 
 class PlanCreateForm(forms.Form):
@@ -73,3 +73,23 @@ class HandoverForm(forms.Form):
         if data.get("include_personal") and missing:
             self.add_error("reason", "個人情報を含める理由を入力してください。")
         return data
+
+
+class ContractForm(forms.ModelForm):
+    class Meta:
+        model = ContractSettings
+        fields = [
+            "city_name",
+            "addressee",
+            "section",
+            "contractor",
+            "contractor_address",
+            "representative",
+            "contract_name",
+            "period_start",
+            "period_end",
+        ]
+        widgets = {
+            "period_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "period_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from madoguchi.lib.privacy import no_individual_number
 
@@ -166,3 +167,161 @@ class ContactEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_path_display()} {self.step}. {self.role_title}"
+
+
+class ContractSettings(models.Model):
+    """The contract the documents are written for (one row, edited on screen): who addresses whom.
+    Nothing city-specific lives in code; every 鑑 and cover reads these."""
+
+    city_name = models.CharField("発注者（市区町村名）", max_length=50, validators=[no_individual_number])
+    addressee = models.CharField(
+        "宛名", max_length=60, validators=[no_individual_number], help_text="例: 久留米市長"
+    )
+    section = models.CharField(
+        "担当課", max_length=60, validators=[no_individual_number], help_text="例: 市民文化部 市民課"
+    )
+    contractor = models.CharField("受託者", max_length=100, validators=[no_individual_number])
+    contractor_address = models.CharField(
+        "受託者の所在地", max_length=150, blank=True, validators=[no_individual_number]
+    )
+    representative = models.CharField(
+        "代表者（役職・氏名）",
+        max_length=100,
+        validators=[no_individual_number],
+        help_text="例: 代表取締役 山田太郎",
+    )
+    contract_name = models.CharField("契約名（業務名）", max_length=150, validators=[no_individual_number])
+    period_start = models.DateField("契約期間（開始）")
+    period_end = models.DateField("契約期間（終了）")
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    class Meta:
+        verbose_name = "契約情報"
+        verbose_name_plural = "契約情報"
+
+    def __str__(self) -> str:
+        return self.contract_name
+
+    @property
+    def missing(self) -> list[str]:
+        """Labels of required settings left empty (a document is refused while any is)."""
+        labels = {
+            "city_name": "発注者（市区町村名）",
+            "addressee": "宛名",
+            "section": "担当課",
+            "contractor": "受託者",
+            "representative": "代表者（役職・氏名）",
+            "contract_name": "契約名（業務名）",
+        }
+        out = [label for name, label in labels.items() if not str(getattr(self, name) or "").strip()]
+        if not self.period_start or not self.period_end:
+            out.append("契約期間")
+        return out
+
+
+class MonthClose(models.Model):
+    """月次締め: a month whose figures the director has reconciled, with the director's commentary."""
+
+    year = models.PositiveSmallIntegerField("年")
+    month = models.PositiveSmallIntegerField("月")
+    closed_at = models.DateTimeField("締めた日時", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="締めた人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    special_notes = models.TextField("特記事項", blank=True, validators=[no_individual_number])
+    problems = models.TextField("課題・問題点", blank=True, validators=[no_individual_number])
+    improvements = models.TextField("改善の取組", blank=True, validators=[no_individual_number])
+    # The reason for the next 訂正版, entered before its job starts (job parameters carry ids only).
+    correction_reason = models.TextField("訂正の理由", blank=True, validators=[no_individual_number])
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    class Meta:
+        verbose_name = "月次締め"
+        verbose_name_plural = "月次締め"
+        ordering = ["-year", "-month"]
+        constraints = [models.UniqueConstraint(fields=["year", "month"], name="month_close_once")]
+        default_permissions = ("view", "change")
+
+    def __str__(self) -> str:
+        return f"{self.year}年{self.month}月 月次締め"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class ReconcileNote(models.Model):
+    """Why an item on the month-close list is right as it is (e.g. a call still 通話中 because the PBX lost
+    the hang-up): written by a person, kept with the month."""
+
+    year = models.PositiveSmallIntegerField("年")
+    month = models.PositiveSmallIntegerField("月")
+    item_key = models.CharField("項目", max_length=80)
+    explanation = models.TextField("説明", validators=[no_individual_number])
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="記入者", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("記入日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "月次締めの説明"
+        verbose_name_plural = "月次締めの説明"
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month", "item_key"], name="reconcile_note_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.item_key}"
+
+
+class MonthlyReportVersion(models.Model):
+    """One document as it was handed to the city: 初版 (number 0) or 訂正版 第N版, with the exact PDF and XLSX
+    bytes and their SHA-256, what changed since the previous version, and the city's receipt."""
+
+    report = models.ForeignKey(MonthlyReport, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveSmallIntegerField("版（0 = 初版）")
+    pdf = models.BinaryField("PDF")
+    pdf_sha256 = models.CharField("PDF の SHA-256", max_length=64)
+    xlsx = models.BinaryField("XLSX")
+    xlsx_sha256 = models.CharField("XLSX の SHA-256", max_length=64)
+    snapshot = models.JSONField("数値", default=dict)
+    changes = models.JSONField("前の版からの変更", default=list, blank=True)
+    reason = models.TextField("訂正の理由", blank=True, validators=[no_individual_number])
+    submitted_at = models.DateTimeField("提出日時")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提出者", on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField("受領確認日時", null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="受領確認者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "月報の提出版"
+        verbose_name_plural = "月報の提出版"
+        ordering = ["report", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="monthly_report_version_once")
+        ]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.label}"
+
+    @property
+    def label(self) -> str:
+        return "初版" if self.number == 0 else f"訂正版（第{self.number}版）"
+
+    def filename(self, fmt: str) -> str:
+        suffix = "" if self.number == 0 else f"_訂正版{self.number}"
+        return f"月報_{self.report.ym}{suffix}.{fmt}"

@@ -19,7 +19,14 @@ from madoguchi.accounts.services import audit_record
 from madoguchi.lib.jdates import fiscal_year as fiscal_year_of
 from madoguchi.lib.jdates import wareki_year
 
-from .models import ContactEntry, MonthlyReport, OperationsPlan
+from .models import (
+    ContactEntry,
+    ContractSettings,
+    MonthClose,
+    MonthlyReport,
+    MonthlyReportVersion,
+    OperationsPlan,
+)
 from .sections import Period, Section, Table, calls, cards, others
 from .sections import handover as handover_sections
 from .sections import plan as plan_sections
@@ -50,6 +57,32 @@ class Change:
 
 
 @dataclass
+class Cover:
+    """What the 鑑 says: from the contract settings, the month's commentary and the version being handed over."""
+
+    city_name: str
+    addressee: str
+    section: str
+    contractor: str
+    contractor_address: str
+    representative: str
+    contract_name: str
+    period_start: datetime.date
+    period_end: datetime.date
+    submitted_on: datetime.date
+    version_number: int
+    reason: str = ""
+    changes: list[Change] = field(default_factory=list)
+    special_notes: str = ""
+    problems: str = ""
+    improvements: str = ""
+
+    @property
+    def version_label(self) -> str:
+        return "" if self.version_number == 0 else f"訂正版（第{self.version_number}版）"
+
+
+@dataclass
 class ReportData:
     scope: str  # "month" or "fiscal_year"
     year: int
@@ -63,6 +96,9 @@ class ReportData:
     in_progress: bool
     submission: MonthlyReport | None = None
     changes: list[Change] = field(default_factory=list)
+    contract_name: str = ""
+    # The 鑑 (cover letter) of a submitted version; None for a draft printed from the screen.
+    cover: Cover | None = None
 
     @property
     def ym(self) -> str:
@@ -104,6 +140,26 @@ class ReportData:
     @property
     def is_empty(self) -> bool:
         return not any(self.figures.values()) and not self.appendix.rows
+
+    @property
+    def has_activity(self) -> bool:
+        """Anything happened in the period itself (not earlier months of the call table, not stock carried in)."""
+        carried = (
+            "cards.stock.",
+            "cards.past_holding",
+            "callbacks.open",
+            "callbacks.overdue",
+            "phone_memos.pending",
+        )
+        months = {f"{y}-{m:02d}" for y, m in calls._months(self.period)}
+        for key, value in self.figures.items():
+            if not value or key.startswith(carried):
+                continue
+            parts = key.split(".")
+            if parts[0] in ("call_table", "answering") and parts[1] not in months:
+                continue
+            return True
+        return any(row[0] != "カード" or row[2] for row in self.appendix.rows)
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)
@@ -177,6 +233,8 @@ def monthly_report_build(
         ),
         generated_at=timezone.now(),
         in_progress=period.end > today,
+        contract_name=ContractSettings.objects.order_by("pk").values_list("contract_name", flat=True).first()
+        or "",
     )
     if scope == "month":
         data.submission = (
@@ -219,45 +277,214 @@ def snapshot_changes(snapshot: dict[str, Any], data: ReportData) -> list[Change]
     return changes
 
 
+def contract_settings() -> ContractSettings:
+    """The contract the documents are written for; refused (in Japanese, naming the fields) while incomplete."""
+    contract = ContractSettings.objects.order_by("pk").first()
+    if contract is None:
+        raise ReportError(
+            "契約情報が未設定です。「契約情報」の画面で宛名・受託者・契約名などを入力してください。"
+        )
+    if contract.missing:
+        raise ReportError(
+            f"契約情報に未入力の項目があります（{'、'.join(contract.missing)}）。「契約情報」の画面で入力してください。"
+        )
+    return contract
+
+
 @transaction.atomic
-def monthly_report_submit(*, by: User, year: int, month: int, note: str = "") -> MonthlyReport:
-    """The director marks the month's report submitted: its figures are frozen with a hash."""
-    data = monthly_report_build(year=year, month=month, appendix=True)
-    if data.in_progress:
-        raise ReportError(f"{era_month(year, month)}はまだ終わっていないため、提出済にできません。")
-    if MonthlyReport.objects.select_for_update().filter(year=year, month=month).exists():
-        raise ReportError(f"{era_month(year, month)}の月報はすでに提出済です。")
-    snapshot = snapshot_of(data)
-    report = MonthlyReport.objects.create(
-        year=year,
-        month=month,
-        snapshot=snapshot,
-        snapshot_hash=snapshot_hash(snapshot),
-        submitted_at=timezone.now(),
-        submitted_by=by,
-        note=note,
-    )
+def contract_save(*, by: User, **fields: Any) -> ContractSettings:
+    """Create or change the one row of contract settings (validated like a form)."""
+    contract = ContractSettings.objects.select_for_update().order_by("pk").first() or ContractSettings()
+    created = contract.pk is None
+    for name, value in fields.items():
+        setattr(contract, name, value)
+    contract.full_clean()
+    if contract.period_end < contract.period_start:
+        raise ReportError("契約期間の終了日が開始日より前になっています。")
+    contract.save()
     audit_record(
         actor=by,
-        action=AuditEvent.Action.TRANSITION,
-        obj=report,
-        detail={"status": report.status, "month": report.ym, "hash": report.snapshot_hash[:16]},
+        action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
+        obj=contract,
+        detail={"fields": sorted(fields)},
     )
-    return report
+    return contract
 
 
-@transaction.atomic
-def monthly_report_receive(*, by: User, report: MonthlyReport) -> MonthlyReport:
-    """City staff confirm they received the submitted report."""
-    report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
-    if report.status == MonthlyReport.Status.RECEIVED:
-        raise ReportError("この月報は受領確認済です。")
-    report.status = MonthlyReport.Status.RECEIVED
-    report.received_at = timezone.now()
-    report.received_by = by
-    report.save(update_fields=["status", "received_at", "received_by"])
-    audit_record(actor=by, action=AuditEvent.Action.TRANSITION, obj=report, detail={"status": report.status})
-    return report
+def _cover(
+    *,
+    contract: ContractSettings,
+    close: MonthClose,
+    number: int,
+    reason: str,
+    changes: list[Change],
+    today: datetime.date,
+) -> Cover:
+    return Cover(
+        city_name=contract.city_name,
+        addressee=contract.addressee,
+        section=contract.section,
+        contractor=contract.contractor,
+        contractor_address=contract.contractor_address,
+        representative=contract.representative,
+        contract_name=contract.contract_name,
+        period_start=contract.period_start,
+        period_end=contract.period_end,
+        submitted_on=today,
+        version_number=number,
+        reason=reason,
+        changes=changes,
+        special_notes=close.special_notes,
+        problems=close.problems,
+        improvements=close.improvements,
+    )
+
+
+@dataclass
+class MonthlyDocuments:
+    data: ReportData
+    pdf: bytes
+    xlsx: bytes
+    number: int
+    reason: str
+
+
+def monthly_documents_build(
+    *, year: int, month: int, reason: str = "", today: datetime.date | None = None
+) -> MonthlyDocuments:
+    """Check that the month may be handed over and render its 鑑 + 別紙 as PDF and XLSX (the slow part, done
+    outside any transaction). The first submission is 初版; a month already submitted gets the next 訂正版,
+    which needs changed figures and a reason."""
+    from .render.pdf import report_pdf
+    from .render.xlsx import report_xlsx
+
+    today = today or timezone.localdate()
+    label = era_month(year, month)
+    contract = contract_settings()
+    close = MonthClose.objects.filter(year=year, month=month).first()
+    if close is None or not close.is_closed:
+        raise ReportError(
+            f"{label}はまだ締められていません。月次締めの画面で確認項目を処理し、締めてから提出してください。"
+        )
+    data = monthly_report_build(year=year, month=month, appendix=True, today=today)
+    if data.in_progress:
+        raise ReportError(f"{label}はまだ終わっていないため、提出できません。")
+    if not data.has_activity:
+        raise ReportError(f"{label}は記録が1件もないため提出できません（対象月を確認してください）。")
+    report = data.submission
+    if report is None:
+        number, changes = 0, []
+        if reason.strip():
+            raise ReportError("初めての提出に訂正の理由は入力できません。")
+    else:
+        last = report.versions.order_by("-number").first()
+        snapshot = last.snapshot if last is not None else report.snapshot
+        changes = snapshot_changes(snapshot, data)
+        if not changes:
+            raise ReportError(
+                f"{label}の月報はすでに提出済で、その後の変更もありません（訂正版は作れません）。"
+            )
+        if not reason.strip():
+            raise ReportError("訂正版には訂正の理由を入力してください。")
+        number = (last.number + 1) if last is not None else 1
+    data.cover = _cover(
+        contract=contract, close=close, number=number, reason=reason.strip(), changes=changes, today=today
+    )
+    return MonthlyDocuments(
+        data=data, pdf=report_pdf(data), xlsx=report_xlsx(data), number=number, reason=reason.strip()
+    )
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def monthly_report_submit(
+    *, by: User, year: int, month: int, reason: str = "", today: datetime.date | None = None
+) -> MonthlyReportVersion:
+    """Hand the month's report to the city: 初版, or the next 訂正版 when figures changed after a submission.
+    The exact PDF and XLSX are stored with their SHA-256 in one short transaction (nothing half-submitted)."""
+    docs = monthly_documents_build(year=year, month=month, reason=reason, today=today)
+    snapshot = snapshot_of(docs.data)
+    cover = docs.data.cover
+    assert cover is not None  # set by monthly_documents_build
+    with transaction.atomic():
+        report = MonthlyReport.objects.select_for_update().filter(year=year, month=month).first()
+        expected = 0 if report is None else report.versions.count()
+        if (report is None) != (docs.number == 0) or (report is not None and expected != docs.number):
+            raise ReportError(
+                f"{era_month(year, month)}の月報は同時に提出されました。画面を開き直してください。"
+            )
+        now = timezone.now()
+        if report is None:
+            report = MonthlyReport.objects.create(
+                year=year,
+                month=month,
+                snapshot=snapshot,
+                snapshot_hash=snapshot_hash(snapshot),
+                submitted_at=now,
+                submitted_by=by,
+            )
+        else:
+            report.snapshot, report.snapshot_hash = snapshot, snapshot_hash(snapshot)
+            report.status = MonthlyReport.Status.SUBMITTED
+            report.received_at, report.received_by = None, None
+            report.save(update_fields=["snapshot", "snapshot_hash", "status", "received_at", "received_by"])
+        version = MonthlyReportVersion.objects.create(
+            report=report,
+            number=docs.number,
+            pdf=docs.pdf,
+            pdf_sha256=_sha256(docs.pdf),
+            xlsx=docs.xlsx,
+            xlsx_sha256=_sha256(docs.xlsx),
+            snapshot=snapshot,
+            changes=[
+                {"key": c.key, "label": c.label, "submitted": c.submitted, "now": c.now}
+                for c in cover.changes
+            ],
+            reason=docs.reason,
+            submitted_at=now,
+            submitted_by=by,
+        )
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.TRANSITION,
+            obj=report,
+            detail={
+                "status": "submitted",
+                "month": report.ym,
+                "version": version.number,
+                "pdf_sha256": version.pdf_sha256,
+                "xlsx_sha256": version.xlsx_sha256,
+            },
+        )
+    return version
+
+
+def monthly_report_receive(*, by: User, version: MonthlyReportVersion) -> MonthlyReportVersion:
+    """City staff confirm they received this version's files (the hashes they can check are on screen)."""
+    with transaction.atomic():
+        version = MonthlyReportVersion.objects.select_for_update().select_related("report").get(pk=version.pk)
+        if version.received_at is not None:
+            raise ReportError(f"この月報（{version.label}）は受領確認済です。")
+        latest = version.report.versions.order_by("-number").first()
+        if latest is not None and latest.pk != version.pk:
+            raise ReportError(
+                f"この版より新しい{latest.label}が提出されています。最新の版の受領を確認してください。"
+            )
+        now = timezone.now()
+        version.received_at, version.received_by = now, by
+        version.save(update_fields=["received_at", "received_by"])
+        report = version.report
+        report.status, report.received_at, report.received_by = MonthlyReport.Status.RECEIVED, now, by
+        report.save(update_fields=["status", "received_at", "received_by"])
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.TRANSITION,
+            obj=report,
+            detail={"status": report.status, "version": version.number, "pdf_sha256": version.pdf_sha256},
+        )
+    return version
 
 
 def report_export_record(*, by: User | None, data: ReportData, fmt: str, request: Any = None) -> None:

@@ -22,6 +22,9 @@ urlpatterns = [
     path("monthly/<ym:ym>/chart/<str:name>.png", views.monthly_chart, name="monthly_chart"),
     path("monthly/<ym:ym>/submit/", views.monthly_submit, name="monthly_submit"),
     path("monthly/<ym:ym>/receive/", views.monthly_receive, name="monthly_receive"),
+    path("monthly/<ym:ym>/close/", views.month_close, name="month_close"),
+    path("monthly/<ym:ym>/v<int:number>.<str:fmt>", views.monthly_version_download, name="monthly_version"),
+    path("contract/", views.contract, name="contract"),
 ]
 
 urlpatterns += [

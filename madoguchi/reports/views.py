@@ -19,13 +19,9 @@ from madoguchi.lib.jdates import fiscal_year as fiscal_year_of
 from madoguchi.lib.jdates import parse_date
 from madoguchi.lib.text import nfkc
 
-from . import services
+from . import reconcile, services
 from .forms import ContactForm, HandoverForm, PlanCreateForm, PlanDecisionForm, PlanForm
 from .models import ContactEntry, MonthlyReport, OperationsPlan
-from .render import charts
-from .render.pdf import report_pdf
-from .render.plan import plan_docx, plan_pdf
-from .render.xlsx import report_xlsx
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -87,17 +83,42 @@ def monthly(request: HttpRequest) -> HttpResponse:
             request, "reports/monthly.html", "reports/_report.html", context, status=status
         )
     services.report_view_record(by=_user(request), data=data, request=request)
-    context.update(data=data, charts=charts.CHARTS, submissions=MonthlyReport.objects.all()[:24])
+    from .render.charts import CHARTS
+
+    context.update(
+        data=data,
+        charts=CHARTS,
+        submissions=MonthlyReport.objects.all()[:24],
+        versions=list(data.submission.versions.select_related("submitted_by", "received_by"))
+        if data.submission
+        else [],
+        close=reconcile.month_close_get(year=year, month=month) if data.scope == "month" else None,
+    )
     return render_page_or_fragment(request, "reports/monthly.html", "reports/_report.html", context)
+
+
+def _start_job(
+    request: HttpRequest, *, kind: str, params: dict[str, object], lock_key: str, back: str
+) -> HttpResponse:
+    from madoguchi.jobs.services import JobAlreadyRunning, job_start
+
+    try:
+        job = job_start(kind=kind, params=params, user=_user(request), lock_key=lock_key)
+    except JobAlreadyRunning as exc:
+        messages.info(request, "同じ作成がすでに実行中です。その進み具合を表示します。")
+        return redirect(exc.job)
+    del back
+    return redirect(job)
 
 
 @require_perm("reports.view_monthlyreport")
 def monthly_download(request: HttpRequest, ym: str, fmt: str) -> HttpResponse:
+    """A draft PDF/XLSX of the month (or fiscal year to it): built by a background job, then downloaded there."""
     if fmt not in ("xlsx", "pdf"):
         raise Http404
     try:
         year, month = parse_month(ym)
-        data = services.monthly_report_build(year=year, month=month, scope=_scope(request))
+        services.report_period(year=year, month=month)
     except services.ReportError as exc:
         return render(
             request,
@@ -105,15 +126,50 @@ def monthly_download(request: HttpRequest, ym: str, fmt: str) -> HttpResponse:
             {"error": str(exc), "month_text": ym, "scope": "month"},
             status=400,
         )
-    content = report_xlsx(data) if fmt == "xlsx" else report_pdf(data)
-    services.report_export_record(by=_user(request), data=data, fmt=fmt, request=request)
-    suffix = "年度累計" if data.scope == "fiscal_year" else "月報"
-    filename = f"{suffix}_{data.ym}.{fmt}"
-    return download(content, filename, XLSX if fmt == "xlsx" else "application/pdf")
+    scope = _scope(request)
+    return _start_job(
+        request,
+        kind="reports.monthly_document",
+        params={"year": year, "month": month, "scope": scope, "fmt": fmt},
+        lock_key=f"reports.document:{ym}:{scope}:{fmt}",
+        back=reverse("reports:monthly"),
+    )
+
+
+@require_perm("reports.view_monthlyreport")
+def monthly_version_download(request: HttpRequest, ym: str, number: int, fmt: str) -> HttpResponse:
+    """Exactly the file handed to the city for this version (byte for byte; its SHA-256 is on the page)."""
+    from .models import MonthlyReportVersion
+
+    if fmt not in ("xlsx", "pdf"):
+        raise Http404
+    try:
+        year, month = parse_month(ym)
+    except services.ReportError:
+        raise Http404 from None
+    version = get_object_or_404(
+        MonthlyReportVersion.objects.select_related("report"),
+        report__year=year,
+        report__month=month,
+        number=number,
+    )
+    content = bytes(version.pdf if fmt == "pdf" else version.xlsx)
+    from madoguchi.accounts.services import audit_record
+
+    audit_record(
+        actor=_user(request),
+        action=AuditEvent.Action.EXPORT,
+        obj=version.report,
+        request=request,
+        detail={"version": version.number, "format": fmt},
+    )
+    return download(content, version.filename(fmt), XLSX if fmt == "xlsx" else "application/pdf")
 
 
 @require_perm("reports.view_monthlyreport")
 def monthly_chart(request: HttpRequest, ym: str, name: str) -> HttpResponse:
+    from .render import charts
+
     if name not in charts.CHARTS:
         raise Http404
     try:
@@ -129,31 +185,72 @@ def monthly_chart(request: HttpRequest, ym: str, name: str) -> HttpResponse:
 @require_perm("reports.submit_monthlyreport")
 @require_POST
 def monthly_submit(request: HttpRequest, ym: str) -> HttpResponse:
+    """Start the submission job (初版, or the next 訂正版 with its reason)."""
+    from django.core.exceptions import ValidationError
+
     try:
         year, month = parse_month(ym)
-        services.monthly_report_submit(by=_user(request), year=year, month=month)
+        reconcile.month_correction_reason_set(
+            by=_user(request), year=year, month=month, reason=request.POST.get("reason", "")
+        )
     except services.ReportError as exc:
         messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{services.era_month(year, month)}の月報を提出済にしました。")
-    return redirect(f"{reverse('reports:monthly')}?month={ym}")
+        return redirect(f"{reverse('reports:monthly')}?month={ym}")
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, f"訂正の理由: {error}")
+        return redirect(f"{reverse('reports:monthly')}?month={ym}")
+    return _start_job(
+        request,
+        kind="reports.monthly_submit",
+        params={"year": year, "month": month},
+        lock_key=f"reports.month:{ym}",
+        back=reverse("reports:monthly"),
+    )
 
 
 @require_perm("reports.receive_monthlyreport")
 @require_POST
 def monthly_receive(request: HttpRequest, ym: str) -> HttpResponse:
+    from .models import MonthlyReportVersion
+
     try:
         year, month = parse_month(ym)
     except services.ReportError:
         raise Http404 from None
-    report = get_object_or_404(MonthlyReport, year=year, month=month)
+    version = get_object_or_404(
+        MonthlyReportVersion, report__year=year, report__month=month, number=request.POST.get("number", -1)
+    )
     try:
-        services.monthly_report_receive(by=_user(request), report=report)
+        services.monthly_report_receive(by=_user(request), version=version)
     except services.ReportError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{services.era_month(year, month)}の月報の受領を確認しました。")
+        messages.success(
+            request, f"{services.era_month(year, month)}の月報（{version.label}）の受領を確認しました。"
+        )
     return redirect(f"{reverse('reports:monthly')}?month={ym}")
+
+
+@require_perm("reports.view_contractsettings")
+def contract(request: HttpRequest) -> HttpResponse:
+    """契約情報: addressee, contractor, representative, contract name and period (printed on every 鑑)."""
+    from .forms import ContractForm
+    from .models import ContractSettings
+
+    instance = ContractSettings.objects.order_by("pk").first()
+    form = ContractForm(request.POST or None, instance=instance)
+    if request.method == "POST":
+        check_perm(request, "reports.change_contractsettings")
+        if form.is_valid():
+            try:
+                services.contract_save(by=_user(request), **form.cleaned_data)
+            except services.ReportError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "契約情報を保存しました。")
+                return redirect("reports:contract")
+    return render(request, "reports/contract.html", {"form": form, "contract": instance})
 
 
 # --- operations plan ----------------------------------------------------------------------------
@@ -249,6 +346,8 @@ def plan_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("reports.view_operationsplan")
 def plan_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    from .render.plan import plan_docx, plan_pdf
+
     plan = get_object_or_404(OperationsPlan, pk=pk)
     content = services.plan_content_now(plan)
     if fmt == "docx":
@@ -303,17 +402,31 @@ def handover(request: HttpRequest) -> HttpResponse:
     may_personal = request.user.has_perm("reports.handover_personal_data")
     form = HandoverForm(request.POST or None, may_include_personal=may_personal)
     if request.method == "POST" and form.is_valid():
-        try:
-            package = services.handover_generate(
-                by=_user(request),
-                include_personal=bool(form.cleaned_data.get("include_personal")),
-                reason=form.cleaned_data.get("reason", ""),
-                request=request,
-            )
-        except services.ReportError as exc:
-            form.add_error(None, str(exc))
+        include_personal = bool(form.cleaned_data.get("include_personal"))
+        reason = form.cleaned_data.get("reason", "").strip()
+        if include_personal and not reason:
+            form.add_error(None, "個人情報を含める理由を入力してください。")
         else:
-            return download(package.content, package.filename, "application/zip")
+            from madoguchi.accounts.services import audit_record
+
+            asked = audit_record(
+                actor=_user(request),
+                action=AuditEvent.Action.CREATE,
+                object_type="reports.handover_request",
+                object_id=timezone.localtime().strftime("%Y%m%d%H%M%S"),
+                request=request,
+                detail={"include_personal": include_personal, "reason": reason[:200]},
+            )
+            return _start_job(
+                request,
+                kind="reports.handover",
+                params={
+                    "include_personal": include_personal,
+                    "request_audit_id": asked.pk if asked else None,
+                },
+                lock_key="reports.handover",
+                back=reverse("reports:handover"),
+            )
     tables = services.handover_tables(personal=False)
     history = AuditEvent.objects.filter(object_type="reports.handover").order_by("-at")[:20]
     return render(
@@ -321,3 +434,119 @@ def handover(request: HttpRequest) -> HttpResponse:
         "reports/handover.html",
         {"form": form, "counts": [(t.caption, t.items) for t in tables], "history": history},
     )
+
+
+# --- month close (月次締め) ------------------------------------------------------------------------
+
+RECONCILE_PER_PAGE = 50
+
+
+@require_perm("reports.view_monthclose")
+def month_close(request: HttpRequest, ym: str) -> HttpResponse:
+    """The month's reconcile list with a fix or an explanation for each item, the commentary and the close."""
+    from django.core.exceptions import ValidationError
+    from django.core.paginator import Paginator
+
+    from madoguchi.calls.models import Call, Callback, CallCategory
+    from madoguchi.calls.services import call_reclassify, callback_close
+
+    try:
+        year, month = parse_month(ym)
+    except services.ReportError:
+        raise Http404 from None
+    here = reverse("reports:month_close", args=[ym])
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        user = _user(request)
+        check_perm(request, "reports.change_monthclose")
+        try:
+            if action == "reclassify":
+                call = get_object_or_404(Call, pk=request.POST.get("object_id"))
+                category = CallCategory.objects.filter(pk=request.POST.get("subcategory") or 0).first()
+                if category is None:
+                    raise ValidationError({"subcategory": ["分類を選んでください。"]})
+                call_reclassify(
+                    by=user, call=call, subcategory=category, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, f"通話 {call.pk} を「{category.name}」に訂正しました。")
+            elif action == "callback_outcome":
+                cb = get_object_or_404(Callback, pk=request.POST.get("object_id"))
+                reason = request.POST.get("reason", "").strip()
+                if not reason:
+                    raise ValidationError({"reason": ["結果を記録する理由（経緯）を入力してください。"]})
+                callback_close(by=user, callback=cb, outcome=request.POST.get("outcome", ""), note=reason)
+                messages.success(request, f"CB-{cb.pk} の結果を記録しました。")
+            elif action == "explain":
+                reconcile.reconcile_explain(
+                    by=user,
+                    year=year,
+                    month=month,
+                    item_key=request.POST.get("item_key", ""),
+                    explanation=request.POST.get("explanation", ""),
+                )
+                messages.success(request, "説明を記録しました。")
+            elif action == "commentary":
+                reconcile.month_commentary_save(
+                    by=user,
+                    year=year,
+                    month=month,
+                    special_notes=request.POST.get("special_notes", ""),
+                    problems=request.POST.get("problems", ""),
+                    improvements=request.POST.get("improvements", ""),
+                )
+                messages.success(request, "特記事項等を保存しました。")
+            elif action == "close":
+                check_perm(request, "reports.submit_monthlyreport")
+                reconcile.month_close(by=user, year=year, month=month)
+                messages.success(request, f"{services.era_month(year, month)}を締めました。")
+            elif action == "reopen":
+                check_perm(request, "reports.submit_monthlyreport")
+                reconcile.month_reopen(by=user, year=year, month=month, reason=request.POST.get("reason", ""))
+                messages.success(request, f"{services.era_month(year, month)}の締めを解除しました。")
+            else:
+                raise Http404
+        except ValidationError as exc:
+            for field_name, errors in (
+                exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
+            ):
+                where = {
+                    "reason": "理由",
+                    "explanation": "説明",
+                    "subcategory": "分類",
+                    "outcome": "結果",
+                }.get(field_name, "")
+                for error in errors:
+                    messages.error(request, f"{where}: {error}" if where else error)
+        except (reconcile.CloseError, services.ReportError) as exc:
+            messages.error(request, str(exc))
+        page = request.POST.get("page", "")
+        return redirect(f"{here}?page={page}" if page else here)
+
+    try:
+        reconcile.month_bounds_check(year=year, month=month)
+        bounds_error = ""
+    except reconcile.CloseError as exc:
+        bounds_error = str(exc)
+    items = reconcile.reconcile_items(year=year, month=month)
+    open_items = reconcile.unexplained(items)
+    kinds: dict[str, list[int]] = {}
+    for item in items:
+        counts = kinds.setdefault(item.kind_label, [0, 0])
+        counts[0] += 1
+        counts[1] += 0 if item.explained else 1
+    paginator = Paginator(items, RECONCILE_PER_PAGE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    context = {
+        "ym": ym,
+        "label": services.era_month(year, month),
+        "close": reconcile.month_close_get(year=year, month=month),
+        "items": page_obj,
+        "total": len(items),
+        "open_count": len(open_items),
+        "kinds": kinds,
+        "bounds_error": bounds_error,
+        "categories": CallCategory.objects.active(),
+        "callback_outcomes": Callback.Outcome.choices,
+        "report": MonthlyReport.objects.filter(year=year, month=month).first(),
+    }
+    return render(request, "reports/month_close.html", context)

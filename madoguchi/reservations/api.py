@@ -23,7 +23,7 @@ from .models import Reservation, Slot
 router = Router(tags=["reservations"])
 
 
-def _need(request, perm: str) -> None:  # type: ignore[no-untyped-def]
+def _need(request, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise HttpError(403, "この操作を行う権限がありません。")
 
@@ -118,12 +118,12 @@ def _slot(pk: int) -> Slot:
 
 
 @router.get("/reservations/ping", summary="疎通確認（ベンチマークの比較用）")
-def ping(request):  # type: ignore[no-untyped-def]
+def ping(request):
     return {"ok": True}
 
 
 @router.get("/reservations/slots", response=list[SlotOut], summary="空き枠（人数分の空きがある枠）")
-def slots(request, office: str, people: int = 1, date: datetime.date | None = None, limit: int = 50):  # type: ignore[no-untyped-def]
+def slots(request, office: str, people: int = 1, date: datetime.date | None = None, limit: int = 50):
     _need(request, "reservations.view_slot")
     obj = Office.objects.active().filter(code=office).first()
     if obj is None:
@@ -138,7 +138,7 @@ def slots(request, office: str, people: int = 1, date: datetime.date | None = No
 @router.post(
     "/reservations", response={201: ReservationOut}, summary="予約する（カードは交付通知書番号＋生年月日）"
 )
-def book(request, payload: BookIn):  # type: ignore[no-untyped-def]
+def book(request, payload: BookIn):
     _need(request, "reservations.book_reservation")
     if not payload.cards:
         raise HttpError(400, "cards: 予約するカードを1枚以上指定してください。")
@@ -170,7 +170,7 @@ def book(request, payload: BookIn):  # type: ignore[no-untyped-def]
 
 
 @router.get("/reservations/{code}", response=ReservationOut, summary="予約を見る")
-def get(request, code: str):  # type: ignore[no-untyped-def]
+def get(request, code: str):
     _need(request, "reservations.view_reservation")
     r = _reservation(code)
     audit_record(
@@ -180,7 +180,7 @@ def get(request, code: str):  # type: ignore[no-untyped-def]
 
 
 @router.post("/reservations/{code}/change", response=ReservationOut, summary="日時を変更する")
-def change(request, code: str, payload: ChangeIn):  # type: ignore[no-untyped-def]
+def change(request, code: str, payload: ChangeIn):
     _need(request, "reservations.book_reservation")
     try:
         r = services.reservation_change(
@@ -195,7 +195,7 @@ def change(request, code: str, payload: ChangeIn):  # type: ignore[no-untyped-de
 
 
 @router.post("/reservations/{code}/cancel", response=ReservationOut, summary="取り消す")
-def cancel(request, code: str, payload: CancelIn | None = None):  # type: ignore[no-untyped-def]
+def cancel(request, code: str, payload: CancelIn | None = None):
     _need(request, "reservations.book_reservation")
     try:
         r = services.reservation_cancel(
@@ -210,7 +210,7 @@ def cancel(request, code: str, payload: CancelIn | None = None):  # type: ignore
 
 
 @router.post("/reservations/{code}/check-in", response=ReservationOut, summary="来庁受付")
-def check_in(request, code: str):  # type: ignore[no-untyped-def]
+def check_in(request, code: str):
     _need(request, "reservations.counter_reservation")
     try:
         r = services.reservation_check_in(reservation=_reservation(code), by=request.user)

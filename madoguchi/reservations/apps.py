@@ -1,6 +1,13 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
 
 from madoguchi.accounts.roles import Role
+
+if TYPE_CHECKING:
+    from madoguchi.cards.models import Card
 
 _VIEW = ["reservations.view_reservation", "reservations.view_slot", "reservations.view_daylist"]
 _BOOK = ["reservations.book_reservation"]
@@ -29,3 +36,26 @@ class ReservationsConfig(AppConfig):
         ("予約枠・定員", "reservations:slots", "reservations.manage_slots"),
     ]
     dashboard_widgets = [("reservations/_dashboard.html", "reservations.view_daylist")]
+
+    def ready(self) -> None:
+        from madoguchi.cards.services import register_transition_guard
+
+        register_transition_guard(refuse_closing_a_booked_card)
+
+
+def refuse_closing_a_booked_card(card: Card, to_state: str) -> str | None:
+    """A card someone booked to collect is not closed (unclaimed, returned, destroyed) under them."""
+    from madoguchi.cards.services import CLOSING_STATES
+    from madoguchi.lib.jdates import format_date
+
+    from .services import active_reservation_for
+
+    if to_state not in CLOSING_STATES:
+        return None
+    booking = active_reservation_for(card)
+    if booking is None:
+        return None
+    return (
+        f"カード {card.notice_number}（予約 {booking.display_code}、{format_date(booking.date)}）は受取予約があるため"
+        f"「{card.State(to_state).label}」にできません。予約を取り消してから処理してください。"
+    )

@@ -63,7 +63,7 @@ class FindCardForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         if not data.get("notice_number") and not data.get("kana"):
             raise ValidationError("交付通知書番号または氏名（カナ）を入力してください。")
         return data

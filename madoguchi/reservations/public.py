@@ -283,9 +283,12 @@ def public_book(request: HttpRequest) -> HttpResponse:
             return _manage_with(request, _error(exc))
         request.session[HOLD] = held.pk
         return redirect("reservations:public_book")
-    held = Reservation.objects.select_related("slot", "office").filter(pk=request.session.get(HOLD)).first()
-    if held is None or held.status != Reservation.Status.HELD or not _owns(request, held):
+    current = (
+        Reservation.objects.select_related("slot", "office").filter(pk=request.session.get(HOLD, 0)).first()
+    )
+    if current is None or current.status != Reservation.Status.HELD or not _owns(request, current):
         return redirect("reservations:public_manage")
+    held = current
     form = PublicConfirmForm(request.POST or None, initial={"reminder": True})
     error = ""
     if request.method == "POST":
@@ -377,7 +380,7 @@ def public_cancel(request: HttpRequest) -> HttpResponse:
 @login_not_required
 def public_done(request: HttpRequest) -> HttpResponse:
     booking = (
-        Reservation.objects.select_related("slot", "office").filter(pk=request.session.get(DONE)).first()
+        Reservation.objects.select_related("slot", "office").filter(pk=request.session.get(DONE, 0)).first()
     )
     if booking is None or not _owns(request, booking):
         return redirect("reservations:public_manage")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django.utils import translation
 
+from madoguchi.calendar.services import main_office
+
 TEXT: dict[str, dict[str, str]] = {
     "title": {"ja": "マイナンバーカード受取予約", "en": "My Number Card pickup booking"},
     "intro": {
@@ -139,8 +141,8 @@ TEXT: dict[str, dict[str, str]] = {
     "lang_switch": {"ja": "English", "en": "日本語"},
     "lang_other": {"ja": "en", "en": "ja"},
     "phone": {
-        "ja": "コールセンター: 0942-00-0000（平日 8:30〜17:15）",
-        "en": "Call center: 0942-00-0000 (weekdays 8:30-17:15)",
+        "ja": "コールセンター: 0942-00-0000（平日 {opens}〜{closes}）",
+        "en": "Call center: 0942-00-0000 (weekdays {opens}-{closes})",
     },
 }
 
@@ -162,7 +164,11 @@ def lang() -> str:
 
 def texts() -> dict[str, str]:
     code = lang()
-    return {key: value[code] for key, value in TEXT.items()}
+    out = {key: value[code] for key, value in TEXT.items()}
+    # The call center's regular hours are the main office's, from the calendar's office settings.
+    main = main_office()
+    out["phone"] = out["phone"].format(opens=f"{main.opens:%-H:%M}", closes=f"{main.closes:%-H:%M}")
+    return out
 
 
 def say(key: str, **kwargs: object) -> str:

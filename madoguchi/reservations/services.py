@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
+import smtplib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -1008,7 +1009,7 @@ def reminders_send(
         subject, body = _mail_text(reservation, link, reminder=True)
         try:
             send_mail(subject, body, None, [reservation.email])
-        except Exception:  # noqa: BLE001 — any transport failure: release the claim, try next run
+        except (smtplib.SMTPException, OSError):  # the mail server refused or is unreachable: try next run
             Reservation.objects.filter(pk=reservation.pk).update(reminder_sent_at=None)
             logger.warning("reminder failed: %s", reservation.code)
             failed += 1

@@ -6,7 +6,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from madoguchi.accounts.access import require_perm
+from madoguchi.accounts.http import AuthedHttpRequest
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
@@ -31,7 +32,7 @@ MATCHES = "reservations_matches"
 SLOT_SHORTCUTS = 9
 
 
-def _basket(request: HttpRequest) -> list[Card]:
+def _basket(request: AuthedHttpRequest) -> list[Card]:
     ids = request.session.get(BASKET, [])
     cards = {c.pk: c for c in Card.objects.filter(pk__in=ids).select_related("pickup_office")}
     return [cards[i] for i in ids if i in cards]
@@ -50,7 +51,9 @@ def _with_reservations(cards: list[Card]) -> list[tuple[Card, Reservation | None
     return [(c, services.active_reservation_for(c)) for c in cards]
 
 
-def _desk_context(request: HttpRequest, form: FindCardForm, *, matches: list[Card] | None = None) -> dict:
+def _desk_context(
+    request: AuthedHttpRequest, form: FindCardForm, *, matches: list[Card] | None = None
+) -> dict:
     basket = _basket(request)
     office = basket[0].pickup_office if basket else None
     day = _date_param(request.GET.get("date") or request.POST.get("date"))
@@ -92,7 +95,7 @@ def _desk_context(request: HttpRequest, form: FindCardForm, *, matches: list[Car
 
 
 @require_perm("reservations.book_reservation")
-def operator(request: HttpRequest) -> HttpResponse:
+def operator(request: AuthedHttpRequest) -> HttpResponse:
     """Phone desk: find the card(s), see state and office, pick the next free slot, read back the code."""
     form = FindCardForm(request.POST if request.POST.get("action") == "find" else None)
     matches: list[Card] = []
@@ -129,7 +132,7 @@ def operator(request: HttpRequest) -> HttpResponse:
         elif action == "pick":
             # Only a card among the last search's matches may be added (a tampered id adds nothing).
             pk = _int(request.POST.get("card"))
-            if pk in request.session.get(MATCHES, []) and pk not in basket_ids:
+            if pk is not None and pk in request.session.get(MATCHES, []) and pk not in basket_ids:
                 basket_ids.append(pk)
                 request.session[BASKET] = basket_ids
             request.session.pop(MATCHES, None)
@@ -160,9 +163,9 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _book(request: HttpRequest) -> HttpResponse:
+def _book(request: AuthedHttpRequest) -> HttpResponse:
     cards = _basket(request)
-    slot = Slot.objects.filter(pk=_int(request.POST.get("slot"))).first()
+    slot = Slot.objects.filter(pk=_int(request.POST.get("slot")) or 0).first()
     if slot is None or not cards:
         messages.error(request, "予約する枠またはカードが選ばれていません。もう一度選んでください。")
         return redirect("reservations:operator")
@@ -171,7 +174,7 @@ def _book(request: HttpRequest) -> HttpResponse:
             cards=cards,
             slot=slot,
             by=request.user,
-            channel=Reservation.Channel.PHONE,  # type: ignore[arg-type]
+            channel=Reservation.Channel.PHONE,
         )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
@@ -184,7 +187,7 @@ def _book(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("reservations.view_reservation")
-def find_code(request: HttpRequest) -> HttpResponse:
+def find_code(request: AuthedHttpRequest) -> HttpResponse:
     # Posted, so whatever is typed (even a My Number by mistake) stays out of URLs and access logs.
     form = CodeForm(request.POST or request.GET or None)
     if form.is_valid():
@@ -194,7 +197,7 @@ def find_code(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"予約番号「{form.cleaned_data['code']}」の予約は見つかりません。")
     elif form.errors:
         # Say what is wrong (empty, a My Number, too long) instead of always "enter a code".
-        messages.error(request, "予約番号: " + " ".join(form.errors["code"]))
+        messages.error(request, "予約番号: " + " ".join(str(e) for e in form.errors["code"]))
     return redirect(
         (request.POST.get("back") or request.GET.get("back")) == "day"
         and "reservations:day_list"
@@ -210,7 +213,7 @@ def _reservation_or_404(code: str) -> Reservation:
 
 
 @require_perm("reservations.view_reservation")
-def detail(request: HttpRequest, code: str) -> HttpResponse:
+def detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
     reservation = _reservation_or_404(code)
     links = list(reservation.card_links.select_related("card", "card__pickup_office"))
     day = _date_param(request.GET.get("date"))
@@ -248,7 +251,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _back(request: HttpRequest, reservation: Reservation) -> HttpResponse:
+def _back(request: AuthedHttpRequest, reservation: Reservation) -> HttpResponse:
     target = request.POST.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
@@ -257,9 +260,9 @@ def _back(request: HttpRequest, reservation: Reservation) -> HttpResponse:
 
 @require_perm("reservations.book_reservation")
 @require_POST
-def change(request: HttpRequest, code: str) -> HttpResponse:
+def change(request: AuthedHttpRequest, code: str) -> HttpResponse:
     reservation = _reservation_or_404(code)
-    slot = Slot.objects.filter(pk=_int(request.POST.get("slot"))).first()
+    slot = Slot.objects.filter(pk=_int(request.POST.get("slot")) or 0).first()
     if slot is None:
         messages.error(request, "変更先の枠が見つかりません。もう一度選んでください。")
         return _back(request, reservation)
@@ -268,7 +271,7 @@ def change(request: HttpRequest, code: str) -> HttpResponse:
             reservation=reservation,
             slot=slot,
             by=request.user,
-            channel=Reservation.Channel.PHONE,  # type: ignore[arg-type]
+            channel=Reservation.Channel.PHONE,
         )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
@@ -282,18 +285,19 @@ def change(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_perm("reservations.book_reservation")
 @require_POST
-def cancel(request: HttpRequest, code: str) -> HttpResponse:
+def cancel(request: AuthedHttpRequest, code: str) -> HttpResponse:
     reservation = _reservation_or_404(code)
     form = CancelForm(request.POST)
     if not form.is_valid():
         messages.error(
-            request, "取消の理由: " + " ".join(form.errors.get("note", ["入力を確認してください。"]))
+            request,
+            "取消の理由: " + " ".join(str(e) for e in form.errors.get("note", ["入力を確認してください。"])),
         )
         return _back(request, reservation)
     try:
         services.reservation_cancel(
             reservation=reservation,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             channel=Reservation.Channel.PHONE,
             note=form.cleaned_data["note"],
         )
@@ -306,10 +310,10 @@ def cancel(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_perm("reservations.book_reservation")
 @require_POST
-def reminder(request: HttpRequest, code: str) -> HttpResponse:
+def reminder(request: AuthedHttpRequest, code: str) -> HttpResponse:
     reservation = _reservation_or_404(code)
     opt_out = request.POST.get("opt_out") == "1"
-    services.reservation_set_reminder(reservation=reservation, opt_out=opt_out, by=request.user)  # type: ignore[arg-type]
+    services.reservation_set_reminder(reservation=reservation, opt_out=opt_out, by=request.user)
     messages.success(
         request,
         "前日のお知らせメールを" + ("送らない設定にしました。" if opt_out else "送る設定にしました。"),
@@ -326,13 +330,13 @@ COUNTER_ACTIONS = {
 
 @require_perm("reservations.counter_reservation")
 @require_POST
-def counter(request: HttpRequest, code: str, action: str) -> HttpResponse:
+def counter(request: AuthedHttpRequest, code: str, action: str) -> HttpResponse:
     reservation = _reservation_or_404(code)
     if action not in COUNTER_ACTIONS:
         raise Http404("操作が見つかりません。")
     func, label = COUNTER_ACTIONS[action]
     try:
-        func(reservation=reservation, by=request.user)  # type: ignore[operator]
+        func(reservation=reservation, by=request.user)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
@@ -341,7 +345,7 @@ def counter(request: HttpRequest, code: str, action: str) -> HttpResponse:
 
 
 @require_perm("reservations.view_daylist")
-def day_list(request: HttpRequest) -> HttpResponse:
+def day_list(request: AuthedHttpRequest) -> HttpResponse:
     offices = list(Office.objects.active())
     form = DayForm(request.GET or None)
     office = offices[0] if offices else None
@@ -350,7 +354,7 @@ def day_list(request: HttpRequest) -> HttpResponse:
         office = form.cleaned_data["office"]
         day = form.cleaned_data["date"] or day
     elif form.is_bound:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     rows = services.day_list(office=office, date=day) if office else []
     if office:
         audit_record(
@@ -387,7 +391,7 @@ def day_list(request: HttpRequest) -> HttpResponse:
 
 @require_perm("reservations.counter_reservation")
 @require_POST
-def walk_in(request: HttpRequest) -> HttpResponse:
+def walk_in(request: AuthedHttpRequest) -> HttpResponse:
     office = Office.objects.active().filter(code=request.POST.get("office")).first()
     form = FindCardForm(request.POST)
     back = reverse("reservations:day_list") + (f"?office={office.code}" if office else "")
@@ -395,7 +399,9 @@ def walk_in(request: HttpRequest) -> HttpResponse:
         messages.error(request, "庁舎を選んでください。")
         return redirect(back)
     if not form.is_valid():
-        messages.error(request, "予約なし来庁: " + " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(
+            request, "予約なし来庁: " + " ".join(str(e) for errs in form.errors.values() for e in errs)
+        )
         return redirect(back)
     data = form.cleaned_data
     if data["notice_number"]:
@@ -412,7 +418,7 @@ def walk_in(request: HttpRequest) -> HttpResponse:
         )
         return redirect(back)
     try:
-        r = services.walk_in_record(cards=found, office=office, by=request.user)  # type: ignore[arg-type]
+        r = services.walk_in_record(cards=found, office=office, by=request.user)
     except ValidationError as exc:
         messages.error(request, "予約なし来庁: " + exc.messages[0])
         return redirect(back)
@@ -421,7 +427,7 @@ def walk_in(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("reservations.manage_slots")
-def slots(request: HttpRequest) -> HttpResponse:
+def slots(request: AuthedHttpRequest) -> HttpResponse:
     offices = list(Office.objects.active())
     office = next(
         (o for o in offices if o.code == (request.GET.get("office") or request.POST.get("office"))), None
@@ -448,7 +454,7 @@ def slots(request: HttpRequest) -> HttpResponse:
             if request.POST.get("action") == "settings" and settings_form.is_valid():
                 result = services.office_settings_update(
                     office=office, by=request.user, **settings_form.cleaned_data
-                )  # type: ignore[arg-type]
+                )
             elif request.POST.get("action") == "override" and override_form.is_valid():
                 d = override_form.cleaned_data
                 result = services.capacity_override_set(
@@ -457,13 +463,13 @@ def slots(request: HttpRequest) -> HttpResponse:
                     start=d["start"],
                     capacity=d["capacity"],
                     reason=d["reason"],
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                 )
             elif request.POST.get("action") == "delete_override":
                 found = get_object_or_404(
                     CapacityOverride, pk=_int(request.POST.get("override")), office=office
                 )
-                result = services.capacity_override_delete(override=found, by=request.user)  # type: ignore[arg-type]
+                result = services.capacity_override_delete(override=found, by=request.user)
         except ValidationError as exc:
             target = override_form if request.POST.get("action") == "override" else settings_form
             target.add_error(None, exc.messages[0])

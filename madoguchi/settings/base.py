@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -72,7 +73,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, except that polling requests (X-Madoguchi-Poll: 1) do not renew the idle timeout.
+    "madoguchi.accounts.middleware.SessionMiddleware",
     "madoguchi.accounts.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -80,7 +82,9 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "madoguchi.accounts.middleware.LoginRequiredMiddleware",
     "madoguchi.accounts.middleware.TwoFactorRequiredMiddleware",
+    "madoguchi.accounts.middleware.PrivacyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "madoguchi.accounts.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -117,9 +121,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# SQLite (the demo) holds two scan stations at once: request threads share one file. WAL lets readers go on
+# while one writes; IMMEDIATE transactions take the write lock at BEGIN, so a second writer waits on the busy
+# timeout instead of failing with "database is locked" when it would upgrade a read lock mid-transaction.
+SQLITE_OPTIONS = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several request threads share one file: wait for the write lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -136,6 +147,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "madoguchi.accounts.validators.PasswordVarietyValidator"},
 ]
 
 # Sessions live in the database so several app servers share them; every request renews the
@@ -143,6 +155,8 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(env("MADOGUCHI_IDLE_TIMEOUT_MINUTES") or "30") * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# Besides the idle timeout: a staff session ends this many hours after sign-in, however active (a working day).
+MADOGUCHI_SESSION_ABSOLUTE_HOURS = int(env("MADOGUCHI_SESSION_ABSOLUTE_HOURS") or "10")
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -165,6 +179,9 @@ AXES_RESET_ON_SUCCESS = True
 # X-Forwarded-For is believed only hop by hop from these proxies (addresses or networks, comma-separated).
 MADOGUCHI_TRUSTED_PROXIES: list[str] = env_list("MADOGUCHI_TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "madoguchi.accounts.clientaddr.axes_client_ip"
+# Failed-login records never keep an individual number typed into the username box, nor the typed values.
+AXES_USERNAME_CALLABLE = "madoguchi.accounts.clientaddr.axes_username"
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "otp_token"]
 AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "madoguchi"
@@ -179,7 +196,7 @@ USE_TZ = True
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env("STATIC_ROOT") or VAR_DIR / "static")
+STATIC_ROOT: Path | None = Path(env("STATIC_ROOT") or VAR_DIR / "static")
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -207,7 +224,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 # Logs carry no personal data: only ids, codes and counts are ever logged.
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
@@ -215,6 +232,23 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# The audit trail, one JSON line per committed row, to stderr and (if set) syslog, for shipping off the server:
+# MADOGUCHI_AUDIT_SYSLOG = "/dev/log" or "loghost:514" (UDP) — see docs/operations.md.
+LOGGING["formatters"]["audit_json"] = {"()": "madoguchi.accounts.logging.AuditJsonFormatter"}
+LOGGING["handlers"]["audit_console"] = {"class": "logging.StreamHandler", "formatter": "audit_json"}
+LOGGING["loggers"]["madoguchi.audit"] = {"handlers": ["audit_console"], "level": "INFO", "propagate": False}
+MADOGUCHI_AUDIT_SYSLOG = env("MADOGUCHI_AUDIT_SYSLOG") or ""
+if MADOGUCHI_AUDIT_SYSLOG:
+    _host, _, _port = MADOGUCHI_AUDIT_SYSLOG.rpartition(":")
+    LOGGING["handlers"]["audit_syslog"] = {
+        "class": "logging.handlers.SysLogHandler",
+        "formatter": "audit_json",
+        "address": MADOGUCHI_AUDIT_SYSLOG
+        if MADOGUCHI_AUDIT_SYSLOG.startswith("/")
+        else (_host, int(_port or 514)),
+        "facility": "local4",
+    }
+    LOGGING["loggers"]["madoguchi.audit"]["handlers"].append("audit_syslog")
 
 # Background jobs (madoguchi.jobs): the queue is the database (SQLite in the demo, PostgreSQL in production,
 # where several workers take jobs with SKIP LOCKED). A city that runs Redis may use RQ instead:
@@ -266,7 +300,10 @@ MADOGUCHI_AHT_SECONDS: dict[str, int] = {}
 # environment in production; dev/test settings supply their own.
 MADOGUCHI_FIELD_KEYS: list[str] = env_list("MADOGUCHI_FIELD_KEYS")
 MADOGUCHI_HASH_KEY: str = env("MADOGUCHI_HASH_KEY") or ""
-# Never in production: lets the test runner empty the audit table (see accounts 0002).
+# Key of the audit hash chain (accounts/chain.py); by default derived from MADOGUCHI_HASH_KEY.
+MADOGUCHI_AUDIT_KEY: str = env("MADOGUCHI_AUDIT_KEY") or ""
+# Never in production: lets the test runner empty the audit table (see accounts 0002, 0005), and only works in a
+# database whose name begins with "test_".
 MADOGUCHI_ALLOW_AUDIT_PURGE = False
 # Token for the PBX/CTI event endpoint.
 MADOGUCHI_CTI_TOKEN: str = env("MADOGUCHI_CTI_TOKEN") or ""

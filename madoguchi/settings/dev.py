@@ -41,3 +41,6 @@ WHITENOISE_AUTOREFRESH = True
 
 # Benchmarks (bench/_django.py) start from an empty database: let them empty the audit table too.
 MADOGUCHI_ALLOW_AUDIT_PURGE = env("MADOGUCHI_BENCH_EMPTY_DATABASE") == "1"
+
+# The demo keeps the audit trail in the database only (no JSON copy on the console among the request lines).
+LOGGING["loggers"]["madoguchi.audit"]["level"] = "WARNING"  # noqa: F405

@@ -73,10 +73,12 @@ class TwoFactorTests(BaseTestCase):
         device.refresh_from_db()
         device.throttle_reset()  # django-otp slows retries after a wrong token; a real user waits a second
         response = self.client.post("/accounts/2fa/", {"token": f"{totp(device.bin_key):06d}"})
-        self.assertRedirects(response, "/")
-        self.assertEqual(self.client.get("/calendar/").status_code, 200)
+        # The right code only files the enrolment: an administrator must approve it (test_identity.py).
+        self.assertRedirects(response, "/accounts/2fa/")
+        self.assertContains(self.client.get("/accounts/2fa/"), "管理者の承認待ち")
+        self.assertEqual(self.client.get("/calendar/").status_code, 302)
         device.refresh_from_db()
-        self.assertTrue(device.confirmed)
+        self.assertFalse(device.confirmed)
 
     def test_with_a_device_the_login_form_asks_for_the_token(self):
         device = TOTPDevice.objects.create(user=self.city_staff, name="app", confirmed=True)

@@ -144,3 +144,31 @@ class ServiceCalendarTests(BaseTestCase):
         weeks = services.month_grid(2026, 4, [self.main_office])
         self.assertEqual(weeks[0][0]["date"], date("2026-03-30"))
         self.assertTrue(all(len(w) == 7 for w in weeks))
+
+
+class RegularHoursTests(BaseTestCase):
+    def test_a_special_opening_without_hours_takes_the_offices_own_regular_hours(self):
+        self.branch_office.opens, self.branch_office.closes = T(9, 0), T(16, 0)
+        self.branch_office.save()
+        day = services.special_day_create(
+            by=self.site_manager,
+            date=date("2026-06-06"),
+            kind=SpecialDay.Kind.HOLIDAY_ISSUANCE,
+            reason="休日交付",
+            office=self.branch_office,
+        )
+        self.assertEqual((day.opens, day.closes), (T(9, 0), T(16, 0)))
+
+    @override_settings(MADOGUCHI_DEFAULT_OPEN="09:00", MADOGUCHI_DEFAULT_CLOSE="17:00")
+    def test_a_special_opening_for_all_offices_takes_the_default_hours_setting(self):
+        day = services.special_day_create(
+            by=self.site_manager,
+            date=date("2026-06-06"),
+            kind=SpecialDay.Kind.HOLIDAY_ISSUANCE,
+            reason="休日交付",
+        )
+        self.assertEqual((day.opens, day.closes), (T(9, 0), T(17, 0)))
+
+    def test_the_call_center_keeps_the_main_offices_hours(self):
+        self.assertEqual(services.main_office(), self.main_office)
+        self.assertEqual(services.call_center_hours(date("2026-06-04")).closes, T(19, 0))  # Thursday evening

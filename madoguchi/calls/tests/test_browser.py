@@ -21,22 +21,18 @@ def operator(db):
     return make_user("alice", Role.OPERATOR, "Alice")
 
 
-def _load_faq_demo() -> bool:
-    """The FAQ app's own sample entries, when it has them (it is built beside this app)."""
-    try:
-        from madoguchi.faq import demo as faq_demo
-        from madoguchi.faq import search  # noqa: F401
-    except ImportError:
-        return False
+def _load_faq_demo() -> None:
+    """The FAQ app's own sample entries (the FAQ pane searches them)."""
+    from madoguchi.faq import demo as faq_demo
+
     faq_demo.load()
-    return True
 
 
 def test_an_operator_takes_a_call_end_to_end_by_keyboard_within_15_seconds(login_page, live_server, operator):
     from madoguchi.calls.integrations import reservation_url
     from madoguchi.calls.models import Call, Callback
 
-    faq = _load_faq_demo()
+    _load_faq_demo()
     page = login_page(operator)
     page.goto(f"{live_server.url}/calls/take/")
     assert page.locator("#call-timer").inner_text() == "待機中"
@@ -44,13 +40,10 @@ def test_an_operator_takes_a_call_end_to_end_by_keyboard_within_15_seconds(login
     # The search box has focus: typing what the caller asks starts the call and the FAQ answers.
     page.keyboard.type("暗証番号を忘れた")
     page.wait_for_function("document.getElementById('call-desk').dataset.mode === 'running'")
-    if faq:
-        page.wait_for_selector("#faq-results .faq-hits li details")
-        assert "暗証番号" in page.locator("#faq-results").inner_text()
-    else:
-        page.wait_for_selector("#faq-results p.help")
-    if reservation_url(operator):
-        assert page.locator('[data-shortcut="alt+y"]').count() == 1  # the reservation flow is one key away
+    page.wait_for_selector("#faq-results .faq-hits li details")
+    assert "暗証番号" in page.locator("#faq-results").inner_text()
+    assert reservation_url(operator)
+    assert page.locator('[data-shortcut="alt+y"]').count() == 1  # the reservation flow is one key away
     page.keyboard.press("Alt+l")
     page.keyboard.press("4")
     page.keyboard.press("Alt+k")

@@ -50,7 +50,8 @@ class PhoneMemoTests(BaseTestCase):
         response = self.client.post(
             "/calls/memos/", {"kind": "internal", "for_whom": "", "message": "番号 123456789018"}
         )
-        self.assertContains(response, "このフィールドは必須です")
+        self.assertContains(response, "宛先（職員名・担当）を入力してください。")
+        self.assertContains(response, 'href="#id_for_whom"')
         self.assertContains(response, "個人番号（マイナンバー）と思われる12桁の数字")
         self.assertFalse(PhoneMemo.objects.exists())
 

@@ -66,7 +66,7 @@ class MonthlyCountsTests(BaseTestCase):
         self.assertEqual(self.client.get("/api/calls/monthly", {"year": 2026, "month": 5}).status_code, 403)
 
     def test_dashboard_figures_by_half_hour(self):
-        today = timezone.localdate()
+        today = datetime.date(2026, 6, 3)  # a Wednesday: the main office is open 8:30–17:15
         self.add(timezone.make_aware(datetime.datetime.combine(today, datetime.time(9, 10))), "カード")
         self.add(timezone.make_aware(datetime.datetime.combine(today, datetime.time(9, 40))), "カード")
         self.add(timezone.make_aware(datetime.datetime.combine(today, datetime.time(9, 45))), "その他")
@@ -77,3 +77,4 @@ class MonthlyCountsTests(BaseTestCase):
         self.assertEqual(slots[datetime.time(8, 30)], 0)
         self.assertEqual(figures["counts"]["card_inquiry"], 2)
         self.assertEqual(figures["peak"], 2)
+        self.assertEqual(figures["half_hours"][-1]["start"], datetime.time(17, 0))

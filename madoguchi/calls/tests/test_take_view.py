@@ -158,7 +158,7 @@ class TakeCallTests(BaseTestCase):
         self.assertContains(response, "回線2")
         self.assertContains(response, "この通話を記録")
 
-    def test_the_faq_pane_shows_ranked_answers_when_the_faq_search_exists(self):
+    def test_the_faq_pane_is_a_fragment_with_the_ranked_answers(self):
         hits = [
             FaqHit(
                 id=1,
@@ -174,46 +174,27 @@ class TakeCallTests(BaseTestCase):
         self.assertContains(response, "予約番号をお知らせください。")
         self.assertNotContains(response, "<html")
 
-    def test_the_faq_pane_says_so_when_the_faq_search_does_not_exist(self):
-        with mock.patch("madoguchi.calls.integrations.faq_search", return_value=None):
-            response = self.client.get("/calls/take/faq/", {"q": "予約"})
-        self.assertContains(response, "FAQ 検索はまだ利用できません")
+    def test_the_faq_pane_searches_the_approved_faq_and_shows_whole_answers(self):
+        from madoguchi.faq.tests.helpers import approved
 
-    def test_the_faq_adapter_reads_entries_and_scores_in_several_shapes(self):
-        from madoguchi.calls import integrations
-
-        class Entry:
-            id = 7
-            question = "暗証番号を忘れた"
-            answer = "窓口で再設定できます。"
-            category = "暗証番号"
-
-        module = mock.Mock()
-        module.search.return_value = [
-            (Entry(), 2.5),
-            {"entry": Entry(), "score": 1.0},
-            {"id": 9, "question": "Q", "answer": "A"},
-        ]
-        with mock.patch("importlib.import_module", return_value=module):
-            hits = integrations.faq_search("暗証", 5)
-        self.assertEqual([h.id for h in hits], [7, 7, 9])
-        self.assertEqual(hits[0].score, 2.5)
-        self.assertEqual(hits[0].question, "暗証番号を忘れた")
+        entry = approved(
+            self.site_manager, "暗証番号", "暗証番号を忘れた", "本人確認書類を持って窓口で再設定できます。"
+        )
+        response = self.client.get("/calls/take/faq/", {"q": "暗証番号 忘れた"})
+        self.assertContains(response, "暗証番号を忘れた")
+        self.assertContains(response, "本人確認書類を持って窓口で再設定できます。")
+        self.assertContains(response, f'href="/faq/{entry.pk}/"')
 
 
 class ReservationLinkTests(BaseTestCase):
-    def test_the_reservation_flow_is_offered_when_it_exists_and_only_to_those_let_in(self):
-        from madoguchi.calls import integrations
-
-        with mock.patch.object(integrations, "first_url", return_value=None):
-            self.assertIsNone(integrations.reservation_url(self.operator))
-        url = integrations.first_url(integrations.RESERVATION_URL_NAMES)
-        if url is None:
-            self.skipTest("the reservations app has no operator flow yet")
+    def test_the_reservations_desk_is_one_key_away_for_those_who_may_book(self):
         self.login(self.operator)
         page = self.client.get("/calls/take/")
-        if integrations.reservation_url(self.operator):
-            self.assertContains(page, f'href="{url}"')
-            self.assertContains(page, 'data-shortcut="alt+y"')
-        # Someone the reservations app does not let in is not offered the link.
+        self.assertContains(page, 'href="/reservations/"')
+        self.assertContains(page, 'data-shortcut="alt+y"')
+
+    def test_someone_the_reservations_app_does_not_let_book_is_not_offered_the_link(self):
+        from madoguchi.calls import integrations
+
         self.assertIsNone(integrations.reservation_url(self.nobody))
+        self.assertEqual(integrations.reservation_url(self.operator), "/reservations/")

@@ -7,7 +7,7 @@ from madoguchi.lib.exports import csv_bytes, xlsx_bytes
 
 from ..importing import ALL_COLUMNS
 from ..models import Card, CardEvent, ImportBatch
-from ..services import card_import, import_batch_advance, import_batch_start
+from ..services import ImportDuplicate, card_import, import_batch_create, import_batch_run
 
 HEADER = list(ALL_COLUMNS)
 
@@ -108,14 +108,20 @@ class CardImportTests(BaseTestCase):
             where, [(3, "生年月日"), (4, "住所"), (5, "交付通知書番号"), (5, "申請書ID"), (6, "")]
         )
 
-    def test_importing_the_same_file_twice_creates_no_duplicates(self) -> None:
+    def test_the_same_file_twice_is_refused_as_already_imported_and_a_resent_list_skips_known_cards(
+        self,
+    ) -> None:
         content = csv_bytes(HEADER, [row(1), row(2)])
-        card_import(file_name="a.csv", content=content, by=self.back_office)
-        again = card_import(file_name="a.csv", content=content, by=self.back_office)
+        first = card_import(file_name="a.csv", content=content, by=self.back_office)
+        with self.assertRaisesMessage(ImportDuplicate, f"取込No.{first.pk}"):
+            card_import(file_name="a.csv", content=content, by=self.back_office)
+        again = card_import(
+            file_name="b.csv", content=csv_bytes(HEADER, [row(1), row(2), row(3)]), by=self.back_office
+        )
         self.assertEqual(again.status, ImportBatch.Status.DONE)
-        self.assertEqual((again.created_count, again.existing_count), (0, 2))
-        self.assertEqual(Card.objects.count(), 2)
-        self.assertEqual(CardEvent.objects.count(), 2)
+        self.assertEqual((again.created_count, again.existing_count), (1, 2))
+        self.assertEqual(Card.objects.count(), 3)
+        self.assertEqual(CardEvent.objects.count(), 3)
 
     def test_a_notice_number_registered_with_another_application_id_fails_the_whole_file(self) -> None:
         card_import(file_name="a.csv", content=csv_bytes(HEADER, [row(1)]), by=self.back_office)
@@ -134,23 +140,24 @@ class CardImportTests(BaseTestCase):
         self.assertEqual(batch.status, ImportBatch.Status.FAILED)
         self.assertTrue(any("2行目と同じ" in e["message"] and e["row"] == 3 for e in batch.errors))
 
-    def test_validation_advances_in_chunks_for_the_progress_bar(self) -> None:
+    def test_the_import_reports_progress_and_clears_the_stored_file(self) -> None:
         content = csv_bytes(HEADER, [row(n) for n in range(1, 6)])
-        batch = import_batch_start(file_name="a.csv", content=content, by=self.back_office)
-        self.assertEqual((batch.status, batch.percent), (ImportBatch.Status.VALIDATING, 0))
-        batch = import_batch_advance(batch=batch, by=self.back_office, chunk=2)
-        self.assertEqual(batch.percent, 40)
+        batch = import_batch_create(file_name="a.csv", content=content, by=self.back_office)
+        self.assertEqual(batch.status, ImportBatch.Status.VALIDATING)
         self.assertEqual(Card.objects.count(), 0)
-        batch = import_batch_advance(batch=batch, by=self.back_office, chunk=2)
-        batch = import_batch_advance(batch=batch, by=self.back_office, chunk=2)
+        seen: list[tuple[int, int]] = []
+        batch = import_batch_run(
+            batch=batch, progress=lambda done, total, message: seen.append((done, total))
+        )
         self.assertEqual(batch.status, ImportBatch.Status.DONE)
         self.assertEqual(batch.payload, "")
         self.assertEqual(Card.objects.count(), 5)
+        self.assertIn((5, 5), seen)
 
     def test_the_pending_rows_are_stored_encrypted(self) -> None:
         from django.db import connection
 
-        batch = import_batch_start(
+        batch = import_batch_create(
             file_name="a.csv", content=csv_bytes(HEADER, [row(1)]), by=self.back_office
         )
         with connection.cursor() as cursor:

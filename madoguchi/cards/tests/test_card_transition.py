@@ -99,6 +99,25 @@ class CardTransitionTests(BaseTestCase):
         with self.assertRaisesMessage(CardTransitionError, "すでに取り消され"):
             card_transition_undo(event=event, by=self.back_office)
 
+    def test_undoing_filing_takes_the_card_out_of_its_storage_location(self) -> None:
+        card = make_card(self.main_office, state=S.SET_UP)
+        event = card_transition(
+            card=card, to_state=S.FILED, by=self.back_office, storage_location=make_location("A", "01")
+        )
+        card_transition_undo(event=event, by=self.back_office)
+        card.refresh_from_db()
+        self.assertEqual((card.state, card.storage_location), (S.SET_UP, None))
+
+    def test_undoing_a_refiling_puts_the_card_back_in_its_previous_place(self) -> None:
+        old = make_location("A", "01")
+        card = make_card(self.main_office, state=S.PREPARED, storage_location=old)
+        event = card_transition(
+            card=card, to_state=S.FILED, by=self.back_office, storage_location=make_location("B", "02")
+        )
+        card_transition_undo(event=event, by=self.back_office)
+        card.refresh_from_db()
+        self.assertEqual((card.state, card.storage_location), (S.PREPARED, old))
+
     def test_undo_is_refused_for_someone_elses_scan(self) -> None:
         card = make_card(self.main_office)
         event = card_transition(card=card, to_state=S.SET_UP, by=self.back_office)
@@ -120,3 +139,64 @@ class CardTransitionTests(BaseTestCase):
                 S.REMINDER_SENT,
             },
         )
+
+
+class TransitionGuardTests(BaseTestCase):
+    """Cross-app rules live in card_transition (registered by the app that owns them), not in screens."""
+
+    def book(self, card: Card):  # type: ignore[no-untyped-def]
+        from madoguchi.reservations.services import reservation_book
+        from madoguchi.reservations.tests.helpers import open_day, set_capacity, slot_on
+
+        set_capacity(self.main_office, 2)
+        return reservation_book(
+            cards=[card],
+            slot=slot_on(self.main_office, open_day(self.main_office)),
+            by=self.operator,
+            channel="phone",
+        )
+
+    def test_the_api_refuses_to_close_a_card_that_has_an_active_pickup_booking(self) -> None:
+        import json
+
+        card = make_card(self.main_office, state=S.REMINDER_SENT)
+        booking = self.book(card)
+        self.login(self.back_office)
+        response = self.client.post(
+            "/api/cards/transition",
+            json.dumps({"notice_number": card.notice_number, "to_state": "unclaimed", "note": "期限切れ"}),
+            content_type="application/json",
+        )
+        self.assertEqual(response.status_code, 409)
+        self.assertIn(booking.display_code, response.json()["detail"])
+        card.refresh_from_db()
+        self.assertEqual(card.state, S.REMINDER_SENT)
+
+    def test_the_service_refuses_closing_a_booked_card_whoever_calls_it_but_allows_other_steps(self) -> None:
+        card = make_card(self.main_office, state=S.REMINDER_SENT)
+        self.book(card)
+        for to_state in (S.UNCLAIMED,):
+            with self.assertRaisesMessage(CardTransitionError, "予約を取り消してから"):
+                card_transition(card=card, to_state=to_state, by=self.back_office, note="期限切れ")
+        card_transition(card=card, to_state=S.PREPARED, by=self.back_office)
+        self.assertEqual(card.state, S.PREPARED)
+
+    def test_a_registered_guard_runs_once_even_if_registered_twice(self) -> None:
+        from .. import services
+
+        calls: list[str] = []
+
+        def guard(card: Card, to_state: str) -> str | None:
+            calls.append(to_state)
+            return "テスト用の拒否です。" if to_state == S.SET_UP else None
+
+        before = services.transition_guards()
+        services.register_transition_guard(guard)
+        services.register_transition_guard(guard)
+        try:
+            card = make_card(self.main_office)
+            with self.assertRaisesMessage(CardTransitionError, "テスト用の拒否です。"):
+                card_transition(card=card, to_state=S.SET_UP, by=self.back_office)
+            self.assertEqual(calls, [S.SET_UP])
+        finally:
+            services._TRANSITION_GUARDS[:] = before

@@ -30,7 +30,7 @@ class HoldingTests(BaseTestCase):
         self.assertIn(near.notice_number, page)
         self.assertIn("期限切れ 1枚", page)
 
-    def test_a_card_booked_for_pickup_is_not_closed_as_unclaimed(self) -> None:
+    def test_a_card_booked_for_pickup_is_not_closed_as_unclaimed_on_either_screen(self) -> None:
         from madoguchi.reservations.services import reservation_book
         from madoguchi.reservations.tests.helpers import open_day, set_capacity, slot_on
 
@@ -59,7 +59,7 @@ class HoldingTests(BaseTestCase):
         one = self.client.post(
             reverse("cards:detail", args=[card.pk]), {"to_state": S.UNCLAIMED, "note": "期限切れ"}
         )
-        self.assertContains(one, f"受取予約 {booking.display_code}")
+        self.assertContains(one, f"{card.notice_number}（予約 {booking.display_code}")
         card.refresh_from_db()
         self.assertEqual(card.state, S.REMINDER_SENT)
 

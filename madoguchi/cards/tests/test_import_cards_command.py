@@ -22,7 +22,7 @@ class ImportCardsCommandTests(BaseTestCase):
             call_command("import_cards", str(path), "--encoding", "cp932", stdout=out)
             self.assertIn("新規 2件", out.getvalue())
             call_command("import_cards", str(path), "--encoding", "cp932", stdout=out)
-            self.assertIn("登録済み 2件", out.getvalue())
+            self.assertIn("取込済みです。二重", out.getvalue())
         self.assertEqual(Card.objects.count(), 2)
 
     def test_it_fails_with_every_row_error_and_imports_nothing(self) -> None:

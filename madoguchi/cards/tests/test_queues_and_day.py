@@ -64,12 +64,6 @@ class DayPreparationTests(BaseTestCase):
         self.assertIn("予約 2件（未準備 2枚）", page)
         self.assertIn("ZZZ000001", page)
 
-    def test_without_a_reservation_source_the_page_says_so(self) -> None:
-        with mock.patch("madoguchi.cards.queues.booked_notice_numbers", return_value=None):
-            self.login(self.back_office)
-            page = self.client.get(reverse("cards:day"), {"office": "honcho"}).content.decode()
-        self.assertIn("予約との連携がまだないため", page)
-
 
 class PrintoutTests(BaseTestCase):
     def test_the_card_sheets_are_a_two_page_a4_pdf_in_japanese_and_audited(self) -> None:

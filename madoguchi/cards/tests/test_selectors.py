@@ -30,9 +30,13 @@ class CardStateAsOfTest(BaseTestCase):
         b = make_card(self.main_office)
         card_transition(card=a, to_state="set_up", by=self.back_office, at=at(10, 3))
         card_transition(card=b, to_state="set_up", by=self.back_office, at=at(10, 4))
-        card_transition(card=b, to_state="filed", by=self.back_office, storage_location=self.place, at=at(10, 5))
+        card_transition(
+            card=b, to_state="filed", by=self.back_office, storage_location=self.place, at=at(10, 5)
+        )
         before = card_state_counts_as_of(at=OCT_END)
-        card_transition(card=a, to_state="filed", by=self.back_office, storage_location=self.place, at=at(11, 2))
+        card_transition(
+            card=a, to_state="filed", by=self.back_office, storage_location=self.place, at=at(11, 2)
+        )
         card_transition(card=b, to_state="notice_mailed", by=self.back_office, at=at(11, 3))
         self.assertEqual(card_state_counts_as_of(at=OCT_END), before)
         self.assertEqual(before, {"set_up": 1, "filed": 1})
@@ -54,7 +58,9 @@ class CardStateAsOfTest(BaseTestCase):
         main = make_card(self.main_office, holding_deadline=datetime.date(2026, 10, 20))
         branch = make_card(self.branch_office)
         card_transition(card=main, to_state="set_up", by=self.back_office, at=at(10, 1))
-        card_transition(card=main, to_state="filed", by=self.back_office, storage_location=self.place, at=at(10, 1, 11))
+        card_transition(
+            card=main, to_state="filed", by=self.back_office, storage_location=self.place, at=at(10, 1, 11)
+        )
         card_transition(card=main, to_state="notice_mailed", by=self.back_office, at=at(10, 2))
         card_transition(card=branch, to_state="set_up", by=self.back_office, at=at(10, 2))
         self.assertEqual(card_state_counts_as_of(at=OCT_END, office=self.branch_office), {"set_up": 1})

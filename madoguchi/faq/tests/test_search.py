@@ -92,14 +92,14 @@ class RankingTests(SimpleTestCase):
 
     def test_synonyms_bridge_spoken_words_to_the_entry_words(self):
         plain = _index(ENTRIES)
-        self.assertNotEqual(_top(plain, "パスワード"), 2)
-        with_synonyms = _index(ENTRIES, [("パスワード", ["暗証番号"]), ("なくした", ["紛失"])])
-        self.assertEqual(_top(with_synonyms, "パスワード"), 2)
-        self.assertEqual(_top(with_synonyms, "カードをなくしちゃった"), 3)
+        self.assertNotEqual(_top(plain, "合言葉"), 2)
+        with_synonyms = _index(ENTRIES, [("合言葉", ["暗証番号"]), ("消えちゃった", ["紛失"])])
+        self.assertEqual(_top(with_synonyms, "合言葉"), 2)
+        self.assertEqual(_top(with_synonyms, "カードが消えちゃった"), 3)
 
     def test_a_synonym_matches_conjugated_forms_of_its_term(self):
-        index = _index(ENTRIES, [("なくす", ["紛失"])])
-        self.assertEqual(_top(index, "カードなくしました"), 3)
+        index = _index(ENTRIES, [("消す", ["紛失"])])
+        self.assertEqual(_top(index, "カード消しました"), 3)
 
     def test_a_term_in_the_question_outranks_the_same_term_only_in_an_answer(self):
         index = _index(

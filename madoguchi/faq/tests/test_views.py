@@ -9,6 +9,7 @@ from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.testing import BaseTestCase
 from madoguchi.faq import search, services
 from madoguchi.faq.models import FaqEntry, Synonym
+from madoguchi.jobs.testing import run_queued_jobs
 from madoguchi.lib.exports import csv_bytes
 
 from .helpers import approved
@@ -41,7 +42,7 @@ class RoleMatrixTests(BaseTestCase):
             (f"/faq/{self.draft.pk}/edit/", WRITERS),
             ("/faq/import/", IMPORTERS),
             ("/faq/export/?format=xlsx", EXPORTERS),
-            ("/faq/manual.pdf", EXPORTERS),
+            ("/faq/manual/", EXPORTERS),
             ("/faq/synonyms/", SYNONYM_EDITORS),
         ]
         for url, allowed in cases:
@@ -216,43 +217,69 @@ class WorkflowViewTests(BaseTestCase):
 
 
 class ImportExportViewTests(BaseTestCase):
-    def test_an_upload_with_errors_lists_them_and_saves_nothing(self):
+    def test_an_upload_with_errors_fails_its_job_with_every_row_named_and_saves_nothing(self):
         data = csv_bytes(["分類", "質問", "回答", "キーワード"], [["a", "", "c", ""]])
         self.login(self.site_manager)
         response = self.client.post("/faq/import/", {"file": SimpleUploadedFile("faq.csv", data)})
-        self.assertContains(response, "2行目「質問」列: 空欄です。")
-        self.assertContains(response, "何も保存していません")
+        (job,) = run_queued_jobs()
+        self.assertRedirects(response, f"/jobs/{job.pk}/", fetch_redirect_response=False)
+        self.assertEqual(job.state, "failed")
+        self.assertIn("2行目「質問」列: 空欄です。", job.error_message)
+        self.assertIn("何も保存していません", job.error_message)
         self.assertFalse(FaqEntry.objects.exists())
 
     def test_an_unreadable_file_is_named_as_a_whole_not_as_row_zero(self):
         self.login(self.site_manager)
-        response = self.client.post("/faq/import/", {"file": SimpleUploadedFile("faq.xlsx", b"not a zip")})
-        self.assertContains(response, "XLSX ファイルとして読めません")
-        self.assertNotContains(response, "0行目")
+        self.client.post("/faq/import/", {"file": SimpleUploadedFile("faq.xlsx", b"not a zip")})
+        (job,) = run_queued_jobs()
+        self.assertIn("XLSX ファイルとして読めません", job.error_message)
+        self.assertNotIn("0行目", job.error_message)
         self.assertFalse(FaqEntry.objects.exists())
 
+    def test_an_upload_is_tried_first_and_imported_only_after_confirmation(self):
+        data = csv_bytes(
+            ["分類", "質問", "回答", "キーワード"], [["受取", "受取の予約", "電話で予約します。", ""]]
+        )
+        self.login(self.site_manager)
+        self.client.post("/faq/import/", {"file": SimpleUploadedFile("faq.csv", data)})
+        (trial,) = run_queued_jobs()
+        self.assertEqual((trial.state, trial.result_summary["新規"]), ("done", 1))
+        self.assertFalse(FaqEntry.objects.exists())
+        page = self.client.get(f"/faq/import/?preview={trial.pk}")
+        self.assertContains(page, "この内容で取り込む")
+        self.client.post("/faq/import/", {"apply": str(trial.pk)})
+        (real,) = run_queued_jobs()
+        self.assertEqual(real.state, "done")
+        self.assertEqual(FaqEntry.objects.get().state, "draft")
+        # Someone else cannot apply another person's trial.
+        self.login(self.director)
+        response = self.client.post("/faq/import/", {"apply": str(trial.pk)})
+        self.assertRedirects(response, "/faq/import/", fetch_redirect_response=False)
+
     def test_export_round_trips_through_import(self):
-        approved(self.site_manager, "受取予約", "受取の予約", "電話で予約します。", keywords="予約")
+        entry = approved(self.site_manager, "受取予約", "受取の予約", "電話で予約します。", keywords="予約")
         self.login(self.city_staff)
         response = self.client.get("/faq/export/", {"format": "xlsx"})
         ws = load_workbook(io.BytesIO(response.content)).active
         self.assertEqual(
             [list(r) for r in ws.iter_rows(values_only=True)],
             [
-                ["分類", "質問", "回答", "キーワード"],
-                ["受取予約", "受取の予約", "電話で予約します。", "予約"],
+                ["識別キー", "分類", "質問", "回答", "キーワード"],
+                [entry.slug, "受取予約", "受取の予約", "電話で予約します。", "予約"],
             ],
         )
         response = self.client.get("/faq/export/", {"format": "csv", "encoding": "cp932"})
         self.assertIn("受取の予約", response.content.decode("cp932"))
         self.assertTrue(AuditEvent.objects.filter(action="export", object_type="faq.faqentry").exists())
 
-    def test_the_manual_is_a_pdf_and_its_printing_is_audited(self):
+    def test_the_manual_is_built_as_a_job_and_its_printing_is_audited(self):
         approved(self.site_manager, "受取予約", "受取の予約", "電話で予約します。", is_sample=True)
         self.login(self.city_staff)
-        response = self.client.get("/faq/manual.pdf")
-        self.assertEqual(response["Content-Type"], "application/pdf")
-        self.assertTrue(response.content.startswith(b"%PDF"))
+        self.assertContains(self.client.get("/faq/manual/"), "いまの内容で作成する")
+        self.client.post("/faq/manual/")
+        (job,) = run_queued_jobs()
+        self.assertEqual(job.state, "done")
+        self.assertEqual(job.result_content_type, "application/pdf")
         self.assertTrue(AuditEvent.objects.filter(action="print", object_type="faq.faqentry").exists())
 
 

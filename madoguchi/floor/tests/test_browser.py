@@ -93,8 +93,9 @@ def test_the_board_shows_three_buttons_a_row_in_landscape(tablet_login, live_ser
     assert last["y"] + last["height"] <= LANDSCAPE["height"]
     page.get_by_role("button", name="申請書の記載案内").click()
     page.wait_for_selector("text=「申請書の記載案内」を1件記録しました")
+    # One row per opening hour of today (from the calendar; none on a closed day) plus the hour just counted.
     rows = page.locator("table.floor-hours tbody tr")
-    assert rows.count() >= 11
+    assert rows.count() >= 1
     page.screenshot(path=str(shot_path(tmp_path, "floor-landscape")))
 
 

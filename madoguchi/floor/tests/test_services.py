@@ -29,6 +29,28 @@ class GuidanceTapTests(BaseTestCase):
         self.assertEqual(hours[13]["total"], 1)
         self.assertEqual(hours[10]["total"], 0)
 
+    def test_the_hour_rows_follow_each_offices_calendar_day(self):
+        from madoguchi.calendar.models import SpecialDay
+
+        self.branch_office.opens, self.branch_office.closes = datetime.time(9, 0), datetime.time(16, 0)
+        self.branch_office.save()
+        wednesday, saturday = datetime.date(2026, 6, 3), datetime.date(2026, 6, 6)
+        SpecialDay.objects.create(
+            date=saturday,
+            office=self.main_office,
+            kind=SpecialDay.Kind.HOLIDAY_ISSUANCE,
+            opens=datetime.time(9, 0),
+            closes=datetime.time(19, 0),
+        )
+
+        def hours(office, day):
+            return [row["hour"] for row in services.day_counts(office=office, date=day)["hours"]]
+
+        self.assertEqual(hours(self.main_office, wednesday), list(range(8, 18)))  # 8:30–17:15
+        self.assertEqual(hours(self.branch_office, wednesday), list(range(9, 16)))  # 9:00–16:00
+        self.assertEqual(hours(self.main_office, saturday), list(range(9, 19)))  # special opening to 19:00
+        self.assertEqual(hours(self.branch_office, saturday), [])  # closed
+
     def test_a_tap_at_another_office_or_day_is_not_counted(self):
         with mock.patch("django.utils.timezone.now", return_value=at("2026-06-03 23:30")):
             services.guidance_tap(by=self.floor, office=self.main_office, purpose="other")

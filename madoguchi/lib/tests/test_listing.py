@@ -19,7 +19,7 @@ from madoguchi.lib.listing import Column, Listing
 class NameFilter(forms.Form):
     name = forms.CharField(label="名前", required=False)
 
-    def filter_queryset(self, queryset):  # noqa: ANN001, ANN201
+    def filter_queryset(self, queryset):
         name = self.cleaned_data["name"]
         return queryset.filter(name__contains=name) if name else queryset
 
@@ -48,12 +48,12 @@ class ListingTests(TestCase):
         Group.objects.bulk_create(Group(name=f"g{i:03d}") for i in range(350))
         Group.objects.create(name="髙橋班")
 
-    def groups(self):  # noqa: ANN201
+    def groups(self):
         return Group.objects.exclude(pk__in=self.before)
 
     def request(
         self, method: str = "get", data: dict[str, Any] | None = None, session: SessionStore | None = None
-    ):  # noqa: ANN201
+    ):
         factory = RequestFactory()
         request = getattr(factory, method)("/list/", data or {})
         request.session = session or SessionStore()

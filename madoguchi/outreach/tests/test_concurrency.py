@@ -53,3 +53,14 @@ class OutreachConcurrencyTests(TransactionTestCase):
         )
         self.assertFalse([r for r in results if isinstance(r, Exception)])
         self.assertEqual(event.window_counts.get(window=1).applications, n)
+
+    def test_one_tap_key_sent_from_two_tabs_at_once_is_applied_once(self):
+        import uuid
+
+        event = self._event("ゆめタウン久留米")
+        key = uuid.uuid4()
+        results = run_together(
+            [lambda: services.window_count_adjust(by=self.floor, event=event, window=2, delta=1, key=key)] * 4
+        )
+        self.assertFalse([r for r in results if isinstance(r, Exception)])
+        self.assertEqual(event.window_counts.get(window=2).applications, 1)

@@ -238,6 +238,24 @@ class CountTests(BaseTestCase):
         self.assertIn("窓口1の受付件数は0件のため、これ以上減らせません。", ctx.exception.messages)
         self.assertEqual(event.window_counts.get(window=1).applications, 0)
 
+    def test_a_tap_sent_again_with_its_key_is_applied_once_and_a_refused_one_leaves_no_key(self):
+        import uuid
+
+        from madoguchi.outreach.models import WindowTap
+
+        event = make_event(by=self.site_manager)
+        plus, minus = uuid.uuid4(), uuid.uuid4()
+        for _ in range(3):
+            services.window_count_adjust(by=self.floor, event=event, window=2, delta=1, key=plus)
+        self.assertEqual(event.window_counts.get(window=2).applications, 1)
+        refused = uuid.uuid4()
+        with self.assertRaises(ValidationError):
+            services.window_count_adjust(by=self.floor, event=event, window=1, delta=-1, key=refused)
+        self.assertFalse(WindowTap.objects.filter(key=refused).exists())
+        for _ in range(2):
+            services.window_count_adjust(by=self.floor, event=event, window=2, delta=-1, key=minus)
+        self.assertEqual(event.window_counts.get(window=2).applications, 0)
+
     def test_an_unknown_window_or_a_big_step_is_refused(self):
         event = make_event(by=self.site_manager, windows=2)
         with self.assertRaises(ValidationError):

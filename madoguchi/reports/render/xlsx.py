@@ -6,6 +6,7 @@ streaming them is an order of magnitude faster than building cells in memory.
 
 from __future__ import annotations
 
+import datetime
 import io
 from collections.abc import Iterable
 from typing import Any
@@ -15,6 +16,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+
+from madoguchi.lib.jdates import format_wareki
 
 from ..sections import Table, wareki_datetime
 from . import charts
@@ -120,18 +123,78 @@ def write_table(sheet: Sheet, table: Table) -> int:
     return header_row
 
 
+def cover_sheet(wb: Workbook, data: Any) -> None:
+    """The 鑑 as the first sheet: the same wording as the PDF's first page."""
+    cover = data.cover
+    sheet = Sheet(wb, "鑑", widths=[18, 70])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    sheet.append(["", sheet.cell(format_wareki(cover.submitted_on), align=Alignment(horizontal="right"))])
+    sheet.append([sheet.cell(f"{cover.addressee}　様", font=Font(size=12))])
+    for line in (cover.contractor_address, cover.contractor, cover.representative):
+        if line:
+            sheet.append(["", sheet.cell(line, align=Alignment(horizontal="right"))])
+    sheet.blank()
+    title = f"業務完了報告書（{data.period.label}分）" + (
+        f" {cover.version_label}" if cover.version_label else ""
+    )
+    sheet.append([sheet.cell(title, font=Font(bold=True, size=14))])
+    sheet.append(
+        [
+            sheet.cell(
+                f"{cover.contract_name}について、{data.period.label}分の業務を完了しましたので、下記のとおり報告します。",
+                align=wrap,
+            )
+        ]
+    )
+    sheet.append(["記"])
+    last_day = data.period.end - datetime.timedelta(days=1)
+    for key, value in (
+        ("業務名", cover.contract_name),
+        ("契約期間", f"{format_wareki(cover.period_start)} から {format_wareki(cover.period_end)} まで"),
+        ("報告対象期間", f"{format_wareki(data.period.start)} から {format_wareki(last_day)} まで"),
+        ("担当課", f"{cover.city_name} {cover.section}"),
+        (
+            "添付資料",
+            "別紙1 業務実施状況（シート「月報」「グラフ」）、別紙2 対応状況全件（シート「対応状況全件」）",
+        ),
+    ):
+        sheet.append([sheet.cell(key, font=BOLD), sheet.cell(value, align=wrap)])
+    sheet.blank()
+    for heading, text in (
+        ("特記事項", cover.special_notes),
+        ("課題・問題点", cover.problems),
+        ("改善の取組", cover.improvements),
+    ):
+        sheet.append([sheet.cell(heading, font=BOLD), sheet.cell(text or "特になし", align=wrap)])
+    if cover.version_number:
+        sheet.blank()
+        sheet.append([sheet.cell("訂正の理由", font=BOLD), sheet.cell(cover.reason, align=wrap)])
+        sheet.append(
+            [
+                sheet.cell(h, font=BOLD, fill=HEAD_FILL, border=True)
+                for h in ("変更された項目", "前の版 → この版")
+            ]
+        )
+        for change in cover.changes:
+            before = "—" if change.submitted is None else f"{change.submitted:,}"
+            after = "—" if change.now is None else f"{change.now:,}"
+            sheet.append(
+                [sheet.cell(change.label, border=True), sheet.cell(f"{before} → {after}", border=True)]
+            )
+
+
 def report_xlsx(data: Any) -> bytes:
     wb = Workbook(write_only=True)
+    if data.cover is not None:
+        cover_sheet(wb, data)
     main = Sheet(wb, "月報", widths=[44, 16, 16, 16, 16])
     main.append([main.cell(data.title, font=Font(bold=True, size=14))])
-    main.append(
-        [f"久留米市マイナンバーカードコールセンター等業務委託　作成 {wareki_datetime(data.generated_at)}"]
-    )
+    main.append([f"{data.contract_name}　作成 {wareki_datetime(data.generated_at)}".strip("　")])
     if data.in_progress:
         main.append([main.cell("※ 月の途中の集計です（確定値ではありません）。", fill=WARN_FILL)])
-    if data.submission is not None:
+    if data.submission is not None and data.cover is None:
         main.append([f"提出済 {wareki_datetime(data.submission.submitted_at)}"])
-    if data.changes:
+    if data.changes and data.cover is None:
         main.append(
             [
                 main.cell(

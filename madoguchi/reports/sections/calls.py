@@ -101,9 +101,7 @@ def answer_figures(period: Period) -> Section:
         section.figure(f"{ym}.abandoned", f"{month}月 放棄呼", f.abandoned)
         section.figure(f"{ym}.rolled_over", f"{month}月 あふれ呼", f.rolled_over)
         rows.append([f"{month}月", *_figure_cells(f)])
-    section.tables.append(
-        Table("月別の応答状況", ["月", *FIGURE_HEADER], rows, numeric=(1, 2, 3, 4, 5, 6, 7))
-    )
+    section.tables.append(Table("月別の応答状況", ["月", *FIGURE_HEADER], rows, numeric=(1, 2, 3, 4)))
     if len(_months(period)) == 1:
         year, month = _months(period)[0]
         half = [
@@ -115,7 +113,7 @@ def answer_figures(period: Period) -> Section:
                 "時間帯別（30分ごと）の応答状況",
                 ["時間帯", *FIGURE_HEADER],
                 half,
-                numeric=(1, 2, 3, 4, 5, 6, 7),
+                numeric=(1, 2, 3, 4),
                 empty_text="この月の入電はありません。",
             )
         )

@@ -102,3 +102,46 @@ def step(card, to_state: str, when: datetime.datetime, **kwargs):  # type: ignor
     card.state = to_state
     card.save(update_fields=["state"])
     return event
+
+
+def contract_settings():  # type: ignore[no-untyped-def]
+    """The contract as a city would enter it on the 契約情報 screen."""
+    from madoguchi.reports.models import ContractSettings
+
+    return ContractSettings.objects.create(
+        city_name="試験市",
+        addressee="試験市長",
+        section="市民部 市民課",
+        contractor="株式会社テスト窓口",
+        contractor_address="試験県試験市1-2-3",
+        representative="代表取締役 試験 一郎",
+        contract_name="マイナンバーカード窓口業務委託（試験）",
+        period_start=datetime.date(2026, 4, 1),
+        period_end=datetime.date(2027, 3, 31),
+    )
+
+
+def submit_month(user, year: int = 2026, month: int = 4, *, reason: str = "", today=None):  # type: ignore[no-untyped-def]
+    """Set the contract (once), close the month (once) and submit it: the director's whole path."""
+    from madoguchi.reports import reconcile, services
+    from madoguchi.reports.models import ContractSettings, MonthClose
+
+    today = today or datetime.date(2026, 12, 1)
+    if not ContractSettings.objects.exists():
+        contract_settings()
+    if not MonthClose.objects.filter(year=year, month=month, closed_at__isnull=False).exists():
+        reconcile.month_close(by=user, year=year, month=month, today=today)
+    return services.monthly_report_submit(by=user, year=year, month=month, reason=reason, today=today)
+
+
+def job_result(response):  # type: ignore[no-untyped-def]
+    """Run the job a view just started (the response redirects to its page) and return (job, file bytes)."""
+    from django.core.files.storage import default_storage
+
+    from madoguchi.jobs.testing import run_queued_jobs
+
+    assert response.status_code == 302 and response["Location"].startswith("/jobs/"), response
+    (job,) = run_queued_jobs()
+    assert job.state == "done", job.error_message
+    with default_storage.open(job.result_file) as handle:
+        return job, handle.read()

@@ -7,6 +7,7 @@ import datetime
 import io
 import zipfile
 
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -15,6 +16,7 @@ from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.roles import Role
 from madoguchi.accounts.testing import BaseTestCase
 from madoguchi.calls.models import Callback
+from madoguchi.jobs.testing import run_queued_jobs
 from madoguchi.reports import services
 
 from .factories import make_card
@@ -120,8 +122,14 @@ class HandoverTest(BaseTestCase):
         page = self.client.get("/reports/handover/")
         self.assertNotContains(page, "include_personal")
         response = self.client.post("/reports/handover/", {"include_personal": "on", "reason": "x"})
-        self.assertEqual(response["Content-Type"], "application/zip")
-        zipfile.ZipFile(io.BytesIO(response.content)).testzip()
+        # Built by a background job: the browser is sent to the job page, the ZIP is its result file.
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(response["Location"].startswith("/jobs/"))
+        (job,) = run_queued_jobs()
+        self.assertEqual(job.state, "done", job.error_message)
+        self.assertEqual(job.result_content_type, "application/zip")
+        with default_storage.open(job.result_file) as handle:
+            zipfile.ZipFile(io.BytesIO(handle.read())).testzip()
         self.assertFalse(
             AuditEvent.objects.filter(object_type="reports.handover", detail__include_personal=True).exists()
         )

@@ -10,9 +10,11 @@ from pypdf import PdfReader
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.roles import Role
 from madoguchi.accounts.testing import BaseTestCase
-from madoguchi.reports.models import MonthlyReport
+from madoguchi.jobs.testing import run_queued_jobs
+from madoguchi.reports import reconcile
+from madoguchi.reports.models import MonthlyReport, MonthlyReportVersion
 
-from .factories import at, load_calls, make_card, step
+from .factories import at, contract_settings, job_result, load_calls, make_card, step, submit_month
 
 READERS = {Role.DIRECTOR, Role.SITE_MANAGER, Role.CITY_STAFF}
 
@@ -20,18 +22,29 @@ READERS = {Role.DIRECTOR, Role.SITE_MANAGER, Role.CITY_STAFF}
 class MonthlyViewTest(BaseTestCase):
     def test_only_managers_and_city_staff_see_the_report(self) -> None:
         self.assert_role_matrix("/reports/monthly/?month=2026-04", READERS)
-        self.assert_role_matrix("/reports/monthly/2026-04.xlsx", READERS)
-        self.assert_role_matrix("/reports/monthly/2026-04.pdf", READERS)
+        # Documents are built by a background job: the reader is sent to the job's page.
+        self.assert_role_matrix("/reports/monthly/2026-04.xlsx", READERS, ok_status=302)
+        self.assert_role_matrix("/reports/monthly/2026-04.pdf", READERS, ok_status=302)
         self.assert_role_matrix("/reports/monthly/2026-04/chart/calls.png", READERS)
 
     def test_only_the_director_submits_and_only_city_staff_confirm(self) -> None:
+        load_calls({"2026-03": [1, 1, 1, 3]})
+        contract_settings()
+        reconcile.month_close(by=self.director, year=2026, month=3)
         self.assert_role_matrix(
             "/reports/monthly/2026-03/submit/", {Role.DIRECTOR}, method="post", ok_status=302
         )
+        (job,) = run_queued_jobs()
+        self.assertEqual(job.state, "done", job.error_message)
         self.assertTrue(MonthlyReport.objects.filter(year=2026, month=3).exists())
         self.assert_role_matrix(
-            "/reports/monthly/2026-03/receive/", {Role.CITY_STAFF}, method="post", ok_status=302
+            "/reports/monthly/2026-03/receive/",
+            {Role.CITY_STAFF},
+            method="post",
+            data={"number": 0},
+            ok_status=302,
         )
+        self.assertIsNotNone(MonthlyReportVersion.objects.get(report__month=3, number=0).received_at)
 
     def test_the_page_shows_the_call_table_and_charts_from_urls(self) -> None:
         load_calls({"2026-04": [12, 7, 2, 21]})
@@ -65,11 +78,11 @@ class MonthlyViewTest(BaseTestCase):
         card = make_card(self.main_office)
         step(card, "issued", at("2026-04-10"))
         self.login(self.director)
-        response = self.client.get("/reports/monthly/2026-04.xlsx")
+        job, content = job_result(self.client.get("/reports/monthly/2026-04.xlsx"))
         self.assertEqual(
-            response["Content-Type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            job.result_content_type, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
-        wb = load_workbook(io.BytesIO(response.content))
+        wb = load_workbook(io.BytesIO(content))
         self.assertEqual(wb.sheetnames, ["月報", "グラフ", "対応状況全件"])
         text = " ".join(
             str(v) for row in wb["月報"].iter_rows(values_only=True) for v in row if v is not None
@@ -87,9 +100,9 @@ class MonthlyViewTest(BaseTestCase):
 
     def test_the_pdf_download_has_japanese_text(self) -> None:
         self.login(self.city_staff)
-        response = self.client.get("/reports/monthly/2026-04.pdf?scope=fiscal_year")
-        self.assertEqual(response["Content-Type"], "application/pdf")
-        reader = PdfReader(io.BytesIO(response.content))
+        job, content = job_result(self.client.get("/reports/monthly/2026-04.pdf?scope=fiscal_year"))
+        self.assertEqual(job.result_content_type, "application/pdf")
+        reader = PdfReader(io.BytesIO(content))
         text = "".join(p.extract_text() for p in reader.pages)
         self.assertIn("業務完了報告書（年度累計） 令和8年度（4月〜4月）", text)
         self.assertIn("対応状況全件", text)
@@ -108,8 +121,8 @@ class MonthlyViewTest(BaseTestCase):
 
     def test_edits_after_submission_are_flagged_on_the_page(self) -> None:
         load_calls({"2026-03": [1, 1, 1, 3]})
+        submit_month(self.director, 2026, 3)
         self.login(self.director)
-        self.client.post("/reports/monthly/2026-03/submit/")
         load_calls({"2026-03": [1, 0, 0, 1]})
         response = self.client.get("/reports/monthly/?month=2026-03")
         self.assertContains(response, "提出後にこの月のデータが変更されています")

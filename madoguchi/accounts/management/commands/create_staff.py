@@ -1,5 +1,6 @@
 import getpass
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from madoguchi.accounts.roles import Role
@@ -14,16 +15,22 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument("--name", default="", help="表示名")
         parser.add_argument("--email", default="")
+        parser.add_argument(
+            "--temporary", action="store_true", help="仮のパスワードとして作成し、初回ログイン時に変更させる"
+        )
 
     def handle(self, *args, **options):
         password = getpass.getpass("パスワード（12文字以上）: ")
-        if len(password) < 12:
-            raise CommandError("パスワードは12文字以上にしてください。")
-        user = staff_create(
-            username=options["username"],
-            password=password,
-            role=options["role"],
-            display_name=options["name"],
-            email=options["email"],
-        )
+        try:
+            user = staff_create(
+                username=options["username"],
+                password=password,
+                role=options["role"],
+                display_name=options["name"],
+                email=options["email"],
+                must_change_password=options["temporary"],
+            )
+        except ValidationError as exc:
+            # The same validators as every other path that sets a password (settings.AUTH_PASSWORD_VALIDATORS).
+            raise CommandError(" ".join(exc.messages)) from None
         self.stdout.write(self.style.SUCCESS(f"作成しました: {user.username} ({options['role']})"))
