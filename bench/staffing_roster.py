@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from madoguchi.staffing import solver  # noqa: E402
+from madoguchi.staffing import solver
 
 T = datetime.time
 ORIGIN = T(8, 30)

@@ -360,7 +360,7 @@ class RosterInput:
     sources: dict[tuple[int, datetime.date], str]  # source of fixed shifts
 
 
-def roster_problem(
+def roster_problem(  # noqa: C901 — reads each source of the month (plans, calendar, staff, shifts, outreach) in turn
     *,
     roster: Roster,
     time_limit_seconds: float = 45.0,
@@ -778,7 +778,7 @@ def _week_minutes(member: StaffMember, date: datetime.date, *, excluding: int | 
     return sum(qs.values_list("paid_minutes", flat=True))
 
 
-def shift_set(
+def shift_set(  # noqa: C901 — one check per rule, each with its own Japanese message
     *,
     member: StaffMember,
     date: datetime.date,

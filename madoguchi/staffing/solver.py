@@ -728,7 +728,7 @@ def _progress_class() -> type:
     return Progress
 
 
-def _Progress(problem: Problem) -> Any:  # noqa: N802 — a class built on first use (ortools loads lazily)
+def _Progress(problem: Problem) -> Any:
     return _progress_class()(problem)
 
 

@@ -352,11 +352,7 @@ def plan_export(request: HttpRequest, pk: int) -> HttpResponse:
     if not plan.shifts.exists() and not plan.intervals.exists():
         messages.error(request, "出力できるシフト・必要人数がまだありません。")
         return redirect("staffing:plan", pk=plan.pk)
-<<<<<<< HEAD
-    from . import exports  # openpyxl loads only when a workbook is made
-=======
     from . import exports  # openpyxl loads only when exporting
->>>>>>> main
 
     content = exports.plan_xlsx(plan)
     audit_record(
