@@ -109,7 +109,7 @@ class PlanViewsTest(BaseTestCase):
         count = PlanInterval.objects.filter(plan=self.plan).count()
         response = self.client.post(self.url("plan_forecast"), {"calls_reservation": "-3"})
         self.assertEqual(response.status_code, 400)
-        self.assertContains(response, "0 以上", status_code=400)
+        self.assertContains(response, "0以上にしてください", status_code=400)
         response = self.client.post(
             self.url("plan_forecast"),
             {
@@ -153,7 +153,7 @@ class PlanViewsTest(BaseTestCase):
         response = self.client.post(
             self.url("plan_day", date="2026-04-07"), {"start": "朝", "skill": "floor", "people": "2"}
         )
-        self.assertContains(response, "時刻を「10:30」の形で入力してください。", status_code=400)
+        self.assertContains(response, "「09:30」の形で入力してください。", status_code=400)
 
     def test_a_day_outside_the_plans_month_is_not_found_and_takes_no_override(self) -> None:
         self.login(self.site_manager)
