@@ -18,6 +18,7 @@ urlpatterns = [
     path("incidents/", include("madoguchi.incidents.urls")),
     path("reports/", include("madoguchi.reports.urls")),
     path("jobs/", include("madoguchi.jobs.urls")),
+    path("retention/", include("madoguchi.retention.urls")),
     path("api/", api.urls),
     path("healthz", healthz, name="healthz"),
 ]

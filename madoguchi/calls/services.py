@@ -725,3 +725,76 @@ def call_reclassify(*, by: User, call: Call, subcategory: CallCategory, reason: 
         )
     call.subcategory, call.category = locked.subcategory, locked.category
     return correction
+
+
+# --- retention (madoguchi/retention): personal data past its period --------------------------------------
+
+
+def _outside_holds(field: str, holds: Any) -> Any:
+    from django.db.models import Q
+
+    q = Q()
+    for start, end in holds or ():
+        q &= ~Q(**{f"{field}__range": (start, end)})
+    return q
+
+
+def call_personal_data_purge(*, before: datetime.datetime, dry_run: bool, holds: Any = ()) -> int:
+    """Callers' phone numbers of calls that started before `before` are erased (the call record stays for the
+    monthly figures). Calls inside a legal hold window are kept. Returns how many (would be) erased."""
+    qs = (
+        Call.objects.filter(started_at__lt=before)
+        .exclude(phone_hash="")
+        .filter(_outside_holds("started_at", holds))
+    )
+    if dry_run:
+        return qs.count()
+    with transaction.atomic():
+        count = qs.update(phone="", phone_hash="")
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.DELETE,
+            object_type="calls.call",
+            detail={"purged": count, "what": "phone"},
+        )
+    return count
+
+
+def callback_personal_data_purge(*, before: datetime.datetime, dry_run: bool, holds: Any = ()) -> int:
+    """Closed callbacks registered before `before` lose the caller's name and phone number."""
+    qs = (
+        Callback.objects.filter(status=Callback.Status.CLOSED, created_at__lt=before)
+        .exclude(phone_hash="", name="")
+        .filter(_outside_holds("created_at", holds))
+    )
+    if dry_run:
+        return qs.count()
+    with transaction.atomic():
+        count = qs.update(phone="", phone_hash="", name="")
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.DELETE,
+            object_type="calls.callback",
+            detail={"purged": count, "what": "name,phone"},
+        )
+    return count
+
+
+def phone_memo_personal_data_purge(*, before: datetime.datetime, dry_run: bool, holds: Any = ()) -> int:
+    """Done phone memos received before `before` lose the caller's name and phone number."""
+    qs = (
+        PhoneMemo.objects.filter(status=PhoneMemo.Status.DONE, received_at__lt=before)
+        .exclude(caller_name="", caller_phone="")
+        .filter(_outside_holds("received_at", holds))
+    )
+    if dry_run:
+        return qs.count()
+    with transaction.atomic():
+        count = qs.update(caller_name="", caller_phone="")
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.DELETE,
+            object_type="calls.phonememo",
+            detail={"purged": count, "what": "name,phone"},
+        )
+    return count

@@ -34,6 +34,7 @@ from .forms import (
 from .models import Call, Callback, CallCategory, PhoneMemo, ReportColumn
 
 SESSION_LINE = "calls.line"
+ACTIVE_CALLS_SHOWN = 12
 
 # Closed callbacks: the whole history, paginated; the export holds no phone, name or reason (personal).
 CLOSED_CALLBACKS = Listing(
@@ -168,13 +169,16 @@ def faq_pane(request: AuthedHttpRequest) -> HttpResponse:
 def active_calls(request: AuthedHttpRequest) -> HttpResponse:
     """CTI calls on the lines now that nobody has logged yet (polled by the operator screen)."""
     since = timezone.now() - datetime.timedelta(hours=12)
-    calls = Call.objects.filter(
+    unlogged = Call.objects.filter(
         source=Call.Source.CTI,
         logged_at__isnull=True,
         started_at__gte=since,
         status__in=[Call.Status.RINGING, Call.Status.ACTIVE, Call.Status.ENDED],
-    ).order_by("started_at")[:12]
-    return render(request, "calls/_active_calls.html", {"calls": calls})
+    ).order_by("started_at")
+    # Two per line fit the pane; the rest are counted, not dropped silently.
+    calls = list(unlogged[: ACTIVE_CALLS_SHOWN + 1])
+    more = unlogged.count() - ACTIVE_CALLS_SHOWN if len(calls) > ACTIVE_CALLS_SHOWN else 0
+    return render(request, "calls/_active_calls.html", {"calls": calls[:ACTIVE_CALLS_SHOWN], "more": more})
 
 
 # --- call records -----------------------------------------------------------------------------

@@ -1142,3 +1142,70 @@ def myna_assist_record_create(
             card.save(update_fields=["myna_assist", "updated_at"])
         audit_record(actor=by, action=AuditEvent.Action.CREATE, obj=record)
     return record
+
+
+# --- retention (madoguchi/retention): personal data past its period --------------------------------------
+
+ANONYMISED = "（保存期間経過により削除）"
+
+
+def _outside_holds(field: str, holds: Any) -> Q:
+    q = Q()
+    for start, end in holds or ():
+        q &= ~Q(**{f"{field}__range": (start, end)})
+    return q
+
+
+def card_personal_data_purge(*, before: datetime.datetime, dry_run: bool, holds: Any = ()) -> int:
+    """Cards closed (issued, post-processed, returned, destroyed) and untouched since before `before` are
+    anonymised: name, kana, address, phone and birth date are erased; the card's number, states and events stay
+    for the statistics. Cards inside a legal hold window are kept."""
+    qs = (
+        Card.objects.filter(state__in=Card.CLOSED_STATES, updated_at__lt=before)
+        .exclude(applicant_kana="")
+        .filter(_outside_holds("updated_at", holds))
+    )
+    if dry_run:
+        return qs.count()
+    with transaction.atomic():
+        count = qs.update(
+            applicant_name=ANONYMISED,
+            applicant_kana="",
+            address="",
+            phone="",
+            birth_date=datetime.date(1900, 1, 1),
+            notice_birth_hash="",
+            kana_birth_hash="",
+        )
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.DELETE,
+            object_type="cards.card",
+            detail={"anonymised": count},
+        )
+    return count
+
+
+def import_batch_purge(*, before: datetime.datetime, dry_run: bool, holds: Any = ()) -> int:
+    """Uploaded files kept with import batches created before `before` (finished or crashed) are deleted; a batch
+    still validating that old is marked failed."""
+    qs = (
+        ImportBatch.objects.filter(created_at__lt=before)
+        .exclude(payload="")
+        .filter(_outside_holds("created_at", holds))
+    )
+    if dry_run:
+        return qs.count()
+    with transaction.atomic():
+        ids = list(qs.values_list("pk", flat=True))
+        ImportBatch.objects.filter(pk__in=ids, status=ImportBatch.Status.VALIDATING).update(
+            status=ImportBatch.Status.FAILED, finished_at=timezone.now()
+        )
+        count = ImportBatch.objects.filter(pk__in=ids).update(payload="")
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.DELETE,
+            object_type="cards.importbatch",
+            detail={"purged": count},
+        )
+    return count

@@ -198,3 +198,27 @@ def month_summary(*, year: int, month: int) -> dict[str, Any]:
         "mynaportal_by_outcome": {o.value: outcomes.get(o.value, 0) for o in MynaportalAssist.Outcome},
         "mynaportal_by_outcome_ja": {o.label: outcomes.get(o.value, 0) for o in MynaportalAssist.Outcome},
     }
+
+
+# --- retention (madoguchi/retention): personal data past its period --------------------------------------
+
+
+def mynaportal_contact_purge(*, before: datetime.datetime, dry_run: bool, holds: Any = ()) -> int:
+    """Contact names and phone numbers of Mynaportal support records from before `before` are erased (the record
+    and its counts stay). Records inside a legal hold window are kept."""
+    from django.db.models import Q
+
+    qs = MynaportalAssist.objects.filter(at__lt=before).exclude(contact_name="", contact_phone="")
+    for start, end in holds or ():
+        qs = qs.exclude(Q(at__range=(start, end)))
+    if dry_run:
+        return qs.count()
+    with transaction.atomic():
+        count = qs.update(contact_name="", contact_phone="")
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.DELETE,
+            object_type="floor.mynaportalassist",
+            detail={"purged": count, "what": "contact"},
+        )
+    return count

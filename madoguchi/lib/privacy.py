@@ -258,7 +258,7 @@ def install_guards() -> None:
 
     QuerySet.bulk_create = guarded_bulk_create  # type: ignore[method-assign]
     QuerySet.bulk_update = guarded_bulk_update  # type: ignore[method-assign]
-    QuerySet.update = guarded_update  # type: ignore[method-assign,assignment]
+    QuerySet.update = guarded_update  # type: ignore[method-assign]
 
     # Every CharField of every form (search boxes, import options, names, usernames …) refuses an individual
     # number when it is cleaned, with the field's own error place. Passwords are hashed, never stored, and hidden
@@ -275,4 +275,4 @@ def install_guards() -> None:
             no_individual_number(value)
         return value
 
-    forms.CharField.clean = guarded_clean  # type: ignore[method-assign]
+    forms.CharField.clean = guarded_clean  # type: ignore[method-assign,assignment]

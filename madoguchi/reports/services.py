@@ -714,5 +714,7 @@ def handover_generate(
             "open_items": sum(counts.values()),
         },
     )
-    stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
+    # Date and time in words: twelve digits in a row (202611291652) look like an individual number to the guard.
+    local = timezone.localtime(now)
+    stamp = f"{local.year}年{local.month}月{local.day}日{local:%H時%M分}"
     return HandoverPackage(content=content, filename=f"引継ぎ資料_{stamp}.zip", files=files, counts=counts)

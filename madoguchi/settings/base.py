@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "madoguchi.floor",
     "madoguchi.incidents",
     "madoguchi.reports",
+    "madoguchi.retention",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # The role → permission map in memory (no permission queries on hot paths); ModelBackend for the rest.
+    "madoguchi.accounts.backends.RolePermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
@@ -296,6 +299,11 @@ MADOGUCHI_PUBLIC_BASE_URL = env("MADOGUCHI_PUBLIC_BASE_URL") or "http://127.0.0.
 MADOGUCHI_STAFFING_SOLVER_SECONDS = 45
 MADOGUCHI_AHT_SECONDS: dict[str, int] = {}
 
+# Retention (madoguchi/retention/rules.py): days per kind of personal data, overriding the city defaults there,
+# e.g. {"calls.phone": 60}. Open incidents keep records from this many days before they occurred.
+MADOGUCHI_RETENTION_DAYS: dict[str, int] = {}
+MADOGUCHI_RETENTION_INCIDENT_MARGIN_DAYS = 30
+
 # Field encryption keys (Fernet, newest first) and the key for lookup hashes. Set by the
 # environment in production; dev/test settings supply their own.
 MADOGUCHI_FIELD_KEYS: list[str] = env_list("MADOGUCHI_FIELD_KEYS")
@@ -307,3 +315,11 @@ MADOGUCHI_AUDIT_KEY: str = env("MADOGUCHI_AUDIT_KEY") or ""
 MADOGUCHI_ALLOW_AUDIT_PURGE = False
 # Token for the PBX/CTI event endpoint.
 MADOGUCHI_CTI_TOKEN: str = env("MADOGUCHI_CTI_TOKEN") or ""
+# Asterisk/FreePBX manager interface for `madoguchi cti_ami` (docs/calls.md): host, port, a read-only manager user,
+# the trunk contexts inbound calls start in, and the 代表番号 (empty: any number dialled in).
+MADOGUCHI_AMI_HOST: str = env("MADOGUCHI_AMI_HOST") or "127.0.0.1"
+MADOGUCHI_AMI_PORT: int = int(env("MADOGUCHI_AMI_PORT") or "5038")
+MADOGUCHI_AMI_USERNAME: str = env("MADOGUCHI_AMI_USERNAME") or "madoguchi"
+MADOGUCHI_AMI_SECRET: str = env("MADOGUCHI_AMI_SECRET") or ""
+MADOGUCHI_AMI_CONTEXTS: list[str] = env_list("MADOGUCHI_AMI_CONTEXTS") or ["from-trunk", "from-pstn"]
+MADOGUCHI_AMI_NUMBER: str = env("MADOGUCHI_AMI_NUMBER") or ""

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test import TransactionTestCase
 
+from madoguchi.accounts.testing import make_offices
 from madoguchi.calls import services
 from madoguchi.calls.models import Call, Callback, CtiEvent
 
@@ -20,6 +21,8 @@ class CtiConcurrencyTests(TransactionTestCase):
     def setUp(self):
         if connection.vendor != "postgresql":
             self.skipTest("PostgreSQL only (row locks and concurrent inserts)")
+        # A roll-over callback is due within the main office's hours: the calendar must know the main office.
+        make_offices()
 
     def run_at_once(self, calls):
         barrier = threading.Barrier(len(calls))

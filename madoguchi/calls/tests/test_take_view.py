@@ -146,6 +146,22 @@ class TakeCallTests(BaseTestCase):
         self.assertContains(response, "この通話はすでに記録されています（二重送信）")
         self.assertEqual(Call.objects.count(), 1)
 
+    def test_more_unlogged_cti_calls_than_the_pane_shows_are_counted(self):
+        now = timezone.now()
+        Call.objects.bulk_create(
+            Call(
+                source=Call.Source.CTI,
+                cti_call_id=f"pbx-many-{i}",
+                line=1 + i % 6,
+                status=Call.Status.ENDED,
+                started_at=now - datetime.timedelta(minutes=i),
+            )
+            for i in range(15)
+        )
+        response = self.client.get("/calls/take/active/")
+        self.assertContains(response, "この通話を記録", count=12)
+        self.assertContains(response, "ほかに未記録の着信が 3 件あります")
+
     def test_active_cti_calls_are_offered_to_the_operator(self):
         Call.objects.create(
             source=Call.Source.CTI,

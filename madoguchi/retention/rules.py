@@ -1,0 +1,82 @@
+"""The retention schedule: one rule per kind of personal data, periods from settings (city defaults below).
+
+MADOGUCHI_RETENTION_DAYS = {"calls.phone": 90, ...} overrides any of the defaults. Each rule calls the owning app's
+published purge function `(*, before, dry_run, holds) -> int`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    label: str
+    default_days: int
+    action: str
+    purge: Callable[..., int]
+
+    @property
+    def days(self) -> int:
+        overrides = getattr(settings, "MADOGUCHI_RETENTION_DAYS", {}) or {}
+        return int(overrides.get(self.kind, self.default_days))
+
+    def describe(self) -> str:
+        return f"{self.label}: {self.days}日経過後に{self.action}"
+
+
+def rules() -> list[Rule]:
+    from madoguchi.calls import services as calls
+    from madoguchi.cards import services as cards
+    from madoguchi.floor import services as floor
+    from madoguchi.reservations import services as reservations
+
+    return [
+        Rule(
+            "cards.card",
+            "交付・返納・廃棄が済んだカードの氏名・住所・電話・生年月日",
+            365,
+            "匿名化",
+            cards.card_personal_data_purge,
+        ),
+        Rule(
+            "cards.import_batch",
+            "到着カード取込のファイル（完了・中断とも）",
+            7,
+            "削除",
+            cards.import_batch_purge,
+        ),
+        Rule("calls.phone", "通話記録の相手方電話番号", 90, "削除", calls.call_personal_data_purge),
+        Rule(
+            "calls.callback",
+            "完了した折り返しの氏名・電話番号",
+            180,
+            "削除",
+            calls.callback_personal_data_purge,
+        ),
+        Rule(
+            "calls.phone_memo",
+            "対応完了の電話メモの相手の氏名・電話番号",
+            90,
+            "削除",
+            calls.phone_memo_personal_data_purge,
+        ),
+        Rule(
+            "floor.mynaportal_contact",
+            "マイナポータル支援記録の連絡先",
+            90,
+            "削除",
+            floor.mynaportal_contact_purge,
+        ),
+        Rule(
+            "reservations.email",
+            "予約のメールアドレス（予約日から）",
+            30,
+            "削除",
+            reservations.booking_email_purge,
+        ),
+    ]
