@@ -158,6 +158,7 @@ _QUEUE_LABELS = [
     ("post", "交付後処理待ち"),
     ("nearing", "保管期限が近い"),
     ("holding", "保管期限切れ"),
+    ("gaiji", "要外字確認"),
 ]
 
 
@@ -257,10 +258,15 @@ def day_pdf(request: HttpRequest) -> HttpResponse:
     day = _date_param(request.GET.get("date"), today + datetime.timedelta(days=1))
     office = get_object_or_404(Office, code=request.GET.get("office") or "")
     cards, _missing = queues.day_pull_list(office, day)
+    bookings = queues.day_bookings(office, day)
+    cards = queues.family_order(cards, bookings)
     what = request.GET.get("what", "sheets")
     if what == "list":
         content = printouts.pull_list_pdf(
-            cards, f"当日準備 取り出しリスト {office.name}", f"{day:%Y-%m-%d} 収納場所順"
+            cards,
+            f"当日準備 取り出しリスト {office.name}",
+            f"{format_date(day)} 収納場所順（同じ予約の家族はまとめて）",
+            bookings=bookings,
         )
     else:
         content = printouts.card_sheets_pdf(cards)
@@ -394,7 +400,7 @@ def scan_apply(request: HttpRequest) -> JsonResponse:
             by=_staff(request),
             office=data["office"],
             note=note,
-            storage_location=location,  # type: ignore[arg-type]
+            storage_location=location,
         )
     except ValidationError as exc:
         return JsonResponse({"ok": False, "number": number, "message": exc.messages[0]})
