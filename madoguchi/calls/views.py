@@ -156,12 +156,18 @@ def take(request: AuthedHttpRequest) -> HttpResponse:
 @require_perm("calls.add_call")
 def faq_pane(request: AuthedHttpRequest) -> HttpResponse:
     """The FAQ answers for what the operator types (htmx fragment)."""
-    q = (request.GET.get("q") or "").strip()[:200]
-    hits = integrations.faq_search(q, 5) if q else []
+    # The screen POSTs the query (it may hold a caller's details); GET stays for old links.
+    q = (request.POST.get("q") or request.GET.get("q") or "").strip()[:2000]
+    hits = integrations.faq_search(q, 5, user=request.user) if q else []  # type: ignore[arg-type]
     return render(
         request,
         "calls/_faq_results.html",
-        {"q": q, "hits": hits, "faq_page_url": integrations.faq_page_url()},
+        {
+            "q": q[:200],
+            "hits": hits,
+            "faq_page_url": integrations.faq_page_url(),
+            "note": integrations.faq_query_note(q),
+        },
     )
 
 
