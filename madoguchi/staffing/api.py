@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
@@ -53,7 +55,7 @@ def erlang_api(
         load = erlang.offered_load(calls_per_hour, aht_seconds)
         if agents is None and target is None:
             raise erlang.ErlangInputError("agents か target のどちらかを指定してください。")
-        kwargs = {
+        kwargs: dict[str, Any] = {
             "aht_seconds": aht_seconds,
             "answer_seconds": answer_seconds,
             "patience_seconds": patience_seconds,
