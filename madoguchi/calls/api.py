@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hmac
 import logging
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
@@ -38,6 +40,12 @@ class CtiEventIn(Schema):
     direction: str = Field("", description="inbound / outbound")
     from_: str = Field("", alias="from", description="発信元の番号")
     to: str = Field("", description="着信先の番号")
+    extension: str = Field(
+        "",
+        max_length=20,
+        description="応答した内線（answer）: その内線にサインイン中のオペレーターにだけ表示",
+    )
+    cause: str = Field("", description="終話の理由（hangup）: answered / busy / no_answer / caller_hung_up")
 
 
 class CtiEventOut(Schema):
@@ -47,6 +55,25 @@ class CtiEventOut(Schema):
     status: str
     duration_seconds: int | None
     callback: int | None
+
+
+FUTURE_SKEW = datetime.timedelta(minutes=5)
+
+
+def _refuse_far_times(at: datetime.datetime) -> None:
+    """A PBX clock years off (1970, 2031) must not file calls in another month: refuse, and say why."""
+    now = timezone.now()
+    oldest = now - datetime.timedelta(hours=settings.MADOGUCHI_CTI_MAX_EVENT_AGE_HOURS)
+    if not oldest <= at <= now + FUTURE_SKEW:
+        local = timezone.localtime(at)
+        raise ValidationError(
+            {
+                "time": [
+                    f"time（{local:%Y-%m-%d %H:%M}）が現在時刻から離れすぎています（過去"
+                    f"{settings.MADOGUCHI_CTI_MAX_EVENT_AGE_HOURS}時間〜5分後まで受け付けます）。PBX の時計を確認してください。"
+                ]
+            }
+        )
 
 
 def _message(exc: ValidationError) -> str:
@@ -69,6 +96,7 @@ def cti_events(request: HttpRequest, payload: CtiEventIn) -> dict[str, Any]:
     and change nothing; events may arrive in any order. An overflow becomes a callback."""
     try:
         at = services.parse_event_time(payload.time)
+        _refuse_far_times(at)
         result = services.cti_event_apply(
             kind=payload.event,
             call_id=payload.callId,
@@ -77,6 +105,8 @@ def cti_events(request: HttpRequest, payload: CtiEventIn) -> dict[str, Any]:
             direction=payload.direction,
             from_number=payload.from_,
             to_number=payload.to,
+            extension=payload.extension,
+            cause=payload.cause,
         )
     except ValidationError as exc:
         logger.info("CTI event refused: event=%s", payload.event[:20])
