@@ -54,3 +54,17 @@ def sync_slots(ctx: JobContext, office_id: int | None = None) -> None:
         totals["要対応の予約"] += len(result.affected)
     ctx.progress(done=len(offices), total=len(offices))
     ctx.set_result(summary={**totals, "解放した仮押さえ（人）": released}, url="/reservations/slots/")
+
+
+@job_kind(
+    "reservations.release_holds",
+    title="期限切れの仮押さえの解放",
+    permission="reservations.manage_slots",
+    schedule="every 5 minutes",
+    timeout_seconds=300,
+)
+def release_holds(ctx: JobContext) -> None:
+    """Holds waiting for the resident's e-mail confirmation (30 min) give their places back when they expire."""
+    from .services import holds_release
+
+    ctx.set_result(summary={"解放した仮押さえ（人）": holds_release()})

@@ -766,6 +766,7 @@ def appointment_book(
     language: str = "ja",
     reminder_opt_out: bool = False,
     hold: bool = False,
+    hold_minutes: int | None = None,
     now: datetime.datetime | None = None,
     audit_detail: dict[str, object] | None = None,
 ) -> Reservation:
@@ -829,7 +830,11 @@ def appointment_book(
                     email=email.strip(),
                     language=language if language in ("ja", "en") else "ja",
                     reminder_opt_out=reminder_opt_out,
-                    hold_expires_at=now + datetime.timedelta(minutes=rules().hold_minutes) if hold else None,
+                    hold_expires_at=(
+                        now + datetime.timedelta(minutes=hold_minutes or rules().hold_minutes)
+                        if hold
+                        else None
+                    ),
                     link_nonce=secrets.token_hex(4),
                     created_by=actor,
                     created_at=now,
@@ -1431,6 +1436,115 @@ def confirmation_send(*, reservation: Reservation, base_url: str) -> bool:
     send_mail(subject, body, None, [reservation.email])
     logger.info("reservation confirmation sent: %s", reservation.code)
     return True
+
+
+def day_availability(
+    *, office: Office, appointment_type: AppointmentType, people: int, now: datetime.datetime | None = None
+) -> dict[datetime.date, tuple[str, list[Slot]]]:
+    """For the resident's month calendar: day → (○ / △ / ×, the times that can be booked). One query.
+
+    ○: at least half of the day's times can take `people`; △: some can; ×: none (full). Days without slots (closed)
+    are absent."""
+    now = now or timezone.now()
+    first, last = window_dates(public=True, today=timezone.localdate(now), appointment_type=appointment_type)
+    day_slots = list(
+        Slot.objects.filter(
+            office=office, is_open=True, date__range=(first, last), starts_at__gt=now
+        ).order_by("starts_at")
+    )
+    free = _chain_starts(
+        [s for s in day_slots if s.capacity - s.booked >= people], appointment_type.duration_slots
+    )
+    by_day: dict[datetime.date, list[Slot]] = {}
+    for s in day_slots:
+        by_day.setdefault(s.date, [])
+    for s in free:
+        by_day[s.date].append(s)
+    totals: dict[datetime.date, int] = {}
+    for s in day_slots:
+        totals[s.date] = totals.get(s.date, 0) + 1
+    result = {}
+    for day, times in by_day.items():
+        mark = "×" if not times else ("○" if len(times) * 2 >= totals[day] else "△")
+        result[day] = (mark, times)
+    return result
+
+
+def ics_bytes(reservation: Reservation) -> bytes:
+    """The booking as an iCalendar file (RFC 5545): time, place, reference code, what to bring. No personal data."""
+    from icalendar import Calendar, Event
+
+    slot = reservation.slot
+    assert slot is not None
+    last = Slot.objects.filter(pk__in=reservation.slot_ids).order_by("-start").first() or slot
+    atype = reservation.appointment_type
+    cal = Calendar()
+    cal.add("prodid", "-//madoguchi//reservations//JA")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"{reservation.code}@madoguchi")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", _aware(slot.date, slot.start))
+    event.add("dtend", _aware(last.date, last.end))
+    event.add(
+        "summary",
+        f"{atype.name if atype else 'マイナンバーカードの受け取り'}（予約番号 {reservation.display_code}）",
+    )
+    event.add("location", reservation.office.name)
+    bring = atype.bring_list if atype else []
+    event.add(
+        "description", "持ち物: " + "、".join(bring) if bring else f"予約番号 {reservation.display_code}"
+    )
+    cal.add_component(event)
+    return cal.to_ical()
+
+
+def _appointment_mail(reservation: Reservation, *, link: str, verify: bool) -> tuple[str, str]:
+    slot = reservation.slot
+    assert slot is not None
+    atype = reservation.appointment_type
+    name = atype.name if atype else "マイナンバーカードの受け取り"
+    when = f"{format_date(slot.date)} {slot.start:%H:%M}"
+    bring = "\n".join(f"・{item}" for item in (atype.bring_list if atype else []))
+    if verify:
+        subject = f"【メールアドレスの確認】{name}の予約 {when}"
+        body = (
+            f"{name}の予約はまだ確定していません。\n"
+            f"次のリンクを開き、表示される「予約を確定する」ボタンを押してください"
+            f"（{reservation.hold_expires_at:%H:%M}まで有効です。過ぎると枠は解放されます）。\n{link}\n\n"
+            "（このメールに心当たりがない場合は破棄してください。予約は確定しません）\n"
+        )
+        return subject, body
+    subject = f"【予約確定】{name} {when}"
+    body = (
+        f"{name}の予約が確定しました。\n\n予約番号: {reservation.display_code}\n日時: {when}\n"
+        f"場所: {reservation.office.name}\n人数: {reservation.party_size}人\n\n持ち物:\n{bring}\n\n"
+        "予定表に追加できるファイル（.ics）を添付しています。\n"
+        f"予約の取消は、コールセンターへお電話ください。\n"
+    )
+    return subject, body
+
+
+def appointment_verification_send(*, reservation: Reservation, base_url: str) -> None:
+    """The e-mail a resident must open before the booking is final (the address is proven to be theirs)."""
+    from django.urls import reverse
+
+    link = base_url.rstrip("/") + reverse("reservations:public_verify", args=[manage_token(reservation)])
+    subject, body = _appointment_mail(reservation, link=link, verify=True)
+    send_mail(subject, body, None, [reservation.email])
+    logger.info("reservation e-mail check sent: %s", reservation.code)
+
+
+def appointment_confirmation_send(*, reservation: Reservation) -> None:
+    """The booking is final: date, place, 持ち物 and an .ics file."""
+    from django.core.mail import EmailMessage
+
+    subject, body = _appointment_mail(reservation, link="", verify=False)
+    message = EmailMessage(subject, body, None, [reservation.email])
+    message.attach(f"予約_{reservation.display_code}.ics", ics_bytes(reservation), "text/calendar")
+    message.send()
+    logger.info("reservation confirmation sent: %s", reservation.code)
 
 
 def reminders_due(*, day: datetime.date) -> Iterable[Reservation]:
