@@ -79,14 +79,17 @@ def week_requirement(peak: int) -> tuple[list[datetime.date], dict, int]:
         for q in range(n):
             w = weights[min(q // 2, len(weights) - 1)]
             row.append(max(1, round(peak * w / max(weights))))
-        required[d, "phones"] = row
+        required[d, "main", "phones"] = row
     return days, required, n
 
 
 def shift_compare(templates: list[solver.Template], label: str, peak: int = 6) -> None:
     days, required, n = week_requirement(peak)
     workers = [
-        solver.Worker(i, f"w{i:03d}", frozenset({"phones"}), 40 * 60, part_time=t.part_time)
+        # No minimum hours: both tools then minimise paid time alone (a like-for-like cost comparison).
+        solver.Worker(
+            i, f"w{i:03d}", frozenset({"phones"}), 40 * 60, part_time=t.part_time, min_minutes_per_week=0
+        )
         for i, t in enumerate(templates * 30)
     ]
     problem = solver.Problem(
@@ -94,7 +97,9 @@ def shift_compare(templates: list[solver.Template], label: str, peak: int = 6) -
         workers=workers,
         templates=templates,
         required=required,
+        origin=ORIGIN,
         time_limit_seconds=60,
+        num_workers=2,
     )
     t0 = time.perf_counter()
     ours = solver.solve(problem)
@@ -116,7 +121,7 @@ def shift_compare(templates: list[solver.Template], label: str, peak: int = 6) -
         num_days=len(days),
         periods=n,
         shifts_coverage=coverage,
-        required_resources=[required[d, "phones"] for d in days],
+        required_resources=[required[d, "main", "phones"] for d in days],
         max_period_concurrency=200,
         max_shift_concurrency=200,
         cost_dict=cost,

@@ -15,8 +15,8 @@ import datetime
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import holidays
 from django.conf import settings
 from django.db import transaction
 
@@ -24,6 +24,9 @@ from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.accounts.services import audit_record
 
 from .models import BusySeason, Office, SpecialDay
+
+if TYPE_CHECKING:
+    from holidays import HolidayBase
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,10 @@ class DayHours:
 
 
 @functools.lru_cache(maxsize=32)
-def _holidays(year: int) -> holidays.HolidayBase:
+def _holidays(year: int) -> HolidayBase:
+    # `holidays` loads every country's calendar when imported (about 0.5 s): only when a date is asked about.
+    import holidays
+
     return holidays.Japan(years=year, language="ja")
 
 

@@ -19,7 +19,7 @@ from .models import Card
 router = Router(tags=["cards"])
 
 
-def _require(request, perm: str) -> None:  # type: ignore[no-untyped-def]
+def _require(request, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise HttpError(403, "この操作を行う権限がありません。")
 
@@ -71,7 +71,7 @@ class LookupIn(Schema):
 
 # POST, not GET: a birth date in a query string would land in access logs and proxies.
 @router.post("/cards/lookup", response=CardDetailOut, summary="カードを探す（交付通知書番号＋生年月日）")
-def lookup(request, payload: LookupIn):  # type: ignore[no-untyped-def]
+def lookup(request, payload: LookupIn):
     """Both must match (as on the phone). 404 when nothing matches; the lookup is audited."""
     _require(request, "cards.view_card")
     card = services.card_find(notice_number=payload.notice_number, birth_date=payload.birth_date)
@@ -102,7 +102,7 @@ class TransitionOut(Schema):
 
 
 @router.post("/cards/transition", response=TransitionOut, summary="カードの状態を変更する")
-def transition(request, payload: TransitionIn):  # type: ignore[no-untyped-def]
+def transition(request, payload: TransitionIn):
     _require(request, "cards.transition_card")
     card = services.card_by_notice(payload.notice_number)
     if card is None:
@@ -140,7 +140,7 @@ class QueueOut(Schema):
 
 
 @router.get("/cards/queues/{key}", response=QueueOut, summary="作業キューの一覧（収納場所順）")
-def queue(request, key: str, office: str | None = None, limit: int = 200):  # type: ignore[no-untyped-def]
+def queue(request, key: str, office: str | None = None, limit: int = 200):
     _require(request, "cards.view_queue")
     today = timezone.localdate()
     found = {q.key: q for q in queues.all_queues(today)}

@@ -15,7 +15,7 @@ def _covered() -> frozenset[int]:
     from madoguchi.lib.pdf import register_japanese_font
 
     font = pdfmetrics.getFont(register_japanese_font())
-    return frozenset(font.face.charToGlyph)  # type: ignore[attr-defined]
+    return frozenset(font.face.charToGlyph)
 
 
 def missing_glyphs(text: str) -> list[str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime
 import io
-from collections.abc import Iterable, Sequence
-from typing import cast
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
 
 from django.conf import settings
 from reportlab.lib.pagesizes import A4
@@ -15,7 +15,9 @@ from reportlab.pdfgen.canvas import Canvas
 
 from madoguchi.lib.jdates import format_date, format_wareki
 from madoguchi.lib.pdf import register_japanese_font
+from madoguchi.lib.text import to_katakana
 
+from .glyphs import printable
 from .models import Card, Shipment
 
 W, H = A4
@@ -82,21 +84,45 @@ def _box(c: Canvas, x: float, y: float, text: str, size: float = 10) -> None:
     c.drawString(x + 5.5 * mm, y, text)
 
 
+def grouped_id(application_id: str) -> str:
+    """The 23-digit application ID in groups of four, as people read it aloud (1234 5678 … 123)."""
+    return " ".join(application_id[i : i + 4] for i in range(0, len(application_id), 4))
+
+
+def kana_for_print(kana: str) -> str:
+    """Kana in full-width katakana (hiragana and half-width kana as received are normalised for paper)."""
+    return printable(to_katakana(kana))
+
+
+def _barcode(
+    c: Canvas, value: str, x: float, y: float, *, height: float = 9 * mm, bar: float = 0.33 * mm
+) -> None:
+    """A Code128 barcode of value with its bottom-left at (x, y): scanners read the notice number off paper."""
+    from reportlab.graphics.barcode.code128 import Code128
+
+    Code128(value, barHeight=height, barWidth=bar, quiet=False).drawOn(c, x, y)
+
+
 def _card_rows(card: Card) -> list[tuple[str, str]]:
-    return [
+    rows = [
         ("交付通知書番号", card.notice_number),
-        ("申請書ID", card.application_id),
+        ("申請書ID", grouped_id(card.application_id)),
         ("種別・申請方式", f"{card.get_kind_display()}　{card.get_method_display()}"),
-        ("氏名", card.applicant_name),
-        ("氏名（カナ）", card.applicant_kana),
+        # Names exactly as registered; a character the font cannot show prints as 〓 (never an empty box).
+        ("氏名", printable(card.applicant_name)),
+        ("氏名（カナ）", kana_for_print(card.applicant_kana)),
         ("生年月日", format_wareki(_birth(card)) + f"（{format_date(_birth(card), weekday=False)}）"),
         ("受取庁舎", card.pickup_office.name),
         ("収納場所", card.storage_location.code if card.storage_location else "未収納"),
     ]
+    if card.gaiji_note:
+        rows.append(("要外字確認", card.gaiji_note[:60]))
+    return rows
 
 
 def _id_check_sheet(c: Canvas, card: Card) -> None:
     y = _header(c, "本人確認書類チェックシート", f"交付通知書番号 {card.notice_number}")
+    _barcode(c, card.notice_number, RIGHT - 62 * mm, H - 30 * mm + 1 * mm, height=7 * mm, bar=0.3 * mm)
     y = _rows(c, y, _card_rows(card))
     y -= 4 * mm
     _font(c, 11)
@@ -138,6 +164,7 @@ def _id_check_sheet(c: Canvas, card: Card) -> None:
 
 def _applicant_sheet(c: Canvas, card: Card) -> None:
     y = _header(c, "申請者情報シート", f"交付通知書番号 {card.notice_number}")
+    _barcode(c, card.notice_number, RIGHT - 62 * mm, H - 30 * mm + 1 * mm, height=7 * mm, bar=0.3 * mm)
     rows = _card_rows(card) + [
         ("住所", card.address or "—"),
         ("電話番号", card.phone or "—"),
@@ -152,7 +179,11 @@ def _applicant_sheet(c: Canvas, card: Card) -> None:
     c.drawString(LEFT, y, "処理履歴")
     y -= 7 * mm
     _font(c, 9)
-    for event in card.events.select_related("actor").order_by("at", "pk")[:20]:
+    events = list(card.events.select_related("actor").order_by("at", "pk"))
+    for shown, event in enumerate(events):
+        if y < 20 * mm:  # the page is full: say how many more there are (never cut silently)
+            c.drawString(LEFT, y, f"ほか {len(events) - shown}件（カードの画面で確認できます）")
+            break
         local = event.at.astimezone(datetime.timezone(datetime.timedelta(hours=9)))
         actor = (event.actor.display_name or str(event.actor)) if event.actor else ""
         c.drawString(
@@ -161,8 +192,6 @@ def _applicant_sheet(c: Canvas, card: Card) -> None:
             f"{local:%Y-%m-%d %H:%M}　{event.get_from_state_display() or '—'} → {event.get_to_state_display()}　{actor}",
         )
         y -= 5.5 * mm
-        if y < 20 * mm:
-            break
     c.showPage()
 
 
@@ -191,7 +220,10 @@ def _table(
     header: Sequence[str],
     widths: Sequence[float],
     rows: Sequence[Sequence[str]],
+    barcode_column: int | None = None,
 ) -> None:
+    """A ruled table; the cell in `barcode_column` is printed as a Code128 barcode with its text beside it."""
+
     def start() -> float:
         y = _header(c, title, subtitle)
         _font(c, 9)
@@ -209,35 +241,56 @@ def _table(
             y = start()
         _font(c, 10)
         x = LEFT
-        for text, w in zip(row, widths, strict=True):
-            c.drawString(x, y, str(text))
+        for index, (text, w) in enumerate(zip(row, widths, strict=True)):
+            if index == barcode_column and text:
+                _barcode(c, str(text), x, y - 1.5 * mm, height=6 * mm, bar=0.2 * mm)
+            else:
+                c.drawString(x, y, str(text))
             x += w
         c.setLineWidth(0.2)
         c.line(LEFT, y - 2 * mm, RIGHT, y - 2 * mm)
-        y -= 7 * mm
+        y -= 8 * mm
     _font(c, 10)
     c.drawString(LEFT, max(y - 4 * mm, 12 * mm), f"合計 {len(rows)} 枚")
     c.showPage()
 
 
-def pull_list_pdf(cards: Sequence[Card], title: str, subtitle: str = "") -> bytes:
-    """Pull list sorted by storage location (the caller orders the cards)."""
+def pull_list_pdf(
+    cards: Sequence[Card], title: str, subtitle: str = "", bookings: Mapping[int, Any] | None = None
+) -> bytes:
+    """Pull list in the caller's order (storage order; with bookings, a family's cards together), with the
+    notice number as a barcode, and the appointment time and booking code when the list is a day's bookings."""
     buffer = io.BytesIO()
     c = _canvas(buffer, title)
-    rows = [
-        (
-            "□",
-            card.storage_location.code if card.storage_location else "未収納",
-            card.notice_number,
-            card.applicant_kana[:16],
-            card.pickup_office.name[:10],
-            card.get_state_display(),
+    bookings = bookings or {}
+    rows = []
+    previous_group = None
+    for card in cards:
+        booking = bookings.get(card.pk)
+        group = booking.group if booking is not None else None
+        family = booking is not None and booking.size > 1
+        rows.append(
+            (
+                "□",
+                ("└ " if family and group == previous_group else "")
+                + (card.storage_location.code if card.storage_location else "未収納"),
+                card.notice_number,
+                card.notice_number,
+                kana_for_print(card.applicant_kana)[:14],
+                booking.time if booking else "",
+                (f"{booking.code}" + (f"（{booking.size}枚）" if family else "")) if booking else "",
+            )
         )
-        for card in cards
-    ]
-    widths = (8 * mm, 30 * mm, 32 * mm, 48 * mm, 30 * mm, 22 * mm)
+        previous_group = group
+    widths = (7 * mm, 24 * mm, 40 * mm, 24 * mm, 38 * mm, 14 * mm, 33 * mm)
     _table(
-        c, title, subtitle, ("", "収納場所", "通知書番号", "氏名（カナ）", "受取庁舎", "状態"), widths, rows
+        c,
+        title,
+        subtitle,
+        ("", "収納場所", "バーコード", "通知書番号", "氏名（カナ）", "時刻", "予約番号"),
+        widths,
+        rows,
+        barcode_column=2,
     )
     c.save()
     return buffer.getvalue()
@@ -255,8 +308,9 @@ def manifest_pdf(shipment: Shipment) -> bytes:
             "□",
             str(i),
             item.card.notice_number,
-            item.card.applicant_kana[:16],
-            item.card.get_kind_display(),
+            item.card.notice_number,
+            kana_for_print(item.card.applicant_kana)[:14],
+            item.card.get_kind_display()[:8],
             "受領済" if item.received_at else "",
         )
         for i, item in enumerate(items, start=1)
@@ -266,8 +320,16 @@ def manifest_pdf(shipment: Shipment) -> bytes:
         + (f"　交付予定日 {format_date(shipment.for_date)}" if shipment.for_date else "")
         + "　受領者署名＿＿＿＿＿＿＿＿"
     )
-    widths = (8 * mm, 12 * mm, 34 * mm, 52 * mm, 40 * mm, 24 * mm)
-    _table(c, title, subtitle, ("", "No.", "通知書番号", "氏名（カナ）", "種別", "受領"), widths, rows)
+    widths = (7 * mm, 10 * mm, 40 * mm, 24 * mm, 40 * mm, 40 * mm, 19 * mm)
+    _table(
+        c,
+        title,
+        subtitle,
+        ("", "No.", "バーコード", "通知書番号", "氏名（カナ）", "種別", "受領"),
+        widths,
+        rows,
+        barcode_column=2,
+    )
     c.save()
     return buffer.getvalue()
 

@@ -64,6 +64,8 @@ def queue_cards(key: str, *, today: datetime.date, office: Office | None = None)
         qs = qs.past_holding(today)
     elif key == "nearing":
         qs = qs.nearing_holding(today)
+    elif key == "gaiji":
+        qs = qs.open().exclude(gaiji_note="")
     elif key == "ship":
         qs = qs.filter(state=S.PREPARED).exclude(pickup_office__kind=Office.Kind.MAIN)
     elif key in QUEUE_STATES:
@@ -85,6 +87,48 @@ def booked_notice_numbers(office: Office, date: datetime.date) -> list[str]:
     from madoguchi.reservations.services import booked_notice_numbers as reserved
 
     return [str(n) for n in reserved(office=office, date=date)]
+
+
+@dataclass(frozen=True)
+class Booking:
+    time: str  # "09:30" ("" for a booking without a slot time)
+    code: str  # the booking code as people read it
+    group: int  # the reservation: cards booked together (a family) share it
+    size: int  # how many cards that booking holds
+
+
+def day_bookings(office: Office, date: datetime.date) -> dict[int, Booking]:
+    """{card id: its booking} for office/date, from the reservations app's published day list."""
+    from madoguchi.reservations.services import day_list
+
+    result: dict[int, Booking] = {}
+    for reservation in day_list(office=office, date=date):
+        links = [link for link in reservation.card_links.all() if link.is_active]
+        start = reservation.slot.start.strftime("%H:%M") if reservation.slot else ""
+        for link in links:
+            result[link.card_id] = Booking(start, reservation.display_code, reservation.pk, len(links))
+    return result
+
+
+def family_order(cards: list[Card], bookings: dict[int, Booking]) -> list[Card]:
+    """Storage order, but the cards of one booking (a family) together, where its first card is filed."""
+
+    def place(card: Card) -> str:
+        return card.storage_location.code if card.storage_location else "\uffff"
+
+    first: dict[int, tuple[str, str]] = {}
+    for card in cards:
+        booking = bookings.get(card.pk)
+        group = booking.group if booking else -card.pk
+        key = (place(card), card.notice_number)
+        first[group] = min(first.get(group, key), key)
+
+    def sort_key(card: Card) -> tuple[tuple[str, str], int, str, str]:
+        booking = bookings.get(card.pk)
+        group = booking.group if booking else -card.pk
+        return (first[group], group, place(card), card.notice_number)
+
+    return sorted(cards, key=sort_key)
 
 
 def day_pull_list(office: Office, date: datetime.date) -> tuple[list[Card], list[str]]:
@@ -114,6 +158,12 @@ def all_queues(today: datetime.date) -> list[Queue]:
         ("post", "交付後処理待ち", post, "交付済みで交付日の記録・書類整理が終わっていないカード。"),
         ("nearing", "保管期限が近い（14日以内）", 0, "再通知・電話連絡を検討します。"),
         ("holding", "保管期限切れ", 0, "未受領として返納・廃棄の手続きをします。"),
+        (
+            "gaiji",
+            "要外字確認",
+            0,
+            "氏名・住所に外字・〓・印刷できない文字があるカード。交付通知書と照合します。",
+        ),
     ]
     for key, label, minutes, help_text in specs:
         qs = queue_cards(key, today=today)

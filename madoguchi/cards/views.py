@@ -94,6 +94,13 @@ def _date_param(
         return default
 
 
+def _section(request: HttpRequest, queryset: Any, param: str, per_page: int = 100) -> Any:
+    """One page of a list shown beside others on one screen (each with its own page parameter)."""
+    page = Paginator(queryset, per_page).get_page(request.GET.get(param))
+    page.param = param  # type: ignore[attr-defined]  # read by cards/_section_pager.html
+    return page
+
+
 def _bad_date(value: str | None) -> bool:
     try:
         return bool(value) and not parse_date(value or "")
@@ -158,6 +165,7 @@ _QUEUE_LABELS = [
     ("post", "交付後処理待ち"),
     ("nearing", "保管期限が近い"),
     ("holding", "保管期限切れ"),
+    ("gaiji", "要外字確認"),
 ]
 
 
@@ -169,7 +177,7 @@ def queue_pdf(request: HttpRequest, key: str) -> HttpResponse:
     if key not in labels:
         return HttpResponse(status=404)
     office = Office.objects.filter(code=request.GET.get("office") or "").first()
-    cards = list(queues.queue_cards(key, today=timezone.localdate(), office=office)[:2000])
+    cards = list(queues.queue_cards(key, today=timezone.localdate(), office=office))
     title = f"取り出しリスト　{labels[key]}" + (f"（{office.name}）" if office else "")
     return _pdf(
         request,
@@ -216,20 +224,20 @@ def day_preparation(request: HttpRequest) -> HttpResponse:
             note = f"（状態のため対象外 {skipped}枚）" if skipped > 0 else ""
             messages.success(request, f"{len(ready)}枚を当日準備済にしました{note}。")
         return redirect(f"{request.path}?office={office.code if office else ''}&date={day.isoformat()}")
-    prepared = (
-        list(
-            Card.objects.filter(state__in=(S.PREPARED, S.SHIPPED, S.RECEIVED_AT_BRANCH), pickup_office=office)
-            .select_related("pickup_office", "storage_location")
-            .by_storage()[:500]
-        )
+    prepared = _section(
+        request,
+        Card.objects.filter(state__in=(S.PREPARED, S.SHIPPED, S.RECEIVED_AT_BRANCH), pickup_office=office)
+        .select_related("pickup_office", "storage_location")
+        .by_storage()
         if office
-        else []
+        else Card.objects.none(),
+        "page_prepared",
     )
     _audit(
         request,
         AuditEvent.Action.LIST,
         object_type="cards.card",
-        detail={"day": day.isoformat(), "count": len(cards) + len(prepared)},
+        detail={"day": day.isoformat(), "count": len(cards) + len(prepared.object_list)},
     )
     context = {
         "day": day,
@@ -257,10 +265,15 @@ def day_pdf(request: HttpRequest) -> HttpResponse:
     day = _date_param(request.GET.get("date"), today + datetime.timedelta(days=1))
     office = get_object_or_404(Office, code=request.GET.get("office") or "")
     cards, _missing = queues.day_pull_list(office, day)
+    bookings = queues.day_bookings(office, day)
+    cards = queues.family_order(cards, bookings)
     what = request.GET.get("what", "sheets")
     if what == "list":
         content = printouts.pull_list_pdf(
-            cards, f"当日準備 取り出しリスト {office.name}", f"{day:%Y-%m-%d} 収納場所順"
+            cards,
+            f"当日準備 取り出しリスト {office.name}",
+            f"{format_date(day)} 収納場所順（同じ予約の家族はまとめて）",
+            bookings=bookings,
         )
     else:
         content = printouts.card_sheets_pdf(cards)
@@ -394,7 +407,7 @@ def scan_apply(request: HttpRequest) -> JsonResponse:
             by=_staff(request),
             office=data["office"],
             note=note,
-            storage_location=location,  # type: ignore[arg-type]
+            storage_location=location,
         )
     except ValidationError as exc:
         return JsonResponse({"ok": False, "number": number, "message": exc.messages[0]})
@@ -462,7 +475,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 except JobAlreadyRunning:  # the same batch cannot be started twice; show its page
                     pass
             return redirect("cards:import_batch", pk=batch.pk)
-    batches = ImportBatch.objects.select_related("created_by")[:20]
+    batches = _section(request, ImportBatch.objects.select_related("created_by").order_by("-pk"), "page", 20)
     return render(
         request,
         "cards/import.html",
@@ -584,9 +597,14 @@ def shipments(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("pk"))
         .order_by("pickup_office__pk")
     )
-    recent = Shipment.objects.select_related("to_office").annotate(
-        n=Count("items"), received=Count("items", filter=Q(items__received_at__isnull=False))
-    )[:30]
+    recent = _section(
+        request,
+        Shipment.objects.select_related("to_office")
+        .annotate(n=Count("items"), received=Count("items", filter=Q(items__received_at__isnull=False)))
+        .order_by("-pk"),
+        "page",
+        30,
+    )
     return render(
         request,
         "cards/shipments.html",
@@ -761,26 +779,33 @@ def holding(request: HttpRequest) -> HttpResponse:
                         request, f"{len(cards)}枚を「{S(form.cleaned_data['action']).label}」にしました。"
                     )
                     return redirect("cards:holding")
-    nearing = (
+    # Every card is listed (counted, paged per section, the whole list printable): never cut silently.
+    nearing = _section(
+        request,
         Card.objects.nearing_holding(today)
         .select_related("pickup_office", "storage_location")
-        .order_by("holding_deadline")[:300]
+        .order_by("holding_deadline", "notice_number"),
+        "page_nearing",
     )
-    past = (
+    past = _section(
+        request,
         Card.objects.past_holding(today)
         .select_related("pickup_office", "storage_location")
-        .order_by("holding_deadline")[:300]
+        .order_by("holding_deadline", "notice_number"),
+        "page_past",
     )
-    unclaimed = (
+    unclaimed = _section(
+        request,
         Card.objects.filter(state=S.UNCLAIMED)
         .select_related("pickup_office", "storage_location")
-        .by_storage()[:300]
+        .by_storage(),
+        "page_unclaimed",
     )
     _audit(
         request,
         AuditEvent.Action.LIST,
         object_type="cards.card",
-        detail={"holding": len(nearing) + len(past) + len(unclaimed)},
+        detail={"holding": len(nearing.object_list) + len(past.object_list) + len(unclaimed.object_list)},
     )
     from .services import holding_days
 

@@ -15,10 +15,11 @@ from ninja.errors import HttpError
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
+from madoguchi.cards.models import Card
 from madoguchi.cards.services import card_find
 
 from . import services
-from .models import Reservation, Slot
+from .models import AppointmentType, Reservation, Slot
 
 router = Router(tags=["reservations"])
 
@@ -44,10 +45,10 @@ class SlotOut(Schema):
     free: int
 
 
-def _slot_out(s: Slot) -> dict[str, object]:
+def _slot_out(s: Slot, office_code: str) -> dict[str, object]:
     return {
         "id": s.pk,
-        "office": s.office.code,
+        "office": office_code,
         "date": s.date,
         "start": s.start.strftime("%H:%M"),
         "end": s.end.strftime("%H:%M"),
@@ -69,6 +70,27 @@ class BookIn(Schema):
     reminder_opt_out: bool = False
 
 
+class AppointmentIn(Schema):
+    type: str
+    slot: int
+    people: int = 1
+    name: str = ""
+    birth_date: datetime.date
+    phone: str = ""
+    expiry_notice_number: str = ""
+    email: str = ""
+
+
+class TypeOut(Schema):
+    code: str
+    name: str
+    duration_slots: int
+    bring: list[str]
+    identification: str
+    web_bookable: bool
+    max_people: int
+
+
 class ChangeIn(Schema):
     slot: int
 
@@ -79,6 +101,7 @@ class CancelIn(Schema):
 
 class ReservationOut(Schema):
     code: str
+    type: str
     display_code: str
     status: str
     office: str
@@ -92,6 +115,7 @@ class ReservationOut(Schema):
 def _out(r: Reservation) -> dict[str, object]:
     return {
         "code": r.code,
+        "type": r.appointment_type.code if r.appointment_type else AppointmentType.PICKUP,
         "display_code": r.display_code,
         "status": r.status,
         "office": r.office.code,
@@ -124,15 +148,14 @@ def ping(request):
 
 @router.get("/reservations/slots", response=list[SlotOut], summary="空き枠（人数分の空きがある枠）")
 def slots(request, office: str, people: int = 1, date: datetime.date | None = None, limit: int = 50):
+    """Read only (the slots are made by the sync job): one query for the slots, one more only for an unknown office."""
     _need(request, "reservations.view_slot")
-    obj = Office.objects.active().filter(code=office).first()
-    if obj is None:
-        raise HttpError(404, f"庁舎コード「{office}」は見つかりません。")
     if not 1 <= people <= 20:
         raise HttpError(400, "人数は1〜20で指定してください。")
-    return [
-        _slot_out(s) for s in services.slots_free(office=obj, people=people, date=date, limit=min(limit, 500))
-    ]
+    found = services.slots_free_by_code(office_code=office, people=people, date=date, limit=min(limit, 500))
+    if not found and not Office.objects.active().filter(code=office).exists():
+        raise HttpError(404, f"庁舎コード「{office}」は見つかりません。")
+    return [_slot_out(s, office) for s in found]
 
 
 @router.post(
@@ -140,29 +163,86 @@ def slots(request, office: str, people: int = 1, date: datetime.date | None = No
 )
 def book(request, payload: BookIn):
     _need(request, "reservations.book_reservation")
+    """One transaction: the booking's audit row also records the card search (by notice number + birth date);
+    a refused booking records the search on its own."""
     if not payload.cards:
         raise HttpError(400, "cards: 予約するカードを1枚以上指定してください。")
-    cards = []
+    cards: list[Card] = []
+
+    def searched() -> None:
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.SEARCH,
+            object_type="cards.card",
+            request=request,
+            detail={"api": "book", "found": len(cards)},
+        )
+
     for i, item in enumerate(payload.cards, start=1):
         card = card_find(notice_number=item.notice_number, birth_date=item.birth_date)
         if card is None:
+            searched()
             raise HttpError(400, f"cards[{i}]: 交付通知書番号と生年月日に一致するカードがありません。")
         cards.append(card)
-    audit_record(
-        actor=request.user,
-        action=AuditEvent.Action.SEARCH,
-        object_type="cards.card",
-        request=request,
-        detail={"api": "book", "found": len(cards)},
-    )
     try:
         r = services.reservation_book(
             cards=cards,
-            slot=_slot(payload.slot),
+            slot=Slot(pk=payload.slot),
             by=request.user,
             channel=Reservation.Channel.API,
             email=payload.email,
             reminder_opt_out=payload.reminder_opt_out,
+            audit_detail={"search": "notice_birth", "found": len(cards)},
+        )
+    except ValidationError as exc:
+        searched()
+        raise _refuse(exc) from None
+    return Status(201, _out(r))
+
+
+@router.get("/reservations/types", response=list[TypeOut], summary="予約の種類（持ち物・所要枠数・本人確認）")
+def types(request):
+    _need(request, "reservations.view_slot")
+    return [
+        {
+            "code": t.code,
+            "name": t.name,
+            "duration_slots": t.duration_slots,
+            "bring": t.bring_list,
+            "identification": t.identification,
+            "web_bookable": t.web_bookable,
+            "max_people": t.max_people,
+        }
+        for t in AppointmentType.objects.active()
+    ]
+
+
+@router.post(
+    "/reservations/appointments",
+    response={201: ReservationOut},
+    summary="受け取り以外の種類を予約する（氏名＋生年月日＋電話番号、または有効期限通知書の番号＋生年月日）",
+)
+def book_appointment(request, payload: AppointmentIn):
+    _need(request, "reservations.book_reservation")
+    atype = AppointmentType.objects.filter(code=payload.type, is_active=True).first()
+    if atype is None or atype.is_pickup:
+        raise HttpError(
+            400, f"type: 予約の種類「{payload.type}」はありません（受け取りは POST /api/reservations）。"
+        )
+    try:
+        r = services.appointment_book(
+            appointment_type=atype,
+            slot=Slot(pk=payload.slot),
+            by=request.user,
+            channel=Reservation.Channel.API,
+            person=services.Person(
+                name=payload.name,
+                birth_date=payload.birth_date,
+                phone=payload.phone,
+                expiry_notice_number=payload.expiry_notice_number,
+            ),
+            people=payload.people,
+            email=payload.email,
         )
     except ValidationError as exc:
         raise _refuse(exc) from None

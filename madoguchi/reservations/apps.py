@@ -12,7 +12,11 @@ if TYPE_CHECKING:
 _VIEW = ["reservations.view_reservation", "reservations.view_slot", "reservations.view_daylist"]
 _BOOK = ["reservations.book_reservation"]
 _COUNTER = ["reservations.counter_reservation"]
-_MANAGE = ["reservations.manage_slots"]
+_MANAGE = [
+    "reservations.manage_slots",
+    "reservations.manage_appointment_types",
+    "reservations.view_appointmenttype",
+]
 
 
 class ReservationsConfig(AppConfig):
@@ -32,14 +36,24 @@ class ReservationsConfig(AppConfig):
     }
     nav_items = [
         ("受取予約", "reservations:operator", "reservations.book_reservation"),
+        ("申請・更新などの予約", "reservations:appointment_desk", "reservations.book_reservation"),
         ("予約一覧（当日）", "reservations:day_list", "reservations.view_daylist"),
         ("予約枠・定員", "reservations:slots", "reservations.manage_slots"),
+        ("予約の種類", "reservations:types", "reservations.manage_appointment_types"),
     ]
     dashboard_widgets = [("reservations/_dashboard.html", "reservations.view_daylist")]
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from madoguchi.cards.services import register_transition_guard
 
+        from . import signals
+        from .services import builtin_types_ensure
+
+        signals.connect()
+        # The built-in appointment types exist after every migrate (and a test database flush).
+        post_migrate.connect(builtin_types_ensure, sender=self, dispatch_uid="reservations.builtin_types")
         register_transition_guard(refuse_closing_a_booked_card)
 
 

@@ -118,3 +118,87 @@ class PublicSignInForm(forms.Form):
 class PublicConfirmForm(forms.Form):
     email = forms.EmailField(required=False, max_length=200)
     reminder = forms.BooleanField(required=False, initial=True)
+
+
+class AppointmentTypeForm(forms.ModelForm):
+    """予約の種類: what a city offers at its windows (名称・所要時間・庁舎・持ち物・本人確認・受付期間)."""
+
+    class Meta:
+        from .models import AppointmentType
+
+        model = AppointmentType
+        fields = [
+            "code",
+            "name",
+            "description",
+            "duration_slots",
+            "offices",
+            "bring_items",
+            "identification",
+            "web_bookable",
+            "max_people",
+            "min_days_ahead",
+            "max_days_ahead",
+            "is_active",
+            "sort_order",
+        ]
+        widgets = {
+            "offices": forms.CheckboxSelectMultiple,
+            "bring_items": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["offices"].queryset = Office.objects.active()  # type: ignore[attr-defined]
+        if self.instance.pk and self.instance.code == "pickup":
+            # The pickup type is tied to cards: its code and identification stay.
+            self.fields["code"].disabled = True
+            self.fields["identification"].disabled = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lo, hi = data.get("min_days_ahead"), data.get("max_days_ahead")
+        if lo is not None and hi is not None and hi < lo:
+            self.add_error("max_days_ahead", "「何日後まで」は「何日後から」以上にしてください。")
+        ident = data.get("identification")
+        if ident == "notice_birth" and data.get("code") != "pickup" and not self.instance.code == "pickup":
+            self.add_error("identification", "交付通知書番号での本人確認は「受け取り」の種類だけが使えます。")
+        return data
+
+
+class AppointmentBookForm(forms.Form):
+    """A staff booking of a type not tied to a card: who comes, how many, where, and when."""
+
+    appointment_type: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="種類",
+        queryset=None,
+        empty_label=None,
+    )
+    office = forms.ModelChoiceField(label="庁舎", queryset=Office.objects.active(), empty_label=None)
+    name = forms.CharField(
+        label="氏名", max_length=60, required=False, validators=[no_individual_number],
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )  # fmt: skip
+    birth_date = JapaneseDateField(
+        label="生年月日", error_label="生年月日", help_text="例: 1980/5/17、昭和55年5月17日",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )  # fmt: skip
+    phone = forms.CharField(
+        label="電話番号", max_length=20, required=False, validators=[no_individual_number],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )  # fmt: skip
+    expiry_notice_number = forms.CharField(
+        label="有効期限通知書の番号（電子証明書の更新で、通知書がある場合）", max_length=30, required=False,
+        validators=[no_individual_number], widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )  # fmt: skip
+    people = forms.IntegerField(label="人数", min_value=1, max_value=20, initial=1)
+    email = forms.EmailField(label="メールアドレス（任意）", required=False)
+    date = JapaneseDateField(label="日付を指定（任意）", error_label="日付", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .models import AppointmentType
+
+        super().__init__(*args, **kwargs)
+        self.fields["appointment_type"].queryset = AppointmentType.objects.active().exclude(  # type: ignore[attr-defined]
+            code=AppointmentType.PICKUP
+        )

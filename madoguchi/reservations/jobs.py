@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from madoguchi.jobs.registry import JobContext, JobError, job_kind
 
 
@@ -29,7 +31,9 @@ def send_reminders(ctx: JobContext) -> None:
     schedule="daily 01:30",
     timeout_seconds=1800,
 )
-def sync_slots(ctx: JobContext) -> None:
+def sync_slots(ctx: JobContext, office_id: int | None = None) -> None:
+    """Nightly for every office (the window moves on by a day), and started by `slots_sync_start` for one
+    office (or all) whenever the calendar or a capacity changes. Requests never sync (no writes on GET)."""
     from madoguchi.calendar.models import Office
 
     from .services import holds_release, slots_sync, window_dates
@@ -37,13 +41,30 @@ def sync_slots(ctx: JobContext) -> None:
     start, end = window_dates(public=False)
     released = holds_release()
     offices = list(Office.objects.active())
+    if office_id is not None:
+        offices = [o for o in offices if o.pk == office_id]
     totals = {"新規": 0, "変更": 0, "停止": 0, "要対応の予約": 0}
     for index, office in enumerate(offices):
         ctx.progress(done=index, total=len(offices), message=office.name)
-        result = slots_sync(office=office, start=start, end=end)  # one office per transaction
+        with transaction.atomic():  # one office per transaction
+            result = slots_sync(office=office, start=start, end=end)
         totals["新規"] += result.created
         totals["変更"] += result.updated
         totals["停止"] += result.withdrawn
         totals["要対応の予約"] += len(result.affected)
     ctx.progress(done=len(offices), total=len(offices))
-    ctx.set_result(summary={**totals, "解放した仮押さえ（人）": released})
+    ctx.set_result(summary={**totals, "解放した仮押さえ（人）": released}, url="/reservations/slots/")
+
+
+@job_kind(
+    "reservations.release_holds",
+    title="期限切れの仮押さえの解放",
+    permission="reservations.manage_slots",
+    schedule="every 5 minutes",
+    timeout_seconds=300,
+)
+def release_holds(ctx: JobContext) -> None:
+    """Holds waiting for the resident's e-mail confirmation (30 min) give their places back when they expire."""
+    from .services import holds_release
+
+    ctx.set_result(summary={"解放した仮押さえ（人）": holds_release()})

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from madoguchi.lib.crypto import EncryptedTextField
+from madoguchi.lib.crypto import EncryptedDateField, EncryptedTextField
 from madoguchi.lib.privacy import no_individual_number
 
 # Unambiguous letters and digits (no 0/O, 1/I/L) so a code read out on the phone is heard right.
@@ -93,6 +93,94 @@ class CapacityOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office} {self.date} {self.start or '終日'}: {self.capacity}"
+
+
+class AppointmentTypeQuerySet(models.QuerySet["AppointmentType"]):
+    def active(self) -> AppointmentTypeQuerySet:
+        return self.filter(is_active=True)
+
+    def serving(self, office: Any) -> AppointmentTypeQuerySet:
+        """Types this office serves (a type with no offices listed is served by every office)."""
+        return self.active().filter(Q(offices=office) | Q(offices__isnull=True)).distinct()
+
+
+class AppointmentType(models.Model):
+    """What a resident comes for: every type books places in the same slots (one engine, one capacity).
+
+    A slot's capacity is its windows × people per window; an appointment takes `party size` places in each of
+    `duration_slots` consecutive slots, so a renewal and a pickup can never both take the same window and time.
+    """
+
+    PICKUP = "pickup"
+
+    class Identification(models.TextChoices):
+        NOTICE_BIRTH = "notice_birth", "交付通知書番号＋生年月日（カードと照合）"
+        NAME_BIRTH_PHONE = "name_birth_phone", "氏名＋生年月日＋電話番号"
+        EXPIRY_NOTICE = "expiry_notice", "有効期限通知書の番号＋生年月日、または氏名＋生年月日＋電話番号"
+
+    code = models.SlugField("コード", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=100, validators=[no_individual_number])
+    description = models.CharField("説明", max_length=300, blank=True, validators=[no_individual_number])
+    duration_slots = models.PositiveSmallIntegerField(
+        "所要時間（枠数）", default=1, help_text="1枠の長さ（庁舎の設定）の何枠分か"
+    )
+    offices = models.ManyToManyField(
+        "calendar.Office",
+        verbose_name="受け付ける庁舎",
+        blank=True,
+        related_name="appointment_types",
+        help_text="空欄はすべての庁舎",
+    )
+    bring_items = models.TextField(
+        "持ち物",
+        blank=True,
+        help_text="1行に1つ。予約画面と確認メールに表示します",
+        validators=[no_individual_number],
+    )
+    identification = models.CharField(
+        "本人確認の方法",
+        max_length=20,
+        choices=Identification.choices,
+        default=Identification.NAME_BIRTH_PHONE,
+    )
+    web_bookable = models.BooleanField("住民がWebで予約できる", default=True)
+    max_people = models.PositiveSmallIntegerField("1件で予約できる人数（上限）", default=1)
+    min_days_ahead = models.PositiveSmallIntegerField("Web予約: 何日後から", default=1)
+    max_days_ahead = models.PositiveSmallIntegerField("予約: 何日後まで", default=31)
+    is_active = models.BooleanField("受付中", default=True)
+    sort_order = models.PositiveSmallIntegerField("表示順", default=0)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    objects = AppointmentTypeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "予約の種類"
+        verbose_name_plural = "予約の種類"
+        ordering = ["sort_order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_slots__gte=1) & Q(duration_slots__lte=16),
+                name="appointment_type_duration",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_people__gte=1) & Q(max_people__lte=20), name="appointment_type_people"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_days_ahead__gte=F("min_days_ahead")), name="appointment_type_window"
+            ),
+        ]
+        permissions = [("manage_appointment_types", "予約の種類を設定できる")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_pickup(self) -> bool:
+        return self.identification == self.Identification.NOTICE_BIRTH
+
+    @property
+    def bring_list(self) -> list[str]:
+        return [line.strip() for line in self.bring_items.splitlines() if line.strip()]
 
 
 class SlotQuerySet(models.QuerySet["Slot"]):
@@ -186,6 +274,13 @@ class Reservation(models.Model):
     ACTIVE_STATUSES = (Status.HELD, Status.BOOKED, Status.CHECKED_IN)
 
     code = models.CharField("予約番号", max_length=12, unique=True)
+    appointment_type = models.ForeignKey(
+        AppointmentType,
+        verbose_name="種類",
+        on_delete=models.PROTECT,
+        related_name="reservations",
+        null=True,  # filled for every row by migration 0002; set by every service
+    )
     office = models.ForeignKey(
         "calendar.Office", verbose_name="受取庁舎", on_delete=models.PROTECT, related_name="reservations"
     )
@@ -199,6 +294,16 @@ class Reservation(models.Model):
     )
     date = models.DateField("日付", db_index=True)
     party_size = models.PositiveSmallIntegerField("人数", default=1)
+    # Appointments longer than one slot also hold these slots (consecutive, same office and day).
+    extra_slot_ids = models.JSONField("続きの予約枠", default=list, blank=True)
+    # Who comes, for types not tied to a card (encrypted; found by the hash, never by the value).
+    person_name = EncryptedTextField("氏名", blank=True, validators=[no_individual_number])
+    person_birth_date = EncryptedDateField("生年月日", blank=True, null=True)
+    person_phone = EncryptedTextField("電話番号", blank=True, validators=[no_individual_number])
+    expiry_notice_number = EncryptedTextField(
+        "有効期限通知書の番号", blank=True, validators=[no_individual_number]
+    )
+    identity_hash = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
     status = models.CharField(
         "状態", max_length=12, choices=Status.choices, default=Status.BOOKED, db_index=True
     )
@@ -224,13 +329,19 @@ class Reservation(models.Model):
     objects = ReservationQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "受取予約"
-        verbose_name_plural = "受取予約"
+        verbose_name = "予約"
+        verbose_name_plural = "予約"
         ordering = ["date", "slot__start", "code"]
         constraints = [
             models.CheckConstraint(condition=Q(party_size__gte=1), name="reservation_party_size_positive"),
             models.CheckConstraint(
                 condition=Q(is_walk_in=True) | Q(slot__isnull=False), name="reservation_slot_unless_walk_in"
+            ),
+            # One active booking per person and type (the index does the duplicate check, not a read).
+            models.UniqueConstraint(
+                fields=["appointment_type", "identity_hash"],
+                condition=Q(status__in=["held", "booked", "checked_in"]) & ~Q(identity_hash=""),
+                name="reservation_one_active_per_person_and_type",
             ),
         ]
         indexes = [models.Index(fields=["office", "date", "status"], name="reservation_office_day")]
@@ -250,6 +361,11 @@ class Reservation(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def slot_ids(self) -> list[int]:
+        """Every slot this booking holds places in (the first, then the rest of a longer appointment)."""
+        return ([self.slot_id] if self.slot_id else []) + [int(i) for i in self.extra_slot_ids or []]
 
 
 class ReservationCard(models.Model):

@@ -203,7 +203,8 @@ def public_manage(request: HttpRequest) -> HttpResponse:
             elif card.pk not in request.session[CARDS]:
                 request.session[CARDS] = [*request.session[CARDS], card.pk][: rules().max_party]
                 return redirect("reservations:public_manage")
-    booking = next((r for r in (services.active_reservation_for(c) for c in cards) if r is not None), None)
+    active = services.active_reservations_for(cards)
+    booking = next((active[c.pk] for c in cards if c.pk in active), None)
     if booking is not None and booking.status == Reservation.Status.HELD:
         booking = None
     office = cards[0].pickup_office
@@ -271,9 +272,8 @@ def public_book(request: HttpRequest) -> HttpResponse:
         if slot is None:
             return _manage_with(request, say("no_slots"))
         # A hold the resident left behind (went back, picked again) gives its places back first.
-        for card in cards:
-            previous = services.active_reservation_for(card)
-            if previous is not None and previous.status == Reservation.Status.HELD:
+        for previous in {r.pk: r for r in services.active_reservations_for(cards).values()}.values():
+            if previous.status == Reservation.Status.HELD:
                 services.reservation_cancel(reservation=previous, by=None, channel=WEB, note="選び直し")
         try:
             held = services.reservation_book(
@@ -336,8 +336,10 @@ def _render_manage_error(request: HttpRequest, error: str) -> HttpResponse:
 
 
 def _booking(request: HttpRequest) -> Reservation | None:
-    for card in _cards(request):
-        r = services.active_reservation_for(card)
+    cards = _cards(request)
+    active = services.active_reservations_for(cards)
+    for card in cards:
+        r = active.get(card.pk)
         if r is not None and r.status == Reservation.Status.BOOKED:
             return r
     return None

@@ -1,10 +1,23 @@
 """The one booking engine: slots from the calendar, and book / change / cancel / check-in / no-show / issue.
 
-Never a double booking: every write that changes who is in a slot locks the slot row(s)
-(`select_for_update`, in primary-key order) inside one transaction, and raises the slot's `booked`
-counter with a conditional UPDATE (`booked + n <= capacity`) that the database evaluates on the locked row.
-One active reservation per card is a partial unique index (ReservationCard.card where is_active).
-Lock order everywhere: reservation row, then slot rows by pk — so changes and cancels cannot deadlock.
+Never a double booking, at the framework's speed:
+- A place is taken by ONE conditional statement, `UPDATE slot SET booked = booked + n WHERE id = … AND is_open
+  AND booked + n <= capacity AND <in the booking window> RETURNING *`. The database evaluates the WHERE clause on
+  the row it locks for the update, so two bookings for the last place cannot both succeed; no SELECT … FOR UPDATE.
+- Duplicates are refused by unique indexes, not by reading first: one active reservation per card (partial
+  unique index on ReservationCard.card where is_active), one reservation per reference code (drawn again on
+  the one-in-a-billion clash).
+- A booking is one transaction of five statements: the UPDATE, then one INSERT each into reservations, their
+  cards, their history and the audit trail.
+
+Lock order, everywhere (so no two writers can wait for each other in a cycle):
+  1. reservation rows (`_lock`, by pk),
+  2. then slot rows, in primary-key order (a change gives back / takes its two slots in pk order),
+  3. rows inserted under unique indexes (cards sorted by pk) last.
+The one place that touches reservations while it may hold a slot — releasing expired holds when a slot looks
+full — takes the hold rows with SKIP LOCKED: it never waits for a reservation, so it cannot close a cycle.
+GETs never write: slots are made by the job `reservations.sync_slots` (nightly, and started whenever the
+calendar or an office's capacity changes).
 """
 
 from __future__ import annotations
@@ -15,13 +28,14 @@ import secrets
 import smtplib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 
 from madoguchi.accounts.models import AuditEvent, User
@@ -29,10 +43,13 @@ from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
 from madoguchi.calendar.services import hours_range
 from madoguchi.cards.models import Card
+from madoguchi.lib.crypto import lookup_hash
 from madoguchi.lib.jdates import format_date
 from madoguchi.lib.privacy import refuse_individual_number
+from madoguchi.lib.text import nfkc
 
 from .models import (
+    AppointmentType,
     CapacityOverride,
     OfficeSlotSettings,
     Reservation,
@@ -43,6 +60,9 @@ from .models import (
     new_reference_code,
 )
 from .rules import rules
+
+if TYPE_CHECKING:
+    from madoguchi.jobs.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -166,11 +186,41 @@ def slots_sync(*, office: Office, start: datetime.date, end: datetime.date) -> S
     return result
 
 
-def window_dates(*, public: bool, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+def window_dates(
+    *,
+    public: bool,
+    today: datetime.date | None = None,
+    appointment_type: AppointmentType | None = None,
+) -> tuple[datetime.date, datetime.date]:
+    """First and last bookable day. Pickups follow the city's MADOGUCHI_BOOKING_* settings; every other type
+    its own window. Staff (phone, counter) may book from today."""
     r = rules()
     today = today or timezone.localdate()
-    first = today + datetime.timedelta(days=r.min_days_ahead if public else 0)
-    return first, today + datetime.timedelta(days=r.max_days_ahead)
+    if appointment_type is None or appointment_type.is_pickup:
+        min_ahead, max_ahead = r.min_days_ahead, r.max_days_ahead
+    else:
+        min_ahead, max_ahead = appointment_type.min_days_ahead, appointment_type.max_days_ahead
+    first = today + datetime.timedelta(days=min_ahead if public else 0)
+    return first, today + datetime.timedelta(days=max_ahead)
+
+
+def _chain_starts(slots: list[Slot], span: int) -> list[Slot]:
+    """The slots that begin `span` consecutive slots (same office and day, each starting when the last ends)."""
+    if span <= 1:
+        return slots
+    by_key = {(s.office_id, s.date, s.start): s for s in slots}
+    result = []
+    for s in slots:
+        current, ok = s, True
+        for _ in range(span - 1):
+            nxt = by_key.get((current.office_id, current.date, current.end))
+            if nxt is None:
+                ok = False
+                break
+            current = nxt
+        if ok:
+            result.append(s)
+    return result
 
 
 def slots_free(
@@ -181,20 +231,44 @@ def slots_free(
     date: datetime.date | None = None,
     limit: int | None = None,
     now: datetime.datetime | None = None,
-    sync: bool = True,
+    appointment_type: AppointmentType | None = None,
 ) -> list[Slot]:
-    """Open future slots inside the booking window with room for `people`, earliest first."""
+    """Open future slots inside the type's booking window with room for `people` — for as many consecutive slots
+    as the type lasts — earliest first. One query, no write."""
     now = now or timezone.now()
-    first, last = window_dates(public=public, today=timezone.localdate(now))
+    first, last = window_dates(
+        public=public, today=timezone.localdate(now), appointment_type=appointment_type
+    )
     if date is not None:
         if not first <= date <= last:
             return []
         first = last = date
-    if sync:
-        slots_sync(office=office, start=first, end=last)
     qs = (
         Slot.objects.with_room_for(people)
+        .select_related("office")
         .filter(office=office, date__range=(first, last), starts_at__gt=now)
+        .order_by("starts_at")
+    )
+    span = appointment_type.duration_slots if appointment_type is not None else 1
+    found = _chain_starts(list(qs), span)
+    return found[:limit] if limit else found
+
+
+def slots_free_by_code(
+    *, office_code: str, people: int = 1, date: datetime.date | None = None, limit: int | None = None
+) -> list[Slot]:
+    """`slots_free` for an office given by its code, in the one query (the API's listing)."""
+    now = timezone.now()
+    first, last = window_dates(public=False, today=timezone.localdate(now))
+    if date is not None:
+        if not first <= date <= last:
+            return []
+        first = last = date
+    qs = (
+        Slot.objects.with_room_for(people)
+        .filter(
+            office__code=office_code, office__is_active=True, date__range=(first, last), starts_at__gt=now
+        )
         .order_by("starts_at")
     )
     return list(qs[:limit] if limit else qs)
@@ -214,8 +288,8 @@ def day_overview(*, office: Office, start: datetime.date, days: int = 7) -> list
 
 def office_settings_update(
     *, office: Office, slot_minutes: int, windows: int, people_per_window: int, by: User
-) -> SyncResult:
-    """Change an office's slot length or capacity; re-sync the window and return affected bookings."""
+) -> Job:
+    """Change an office's slot length or capacity; the slots follow in the sync job this returns."""
     if not 5 <= slot_minutes <= 240:
         raise BookingError("1枠の長さは5〜240分で指定してください。")
     with transaction.atomic():
@@ -223,8 +297,7 @@ def office_settings_update(
         before = {"slot_minutes": conf.slot_minutes, "capacity": conf.capacity}
         conf.slot_minutes, conf.windows, conf.people_per_window = slot_minutes, windows, people_per_window
         conf.save(update_fields=["slot_minutes", "windows", "people_per_window", "updated_at"])
-        start, end = window_dates(public=False)
-        result = slots_sync(office=office, start=start, end=end)
+        job = slots_sync_start(office=office, by=by)
         audit_record(
             actor=by,
             action=AuditEvent.Action.UPDATE,
@@ -233,10 +306,10 @@ def office_settings_update(
                 "office": office.code,
                 "before": before,
                 "after": {"slot_minutes": slot_minutes, "capacity": conf.capacity},
-                "affected": len(result.affected),
+                "job": str(job.pk),
             },
         )
-    return result
+    return job
 
 
 def capacity_override_set(
@@ -292,13 +365,31 @@ def capacity_override_delete(*, override: CapacityOverride, by: User) -> SyncRes
         return slots_sync(office=office, start=date, end=date)
 
 
-def follow_up_list(*, sync: bool = True) -> list[Reservation]:
+def follow_up_list() -> list[Reservation]:
     """Active bookings whose slot was withdrawn or overfilled by a calendar or capacity change."""
-    if sync:
-        start, end = window_dates(public=False)
-        for office in Office.objects.active():
-            slots_sync(office=office, start=start, end=end)
     return list(follow_up_queryset())
+
+
+SYNC_KIND = "reservations.sync_slots"
+
+
+def slots_sync_start(*, office: Office | None, by: User | None) -> Job:
+    """Queue the slot sync (one office, or all) after a calendar or capacity change; returns the job.
+
+    A sync already queued for the same offices will read the new state when it runs, so it is reused; one
+    already running may have read the old state, so a second one is queued behind it.
+    """
+    from madoguchi.jobs.models import Job as JobModel
+    from madoguchi.jobs.services import JobAlreadyRunning, job_start
+
+    key = f"{SYNC_KIND}:{office.pk if office else 'all'}"
+    params = {"office_id": office.pk} if office else {}
+    try:
+        return job_start(kind=SYNC_KIND, params=params, user=by, lock_key=key)
+    except JobAlreadyRunning as exc:
+        if exc.job.state == JobModel.State.QUEUED:
+            return exc.job
+        return job_start(kind=SYNC_KIND, params=params, user=by)
 
 
 def follow_up_queryset() -> QuerySet[Reservation]:
@@ -318,7 +409,8 @@ def _label(card: Card) -> str:
     return card.notice_number
 
 
-def _check_cards(cards: Sequence[Card], office: Office) -> None:
+def _check_cards(cards: Sequence[Card]) -> None:
+    """What can be said about the cards without a query (the slot and the database say the rest)."""
     if not cards:
         raise BookingError("予約するカードを1枚以上選んでください。")
     if len({c.pk for c in cards}) != len(cards):
@@ -336,10 +428,19 @@ def _check_cards(cards: Sequence[Card], office: Office) -> None:
             else:
                 why = f"「{card.get_state_display()}」の"
             raise BookingError(f"カード {_label(card)} は{why}ため予約できません。")
-        if card.pickup_office_id != office.pk:
+
+
+def _check_card_office(cards: Sequence[Card], office_id: int) -> None:
+    for card in cards:
+        if card.pickup_office_id != office_id:
+            office = Office.objects.get(pk=office_id)
             raise BookingError(
                 f"カード {_label(card)} の受取庁舎は{card.pickup_office.name}です。{office.name}では予約できません。"
             )
+
+
+def _check_cards_free(cards: Sequence[Card]) -> None:
+    """Explain a refused insert (the partial unique index): which card is booked, under which code."""
     taken = (
         ReservationCard.objects.filter(card__in=[c.pk for c in cards], is_active=True)
         .select_related("reservation", "card")
@@ -352,78 +453,436 @@ def _check_cards(cards: Sequence[Card], office: Office) -> None:
         )
 
 
-def _check_window(slot: Slot, *, channel: str, now: datetime.datetime) -> None:
+def _check_window(slot: Slot, *, channel: str, now: datetime.datetime, window: Window) -> None:
     if not slot.is_open:
         raise BookingError("この枠は受付を停止しています。別の枠を選んでください。")
     if slot.starts_at <= now:
         raise BookingError("過去の枠は予約できません。")
-    public = channel == Channel.WEB
-    first, last = window_dates(public=public, today=timezone.localdate(now))
+    first, last = window
     if slot.date > last:
         raise BookingError(f"予約は{format_date(last)}までの枠で受け付けています。")
     if slot.date < first:
         raise BookingError(f"Webでの予約は{format_date(first)}以降の枠で受け付けています。")
 
 
-def _release_expired_holds(slot: Slot, now: datetime.datetime) -> int:
-    """Inside the slot lock: expired holds give their places back."""
-    expired = list(
-        Reservation.objects.filter(slot=slot, status=R.HELD, hold_expires_at__lte=now)
-        .order_by("pk")
-        .select_for_update(of=("self",))
-    )
-    if not expired:
+def _expire(reservations: Sequence[Reservation], now: datetime.datetime) -> int:
+    """Locked expired holds: end them and give their places back (slots in pk order). Returns people."""
+    if not reservations:
         return 0
-    people = sum(r.party_size for r in expired)
-    Reservation.objects.filter(pk__in=[r.pk for r in expired]).update(status=R.EXPIRED, updated_at=now)
-    ReservationCard.objects.filter(reservation__in=expired).update(is_active=False)
+    Reservation.objects.filter(pk__in=[r.pk for r in reservations]).update(status=R.EXPIRED, updated_at=now)
+    ReservationCard.objects.filter(reservation__in=reservations).update(is_active=False)
     ReservationEvent.objects.bulk_create(
         [
-            ReservationEvent(reservation=r, at=now, kind=ReservationEvent.Kind.EXPIRE, from_slot=slot)
-            for r in expired
+            ReservationEvent(reservation=r, at=now, kind=ReservationEvent.Kind.EXPIRE, from_slot_id=r.slot_id)
+            for r in reservations
         ]
     )
-    Slot.objects.filter(pk=slot.pk).update(booked=F("booked") - people)
-    return people
+    per_slot: dict[int, int] = {}
+    for r in reservations:
+        for slot_id in r.slot_ids:
+            per_slot[slot_id] = per_slot.get(slot_id, 0) + r.party_size
+    for slot_id in sorted(per_slot):
+        _give_back(slot_id, per_slot[slot_id])
+    return sum(r.party_size for r in reservations)
 
 
-def _take_places(slot: Slot, people: int, now: datetime.datetime) -> None:
-    """Raise the counter if there is room; the WHERE clause is evaluated by the database on the locked row."""
-    for attempt in range(2):
-        taken = Slot.objects.filter(pk=slot.pk, is_open=True, booked__lte=F("capacity") - people).update(
-            booked=F("booked") + people
+def _release_expired_holds(slot_id: int, now: datetime.datetime) -> int:
+    """Expired one-slot holds of this slot give their places back. Returns the people released.
+
+    Lock order (see the module docstring): the hold rows first, then the slot row. The holds are taken with
+    SKIP LOCKED, so a hold being confirmed or cancelled right now is left to that transaction, and this never
+    waits for a reservation while holding a slot. Holds of longer appointments touch other slots too: the job
+    (`holds_release`) gives those back, one reservation at a time.
+    """
+    expired = list(
+        Reservation.objects.filter(
+            slot_id=slot_id, status=R.HELD, hold_expires_at__lte=now, extra_slot_ids=[]
         )
-        if taken:
-            return
-        if attempt == 0 and not _release_expired_holds(slot, now):
+        .order_by("pk")
+        .select_for_update(of=("self",), skip_locked=True)
+        .only("pk", "party_size", "slot_id", "extra_slot_ids")
+    )
+    return _expire(expired, now)
+
+
+def _take_sql() -> str:
+    """Only quoted identifiers are interpolated; every value is a parameter."""
+    qn = connection.ops.quote_name
+    booked = qn("booked")
+    return (
+        f"UPDATE {qn(Slot._meta.db_table)} SET {booked} = {booked} + %s "  # noqa: S608
+        f"WHERE {qn('id')} = %s AND {qn('is_open')} AND {booked} + %s <= {qn('capacity')} "
+        f"AND {qn('starts_at')} > %s AND {qn('date')} >= %s AND {qn('date')} <= %s "
+        "RETURNING *"
+    )
+
+
+Window = tuple[datetime.date, datetime.date]
+
+
+def _take_places(slot_id: int, people: int, *, channel: str, now: datetime.datetime, window: Window) -> Slot:
+    """One statement: raise the counter if the slot is open, in the booking window and has room.
+
+    The WHERE clause is evaluated by the database on the row it locks for the UPDATE, so two bookings for the
+    last place can never both succeed. When nothing was updated, expired holds are released once and the
+    UPDATE retried; then the slot is read to say why (closed, past, outside the window, full).
+    Returns the slot as it is after the UPDATE.
+    """
+    ops = connection.ops
+    params = [
+        people,
+        slot_id,
+        people,
+        ops.adapt_datetimefield_value(now),
+        ops.adapt_datefield_value(window[0]),
+        ops.adapt_datefield_value(window[1]),
+    ]
+    for attempt in range(2):
+        rows = list(Slot.objects.raw(_take_sql(), params))
+        if rows:
+            return rows[0]
+        if attempt == 0 and not _release_expired_holds(slot_id, now):
             break
+    found = Slot.objects.filter(pk=slot_id).first()
+    if found is None:
+        raise BookingError("選ばれた予約枠は見つかりません。もう一度、枠を選んでください。")
+    _check_window(found, channel=channel, now=now, window=window)
     raise SlotFullError(FULL_MESSAGE)
 
 
-def _new_code() -> str:
-    for _ in range(20):
-        code = new_reference_code()
-        if not Reservation.objects.filter(code=code).exists():
-            return code
-    raise RuntimeError("could not draw a free reference code")
+def _give_back(slot_id: int, people: int) -> None:
+    Slot.objects.filter(pk=slot_id).update(booked=F("booked") - people)
+
+
+def _chain(first_id: int, span: int) -> list[Slot]:
+    """The `span` consecutive slots from `first_id` (a read without locks; the UPDATEs check each slot)."""
+    first = Slot.objects.filter(pk=first_id).first()
+    if first is None:
+        raise BookingError("選ばれた予約枠は見つかりません。もう一度、枠を選んでください。")
+    day = {
+        s.start: s
+        for s in Slot.objects.filter(
+            office_id=first.office_id, date=first.date, start__gte=first.start, is_open=True
+        )
+    }
+    chain, current = [first], first
+    while len(chain) < span:
+        nxt = day.get(current.end)
+        if nxt is None:
+            raise BookingError(
+                f"{current.end:%H:%M}以降に続けて予約できる枠がないため、この時刻からは予約できません"
+                f"（{span}枠分の時間が必要です）。もっと早い時刻を選んでください。"
+            )
+        chain.append(nxt)
+        current = nxt
+    return chain
+
+
+def _take_span(
+    first_id: int, span: int, people: int, *, channel: str, now: datetime.datetime, window: Window
+) -> tuple[Slot, list[int]]:
+    """Take places in `span` consecutive slots, in primary-key order. Returns (first slot, the other ids)."""
+    if span <= 1:
+        return _take_places(first_id, people, channel=channel, now=now, window=window), []
+    chain = _chain(first_id, span)
+    taken = {}
+    for slot in sorted(chain, key=lambda s: s.pk):
+        taken[slot.pk] = _take_places(slot.pk, people, channel=channel, now=now, window=window)
+    return taken[first_id], [s.pk for s in chain[1:]]
+
+
+def _violated(exc: IntegrityError) -> str:
+    """Which unique rule refused the insert: 'card', 'person', 'code' or '' (something else)."""
+    cause = exc.__cause__
+    name = getattr(getattr(cause, "diag", None), "constraint_name", None) or str(exc)
+    if "reservation_card_one_active_per_card" in name or "reservationcard.card" in name:
+        return "card"
+    if "reservation_one_active_per_person_and_type" in name or "identity_hash" in name:
+        return "person"
+    if "code" in name:
+        return "code"
+    return ""
 
 
 # Cards already on their way to (or at) the branch need no shipping time.
 _AT_OR_TO_BRANCH = {Card.State.SHIPPED, Card.State.RECEIVED_AT_BRANCH}
 
 
-def _check_branch_lead_time(cards: Sequence[Card], slot: Slot, *, today: datetime.date) -> None:
+def _check_branch_lead_time(
+    cards: Sequence[Card], office: Office, date: datetime.date, *, today: datetime.date
+) -> None:
     """A card collected at a branch must first be pulled and shipped there: refuse slots sooner than that."""
-    if slot.office.kind != Office.Kind.BRANCH:
+    if office.kind != Office.Kind.BRANCH:
         return
     lead_days = int(getattr(settings, "MADOGUCHI_BRANCH_LEAD_DAYS", 2))
     earliest = today + datetime.timedelta(days=lead_days)
     for card in cards:
-        if card.state not in _AT_OR_TO_BRANCH and slot.date < earliest:
+        if card.state not in _AT_OR_TO_BRANCH and date < earliest:
             raise BookingError(
-                f"カード {_label(card)} は{slot.office.name}へ送付してからの受け取りになるため、"
+                f"カード {_label(card)} は{office.name}へ送付してからの受け取りになるため、"
                 f"{format_date(earliest)}以降の枠を選んでください。"
             )
+
+
+# -- appointment types ---------------------------------------------------------------------------------
+
+_TYPE_IDS: dict[str, int] = {}
+
+
+def appointment_type_get(code: str) -> AppointmentType:
+    """A type by its code (the pickup type always exists: created by migration and after every migrate)."""
+    found = AppointmentType.objects.filter(code=code).first()
+    if found is None:
+        if code == AppointmentType.PICKUP:
+            builtin_types_ensure()
+            return AppointmentType.objects.get(code=code)
+        raise BookingError(f"予約の種類「{code}」はありません。")
+    return found
+
+
+def pickup_type_id() -> int:
+    """The pickup type's pk, remembered in process memory (a code's row never changes its pk)."""
+    pk = _TYPE_IDS.get(AppointmentType.PICKUP)
+    if pk is None:
+        pk = appointment_type_get(AppointmentType.PICKUP).pk
+        _TYPE_IDS[AppointmentType.PICKUP] = pk
+    return pk
+
+
+def builtin_types_ensure(**kwargs: object) -> None:
+    """After every migrate (and a test database flush): the built-in types exist; forget remembered pks."""
+    from .builtin_types import builtin_types_create
+
+    _TYPE_IDS.clear()
+    builtin_types_create(AppointmentType)
+
+
+def appointment_type_save(
+    *, appointment_type: AppointmentType, offices: Iterable[Office], by: User
+) -> AppointmentType:
+    """Create or change a type (validated by its form); audited with what changed, never personal data."""
+    creating = appointment_type.pk is None
+    appointment_type.full_clean()
+    with transaction.atomic():
+        appointment_type.save()
+        appointment_type.offices.set(list(offices))
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.UPDATE,
+            obj=appointment_type,
+            detail={
+                "code": appointment_type.code,
+                "duration_slots": appointment_type.duration_slots,
+                "offices": sorted(o.code for o in appointment_type.offices.all()),
+                "active": appointment_type.is_active,
+            },
+        )
+    _TYPE_IDS.clear()
+    return appointment_type
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who comes, for a type not tied to a card. Never logged; stored encrypted; found by `identity_hash`."""
+
+    name: str = ""
+    birth_date: datetime.date | None = None
+    phone: str = ""
+    expiry_notice_number: str = ""
+
+    @property
+    def phone_digits(self) -> str:
+        return "".join(ch for ch in nfkc(self.phone) if ch.isdigit())
+
+    @property
+    def name_key(self) -> str:
+        return "".join(nfkc(self.name).split())
+
+    def identity_hash(self) -> str:
+        if self.expiry_notice_number:
+            return lookup_hash("expiry", self.expiry_notice_number, self.birth_date)
+        return lookup_hash("person", self.name_key, self.birth_date, self.phone_digits)
+
+
+def _check_person(appointment_type: AppointmentType, person: Person | None) -> Person:
+    """The identification the type asks for, field by field (what is missing or wrong, and where)."""
+    if person is None:
+        raise BookingError("ご本人の氏名・生年月日・電話番号を入力してください。")
+    for value, name in (
+        (person.name, "name"),
+        (person.phone, "phone"),
+        (person.expiry_notice_number, "expiry_notice_number"),
+    ):
+        refuse_individual_number(value, field=name)
+    if person.birth_date is None:
+        raise BookingError("生年月日: 入力してください。")
+    by_notice = appointment_type.identification == AppointmentType.Identification.EXPIRY_NOTICE and bool(
+        person.expiry_notice_number.strip()
+    )
+    if by_notice:
+        return person
+    if not person.name_key:
+        raise BookingError("氏名: 入力してください。")
+    if len(person.name_key) > 60:
+        raise BookingError("氏名: 60文字以内で入力してください。")
+    if not 10 <= len(person.phone_digits) <= 11:
+        raise BookingError("電話番号: 10桁または11桁の数字で入力してください（例: 0942-30-9000）。")
+    return person
+
+
+def _check_type(
+    appointment_type: AppointmentType, *, channel: str, people: int, office_ids: list[int] | None
+) -> None:
+    name = appointment_type.name
+    if not appointment_type.is_active:
+        raise BookingError(f"「{name}」の予約は現在受け付けていません。")
+    if channel == Channel.WEB and not appointment_type.web_bookable:
+        raise BookingError(f"「{name}」はWebでは予約できません。コールセンターへお電話ください。")
+    if people < 1:
+        raise BookingError("人数は1人以上で指定してください。")
+    limit = rules().max_party if appointment_type.is_pickup else appointment_type.max_people
+    if people > limit:
+        raise BookingError(f"「{name}」は1件の予約で{limit}人までです。")
+
+
+def _check_office_serves(appointment_type: AppointmentType, office_id: int, office_ids: list[int]) -> None:
+    if office_ids and office_id not in office_ids:
+        office = Office.objects.get(pk=office_id)
+        raise BookingError(
+            f"{office.name}では「{appointment_type.name}」を受け付けていません。受け付ける庁舎の枠を選んでください。"
+        )
+
+
+def appointment_book(
+    *,
+    appointment_type: AppointmentType,
+    slot: Slot,
+    by: User | None,
+    channel: str,
+    cards: Sequence[Card] = (),
+    person: Person | None = None,
+    people: int = 1,
+    email: str = "",
+    language: str = "ja",
+    reminder_opt_out: bool = False,
+    hold: bool = False,
+    hold_minutes: int | None = None,
+    now: datetime.datetime | None = None,
+    audit_detail: dict[str, object] | None = None,
+) -> Reservation:
+    """Book any appointment type into `slot` (and the slots after it, for a type longer than one slot).
+
+    A pickup books cards (one person each, checked against the cards); every other type a person identified as
+    the type asks (name + birth date + phone, or an expiry notice number + birth date) and a number of people.
+    One transaction: a conditional UPDATE … RETURNING per slot (pk order), then one INSERT each for the
+    reservation, its cards (pickups), its history and the audit trail. The unique indexes refuse a card already
+    booked, the same person booking the same type twice, and a clashing reference code (drawn again).
+    `slot` may be an unloaded `Slot(pk=…)`. Raises SlotFullError (満席) or BookingError; nothing half-booked.
+    """
+    now = now or timezone.now()
+    refuse_individual_number(email, field="email")
+    atype = appointment_type
+    cards = sorted(cards, key=lambda c: c.pk)  # one insert order everywhere: no deadlock on the card index
+    identity = ""
+    if atype.is_pickup:
+        _check_cards(cards)
+        people = len(cards)
+        office_ids: list[int] = []
+    else:
+        if cards:
+            raise BookingError(f"「{atype.name}」の予約にカードは指定できません。")
+        person = _check_person(atype, person)
+        identity = person.identity_hash()
+        office_ids = list(atype.offices.values_list("pk", flat=True))
+    _check_type(atype, channel=channel, people=people, office_ids=office_ids)
+    window = window_dates(
+        public=channel == Channel.WEB, today=timezone.localdate(now), appointment_type=atype
+    )
+    actor = by if by is not None and by.is_authenticated else None
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                taken, extra = _take_span(
+                    slot.pk, atype.duration_slots, people, channel=channel, now=now, window=window
+                )
+                if atype.is_pickup:
+                    _check_card_office(cards, taken.office_id)
+                    office = cards[0].pickup_office
+                    _check_branch_lead_time(cards, office, taken.date, today=timezone.localdate(now))
+                else:
+                    _check_office_serves(atype, taken.office_id, office_ids)
+                    office = Office(pk=taken.office_id)
+                reservation = Reservation.objects.create(
+                    code=new_reference_code(),
+                    appointment_type_id=atype.pk,
+                    office=office,
+                    slot_id=taken.pk,
+                    extra_slot_ids=extra,
+                    date=taken.date,
+                    party_size=people,
+                    person_name=person.name.strip() if person else "",
+                    person_birth_date=person.birth_date if person else None,  # type: ignore[misc]
+                    person_phone=person.phone.strip() if person else "",
+                    expiry_notice_number=person.expiry_notice_number.strip() if person else "",
+                    identity_hash=identity,
+                    status=R.HELD if hold else R.BOOKED,
+                    channel=channel,
+                    email=email.strip(),
+                    language=language if language in ("ja", "en") else "ja",
+                    reminder_opt_out=reminder_opt_out,
+                    hold_expires_at=(
+                        now + datetime.timedelta(minutes=hold_minutes or rules().hold_minutes)
+                        if hold
+                        else None
+                    ),
+                    link_nonce=secrets.token_hex(4),
+                    created_by=actor,
+                    created_at=now,
+                )
+                if cards:
+                    ReservationCard.objects.bulk_create(
+                        [ReservationCard(reservation=reservation, card=c) for c in cards]
+                    )
+                ReservationEvent.objects.create(
+                    reservation=reservation,
+                    at=now,
+                    kind=ReservationEvent.Kind.HOLD if hold else ReservationEvent.Kind.BOOK,
+                    channel=channel,
+                    actor=actor,
+                    to_slot_id=taken.pk,
+                )
+                audit_record(
+                    actor=by,
+                    action=AuditEvent.Action.CREATE,
+                    obj=reservation,
+                    detail={
+                        **(audit_detail or {}),
+                        "code": reservation.code,
+                        "type": atype.code,
+                        "slot": taken.pk,
+                        "slots": 1 + len(extra),
+                        "people": people,
+                        "channel": channel,
+                        "hold": hold,
+                    },
+                )
+        except IntegrityError as exc:
+            violated = _violated(exc)
+            if violated == "code":
+                continue  # a one-in-a-billion clash of reference codes: draw again
+            if violated == "person":
+                raise BookingError(
+                    f"この方の「{atype.name}」の予約はすでにあります。変更または取消をしてください。"
+                ) from None
+            # A card is already booked (partial unique index): nothing was written; say which and where.
+            _check_cards_free(cards)
+            raise BookingError(
+                "このカードはたった今、別の予約に含まれました。予約状況を確認してください。"
+            ) from None
+        reservation.slot = taken
+        reservation.appointment_type = atype
+        return reservation
+    raise RuntimeError("could not draw a free reference code")
 
 
 def reservation_book(
@@ -437,72 +896,39 @@ def reservation_book(
     reminder_opt_out: bool = False,
     hold: bool = False,
     now: datetime.datetime | None = None,
+    audit_detail: dict[str, object] | None = None,
 ) -> Reservation:
-    """Book the cards (one person each) into the slot, or hold the places briefly (`hold`, web form).
+    """Book a card pickup (one person per card): `appointment_book` with the pickup type.
 
-    Raises SlotFullError (満席) when the slot has no room, BookingError for any other refusal.
+    Five statements in one transaction: the conditional UPDATE … RETURNING of the slot, and one INSERT each
+    for the reservation, its cards, its history and the audit trail.
     """
-    now = now or timezone.now()
-    refuse_individual_number(email, field="email")
-    cards = list(cards)
-    try:
-        with transaction.atomic():
-            locked = Slot.objects.select_for_update().select_related("office").get(pk=slot.pk)
-            _check_window(locked, channel=channel, now=now)
-            _check_cards(cards, locked.office)
-            _check_branch_lead_time(cards, locked, today=timezone.localdate(now))
-            _take_places(locked, len(cards), now)
-            reservation = Reservation.objects.create(
-                code=_new_code(),
-                office=locked.office,
-                slot=locked,
-                date=locked.date,
-                party_size=len(cards),
-                status=R.HELD if hold else R.BOOKED,
-                channel=channel,
-                email=email.strip(),
-                language=language if language in ("ja", "en") else "ja",
-                reminder_opt_out=reminder_opt_out,
-                hold_expires_at=now + datetime.timedelta(minutes=rules().hold_minutes) if hold else None,
-                link_nonce=secrets.token_hex(4),
-                created_by=by if by is not None and by.is_authenticated else None,
-                created_at=now,
-            )
-            ReservationCard.objects.bulk_create(
-                [ReservationCard(reservation=reservation, card=c) for c in cards]
-            )
-            ReservationEvent.objects.create(
-                reservation=reservation,
-                at=now,
-                kind=ReservationEvent.Kind.HOLD if hold else ReservationEvent.Kind.BOOK,
-                channel=channel,
-                actor=reservation.created_by,
-                to_slot=locked,
-            )
-            audit_record(
-                actor=by,
-                action=AuditEvent.Action.CREATE,
-                obj=reservation,
-                detail={
-                    "code": reservation.code,
-                    "slot": locked.pk,
-                    "people": len(cards),
-                    "channel": channel,
-                    "hold": hold,
-                },
-            )
-    except IntegrityError:
-        # A concurrent booking took one of these cards first (partial unique index): nothing was written.
-        raise BookingError(
-            "このカードはたった今、別の予約に含まれました。予約状況を確認してください。"
-        ) from None
-    return reservation
+    atype = AppointmentType(
+        pk=pickup_type_id(),
+        code=AppointmentType.PICKUP,
+        name="マイナンバーカードの受け取り",
+        identification=AppointmentType.Identification.NOTICE_BIRTH,
+        duration_slots=1,
+    )
+    return appointment_book(
+        appointment_type=atype,
+        slot=slot,
+        by=by,
+        channel=channel,
+        cards=cards,
+        email=email,
+        language=language,
+        reminder_opt_out=reminder_opt_out,
+        hold=hold,
+        now=now,
+        audit_detail=audit_detail,
+    )
 
 
 def _lock(reservation: Reservation) -> Reservation:
     return (
         Reservation.objects.select_for_update(of=("self",))
-        .select_related("office", "slot")
+        .select_related("office", "slot", "appointment_type")
         .get(pk=reservation.pk)
     )
 
@@ -570,7 +996,11 @@ def reservation_change(
     channel: str,
     now: datetime.datetime | None = None,
 ) -> Reservation:
-    """Move a booking to another slot of the same office. Both slots are locked (pk order) in one transaction."""
+    """Move a booking to another slot of the same office, in one transaction.
+
+    Lock order: the reservation row, then the two slot rows in primary-key order (the old slot's places are
+    given back before or after the new one's are taken, whichever has the smaller pk; a refusal rolls both back).
+    """
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock(reservation)
@@ -579,24 +1009,44 @@ def reservation_change(
         assert old is not None
         if old.pk == slot.pk:
             raise BookingError("現在と同じ枠です。別の枠を選んでください。")
-        slots = {
-            s.pk: s for s in Slot.objects.select_for_update().filter(pk__in=[old.pk, slot.pk]).order_by("pk")
-        }
-        target = slots[slot.pk]
+        people = locked.party_size
+        atype = locked.appointment_type
+        window = window_dates(
+            public=channel == Channel.WEB, today=timezone.localdate(now), appointment_type=atype
+        )
+        old_ids = locked.slot_ids
+        new_chain = _chain(slot.pk, len(old_ids)) if len(old_ids) > 1 else []
+        new_ids = [s.pk for s in new_chain] or [slot.pk]
+        delta: dict[int, int] = {}
+        for slot_id in old_ids:
+            delta[slot_id] = delta.get(slot_id, 0) - people
+        for slot_id in new_ids:
+            delta[slot_id] = delta.get(slot_id, 0) + people
+        target = new_chain[0] if new_chain else None
+        for slot_id in sorted(delta):  # the slots in primary-key order: the lock order of every write
+            if delta[slot_id] > 0:
+                got = _take_places(slot_id, delta[slot_id], channel=channel, now=now, window=window)
+                if slot_id == slot.pk:
+                    target = got
+            elif delta[slot_id] < 0:
+                _give_back(slot_id, -delta[slot_id])
+        assert target is not None
         if target.office_id != locked.office_id:
             raise BookingError("受取庁舎が異なる枠には変更できません。受取庁舎はカードごとに決まっています。")
-        _check_window(target, channel=channel, now=now)
+        if atype is not None and not atype.is_pickup:
+            served = list(atype.offices.values_list("pk", flat=True))
+            _check_office_serves(atype, target.office_id, served)
         _check_branch_lead_time(
             [link.card for link in locked.card_links.filter(is_active=True).select_related("card")],
-            target,
+            locked.office,
+            target.date,
             today=timezone.localdate(now),
         )
-        _take_places(target, locked.party_size, now)
-        Slot.objects.filter(pk=old.pk).update(booked=F("booked") - locked.party_size)
         locked.slot = target
+        locked.extra_slot_ids = new_ids[1:]
         locked.date = target.date
         locked.reminder_sent_at = None
-        locked.save(update_fields=["slot", "date", "reminder_sent_at", "updated_at"])
+        locked.save(update_fields=["slot", "extra_slot_ids", "date", "reminder_sent_at", "updated_at"])
         ReservationEvent.objects.create(
             reservation=locked,
             at=now,
@@ -617,9 +1067,9 @@ def reservation_change(
 
 def _end(reservation: Reservation, status: str, now: datetime.datetime, *, release_places: bool) -> None:
     """Inside the reservation lock: end it, free its cards and (if asked) its places in the slot."""
-    if release_places and reservation.slot_id is not None:
-        Slot.objects.select_for_update().filter(pk=reservation.slot_id).first()
-        Slot.objects.filter(pk=reservation.slot_id).update(booked=F("booked") - reservation.party_size)
+    if release_places:
+        for slot_id in sorted(reservation.slot_ids):
+            _give_back(slot_id, reservation.party_size)
     reservation.status = status
     reservation.card_links.filter(is_active=True).update(is_active=False)
 
@@ -798,43 +1248,49 @@ def walk_in_record(
 ) -> Reservation:
     """A visitor without a booking: recorded as checked in today (no slot, not counted in capacity)."""
     now = now or timezone.now()
-    cards = list(cards)
-    try:
-        with transaction.atomic():
-            _check_cards(cards, office)
-            reservation = Reservation.objects.create(
-                code=_new_code(),
-                office=office,
-                slot=None,
-                date=timezone.localdate(now),
-                party_size=len(cards),
-                status=R.CHECKED_IN,
-                channel=Channel.COUNTER,
-                is_walk_in=True,
-                checked_in_at=now,
-                link_nonce=secrets.token_hex(4),
-                created_by=by,
-                created_at=now,
-            )
-            ReservationCard.objects.bulk_create(
-                [ReservationCard(reservation=reservation, card=c) for c in cards]
-            )
-            ReservationEvent.objects.create(
-                reservation=reservation,
-                at=now,
-                kind=ReservationEvent.Kind.WALK_IN,
-                channel=Channel.COUNTER,
-                actor=by,
-            )
-            audit_record(
-                actor=by,
-                action=AuditEvent.Action.CREATE,
-                obj=reservation,
-                detail={"code": reservation.code, "walk_in": True, "people": len(cards)},
-            )
-    except IntegrityError:
-        raise BookingError("このカードはたった今、別の予約に含まれました。") from None
-    return reservation
+    cards = sorted(cards, key=lambda c: c.pk)
+    _check_cards(cards)
+    _check_card_office(cards, office.pk)
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                reservation = Reservation.objects.create(
+                    code=new_reference_code(),
+                    office=office,
+                    slot=None,
+                    date=timezone.localdate(now),
+                    party_size=len(cards),
+                    status=R.CHECKED_IN,
+                    channel=Channel.COUNTER,
+                    is_walk_in=True,
+                    checked_in_at=now,
+                    link_nonce=secrets.token_hex(4),
+                    created_by=by,
+                    created_at=now,
+                )
+                ReservationCard.objects.bulk_create(
+                    [ReservationCard(reservation=reservation, card=c) for c in cards]
+                )
+                ReservationEvent.objects.create(
+                    reservation=reservation,
+                    at=now,
+                    kind=ReservationEvent.Kind.WALK_IN,
+                    channel=Channel.COUNTER,
+                    actor=by,
+                )
+                audit_record(
+                    actor=by,
+                    action=AuditEvent.Action.CREATE,
+                    obj=reservation,
+                    detail={"code": reservation.code, "walk_in": True, "people": len(cards)},
+                )
+        except IntegrityError as exc:
+            if _violated(exc) == "code":
+                continue
+            _check_cards_free(cards)
+            raise BookingError("このカードはたった今、別の予約に含まれました。") from None
+        return reservation
+    raise RuntimeError("could not draw a free reference code")
 
 
 # -- lookups for other apps and lists -------------------------------------------------------------------
@@ -846,7 +1302,7 @@ def reservation_by_code(code: str) -> Reservation | None:
     key = normalize_key(code or "")
     if not key:
         return None
-    return Reservation.objects.select_related("office", "slot").filter(code=key).first()
+    return Reservation.objects.select_related("office", "slot", "appointment_type").filter(code=key).first()
 
 
 def active_reservation_for(card: Card) -> Reservation | None:
@@ -856,6 +1312,14 @@ def active_reservation_for(card: Card) -> Reservation | None:
         .first()
     )
     return link.reservation if link else None
+
+
+def active_reservations_for(cards: Sequence[Card]) -> dict[int, Reservation]:
+    """Card pk → its active reservation, in one query."""
+    links = ReservationCard.objects.filter(card__in=[c.pk for c in cards], is_active=True).select_related(
+        "reservation__slot", "reservation__office"
+    )
+    return {link.card_id: link.reservation for link in links}
 
 
 def booked_notice_numbers(*, office: Office, date: datetime.date) -> list[str]:
@@ -876,7 +1340,7 @@ def day_list(*, office: Office, date: datetime.date) -> list[Reservation]:
     return list(
         Reservation.objects.on_day(office, date)
         .exclude(status__in=(R.CANCELLED, R.EXPIRED, R.HELD))
-        .select_related("slot")
+        .select_related("slot", "appointment_type")
         .prefetch_related("card_links__card")
         .order_by(F("slot__start").asc(nulls_last=True), "created_at")
     )
@@ -974,6 +1438,115 @@ def confirmation_send(*, reservation: Reservation, base_url: str) -> bool:
     return True
 
 
+def day_availability(
+    *, office: Office, appointment_type: AppointmentType, people: int, now: datetime.datetime | None = None
+) -> dict[datetime.date, tuple[str, list[Slot]]]:
+    """For the resident's month calendar: day → (○ / △ / ×, the times that can be booked). One query.
+
+    ○: at least half of the day's times can take `people`; △: some can; ×: none (full). Days without slots (closed)
+    are absent."""
+    now = now or timezone.now()
+    first, last = window_dates(public=True, today=timezone.localdate(now), appointment_type=appointment_type)
+    day_slots = list(
+        Slot.objects.filter(
+            office=office, is_open=True, date__range=(first, last), starts_at__gt=now
+        ).order_by("starts_at")
+    )
+    free = _chain_starts(
+        [s for s in day_slots if s.capacity - s.booked >= people], appointment_type.duration_slots
+    )
+    by_day: dict[datetime.date, list[Slot]] = {}
+    for s in day_slots:
+        by_day.setdefault(s.date, [])
+    for s in free:
+        by_day[s.date].append(s)
+    totals: dict[datetime.date, int] = {}
+    for s in day_slots:
+        totals[s.date] = totals.get(s.date, 0) + 1
+    result = {}
+    for day, times in by_day.items():
+        mark = "×" if not times else ("○" if len(times) * 2 >= totals[day] else "△")
+        result[day] = (mark, times)
+    return result
+
+
+def ics_bytes(reservation: Reservation) -> bytes:
+    """The booking as an iCalendar file (RFC 5545): time, place, reference code, what to bring. No personal data."""
+    from icalendar import Calendar, Event
+
+    slot = reservation.slot
+    assert slot is not None
+    last = Slot.objects.filter(pk__in=reservation.slot_ids).order_by("-start").first() or slot
+    atype = reservation.appointment_type
+    cal = Calendar()
+    cal.add("prodid", "-//madoguchi//reservations//JA")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"{reservation.code}@madoguchi")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", _aware(slot.date, slot.start))
+    event.add("dtend", _aware(last.date, last.end))
+    event.add(
+        "summary",
+        f"{atype.name if atype else 'マイナンバーカードの受け取り'}（予約番号 {reservation.display_code}）",
+    )
+    event.add("location", reservation.office.name)
+    bring = atype.bring_list if atype else []
+    event.add(
+        "description", "持ち物: " + "、".join(bring) if bring else f"予約番号 {reservation.display_code}"
+    )
+    cal.add_component(event)
+    return cal.to_ical()
+
+
+def _appointment_mail(reservation: Reservation, *, link: str, verify: bool) -> tuple[str, str]:
+    slot = reservation.slot
+    assert slot is not None
+    atype = reservation.appointment_type
+    name = atype.name if atype else "マイナンバーカードの受け取り"
+    when = f"{format_date(slot.date)} {slot.start:%H:%M}"
+    bring = "\n".join(f"・{item}" for item in (atype.bring_list if atype else []))
+    if verify:
+        subject = f"【メールアドレスの確認】{name}の予約 {when}"
+        body = (
+            f"{name}の予約はまだ確定していません。\n"
+            f"次のリンクを開き、表示される「予約を確定する」ボタンを押してください"
+            f"（{reservation.hold_expires_at:%H:%M}まで有効です。過ぎると枠は解放されます）。\n{link}\n\n"
+            "（このメールに心当たりがない場合は破棄してください。予約は確定しません）\n"
+        )
+        return subject, body
+    subject = f"【予約確定】{name} {when}"
+    body = (
+        f"{name}の予約が確定しました。\n\n予約番号: {reservation.display_code}\n日時: {when}\n"
+        f"場所: {reservation.office.name}\n人数: {reservation.party_size}人\n\n持ち物:\n{bring}\n\n"
+        "予定表に追加できるファイル（.ics）を添付しています。\n"
+        f"予約の取消は、コールセンターへお電話ください。\n"
+    )
+    return subject, body
+
+
+def appointment_verification_send(*, reservation: Reservation, base_url: str) -> None:
+    """The e-mail a resident must open before the booking is final (the address is proven to be theirs)."""
+    from django.urls import reverse
+
+    link = base_url.rstrip("/") + reverse("reservations:public_verify", args=[manage_token(reservation)])
+    subject, body = _appointment_mail(reservation, link=link, verify=True)
+    send_mail(subject, body, None, [reservation.email])
+    logger.info("reservation e-mail check sent: %s", reservation.code)
+
+
+def appointment_confirmation_send(*, reservation: Reservation) -> None:
+    """The booking is final: date, place, 持ち物 and an .ics file."""
+    from django.core.mail import EmailMessage
+
+    subject, body = _appointment_mail(reservation, link="", verify=False)
+    message = EmailMessage(subject, body, None, [reservation.email])
+    message.attach(f"予約_{reservation.display_code}.ics", ics_bytes(reservation), "text/calendar")
+    message.send()
+    logger.info("reservation confirmation sent: %s", reservation.code)
+
+
 def reminders_due(*, day: datetime.date) -> Iterable[Reservation]:
     return (
         Reservation.objects.filter(
@@ -1020,36 +1593,52 @@ def reminders_send(
 
 
 def holds_release(*, now: datetime.datetime | None = None) -> int:
-    """Give back the places of expired holds (also done lazily when a slot fills). Returns people released."""
+    """Give back the places of expired holds (also done lazily when a slot fills). Returns people released.
+
+    One hold per transaction, taken with SKIP LOCKED (a hold being confirmed right now is left alone), then its
+    slots in pk order: the lock order of every other write.
+    """
     now = now or timezone.now()
     total = 0
-    slot_ids = (
+    ids = list(
         Reservation.objects.filter(status=R.HELD, hold_expires_at__lte=now)
-        .order_by("slot_id")
-        .values_list("slot_id", flat=True)
-        .distinct()
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    for slot_id in list(slot_ids):
+    for pk in ids:
         with transaction.atomic():
-            slot = Slot.objects.select_for_update().get(pk=slot_id)
-            total += _release_expired_holds(slot, now)
+            locked = list(
+                Reservation.objects.filter(pk=pk, status=R.HELD, hold_expires_at__lte=now)
+                .order_by("pk")
+                .select_for_update(of=("self",), skip_locked=True)
+                .only("pk", "party_size", "slot_id", "extra_slot_ids")
+            )
+            total += _expire(locked, now)
     return total
 
 
+COUNTED_STATUSES = Reservation.ACTIVE_STATUSES + (R.NO_SHOW, R.ISSUED)
+
+
 def slot_counts_consistent(*, office: Office | None = None) -> list[int]:
-    """Slots whose counter differs from their active reservations (should always be empty)."""
-    qs = Slot.objects.all() if office is None else Slot.objects.filter(office=office)
-    qs = qs.annotate(
-        people=Sum(
-            "reservations__party_size",
-            filter=Q(reservations__status__in=Reservation.ACTIVE_STATUSES + (R.NO_SHOW, R.ISSUED)),
-        )
-    )
-    return [s.pk for s in qs if (s.people or 0) != s.booked]
+    """Slots whose counter differs from the reservations holding places in them (should always be empty)."""
+    slots = Slot.objects.all() if office is None else Slot.objects.filter(office=office)
+    counters = dict(slots.values_list("pk", "booked"))
+    people: dict[int, int] = {}
+    holding = Reservation.objects.filter(status__in=COUNTED_STATUSES, slot__isnull=False)
+    if office is not None:
+        holding = holding.filter(office=office)
+    for slot_id, extra, size in holding.values_list("slot_id", "extra_slot_ids", "party_size"):
+        for sid in [slot_id, *(extra or [])]:
+            people[sid] = people.get(sid, 0) + size
+    return sorted(pk for pk, booked in counters.items() if people.get(pk, 0) != booked)
 
 
 __all__ = [
     "BookingError",
+    "Person",
+    "appointment_book",
+    "appointment_type_get",
     "SlotFullError",
     "booked_notice_numbers",
     "format_code",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import public, views
+from . import public, public_apply, views
 
 app_name = "reservations"
 urlpatterns = [
@@ -10,6 +10,10 @@ urlpatterns = [
     path("day/", views.day_list, name="day_list"),
     path("walk-in/", views.walk_in, name="walk_in"),
     path("slots/", views.slots, name="slots"),
+    path("types/", views.types, name="types"),
+    path("types/new/", views.type_edit, name="type_new"),
+    path("types/<int:pk>/", views.type_edit, name="type_edit"),
+    path("appointments/", views.appointment_desk, name="appointment_desk"),
     path("r/<str:code>/", views.detail, name="detail"),
     path("r/<str:code>/change/", views.change, name="change"),
     path("r/<str:code>/cancel/", views.cancel, name="cancel"),
@@ -25,4 +29,6 @@ urlpatterns = [
     path("web/logout/", public.public_logout, name="public_logout"),
     path("web/link/<str:token>/", public.public_confirm, name="public_confirm"),
     path("web/lang/", public.public_lang, name="public_lang"),
+    path("web/apply/", public_apply.public_apply, name="public_apply"),
+    path("web/verify/<str:token>/", public_apply.public_verify, name="public_verify"),
 ]

@@ -24,10 +24,21 @@ from madoguchi.lib.htmx import render_page_or_fragment
 from madoguchi.lib.jdates import format_date, parse_date
 
 from . import services
-from .forms import CancelForm, CodeForm, DayForm, FindCardForm, OfficeSettingsForm, OverrideForm
-from .models import CapacityOverride, Reservation, Slot
+from .forms import (
+    AppointmentBookForm,
+    AppointmentTypeForm,
+    CancelForm,
+    CodeForm,
+    DayForm,
+    FindCardForm,
+    OfficeSettingsForm,
+    OverrideForm,
+)
+from .models import AppointmentType, CapacityOverride, Reservation, Slot
 
 BASKET = "reservations_basket"
+
+
 MATCHES = "reservations_matches"
 SLOT_SHORTCUTS = 9
 
@@ -48,7 +59,8 @@ def _date_param(value: str | None) -> datetime.date | None:
 
 
 def _with_reservations(cards: list[Card]) -> list[tuple[Card, Reservation | None]]:
-    return [(c, services.active_reservation_for(c)) for c in cards]
+    found = services.active_reservations_for(cards)
+    return [(c, found.get(c.pk)) for c in cards]
 
 
 def _desk_context(
@@ -165,7 +177,8 @@ def _int(value: str | None) -> int | None:
 
 def _book(request: AuthedHttpRequest) -> HttpResponse:
     cards = _basket(request)
-    slot = Slot.objects.filter(pk=_int(request.POST.get("slot")) or 0).first()
+    slot_id = _int(request.POST.get("slot"))
+    slot = Slot(pk=slot_id) if slot_id else None
     if slot is None or not cards:
         messages.error(request, "予約する枠またはカードが選ばれていません。もう一度選んでください。")
         return redirect("reservations:operator")
@@ -448,13 +461,23 @@ def slots(request: AuthedHttpRequest) -> HttpResponse:
     override_form = OverrideForm(
         request.POST if request.POST.get("action") == "override" else None, prefix="o"
     )
-    result = None
+    result: services.SyncResult | None = None
     if request.method == "POST":
         try:
             if request.POST.get("action") == "settings" and settings_form.is_valid():
-                result = services.office_settings_update(
+                job = services.office_settings_update(
                     office=office, by=request.user, **settings_form.cleaned_data
                 )
+                messages.success(
+                    request,
+                    f"{office.name}の予約枠の設定を保存しました。予約枠は処理「{job.title}」で作り直します"
+                    "（下に進み具合を表示しています）。",
+                )
+                return redirect(reverse("reservations:slots") + f"?office={office.code}")
+            elif request.POST.get("action") == "sync":
+                services.slots_sync_start(office=office, by=request.user)
+                messages.success(request, f"{office.name}の予約枠をカレンダーに合わせる処理を開始しました。")
+                return redirect(reverse("reservations:slots") + f"?office={office.code}")
             elif request.POST.get("action") == "override" and override_form.is_valid():
                 d = override_form.cleaned_data
                 result = services.capacity_override_set(
@@ -484,8 +507,10 @@ def slots(request: AuthedHttpRequest) -> HttpResponse:
                 f"{office.name}の予約枠を更新しました（新規 {result.created}・変更 {result.updated}・停止 {result.withdrawn}。{note}）。",
             )
             return redirect(reverse("reservations:slots") + f"?office={office.code}")
+    from madoguchi.jobs.selectors import job_latest
+
     start = timezone.localdate()
-    services.slots_sync(office=office, start=start, end=start + datetime.timedelta(days=13))
+    # A GET only reads: the slots are made by the sync job (nightly, and after every calendar or capacity change).
     context = {
         "offices": offices,
         "office": office,
@@ -495,5 +520,102 @@ def slots(request: AuthedHttpRequest) -> HttpResponse:
         "overrides": CapacityOverride.objects.filter(office=office, date__gte=start),
         "overview": services.day_overview(office=office, start=start, days=14),
         "follow_up": services.follow_up_list(),
+        "sync_job": job_latest(lock_key=f"{services.SYNC_KIND}:{office.pk}")
+        or job_latest(lock_key=f"{services.SYNC_KIND}:all"),
     }
     return render(request, "reservations/slots.html", context)
+
+
+# -- appointment types (site managers) and the staff desk for every other type -------------------------
+
+
+@require_perm("reservations.manage_appointment_types")
+def types(request: AuthedHttpRequest) -> HttpResponse:
+    from madoguchi.lib.listing import Column, Listing
+
+    listing = Listing(
+        name="reservations.types",
+        title="予約の種類",
+        columns=[
+            Column("sort_order", "表示順", order_by="sort_order"),
+            Column("name", "名称", link=lambda t: reverse("reservations:type_edit", args=[t.pk])),
+            Column("duration_slots", "所要（枠）"),
+            Column("identification", "本人確認"),
+            Column("max_people", "人数上限"),
+            Column("web_bookable", "Web予約"),
+            Column("is_active", "受付中"),
+        ],
+        ordering=("sort_order", "pk"),
+    )
+    return listing.response(request, AppointmentType.objects.all(), template="reservations/types.html")
+
+
+@require_perm("reservations.manage_appointment_types")
+def type_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpResponse:
+    instance = get_object_or_404(AppointmentType, pk=pk) if pk else AppointmentType()
+    form = AppointmentTypeForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.appointment_type_save(
+                appointment_type=form.save(commit=False),
+                offices=form.cleaned_data["offices"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, f"予約の種類「{saved.name}」を保存しました。")
+            return redirect("reservations:types")
+    return render(request, "reservations/type_edit.html", {"form": form, "instance": instance})
+
+
+@require_perm("reservations.book_reservation")
+def appointment_desk(request: AuthedHttpRequest) -> HttpResponse:
+    """Phone desk for every type not tied to a card: who, how many, where → free slots for that type → book.
+
+    Everything is posted (names, birth dates, phone numbers never reach a URL); the slot buttons post the form
+    again with the chosen slot."""
+    form = AppointmentBookForm(request.POST or None)
+    slots: list[Slot] = []
+    atype: AppointmentType | None = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        atype = data["appointment_type"]
+        person = services.Person(
+            name=data["name"],
+            birth_date=data["birth_date"],
+            phone=data["phone"],
+            expiry_notice_number=data["expiry_notice_number"],
+        )
+        slot_id = _int(request.POST.get("slot"))
+        if slot_id:
+            try:
+                reservation = services.appointment_book(
+                    appointment_type=atype,
+                    slot=Slot(pk=slot_id),
+                    by=request.user,
+                    channel=Reservation.Channel.PHONE,
+                    person=person,
+                    people=data["people"],
+                    email=data["email"] or "",
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages[0])
+            else:
+                messages.success(
+                    request,
+                    f"「{atype.name}」を予約しました。予約番号は {reservation.display_code} です。お客様に読み上げてください。",
+                )
+                return redirect("reservations:detail", code=reservation.code)
+        slots = services.slots_free(
+            office=data["office"],
+            people=data["people"],
+            date=data["date"],
+            limit=None if data["date"] else 12,
+            appointment_type=atype,
+        )
+    return render(
+        request,
+        "reservations/appointment_desk.html",
+        {"form": form, "slots": slots, "atype": atype, "slot_shortcuts": SLOT_SHORTCUTS},
+    )

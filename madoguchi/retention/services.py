@@ -4,6 +4,7 @@ its deletion record (a run killed half-way leaves finished rules recorded and th
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -42,8 +43,8 @@ def holds_active() -> list[Window]:
 
 
 def retention_run(
-    *, dry_run: bool, now: datetime.datetime | None = None, progress=None
-) -> list[DeletionRecord]:  # type: ignore[no-untyped-def]
+    *, dry_run: bool, now: datetime.datetime | None = None, progress: Any = None
+) -> list[DeletionRecord]:
     """Apply every rule once. A real run needs an approval of the schedule in force."""
     now = now or timezone.now()
     approval = approval_current()

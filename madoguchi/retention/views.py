@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from madoguchi.accounts.access import check_perm, require_perm
+from madoguchi.accounts.http import AuthedHttpRequest
 from madoguchi.jobs.services import JobAlreadyRunning, job_start
 
 from . import services
@@ -35,7 +36,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_perm("retention.view_deletionrecord")
 @require_POST
-def dry_run(request: HttpRequest) -> HttpResponse:
+def dry_run(request: AuthedHttpRequest) -> HttpResponse:
     try:
         job = job_start(
             kind="retention.purge", params={"dry_run": True}, user=request.user, lock_key="retention.purge"

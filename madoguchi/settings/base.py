@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # The role → permission map in memory (no permission queries on hot paths); ModelBackend for the rest.
+    "madoguchi.accounts.backends.RolePermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
@@ -313,3 +316,17 @@ MADOGUCHI_AUDIT_KEY: str = env("MADOGUCHI_AUDIT_KEY") or ""
 MADOGUCHI_ALLOW_AUDIT_PURGE = False
 # Token for the PBX/CTI event endpoint.
 MADOGUCHI_CTI_TOKEN: str = env("MADOGUCHI_CTI_TOKEN") or ""
+# Asterisk/FreePBX manager interface for `madoguchi cti_ami` (docs/calls.md): host, port, a read-only manager user,
+# the trunk contexts inbound calls start in, and the 代表番号 (empty: any number dialled in).
+MADOGUCHI_AMI_HOST: str = env("MADOGUCHI_AMI_HOST") or "127.0.0.1"
+MADOGUCHI_AMI_PORT: int = int(env("MADOGUCHI_AMI_PORT") or "5038")
+MADOGUCHI_AMI_USERNAME: str = env("MADOGUCHI_AMI_USERNAME") or "madoguchi"
+MADOGUCHI_AMI_SECRET: str = env("MADOGUCHI_AMI_SECRET") or ""
+MADOGUCHI_AMI_CONTEXTS: list[str] = env_list("MADOGUCHI_AMI_CONTEXTS") or ["from-trunk", "from-pstn"]
+MADOGUCHI_AMI_NUMBER: str = env("MADOGUCHI_AMI_NUMBER") or ""
+# Operator extensions that may be signed in to (empty: any); CTI events older than this many hours (or more than
+# five minutes ahead) are refused by the API (a PBX clock that is off).
+MADOGUCHI_CTI_EXTENSIONS: list[str] = env_list("MADOGUCHI_CTI_EXTENSIONS")
+MADOGUCHI_CTI_MAX_EVENT_AGE_HOURS: int = int(env("MADOGUCHI_CTI_MAX_EVENT_AGE_HOURS") or "24")
+# Cloud PBX webhooks: where each CTI field is in the PBX's JSON, and its event/cause words (docs/calls.md).
+MADOGUCHI_CTI_WEBHOOK_MAP: dict[str, object] = json.loads(env("MADOGUCHI_CTI_WEBHOOK_MAP") or "{}")

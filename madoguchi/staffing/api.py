@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
@@ -66,7 +68,7 @@ def erlang_api(
             )
         if agents is None and target is None:
             raise erlang.ErlangInputError("agents か target のどちらかを指定してください。")
-        kwargs = {
+        kwargs: dict[str, Any] = {
             "aht_seconds": aht_seconds,
             "answer_seconds": answer_seconds,
             "patience_seconds": patience_seconds,

@@ -25,6 +25,7 @@ class StaffingConfig(AppConfig):
     }
     nav_items = [
         ("人員計画・シフト", "staffing:plans", "staffing.view_monthplan"),
+        ("わたしのシフト", "staffing:my_shifts", "staffing.view_monthplan"),
         ("アーラン計算機", "staffing:erlang", "staffing.use_erlang"),
         ("研修記録", "staffing:training", "staffing.view_training"),
     ]

@@ -87,17 +87,40 @@ def load(*, stdout: Any = None) -> str:
     for k, m in enumerate(members[:6]):
         Unavailability.objects.create(member=m, date=datetime.date(2026, 4, 6 + k * 3), reason="年次休暇")
     main = Office.objects.filter(kind=Office.Kind.MAIN).first()
+    branches = list(Office.objects.filter(kind=Office.Kind.BRANCH).order_by("sort_order", "code")[:2])
+    assign_offices(members, main, branches)
     plan_note = ""
     if main is not None:
         from .forecast import ForecastError
         from .services import month_plan_create, month_plan_forecast
 
-        plan = MonthPlan.objects.filter(office=main, year=2026, month=4).first() or month_plan_create(
-            office=main, year=2026, month=4
-        )
-        try:
-            month_plan_forecast(plan=plan)
-            plan_note = "、令和8年4月の人員計画（必要人数算出済み）"
-        except ForecastError as exc:
-            plan_note = f"（4月の計画は未作成: {exc}）"
+        done = []
+        for office in [main, *branches]:
+            plan = MonthPlan.objects.filter(office=office, year=2026, month=4).first() or month_plan_create(
+                office=office, year=2026, month=4
+            )
+            try:
+                month_plan_forecast(plan=plan)
+                done.append(office.name)
+            except ForecastError as exc:
+                plan_note += f"（{office.name}の4月の計画は未作成: {exc}）"
+        if done:
+            plan_note = f"、令和8年4月の人員計画（{'・'.join(done)}、必要人数算出済み）" + plan_note
     return f"業務従事者{len(members) + 1}人・研修記録{plan_note}"
+
+
+def assign_offices(members: list[StaffMember], main: Office | None, branches: list[Office]) -> None:
+    """Home offices: floor staff partly at the branches (each may also work at the main office); the main
+    office's floor and back-office people may help at the branches."""
+    if main is None:
+        return
+    for i, m in enumerate(members):
+        if branches and i % 10 in (3, 4):
+            m.home_office = branches[(i % 10 - 3) % len(branches)]
+            m.save(update_fields=["home_office"])
+            m.offices.set([main])
+        else:
+            m.home_office = main
+            m.save(update_fields=["home_office"])
+            if branches and i % 10 == 5:
+                m.offices.set(branches)

@@ -37,8 +37,10 @@ def plan_xlsx(plan: MonthPlan) -> bytes:
         days = by_member[name]
         cells = []
         for d in dates:
-            s = days.get(d)
-            cells.append(f"{Skill(s.skill).label} {s.start:%-H:%M}-{s.end:%-H:%M}" if s else "")
+            found = days.get(d)
+            cells.append(
+                f"{Skill(found.skill).label} {found.start:%-H:%M}-{found.end:%-H:%M}" if found else ""
+            )
         ws.append([name] + cells + [len(days), round(sum(s.paid_minutes for s in days.values()) / 60, 2)])
     for cell in ws[1]:
         cell.font = BOLD

@@ -21,17 +21,19 @@ import datetime
 import math
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.conf import settings
+from django.utils import timezone
 
 from madoguchi.calendar.models import Office
 from madoguchi.calendar.services import DayHours, hours_range
+from madoguchi.calls.selectors import call_figures, inbound_calls, month_call_table
+from madoguchi.cards.models import Card
+from madoguchi.outreach.selectors import events_between
 
 from . import erlang
 from .models import Skill
 
 LINES = 6
-REGULAR_CLOSE = datetime.time(17, 15)  # spec 6(1)①; later is the evening extension
 CATEGORIES = ("reservation", "card_inquiry", "other")
 CATEGORY_LABELS = {"reservation": "予約", "card_inquiry": "カードに関する問合せ", "other": "その他"}
 
@@ -80,8 +82,14 @@ DEFAULTS = {
 PARAMETERS = [f"calls_{c}" for c in CATEGORIES] + [f"aht_{c}" for c in CATEGORIES] + list(DEFAULTS)
 
 MIN_LOGGED_CALLS = 300
+MIN_PROFILE_CALLS = 300  # calls of one weekday over 90 days before its own intraday profile is used
 # Below these, logged calls / card records are too few (a partial log) to replace the table.
 MIN_CARD_RECORDS = 1000
+
+
+def regular_close(office: Office) -> datetime.time:
+    """The office's regular closing time in the one calendar (later is the evening extension, spec 6(1)①)."""
+    return office.closes
 
 
 class ForecastError(ValueError):
@@ -129,91 +137,57 @@ def half_hours(opens: datetime.time, closes: datetime.time) -> list[tuple[dateti
     return result
 
 
-def _calls_model():
-    try:
-        return apps.get_model("calls", "Call")
-    except LookupError:
-        return None
-
-
 def logged_monthly_calls(year: int, month: int) -> dict[str, int] | None:
-    """Inbound calls logged in a month, by category; None when the calls app has too few."""
-    Call = _calls_model()
-    if Call is None:
+    """Calls offered in a month by category (the calls app's CTI figures, shared out by the answered calls'
+    report columns); None when fewer than MIN_LOGGED_CALLS were logged (a partial log, not a month)."""
+    table = month_call_table(year=year, month=month)
+    offered = table.figures.offered
+    known = table.reservation + table.card_inquiry + table.other
+    if offered < MIN_LOGGED_CALLS or known == 0:
         return None
-    try:
-        qs = Call.objects.in_month(year, month).filter(direction="inbound")
-        total = qs.count()
-        counts = {c: qs.filter(category=c).count() for c in CATEGORIES}
-    except Exception:  # the calls app is being built; never let its shape break planning
-        return None
-    known = sum(counts.values())
-    if total < MIN_LOGGED_CALLS or known == 0:
-        return None
-    # Calls not classified (roll-overs, unfinished logs) are shared out like the classified ones.
-    return {c: round(counts[c] * total / known) for c in CATEGORIES}
+    shares = {"reservation": table.reservation, "card_inquiry": table.card_inquiry, "other": table.other}
+    # Calls not classified (roll-overs, abandoned, unfinished logs) are shared out like the classified ones.
+    return {c: round(shares[c] * offered / known) for c in CATEGORIES}
 
 
 def logged_aht() -> dict[str, float]:
-    """Mean handled seconds per category over the last 90 days of logged calls (only categories with ≥ 50)."""
-    Call = _calls_model()
-    if Call is None:
+    """Handling time per category from the last 90 days' answered calls (at least 50): the measured mean talk
+    time, split between the categories in the proportions of the defaults (the CTI log has no category)."""
+    now = timezone.now()
+    figures = call_figures(start=now - datetime.timedelta(days=90), end=now)
+    if figures.answered < 50 or not figures.avg_talk_seconds:
         return {}
-    from django.db.models import Avg, Count
-    from django.utils import timezone
-
-    try:
-        since = timezone.now() - datetime.timedelta(days=90)
-        rows = (
-            Call.objects.filter(started_at__gte=since, direction="inbound", duration_seconds__gt=0)
-            .values("category")
-            .annotate(n=Count("id"), avg=Avg("duration_seconds"))
-        )
-        return {r["category"]: float(r["avg"]) for r in rows if r["category"] in CATEGORIES and r["n"] >= 50}
-    except Exception:
-        return {}
+    mean_default = sum(DEFAULT_AHT.values()) / len(DEFAULT_AHT)
+    return {c: DEFAULT_AHT[c] * figures.avg_talk_seconds / mean_default for c in CATEGORIES}
 
 
-def learned_profile() -> dict[str, float] | None:
-    """Share of inbound calls per half-hour over the last 90 days, when at least 1,000 are logged."""
-    Call = _calls_model()
-    if Call is None:
-        return None
-    from django.utils import timezone
-
-    try:
-        since = timezone.now() - datetime.timedelta(days=90)
-        starts = list(
-            Call.objects.filter(started_at__gte=since, direction="inbound").values_list(
-                "started_at", flat=True
-            )
-        )
-    except Exception:
-        return None
-    if len(starts) < 1000:
-        return None
-    counts: dict[str, int] = {}
-    for s in starts:
-        local = timezone.localtime(s)
-        m = (_minutes(local.time()) - 30) // 30 * 30 + 30  # half-hours aligned on :00/:30
-        key = f"{m // 60:02d}:{m % 60:02d}"
+def learned_profiles() -> dict[int, dict[str, float]]:
+    """Per weekday (0 = Monday): the share of inbound calls per half-hour over the last 90 days, relative to that
+    weekday's mean, for weekdays with at least MIN_PROFILE_CALLS calls (others use DEFAULT_PROFILE)."""
+    now = timezone.now()
+    counts: dict[int, dict[str, int]] = {}
+    for started in inbound_calls(start=now - datetime.timedelta(days=90), end=now).values_list(
+        "started_at", flat=True
+    ):
+        local = timezone.localtime(started)
+        key = f"{local.hour:02d}:{30 if local.minute >= 30 else 0:02d}"
         if key in DEFAULT_PROFILE:
-            counts[key] = counts.get(key, 0) + 1
-    mean = sum(counts.values()) / max(1, len(counts))
-    return {k: counts.get(k, 0) / mean for k in DEFAULT_PROFILE} if mean else None
+            day = counts.setdefault(local.weekday(), {})
+            day[key] = day.get(key, 0) + 1
+    profiles = {}
+    for weekday, day in counts.items():
+        total = sum(day.values())
+        if total < MIN_PROFILE_CALLS:
+            continue
+        mean = total / len(DEFAULT_PROFILE)
+        profiles[weekday] = {k: day.get(k, 0) / mean for k in DEFAULT_PROFILE}
+    return profiles
 
 
 def _cards_in_month(year: int, month: int) -> tuple[int | None, int | None]:
-    """Cards arriving (to prepare) and issued (to post-process) in the month, from the cards app."""
-    try:
-        Card = apps.get_model("cards", "Card")
-    except LookupError:
-        return None, None
-    try:
-        arrived = Card.objects.filter(arrived_on__year=year, arrived_on__month=month).count()
-        issued = Card.objects.filter(issued_on__year=year, issued_on__month=month).count()
-    except Exception:
-        return None, None
+    """Cards arriving (to prepare) and issued (to post-process) in the month, from the cards app (read-only)."""
+    arrived = Card.objects.filter(arrived_on__year=year, arrived_on__month=month).count()
+    issued = Card.objects.filter(issued_on__year=year, issued_on__month=month).count()
     # A month with few records is a partial log (or demo data), not a month's work: keep the expectation.
     return (arrived if arrived >= MIN_CARD_RECORDS else None), (
         issued if issued >= MIN_CARD_RECORDS else None
@@ -223,17 +197,8 @@ def _cards_in_month(year: int, month: int) -> tuple[int | None, int | None]:
 def _outreach_events(
     first: datetime.date, last: datetime.date
 ) -> dict[datetime.date, tuple[int, datetime.time, datetime.time]]:
-    """(windows, opens, closes) of the outreach app's planned events in the month (read defensively)."""
-    try:
-        Event = apps.get_model("outreach", "OutreachEvent")
-        rows = (
-            Event.objects.filter(date__range=(first, last))
-            .exclude(status="cancelled")
-            .values_list("date", "windows", "opens", "closes")
-        )
-        return {date: (int(windows or 0), opens, closes) for date, windows, opens, closes in rows}
-    except Exception:
-        return {}
+    """(windows, opens, closes) of the outreach app's planned events in the month."""
+    return {e.date: (e.windows, e.opens, e.closes) for e in events_between(first, last)}
 
 
 def _special(d: DayHours) -> bool:
@@ -301,7 +266,7 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
 
     # AHT per category.
     aht_source = "既定値"
-    aht = dict(DEFAULT_AHT)
+    aht: dict[str, float] = {c: float(v) for c, v in DEFAULT_AHT.items()}
     aht.update(getattr(settings, "MADOGUCHI_AHT_SECONDS", {}) or {})
     learned = logged_aht()
     if learned:
@@ -344,9 +309,15 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
     if floor_staff < 0 or outreach_staff < 0:
         raise ForecastError("フロア・出張申請の人数は0以上にしてください。")
 
-    profile = learned_profile()
-    profile_source = "直近90日の通話記録" if profile else "既定の時間帯別分布"
-    profile = profile or DEFAULT_PROFILE
+    profiles = learned_profiles()
+    profile_source = (
+        "直近90日の通話記録（曜日別: " + "・".join("月火水木金土日"[w] for w in sorted(profiles)) + "）"
+        if profiles
+        else "既定の時間帯別分布"
+    )
+
+    def profile_of(day: datetime.date) -> dict[str, float]:
+        return profiles.get(day.weekday(), DEFAULT_PROFILE)
 
     # 2. Day weights (phones) and work days (back office).
     outreach = _outreach_days(office, days)
@@ -365,7 +336,7 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
                 f *= AFTER_CLOSURE_FACTOR
         assert d.opens and d.closes
         mass = sum(
-            profile.get(f"{s:%H:%M}", 0.3) * ((_minutes(e) - _minutes(s)) / 30)
+            profile_of(d.date).get(f"{s:%H:%M}", 0.3) * ((_minutes(e) - _minutes(s)) / 30)
             for s, e in half_hours(d.opens, d.closes)
         )
         phone_weight[d.date] = f * mass
@@ -373,10 +344,10 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
     # Card work is done on regular weekdays; holiday issuance days need floor and phones (spec 6(1)③),
     # and the cards issued on them are post-processed on the next weekday.
     work_days = [d for d in days if d.date not in outreach and not _special(d)]
-    open_minutes_total = sum(
-        min(_minutes(d.closes), _minutes(REGULAR_CLOSE)) - _minutes(d.opens)  # type: ignore[arg-type]
-        for d in work_days
-    )
+    open_minutes_total = 0
+    for d in work_days:
+        assert d.opens and d.closes
+        open_minutes_total += min(_minutes(d.closes), _minutes(regular_close(office))) - _minutes(d.opens)
 
     intervals: list[Interval] = []
     cap_messages = 0
@@ -392,9 +363,12 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
                 intervals.append(Interval(d.date, s, e, Skill.OUTREACH, required=people))
             continue
         day_calls = total_calls * phone_weight[d.date] / weight_total if weight_total else 0.0
+        profile = profile_of(d.date)
         mass = sum(profile.get(f"{s:%H:%M}", 0.3) * ((_minutes(e) - _minutes(s)) / 30) for s, e in slots)
         # Card work is not tied to residents: it is done in regular hours, not in the evening extension.
-        bo_close = min(_minutes(d.closes), _minutes(REGULAR_CLOSE)) if not _special(d) else _minutes(d.opens)
+        bo_close = (
+            min(_minutes(d.closes), _minutes(regular_close(office))) if not _special(d) else _minutes(d.opens)
+        )
         day_open = bo_close - _minutes(d.opens)
         bo_minutes = (
             (cards_prep * min_prep + cards_post * min_post) * day_open / open_minutes_total if day_open else 0
@@ -413,6 +387,7 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
                 cap_messages += 1
                 if cap_messages <= 5:
                     messages.append(f"{d.date.month}月{d.date.day}日 {s:%-H:%M}〜{e:%-H:%M}: " + req.message)
+            n = n if n is not None else LINES
             intervals.append(Interval(d.date, s, e, Skill.PHONES, round(per_hour, 2), n, req.probability))
             bo = bo_people if _minutes(s) < bo_close else 0
             intervals.append(Interval(d.date, s, e, Skill.BACK_OFFICE, required=bo))

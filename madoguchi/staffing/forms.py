@@ -24,6 +24,8 @@ class JapaneseTimeField(forms.TimeField):
             value = unicodedata.normalize("NFKC", value).strip().replace("時", ":").replace("分", "")
             if value.endswith(":"):
                 value += "00"
+        if value is not None and not isinstance(value, str | datetime.time):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
 
@@ -178,6 +180,50 @@ class TrainingCompletionForm(forms.Form):
 class UnavailabilityForm(forms.Form):
     date = JapaneseDateField(label="勤務できない日", help_text="例: 2026/4/10")
     reason = forms.CharField(label="理由", max_length=100, required=False, validators=[no_individual_number])
+    available_from = JapaneseTimeField(
+        label="この時間なら勤務可能（から）", required=False, help_text="一日休む場合は空欄。例: 13:00"
+    )
+    available_until = JapaneseTimeField(
+        label="この時間なら勤務可能（まで）", required=False, help_text="例: 17:15"
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if bool(data.get("available_from")) != bool(data.get("available_until")):
+            self.add_error("available_until", "勤務可能な時間は開始と終了の両方を入力してください。")
+        return data
+
+
+class TimeOffRequestForm(forms.Form):
+    date = JapaneseDateField(label="休みたい日", help_text="例: 2026/4/10")
+    reason = forms.CharField(
+        label="理由（任意）", max_length=100, required=False, validators=[no_individual_number]
+    )
+
+
+class ShiftEditForm(forms.Form):
+    """One person's shift on one day (a manager's edit), or taking them off that day."""
+
+    member = forms.ModelChoiceField(label="業務従事者", queryset=StaffMember.objects.active())
+    date = JapaneseDateField(label="日付", help_text="例: 2026/4/10")
+    office = forms.ModelChoiceField(label="庁舎", queryset=Office.objects.active(), required=False)
+    template: forms.ModelChoiceField = forms.ModelChoiceField(label="シフト型", queryset=None, required=False)  # type: ignore[arg-type]
+    skill = forms.ChoiceField(label="業務", choices=[("", "—")] + list(Skill.choices), required=False)
+    clear = forms.BooleanField(label="この日は勤務なしにする", required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from .models import ShiftTemplate
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["template"].queryset = ShiftTemplate.objects.filter(active=True)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if not data.get("clear"):
+            for name in ("office", "template", "skill"):
+                if not data.get(name):
+                    self.add_error(name, "勤務を入れる場合は庁舎・シフト型・業務を選んでください。")
+        return data
 
 
 class ShiftTemplateForm(forms.Form):
@@ -186,3 +232,26 @@ class ShiftTemplateForm(forms.Form):
     start = JapaneseTimeField(label="開始", input_formats=["%H:%M"], help_text="例: 9:00")
     end = JapaneseTimeField(label="終了", input_formats=["%H:%M"], help_text="例: 15:00")
     part_time = forms.BooleanField(label="短時間勤務者用", required=False)
+    break_after = forms.IntegerField(
+        label="休憩は開始から何分後以降", min_value=0, max_value=600, initial=120, required=False
+    )
+    break_before_end = forms.IntegerField(
+        label="休憩は終了の何分前まで", min_value=0, max_value=600, initial=90, required=False
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label="使う曜日",
+        choices=list(enumerate(["月", "火", "水", "木", "金", "土", "日"])),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="選ばなければ毎日。",
+    )
+    active = forms.BooleanField(label="使用中", required=False, initial=True)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("break_after") is None:
+            data["break_after"] = 120
+        if data.get("break_before_end") is None:
+            data["break_before_end"] = 90
+        return data

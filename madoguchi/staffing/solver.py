@@ -1,21 +1,23 @@
-"""Shift scheduling with OR-Tools CP-SAT (pure Python, no ORM).
+"""One roster for a month across every office, with OR-Tools CP-SAT (pure Python, no ORM).
 
-Time is cut into 15-minute slots (8:30–17:15 is not a whole number of half-hours); requirements come per
-slot and skill. Each person takes at most one shift template a day and does one job (skill) on it.
+Time is cut into 15-minute slots from `Problem.origin`; requirements come per (date, office, skill) and slot.
+A person takes at most one shift a day — at one office, on one template, doing one job — whatever the office.
 
-Decomposition and aggregation, which make a month for 30 people solve to optimality in seconds:
-- weeks: contract hours are per ISO week, so each calendar week is its own model (the time limit is
-  shared out by the weeks' sizes);
-- groups: people with the same trained skills, contract and days off are interchangeable, so the model
-  counts heads per group and the heads are split into persons afterwards (no symmetric copies to search);
-- breaks (Labour Standards Act art. 34: 45 minutes for more than 6 hours, 60 for more than 8) are counted
-  per (day, template, job, start slot), so staggering is exact and cheap; the starts are dealt out after.
+Model (person level, one model for the whole month):
+- x[p, d, o, t, s] = 1 when person p works template t at office o doing job s on day d; created only where p is
+  trained for s, may work at o, is available for the whole of t that day and t fits o's hours that day.
+- breaks (Labour Standards Act art. 34) are counted per (day, office, template, job, start slot), so staggering
+  is exact and cheap; the starts are dealt out to the persons after solving.
+- hard rules: one shift a day; weekly and monthly maximum hours (minutes already worked outside the month
+  count); at most `max_consecutive` days in a row (the days just before the month count); rest between shifts;
+  fixed shifts (outreach assignments, locked past days) are kept as they are.
+- soft rules, by weight: shortfall (convex: two short at once is worse than one short twice) ≫ changing a
+  published shift (minimal-change re-solve) ≫ hours under the weekly / monthly minimum (full-timers are planned
+  to their contract, pro rata of the days they can work) ≫ fairness of evening and holiday shifts (the most any
+  one person has, this fiscal year included) ≫ unwanted / non-preferred weekdays ≫ paid minutes.
 
-Objective, lexicographic by weights: shortfall (person-slots below the requirement, convex so that one
-short twice beats two short at once) ≫ paid minutes. Fairness comes in the split into persons: evening and
-holiday shifts go to whoever has had fewest this month, then to whoever has fewest hours. Shortfall is a
-soft variable, so a month that cannot be covered still returns a schedule together with where, for which
-job and by how many it is short, instead of a bare INFEASIBLE.
+Determinism: a fixed seed and a deterministic time limit (`max_deterministic_time`); with more than one worker,
+`interleave_search` keeps the parallel search deterministic. The wall-clock limit is only a safety net.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ import datetime
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-
-from ortools.sat.python import cp_model
+from typing import Any
 
 SLOT_MINUTES = 15
+MIN_REST_MINUTES = 11 * 60  # rest between the end of one shift and the start of the next (EU-style 11 h)
 
 
 def to_slot(t: datetime.time, origin: datetime.time) -> int:
@@ -37,6 +39,10 @@ def to_slot(t: datetime.time, origin: datetime.time) -> int:
 def slot_time(slot: int, origin: datetime.time) -> datetime.time:
     minutes = origin.hour * 60 + origin.minute + slot * SLOT_MINUTES
     return datetime.time(minutes // 60, minutes % 60)
+
+
+def minutes_of(t: datetime.time) -> int:
+    return t.hour * 60 + t.minute
 
 
 def break_minutes_for(span_minutes: int) -> int:
@@ -58,10 +64,11 @@ class Template:
     # A break may start no earlier than this many minutes after the start, and end this many before the end.
     break_after: int = 120
     break_before_end: int = 90
+    weekdays: frozenset[int] = frozenset(range(7))  # Monday = 0
 
     @property
     def span_minutes(self) -> int:
-        return (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
+        return minutes_of(self.end) - minutes_of(self.start)
 
     @property
     def break_minutes(self) -> int:
@@ -72,48 +79,85 @@ class Template:
         return self.span_minutes - self.break_minutes
 
     @property
-    def unpopular(self) -> bool:
-        return self.end > datetime.time(17, 15)
-
-    @property
     def label(self) -> str:
         return f"{self.start:%-H:%M}〜{self.end:%-H:%M}"
 
 
 @dataclass(frozen=True)
 class Day:
+    """One office open on one date. `regular_close`: later is the evening extension (an unpopular shift)."""
+
     date: datetime.date
     opens: datetime.time
     closes: datetime.time
-    special: bool = False  # holiday opening / outreach day (counts as unpopular)
+    special: bool = False  # holiday opening / weekend (counts as unpopular)
+    office: str = "main"
+    regular_close: datetime.time | None = None
+    setup_minutes: int = 0  # a shift may start this long before opening (set-up)
+
+    def fits(self, t: Template) -> bool:
+        earliest = minutes_of(self.opens) - self.setup_minutes
+        return (
+            minutes_of(t.start) >= earliest
+            and t.end <= self.closes
+            and t.start < self.closes
+            and self.date.weekday() in t.weekdays
+        )
+
+    def unpopular(self, t: Template) -> bool:
+        return self.special or (self.regular_close is not None and t.end > self.regular_close)
 
 
 @dataclass(frozen=True)
 class Worker:
     id: int
     name: str
-    skills: frozenset[str]  # only the skills the worker is TRAINED for
+    skills: frozenset[str]  # only the skills the worker is TRAINED for (on that date: see trained_from)
     contract_minutes_per_week: int
     part_time: bool = False
     unavailable: frozenset[datetime.date] = frozenset()
+    offices: frozenset[str] = frozenset({"main"})  # home office and the offices the person may work at
+    home_office: str = "main"
+    min_minutes_per_week: int | None = None  # None: full-timers their contract, part-timers 0
+    max_minutes_per_week: int | None = None  # None: the contract
+    min_minutes_per_month: int | None = None
+    max_minutes_per_month: int | None = None
+    max_consecutive_days: int = 5
+    # Partial-day availability: on these dates only shifts inside (from, until).
+    windows: dict[datetime.date, tuple[datetime.time, datetime.time]] = field(default_factory=dict)
+    preferred_weekdays: frozenset[int] = frozenset()
+    unwanted_weekdays: frozenset[int] = frozenset()
+    prior_unpopular: int = 0  # evening / holiday shifts earlier in the fiscal year
+    worked_before: frozenset[datetime.date] = frozenset()  # days worked just before the month
+    last_end_before: datetime.datetime | None = None  # end of the last shift before the month
+    # A skill trained only from a date (a course completed mid-month): skill → first date.
+    trained_from: dict[str, datetime.date] = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    @property
+    def max_week(self) -> int:
+        return (
+            self.max_minutes_per_week
+            if self.max_minutes_per_week is not None
+            else self.contract_minutes_per_week
+        )
+
+    @property
+    def min_week(self) -> int:
+        if self.min_minutes_per_week is not None:
+            return self.min_minutes_per_week
+        return 0 if self.part_time else self.contract_minutes_per_week
+
+    def can_do(self, skill: str, date: datetime.date) -> bool:
+        if skill not in self.skills:
+            return False
+        first = self.trained_from.get(skill)
+        return first is None or date >= first
 
 
-@dataclass
-class Problem:
-    days: list[Day]
-    workers: list[Worker]
-    templates: list[Template]
-    # required[(date, skill)] = list of people needed per slot from `origin`
-    required: dict[tuple[datetime.date, str], list[int]]
-    origin: datetime.time = datetime.time(8, 30)
-    time_limit_seconds: float = 50.0
-    num_workers: int = 2
-    seed: int = 1
-    # Minutes already worked in a (worker, ISO week) outside this problem (a week that straddles two months).
-    hours_already: dict[tuple[int, tuple[int, int]], int] = field(default_factory=dict)
-
-
-@dataclass
+@dataclass(frozen=True)
 class Assignment:
     worker_id: int
     date: datetime.date
@@ -124,6 +168,32 @@ class Assignment:
     break_start: datetime.time | None
     break_end: datetime.time | None
     paid_minutes: int
+    office: str = "main"
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.office, self.template, self.skill)
+
+
+@dataclass
+class Problem:
+    days: list[Day]
+    workers: list[Worker]
+    templates: list[Template]
+    # required[(date, office, skill)] = people needed per slot from `origin`
+    required: dict[tuple[datetime.date, str, str], list[int]]
+    origin: datetime.time
+    time_limit_seconds: float = (
+        50.0  # deterministic time units (about seconds on an idle core), see module doc
+    )
+    wall_limit_seconds: float | None = None  # safety net only (default 10 × the deterministic limit)
+    num_workers: int = 1
+    seed: int = 1
+    # Minutes already worked in a (worker, ISO week) outside this problem (a week that straddles two months).
+    hours_already: dict[tuple[int, tuple[int, int]], int] = field(default_factory=dict)
+    fixed: list[Assignment] = field(default_factory=list)  # outreach, locked past days: kept as they are
+    previous: dict[tuple[int, datetime.date], tuple[str, str, str] | None] = field(default_factory=dict)
+    progress: Any = None  # callable(done: int, total: int, message: str) or None
 
 
 @dataclass
@@ -134,20 +204,28 @@ class Shortfall:
     end: datetime.time
     short: int  # people missing (the largest over the slots of the run)
     reason: str = ""
+    office: str = "main"
 
 
 @dataclass
 class Solution:
-    status: str  # OPTIMAL, FEASIBLE, or NO_SOLUTION
+    status: str  # OPTIMAL, FEASIBLE, INFEASIBLE, NO_SOLUTION
     assignments: list[Assignment] = field(default_factory=list)
     shortfalls: list[Shortfall] = field(default_factory=list)
-    scheduled: dict[tuple[datetime.date, str], list[int]] = field(default_factory=dict)
+    scheduled: dict[tuple[datetime.date, str, str], list[int]] = field(default_factory=dict)
     paid_minutes: int = 0
     short_slots: int = 0
     objective: float = 0.0
     bound: float = 0.0
     wall_seconds: float = 0.0
-    problems: list[str] = field(default_factory=list)  # explanations found before solving
+    deterministic_seconds: float = 0.0  # CP-SAT's deterministic time (independent of the machine's load)
+    problems: list[str] = field(
+        default_factory=list
+    )  # explanations (Japanese), found before or after solving
+    changes: list[tuple[int, datetime.date, str, str]] = field(
+        default_factory=list
+    )  # (worker, date, before, after)
+    under_contract: list[str] = field(default_factory=list)
 
     @property
     def gap(self) -> float:
@@ -159,6 +237,11 @@ class Solution:
     def covered(self) -> bool:
         return self.status in ("OPTIMAL", "FEASIBLE") and not self.shortfalls
 
+    @property
+    def shortfall_proved(self) -> bool:
+        """True when the solver proved no roster under the rules has less shortfall (not a time-limit result)."""
+        return self.status == "OPTIMAL"
+
 
 SKILL_LABELS = {
     "phones": "電話応対",
@@ -169,24 +252,71 @@ SKILL_LABELS = {
 
 W_SHORT = 100_000
 W_DEEP = 50_000
-W_PAID = 10  # per paid 15 minutes
+W_CHANGE = 50_000  # per person-day changed against the previous (published) roster (> a day under contract)
+W_UNDER = 1_000  # per quarter-hour under a weekly / monthly minimum
+W_FAIR = 500  # per evening / holiday shift, times how many the person already has this fiscal year
+W_UNWANTED = 300
+W_NOT_PREFERRED = 100
+W_PAID = 10  # per paid quarter-hour (no more people than needed)
+
+
+def jp_date(d: datetime.date) -> str:
+    return f"{d.month}月{d.day}日"
+
+
+def hours_label(minutes: int) -> str:
+    return f"{minutes / 60:g}時間"
 
 
 def validate_templates(days: list[Day], templates: list[Template]) -> list[str]:
     """Templates outside every opening of the month: they could never be used; say so."""
-    messages = []
+    messages: list[str] = []
     if not days:
         return messages
     for t in templates:
         if t.end <= t.start:
             messages.append(f"シフト「{t.name}」の終了時刻が開始時刻より前です。")
             continue
-        if not any(d.opens <= t.start and t.end <= d.closes for d in days):
+        if not any(d.fits(t) for d in days):
             earliest = min(d.opens for d in days)
             latest = max(d.closes for d in days)
             messages.append(
                 f"シフト「{t.name}」（{t.label}）は、この月のどの日の開庁時間"
                 f"（{earliest:%-H:%M}〜{latest:%-H:%M}）にも収まりません。"
+            )
+    return messages
+
+
+def validate_fixed(problem: Problem) -> list[str]:
+    """Fixed shifts that break a hard rule: the month cannot be planned until they are changed (Japanese,
+    naming the person, the day and the rule)."""
+    by_id = {w.id: w for w in problem.workers}
+    messages = []
+    per_day: dict[tuple[int, datetime.date], list[Assignment]] = defaultdict(list)
+    per_week: dict[tuple[int, tuple[int, int]], int] = defaultdict(int)
+    for a in problem.fixed:
+        per_day[a.worker_id, a.date].append(a)
+        per_week[a.worker_id, a.date.isocalendar()[:2]] += a.paid_minutes
+    for (wid, date), items in sorted(per_day.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        w = by_id.get(wid)
+        if w is None:
+            continue
+        if len(items) > 1:
+            messages.append(
+                f"{w.name}さん {jp_date(date)}: 1日に2つの確定シフトがあります（1日1シフトの規則）。"
+            )
+        if date in w.unavailable:
+            messages.append(f"{w.name}さん {jp_date(date)}: 勤務不可日に確定シフトがあります（休暇の規則）。")
+    for (wid, week), minutes in sorted(per_week.items()):
+        w = by_id.get(wid)
+        if w is None:
+            continue
+        total = minutes + problem.hours_already.get((wid, week), 0)
+        if total > w.max_week:
+            monday = datetime.date.fromisocalendar(week[0], week[1], 1)
+            messages.append(
+                f"{w.name}さん {jp_date(monday)}の週: 確定シフトだけで{hours_label(total)}となり、"
+                f"週の上限{hours_label(w.max_week)}を超えます（契約時間の規則）。"
             )
     return messages
 
@@ -209,287 +339,422 @@ def _runs(values: list[int], origin: datetime.time) -> list[tuple[datetime.time,
     return runs
 
 
-@dataclass
-class _Part:
-    status: int
-    assignments: list[Assignment]
-    short: int
-    objective: float
-    bound: float
-
-
-def _groups(problem: Problem, days: list[Day], prior_quarters: dict[int, int]) -> dict[tuple, list[Worker]]:
-    """Interchangeable people: same trained skills, contract, part-time flag, days off and hours already
-    worked in the straddling week. The model counts heads per group, not persons (no symmetric copies)."""
-    dates = {d.date for d in days}
-    week = days[0].date.isocalendar()[:2]
-    groups: dict[tuple, list[Worker]] = defaultdict(list)
-    for w in problem.workers:
-        key = (
-            w.skills,
-            w.part_time,
-            w.contract_minutes_per_week - problem.hours_already.get((w.id, week), 0),
-            frozenset(w.unavailable & dates),
-        )
-        groups[key].append(w)
-    return groups
-
-
-def _solve_days(
-    problem: Problem,
-    days: list[Day],
-    time_limit: float,
-    prior_unpopular: dict[int, int],
-    prior_quarters: dict[int, int],
-) -> _Part:
-    """One CP-SAT model for one calendar week (contract hours are weekly, so weeks are independent).
-
-    Heads are counted per group of interchangeable people (y[g,d,t,s] = how many of group g work template t
-    on job s on day d). Each person may take at most k shifts a week, k = remaining contract minutes // the
-    longest template open to them, so any split of a group's count keeps everyone within contract; the
-    split is made afterwards, largest remaining capacity first (always possible when the day's count is
-    within the group and the week's total within k × size), breaking ties for fairness.
-    """
-    origin = problem.origin
-    model = cp_model.CpModel()
-    day_by_date = {d.date: d for d in days}
-    required = {k: v for k, v in problem.required.items() if k[0] in day_by_date}
-    fits: dict[datetime.date, list[Template]] = {
-        d.date: [t for t in problem.templates if d.opens <= t.start and t.end <= d.closes] for d in days
-    }
-    tpl = {t.code: t for t in problem.templates}
-    groups = _groups(problem, days, prior_quarters)
-
-    y: dict[tuple[int, datetime.date, str, str], cp_model.IntVar] = {}
-    caps: dict[int, int] = {}
-    for g, (key, members) in enumerate(groups.items()):
-        skills, part_time, remaining, off = key
-        own = [t for t in problem.templates if t.part_time == part_time]
-        longest = max((t.paid_minutes for t in own), default=0)
-        caps[g] = remaining // longest if longest else 0
-        if caps[g] <= 0:
-            continue
-        for d in days:
-            if d.date in off:
-                continue
-            day_vars = []
-            for t in fits[d.date]:
-                if t.part_time != part_time:
-                    continue
-                for s in sorted(skills):
-                    if any(required.get((d.date, s), [])):
-                        v = model.new_int_var(0, len(members), f"y{g}_{d.date:%m%d}_{t.code}_{s}")
-                        y[g, d.date, t.code, s] = v
-                        day_vars.append(v)
-            if day_vars:
-                model.add(sum(day_vars) <= len(members))  # one shift a day each
-    by_group: dict[int, list] = defaultdict(list)
-    by_day_tpl_skill: dict[tuple[datetime.date, str, str], list] = defaultdict(list)
-    for (g, date, tcode, s), var in y.items():
-        by_group[g].append(var)
-        by_day_tpl_skill[date, tcode, s].append(var)
-    for g, vars_ in by_group.items():
-        size = len(list(groups.values())[g])
-        model.add(sum(vars_) <= caps[g] * size)  # contract hours, per person (see docstring)
-
-    # Breaks, aggregated: n[d,t,s,b] people on (t, s) start their break at slot b.
-    breaks: dict[tuple[datetime.date, str, str], list[tuple[int, cp_model.IntVar]]] = {}
-    for (date, tcode, s), vars_ in by_day_tpl_skill.items():
-        t = tpl[tcode]
-        if t.break_minutes == 0:
-            continue
-        t0, t1 = to_slot(t.start, origin), to_slot(t.end, origin)
-        length = _break_slots(t)
-        first = t0 + t.break_after // SLOT_MINUTES
-        last = t1 - t.break_before_end // SLOT_MINUTES - length
-        if last < first:
-            first, last = t0 + 1, t1 - length - 1
-        upper = len(problem.workers)
-        options = [
-            (b, model.new_int_var(0, upper, f"n{date:%m%d}_{tcode}_{s}_{b}")) for b in range(first, last + 1)
-        ]
-        model.add(sum(v for _, v in options) == sum(vars_))
-        breaks[date, tcode, s] = options
-
-    # Coverage with soft, convex shortfall.
-    short_vars = []
-    deep_vars = []
-    for (date, s), req in required.items():
-        for q, need in enumerate(req):
-            if need <= 0:
-                continue
-            on = []
-            off = []
-            for t in fits[date]:
-                t0, t1 = to_slot(t.start, origin), to_slot(t.end, origin)
-                if not t0 <= q < t1:
-                    continue
-                on += by_day_tpl_skill.get((date, t.code, s), [])
-                length = _break_slots(t)
-                for b, var in breaks.get((date, t.code, s), []):
-                    if b <= q < b + length:
-                        off.append(var)
-            sv = model.new_int_var(0, need, f"short{date:%m%d}_{s}_{q}")
-            short_vars.append(sv)
-            if need > 1:
-                # Two people short at once is worse than one short twice (losses grow faster than linearly).
-                ex = model.new_int_var(0, need, f"deep{date:%m%d}_{s}_{q}")
-                model.add(ex >= sv - 1)
-                deep_vars.append(ex)
-            model.add(sum(on) - sum(off) + sv >= need)
-
-    paid = sum((tpl[tcode].paid_minutes // SLOT_MINUTES) * v for (_g, _d, tcode, _s), v in y.items())
-    model.minimize(W_SHORT * sum(short_vars) + W_DEEP * sum(deep_vars) + W_PAID * paid)
-
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = problem.num_workers
-    solver.parameters.max_time_in_seconds = max(0.5, time_limit)
-    solver.parameters.random_seed = problem.seed
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _Part(status, [], 0, 0.0, 0.0)
-
-    # Split each group's counts into persons, day by day: largest remaining capacity first; among equals,
-    # evening/holiday shifts to whoever has had fewest, then fewest hours so far, then by name.
-    group_list = list(groups.values())
-    assignments: list[Assignment] = []
-    left: dict[int, int] = {}
-    for g, members in enumerate(group_list):
-        for w in members:
-            left[w.id] = caps.get(g, 0)
-    unpop = defaultdict(int, prior_unpopular)
-    quarters = defaultdict(int, prior_quarters)
-    per_day_tpl_skill: dict[tuple[datetime.date, str, str], list[int]] = defaultdict(list)
-    for d in days:
-        for g, members in enumerate(group_list):
-            picks = [
-                (tcode, s, solver.value(v))
-                for (gg, date, tcode, s), v in y.items()
-                if gg == g and date == d.date and solver.value(v) > 0
-            ]
-            # Unpopular shifts first, so they go to those who had fewest.
-            picks.sort(key=lambda p: (not (tpl[p[0]].unpopular or d.special), p[0], p[1]))
-            free = [w for w in members if left[w.id] > 0]
-            for tcode, s, count in picks:
-                unpopular = tpl[tcode].unpopular or d.special
-                free.sort(
-                    key=lambda w: (-left[w.id], unpop[w.id] if unpopular else 0, quarters[w.id], w.name)
-                )
-                chosen, free = free[:count], free[count:]
-                for w in chosen:
-                    left[w.id] -= 1
-                    quarters[w.id] += tpl[tcode].paid_minutes // SLOT_MINUTES
-                    unpop[w.id] += int(unpopular)
-                    per_day_tpl_skill[d.date, tcode, s].append(w.id)
-    names = {w.id: w.name for w in problem.workers}
-    for (date, tcode, s), wids in sorted(per_day_tpl_skill.items()):
-        t = tpl[tcode]
-        starts: list[int | None] = []
-        for b, var in breaks.get((date, tcode, s), []):
-            starts += [b] * solver.value(var)
-        starts += [None] * (len(wids) - len(starts))
-        for wid, b in zip(sorted(wids, key=lambda i: names[i]), starts, strict=False):
-            bs = slot_time(b, origin) if b is not None else None
-            be = None
-            if bs is not None:
-                m = bs.hour * 60 + bs.minute + t.break_minutes
-                be = datetime.time(m // 60, m % 60)
-            assignments.append(Assignment(wid, date, tcode, s, t.start, t.end, bs, be, t.paid_minutes))
-    return _Part(
-        status,
-        assignments,
-        int(sum(solver.value(v) for v in short_vars)),
-        solver.objective_value,
-        solver.best_objective_bound,
-    )
-
-
 def _break_slots(t: Template) -> int:
     return t.break_minutes // SLOT_MINUTES + (t.break_minutes % SLOT_MINUTES > 0)
 
 
-def solve(problem: Problem) -> Solution:
-    """Solve the month week by week (contract hours are per ISO week, so the weeks only share fairness,
-    which is carried forward); the time limit is shared out by the weeks' sizes."""
+def _break_range(t: Template, origin: datetime.time) -> tuple[int, int]:
+    t0, t1 = to_slot(t.start, origin), to_slot(t.end, origin)
+    length = _break_slots(t)
+    first = t0 + t.break_after // SLOT_MINUTES
+    last = t1 - t.break_before_end // SLOT_MINUTES - length
+    if last < first:
+        first, last = t0 + 1, t1 - length - 1
+    return first, last
+
+
+def _available(w: Worker, d: Day, t: Template) -> bool:
+    if d.date in w.unavailable:
+        return False
+    window = w.windows.get(d.date)
+    if window is not None and not (window[0] <= t.start and t.end <= window[1]):
+        return False
+    return True
+
+
+def _week_target(
+    w: Worker, week_dates: list[datetime.date], workable: set[datetime.date], already: int
+) -> int:
+    """Minutes the person should work in the week: the weekly minimum pro rata of the regular weekdays of the
+    week inside the month on which they can work (leave, closures and the other month excluded)."""
+    if w.min_week <= 0:
+        return 0
+    days = sum(1 for d in week_dates if d in workable and d.weekday() < 5)
+    return max(0, min(w.min_week - already, w.min_week * days // 5))
+
+
+def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in readable steps
+    """Solve the month as one model (weekly and monthly hours, consecutive days and fairness couple the weeks)."""
+    from ortools.sat.python import cp_model
+
     started = time.monotonic()
     origin = problem.origin
     problems = validate_templates(problem.days, problem.templates)
-    skills = sorted({s for (_, s) in problem.required})
-    for skill in skills:
-        needed = any(sum(v) > 0 for (d, s), v in problem.required.items() if s == skill)
-        if needed and not any(skill in w.skills for w in problem.workers):
+    hard = validate_fixed(problem)
+    if hard:
+        return Solution(
+            status="INFEASIBLE", wall_seconds=time.monotonic() - started, problems=problems + hard
+        )
+    skills_needed = sorted({s for (_, _, s), v in problem.required.items() if any(v)})
+    for skill in skills_needed:
+        if not any(skill in w.skills for w in problem.workers):
             problems.append(f"{SKILL_LABELS.get(skill, skill)}の研修を修了した業務従事者がいません。")
 
-    weeks: dict[tuple[int, int], list[Day]] = defaultdict(list)
-    for d in sorted(problem.days, key=lambda d: d.date):
-        weeks[d.date.isocalendar()[:2]].append(d)
+    model = cp_model.CpModel()
     tpl = {t.code: t for t in problem.templates}
-    assignments: list[Assignment] = []
-    prior_unpopular: dict[int, int] = defaultdict(int)
-    prior_quarters: dict[int, int] = defaultdict(int)
-    statuses = []
-    objective = bound = 0.0
-    short_slots = 0
-    remaining_days = len(problem.days)
-    for week_days in weeks.values():
-        left = problem.time_limit_seconds - (time.monotonic() - started)
-        share = left * len(week_days) / max(1, remaining_days)
-        remaining_days -= len(week_days)
-        part = _solve_days(problem, week_days, share, prior_unpopular, prior_quarters)
-        statuses.append(part.status)
-        if part.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            first = week_days[0].date
-            problems.append(
-                f"{first.month}月{first.day}日の週のシフト案が制限時間内に見つかりませんでした。"
-                "制限時間を延ばすか、条件（契約時間・休暇・必要人数）を見直してください。"
-            )
-            return Solution(status="NO_SOLUTION", wall_seconds=time.monotonic() - started, problems=problems)
-        assignments += part.assignments
-        objective += part.objective
-        bound += part.bound
-        short_slots += part.short
-        days_by_date = {d.date: d for d in week_days}
-        for a in part.assignments:
-            prior_quarters[a.worker_id] += a.paid_minutes // SLOT_MINUTES
-            if tpl[a.template].unpopular or days_by_date[a.date].special:
-                prior_unpopular[a.worker_id] += 1
+    days_by_date: dict[datetime.date, list[Day]] = defaultdict(list)
+    for d in sorted(problem.days, key=lambda d: (d.date, d.office)):
+        days_by_date[d.date].append(d)
+    dates = sorted(days_by_date)
+    month_dates = set(dates)
+    fixed_by: dict[tuple[int, datetime.date], Assignment] = {(a.worker_id, a.date): a for a in problem.fixed}
 
-    n_slots = max((len(v) for v in problem.required.values()), default=0)
-    scheduled: dict[tuple[datetime.date, str], list[int]] = {
-        key: [0] * len(req) for key, req in problem.required.items()
+    # --- variables -------------------------------------------------------------------------------
+    x: dict[tuple[int, datetime.date, str, str, str], Any] = {}
+    by_pd: dict[tuple[int, datetime.date], list[tuple[tuple[str, str, str], Any]]] = defaultdict(list)
+    by_dots: dict[tuple[datetime.date, str, str, str], list[Any]] = defaultdict(list)
+    workable: dict[int, set[datetime.date]] = defaultdict(set)
+    for w in problem.workers:
+        for date in dates:
+            if (w.id, date) in fixed_by:
+                continue
+            for d in days_by_date[date]:
+                if d.office not in w.offices:
+                    continue
+                for t in problem.templates:
+                    if t.part_time != w.part_time or not d.fits(t) or not _available(w, d, t):
+                        continue
+                    for s in sorted(w.skills):
+                        if not w.can_do(s, date) or not any(problem.required.get((date, d.office, s), [])):
+                            continue
+                        v = model.new_bool_var(f"x{w.id}_{date:%m%d}_{d.office}_{t.code}_{s}")
+                        x[w.id, date, d.office, t.code, s] = v
+                        by_pd[w.id, date].append(((d.office, t.code, s), v))
+                        by_dots[date, d.office, t.code, s].append(v)
+                        workable[w.id].add(date)
+    work: dict[tuple[int, datetime.date], Any] = {}
+    for (wid, date), items in by_pd.items():
+        model.add_at_most_one(v for _, v in items)  # one shift a day, whatever the office
+        day_work = model.new_bool_var(f"w{wid}_{date:%m%d}")
+        model.add(day_work == sum(v for _, v in items))
+        work[wid, date] = day_work
+    if problem.progress:
+        problem.progress(1, 4, f"シフトの候補 {len(x):,} 通りを作成しました")
+
+    # Fixed shifts: worked (for hours and consecutive days) and on duty (for coverage, where they match).
+    fixed_minutes: dict[tuple[int, datetime.date], int] = {
+        (a.worker_id, a.date): a.paid_minutes for a in problem.fixed
     }
-    for a in assignments:
-        row = scheduled.setdefault((a.date, a.skill), [0] * n_slots)
-        for q in range(to_slot(a.start, origin), min(len(row), to_slot(a.end, origin))):
+
+    def minutes_expr(wid: int, day_list: list[datetime.date]) -> Any:
+        terms = []
+        const = 0
+        for date in day_list:
+            if (wid, date) in fixed_minutes:
+                const += fixed_minutes[wid, date]
+                continue
+            for (_o, tc, _s), v in by_pd.get((wid, date), []):
+                terms.append(tpl[tc].paid_minutes * v)
+        return sum(terms) + const
+
+    # --- hours, consecutive days, rest -------------------------------------------------------------
+    weeks: dict[tuple[int, int], list[datetime.date]] = defaultdict(list)
+    first, last = dates[0] if dates else None, dates[-1] if dates else None
+    if first and last:
+        day = first
+        while day <= last:
+            weeks[day.isocalendar()[:2]].append(day)
+            day += datetime.timedelta(days=1)
+    under_vars: list[tuple[Any, int, str]] = []  # (var in quarters, worker id, description)
+    for w in problem.workers:
+        total_month = minutes_expr(w.id, dates)
+        for week, week_dates in weeks.items():
+            already = problem.hours_already.get((w.id, week), 0)
+            week_minutes = minutes_expr(w.id, week_dates)
+            model.add(week_minutes + already <= w.max_week)
+            target = _week_target(
+                w, week_dates, workable[w.id] | {d for (i, d) in fixed_by if i == w.id}, already
+            )
+            if target > 0:
+                under = model.new_int_var(0, target // SLOT_MINUTES + 1, f"under{w.id}_{week[1]}")
+                model.add(SLOT_MINUTES * under >= target - week_minutes)
+                under_vars.append((under, w.id, f"{jp_date(week_dates[0])}の週"))
+        if w.max_minutes_per_month is not None:
+            model.add(total_month <= w.max_minutes_per_month)
+        if w.min_minutes_per_month:
+            under = model.new_int_var(0, w.min_minutes_per_month // SLOT_MINUTES + 1, f"underm{w.id}")
+            model.add(SLOT_MINUTES * under >= w.min_minutes_per_month - total_month)
+            under_vars.append((under, w.id, "月間"))
+        # Consecutive days: in any K+1 calendar days at most K worked (the days before the month count).
+        k = w.max_consecutive_days
+        if first and k > 0:
+            span = [first - datetime.timedelta(days=k - i) for i in range(k)]
+            day = first
+            while last is not None and day <= last:
+                span.append(day)
+                day += datetime.timedelta(days=1)
+            for i in range(len(span) - k):
+                window = span[i : i + k + 1]
+                const = sum(1 for dd in window if dd in w.worked_before or (w.id, dd) in fixed_minutes)
+                vars_ = [work[w.id, dd] for dd in window if (w.id, dd) in work]
+                if vars_ and const + len(vars_) > k:
+                    model.add(sum(vars_) + const <= k)
+        # Rest between shifts on consecutive dates.
+        for date in dates:
+            nxt = date + datetime.timedelta(days=1)
+            for ka, va in by_pd.get((w.id, date), []):
+                for kb, vb in by_pd.get((w.id, nxt), []):
+                    rest = 24 * 60 - minutes_of(tpl[ka[1]].end) + minutes_of(tpl[kb[1]].start)
+                    if rest < MIN_REST_MINUTES:
+                        model.add_bool_or([va.Not(), vb.Not()])
+
+    # --- breaks, coverage ---------------------------------------------------------------------------
+    breaks: dict[tuple[datetime.date, str, str, str], list[tuple[int, Any]]] = {}
+    for (date, office, tcode, s), vars_ in by_dots.items():
+        t = tpl[tcode]
+        if t.break_minutes == 0:
+            continue
+        b0, b1 = _break_range(t, origin)
+        options = [
+            (b, model.new_int_var(0, len(vars_), f"n{date:%m%d}_{office}_{tcode}_{s}_{b}"))
+            for b in range(b0, b1 + 1)
+        ]
+        model.add(sum(v for _, v in options) == sum(vars_))
+        breaks[date, office, tcode, s] = options
+    fixed_duty: dict[tuple[datetime.date, str, str], list[int]] = {}
+    for a in problem.fixed:
+        row = fixed_duty.setdefault((a.date, a.office, a.skill), [0] * 200)
+        for q in range(max(0, to_slot(a.start, origin)), to_slot(a.end, origin)):
             if a.break_start and a.break_end and a.break_start <= slot_time(q, origin) < a.break_end:
                 continue
             row[q] += 1
+    short_vars = []
+    deep_vars = []
+    for (date, office, s), req in problem.required.items():
+        base = fixed_duty.get((date, office, s), [0] * 200)
+        for q, need in enumerate(req):
+            need = need - base[q]
+            if need <= 0:
+                continue
+            on = []
+            off = []
+            for d in days_by_date.get(date, []):
+                if d.office != office:
+                    continue
+                for t in problem.templates:
+                    t0, t1 = to_slot(t.start, origin), to_slot(t.end, origin)
+                    if not t0 <= q < t1:
+                        continue
+                    on += by_dots.get((date, office, t.code, s), [])
+                    length = _break_slots(t)
+                    for b, var in breaks.get((date, office, t.code, s), []):
+                        if b <= q < b + length:
+                            off.append(var)
+            sv = model.new_int_var(0, need, f"short{date:%m%d}_{office}_{s}_{q}")
+            short_vars.append(sv)
+            if need > 1:
+                ex = model.new_int_var(0, need, f"deep{date:%m%d}_{office}_{s}_{q}")
+                model.add(ex >= sv - 1)
+                deep_vars.append(ex)
+            model.add(sum(on) - sum(off) + sv >= need)
 
+    # --- minimal change against the previous roster ----------------------------------------------------
+    change_terms = []
+    for (wid, date), before in problem.previous.items():
+        if (wid, date) in fixed_by or date not in month_dates:
+            continue
+        items = by_pd.get((wid, date), [])
+        # The previous roster is the starting point of the search (a complete hint) and leaving it costs.
+        for key, v in items:
+            model.add_hint(v, 1 if key == before else 0)
+        if before is None:
+            if items:
+                change_terms.append(work[wid, date])
+            continue
+        same = [v for k, v in items if k == before]
+        change_terms.append(1 - same[0] if same else 1)
+
+    # --- fairness, weekdays -------------------------------------------------------------------------
+    # Fairness: a convex cost on each person's evening / holiday shifts of the fiscal year (the m-th costs
+    # (m - 1) × W_FAIR), so they go to whoever has had fewest, this year's earlier months included.
+    fair_terms: list[Any] = []
+    for w in problem.workers:
+        terms = []
+        unpop_dates = set()
+        for date in dates:
+            for (o, tc, _s), v in by_pd.get((w.id, date), []):
+                d = next(dd for dd in days_by_date[date] if dd.office == o)
+                if d.unpopular(tpl[tc]):
+                    terms.append(v)
+                    unpop_dates.add(date)
+        if not terms:
+            continue
+        count = sum(terms)
+        if w.prior_unpopular:
+            fair_terms.append(w.prior_unpopular * count)
+        for k in range(max(1, w.prior_unpopular), w.prior_unpopular + len(unpop_dates)):
+            e = model.new_int_var(0, len(unpop_dates), f"fair{w.id}_{k}")
+            model.add(e >= w.prior_unpopular + count - k)
+            fair_terms.append(e)
+    weekday_cost = []
+    workers_by_id = {w.id: w for w in problem.workers}
+    for (wid, date), v in work.items():
+        w = workers_by_id[wid]
+        if date.weekday() in w.unwanted_weekdays:
+            weekday_cost.append(W_UNWANTED * v)
+        elif w.preferred_weekdays and date.weekday() not in w.preferred_weekdays:
+            weekday_cost.append(W_NOT_PREFERRED * v)
+
+    paid = sum((tpl[k[3]].paid_minutes // SLOT_MINUTES) * v for k, v in x.items())
+    model.minimize(
+        W_SHORT * sum(short_vars)
+        + W_DEEP * sum(deep_vars)
+        + W_CHANGE * sum(change_terms)
+        + W_UNDER * sum(v for v, _, _ in under_vars)
+        + W_FAIR * sum(fair_terms)
+        + sum(weekday_cost)
+        + W_PAID * paid
+    )
+    if problem.progress:
+        problem.progress(2, 4, "シフトを計算中")
+
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = max(1, problem.num_workers)
+    solver.parameters.random_seed = problem.seed
+    solver.parameters.max_deterministic_time = max(0.5, problem.time_limit_seconds)
+    # The wall clock is only a safety net (a busy machine): the deterministic limit decides, so the same input
+    # gives the same roster.
+    solver.parameters.max_time_in_seconds = problem.wall_limit_seconds or max(
+        60.0, problem.time_limit_seconds * 10
+    )
+    if problem.num_workers > 1:
+        solver.parameters.interleave_search = True
+    callback = _Progress(problem)
+    status = solver.solve(model, callback)
+    if callback.failure is not None:
+        raise callback.failure  # a cancel asked through `progress` (re-raised once the search has stopped)
+    wall = time.monotonic() - started
+    if status == cp_model.INFEASIBLE:
+        problems.append(
+            "この月は規則（契約時間の上限・連続勤務・確定シフト）を同時に満たすシフトがありません。"
+            "確定シフトと契約時間を見直してください。"
+        )
+        return Solution(status="INFEASIBLE", wall_seconds=wall, problems=problems)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        problems.append(
+            "制限時間内にシフト案が見つかりませんでした。制限時間を延ばすか、条件を見直してください。"
+        )
+        return Solution(status="NO_SOLUTION", wall_seconds=wall, problems=problems)
+    if problem.progress:
+        problem.progress(3, 4, "結果を整理中")
+
+    # --- persons and break starts --------------------------------------------------------------------
+    names = {w.id: w.name for w in problem.workers}
+    chosen: dict[tuple[datetime.date, str, str, str], list[int]] = defaultdict(list)
+    for (wid, date, office, tcode, s), v in x.items():
+        if solver.value(v):
+            chosen[date, office, tcode, s].append(wid)
+    assignments: list[Assignment] = list(problem.fixed)
+    for (date, office, tcode, s), wids in sorted(chosen.items()):
+        t = tpl[tcode]
+        starts: list[int | None] = []
+        for b, var in breaks.get((date, office, tcode, s), []):
+            starts += [b] * solver.value(var)
+        starts += [None] * (len(wids) - len(starts))
+        for wid, slot in zip(sorted(wids, key=lambda i: (names[i], i)), starts, strict=False):
+            bs = slot_time(slot, origin) if slot is not None else None
+            be = None
+            if bs is not None:
+                m = minutes_of(bs) + t.break_minutes
+                be = datetime.time(m // 60, m % 60)
+            assignments.append(
+                Assignment(wid, date, tcode, s, t.start, t.end, bs, be, t.paid_minutes, office)
+            )
+    assignments.sort(key=lambda a: (a.date, a.office, a.start, names.get(a.worker_id, ""), a.worker_id))
+
+    scheduled = coverage(problem, assignments)
     shortfalls: list[Shortfall] = []
-    for (date, s), req in sorted(problem.required.items()):
-        have = scheduled.get((date, s), [0] * len(req))
+    for (date, office, s), req in sorted(problem.required.items()):
+        have = scheduled.get((date, office, s), [0] * len(req))
         gap = [max(0, r - h) for r, h in zip(req, have, strict=False)]
         for start, end, peak in _runs(gap, origin):
             reason = "研修修了者なし" if not any(s in w.skills for w in problem.workers) else ""
-            shortfalls.append(Shortfall(date, s, start, end, peak, reason))
+            shortfalls.append(Shortfall(date, s, start, end, peak, reason, office))
 
+    changes = []
+    now = {(a.worker_id, a.date): a.key for a in assignments}
+    for (wid, date), before in sorted(problem.previous.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        after = now.get((wid, date))
+        if after != before and date in month_dates:
+            changes.append((wid, date, "/".join(before) if before else "", "/".join(after) if after else ""))
+    under_notes = []
+    for var, wid, where in under_vars:
+        short_q = solver.value(var)
+        if short_q > 0:
+            under_notes.append(
+                f"{names[wid]}さん {where}: 契約・最低時間に{hours_label(short_q * SLOT_MINUTES)}足りません"
+                "（勤務できる日・必要人数の不足のため）。"
+            )
     return Solution(
-        status="OPTIMAL" if all(st == cp_model.OPTIMAL for st in statuses) else "FEASIBLE",
+        status="OPTIMAL" if status == cp_model.OPTIMAL else "FEASIBLE",
         assignments=assignments,
         shortfalls=shortfalls,
         scheduled=scheduled,
         paid_minutes=sum(a.paid_minutes for a in assignments),
-        short_slots=short_slots,
-        objective=objective,
-        bound=bound,
+        short_slots=int(sum(solver.value(v) for v in short_vars)),
+        objective=solver.objective_value,
+        bound=solver.best_objective_bound,
         wall_seconds=time.monotonic() - started,
+        deterministic_seconds=solver.deterministic_time,
         problems=problems,
+        changes=changes,
+        under_contract=under_notes,
     )
 
 
-def describe_shortfall(s: Shortfall) -> str:
+def _progress_class() -> type:
+    from ortools.sat.python import cp_model
+
+    class Progress(cp_model.CpSolverSolutionCallback):
+        """Reports each better roster through `problem.progress` (the job's heartbeat and cancel point); an
+        exception there (a cancel) stops the search and is re-raised by `solve`."""
+
+        def __init__(self, problem: Problem) -> None:
+            super().__init__()
+            self.problem = problem
+            self.found = 0
+            self.failure: BaseException | None = None
+
+        def on_solution_callback(self) -> None:
+            self.found += 1
+            if self.problem.progress is None or self.failure is not None:
+                return
+            try:
+                self.problem.progress(2, 4, f"シフトを計算中（よりよい案 {self.found} 件目）")
+            except BaseException as exc:  # noqa: BLE001 — kept and re-raised after the search stops
+                self.failure = exc
+                self.stop_search()
+
+    return Progress
+
+
+def _Progress(problem: Problem) -> Any:
+    return _progress_class()(problem)
+
+
+def coverage(
+    problem: Problem, assignments: list[Assignment]
+) -> dict[tuple[datetime.date, str, str], list[int]]:
+    """People on duty per (date, office, skill) and slot, breaks excluded."""
+    n_slots = max((len(v) for v in problem.required.values()), default=0)
+    scheduled: dict[tuple[datetime.date, str, str], list[int]] = {
+        key: [0] * len(req) for key, req in problem.required.items()
+    }
+    for a in assignments:
+        row = scheduled.setdefault((a.date, a.office, a.skill), [0] * n_slots)
+        for q in range(
+            max(0, to_slot(a.start, problem.origin)), min(len(row), to_slot(a.end, problem.origin))
+        ):
+            if a.break_start and a.break_end and a.break_start <= slot_time(q, problem.origin) < a.break_end:
+                continue
+            row[q] += 1
+    return scheduled
+
+
+def describe_shortfall(s: Shortfall, office_name: str = "") -> str:
+    where = f"{office_name} " if office_name else ""
     text = (
-        f"{s.date.month}月{s.date.day}日 {s.start:%-H:%M}〜{s.end:%-H:%M} "
+        f"{where}{s.date.month}月{s.date.day}日 {s.start:%-H:%M}〜{s.end:%-H:%M} "
         f"{SKILL_LABELS.get(s.skill, s.skill)}が{s.short}人不足"
     )
     return text + (f"（{s.reason}）" if s.reason else "")

@@ -3,18 +3,23 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
-from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from madoguchi.accounts.access import check_perm, require_perm
-from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.accounts.services import audit_record
+from madoguchi.jobs.selectors import job_latest
+from madoguchi.jobs.services import JobAlreadyRunning, job_start
 from madoguchi.lib.htmx import render_page_or_fragment
+from madoguchi.lib.listing import Column, Listing
 
 from . import erlang, services
 from .forecast import CATEGORY_LABELS, ForecastError
@@ -23,21 +28,35 @@ from .forms import (
     IntervalOverrideForm,
     OverridesForm,
     PlanCreateForm,
+    ShiftEditForm,
     ShiftTemplateForm,
     StaffMemberForm,
+    TimeOffRequestForm,
     TrainingCompletionForm,
     UnavailabilityForm,
 )
 from .models import (
+    WEEKDAY_LABELS,
     MonthPlan,
     PlanInterval,
     PlanShift,
+    Roster,
+    RosterVersion,
     ShiftTemplate,
     Skill,
     StaffMember,
     TrainingCompletion,
     TrainingCourse,
+    Unavailability,
 )
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (every staffing view requires a login, so never anonymous here)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
 
 # --- Erlang what-if ------------------------------------------------------------------------------
 
@@ -101,7 +120,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
             if existing:
                 messages.info(request, f"{existing}の計画はすでにあります。")
                 return redirect("staffing:plan", pk=existing.pk)
-            plan = services.month_plan_create(office=office, year=year, month=month, by=request.user)
+            plan = services.month_plan_create(office=office, year=year, month=month, by=_user(request))
             messages.success(request, f"{plan}の計画を作成しました。次に必要人数を算出してください。")
             return redirect("staffing:plan", pk=plan.pk)
     plans = MonthPlan.objects.select_related("office")
@@ -143,7 +162,7 @@ def plan_forecast(request: HttpRequest, pk: int) -> HttpResponse:
     form = OverridesForm(request.POST)
     if form.is_valid():
         try:
-            services.month_plan_forecast(plan=plan, overrides=form.overrides(), by=request.user)
+            services.month_plan_forecast(plan=plan, overrides=form.overrides(), by=_user(request))
         except ForecastError as exc:
             form.add_error(None, str(exc))
         else:
@@ -158,26 +177,9 @@ def plan_forecast(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @require_perm("staffing.manage_plan")
 def plan_solve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Solving a plan solves its month's roster (every office at once) as a background job."""
     plan = get_object_or_404(MonthPlan, pk=pk)
-    try:
-        # 45 s keeps the request under a minute; settings.MADOGUCHI_STAFFING_SOLVER_SECONDS may change it.
-        limit = float(getattr(settings, "MADOGUCHI_STAFFING_SOLVER_SECONDS", 45))
-        plan = services.month_plan_solve(plan=plan, by=request.user, time_limit_seconds=limit)
-    except ForecastError as exc:
-        messages.error(request, str(exc))
-        return redirect("staffing:plan", pk=plan.pk)
-    if plan.status == MonthPlan.Status.SOLVED:
-        messages.success(
-            request, f"シフトを作成しました（すべての時間帯を充足、計算{plan.wall_seconds}秒）。"
-        )
-    elif plan.status == MonthPlan.Status.SHORT:
-        messages.warning(
-            request,
-            "シフトを作成しましたが、人数が足りない時間帯があります。下の注意事項を確認してください。",
-        )
-    else:
-        messages.error(request, "シフトを作成できませんでした。注意事項を確認してください。")
-    return redirect("staffing:plan", pk=plan.pk)
+    return _start_solve(request, services.roster_get(year=plan.year, month=plan.month))
 
 
 @require_POST
@@ -185,7 +187,7 @@ def plan_solve(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_simulate(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(MonthPlan, pk=pk)
     try:
-        r = services.month_plan_simulate(plan=plan, by=request.user)
+        r = services.month_plan_simulate(plan=plan, by=_user(request))
     except ForecastError as exc:
         messages.error(request, str(exc))
     else:
@@ -224,13 +226,13 @@ def plan_heatmap(request: HttpRequest, pk: int) -> HttpResponse:
         grid[i.date][i.start] = i
     table = []
     for date in sorted(grid):
-        cells = []
+        cells: list[dict[str, object] | None] = []
         for s in starts:
-            i = grid[date].get(s)
-            if i is None:
+            cell = grid[date].get(s)
+            if cell is None:
                 cells.append(None)
             else:
-                cells.append({"i": i, "cls": _cell_class(i.need, i.scheduled)})
+                cells.append({"i": cell, "cls": _cell_class(cell.need, cell.scheduled)})
         table.append({"date": date, "cells": cells})
     context = {
         "plan": plan,
@@ -266,7 +268,7 @@ def plan_day(request: HttpRequest, pk: int, date: str) -> HttpResponse:
                     start=form.cleaned_data["start"],
                     skill=form.cleaned_data["skill"],
                     people=form.cleaned_data["people"],
-                    by=request.user,
+                    by=_user(request),
                 )
             except PlanInterval.DoesNotExist:
                 form.add_error("start", "その時間帯は開庁時間外か、まだ必要人数が算出されていません。")
@@ -354,7 +356,7 @@ def plan_export(request: HttpRequest, pk: int) -> HttpResponse:
 
     content = exports.plan_xlsx(plan)
     audit_record(
-        actor=request.user,
+        actor=_user(request),
         action=AuditEvent.Action.EXPORT,
         obj=plan,
         request=request,
@@ -388,7 +390,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
                     contract_hours_per_week=d["contract_hours_per_week"],
                     part_time=d["part_time"],
                     note=d["note"],
-                    by=request.user,
+                    by=_user(request),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -423,17 +425,26 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         check_perm(request, "staffing.manage_staff")
         assert leave_form is not None
         if leave_form.is_valid():
+            d = leave_form.cleaned_data
             try:
-                services.unavailability_add(
+                _item, needs = services.absence_record(
                     member=member,
-                    date=leave_form.cleaned_data["date"],
-                    reason=leave_form.cleaned_data["reason"],
-                    by=request.user,
+                    date=d["date"],
+                    reason=d["reason"],
+                    available_from=d.get("available_from"),
+                    available_until=d.get("available_until"),
+                    by=_user(request),
                 )
             except (ValueError, ValidationError) as exc:
                 leave_form.add_error("date", str(exc) if isinstance(exc, ValueError) else exc)
             else:
                 messages.success(request, "勤務不可日を登録しました。")
+                if needs is not None:
+                    messages.info(
+                        request,
+                        f"{member.name}さんは公開済みのシフトがある日です。変更を最小限にしてシフト表を作り直します。",
+                    )
+                    return _start_solve(request, needs)
                 return redirect("staffing:member", pk=member.pk)
     courses = list(TrainingCourse.objects.filter(active=True))
     done = {c.course_id: c for c in member.completions.select_related("course").order_by("completed_on")}
@@ -476,7 +487,7 @@ def training(request: HttpRequest) -> HttpResponse:
                     completed_on=d["completed_on"],
                     trainer=d["trainer"],
                     note=d["note"],
-                    by=request.user,
+                    by=_user(request),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -516,7 +527,7 @@ def shift_templates(request: HttpRequest) -> HttpResponse:
         assert form is not None
         if form.is_valid():
             try:
-                t = services.shift_template_create(**form.cleaned_data, by=request.user)
+                t = services.shift_template_create(**{**form.cleaned_data, "active": True}, by=_user(request))
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
@@ -532,3 +543,300 @@ def shift_templates(request: HttpRequest) -> HttpResponse:
         rows.append({"t": t, "break": brk, "paid": f"{(span - brk) // 60}時間{(span - brk) % 60:02d}分"})
     status = 400 if form is not None and form.is_bound and form.errors else 200
     return render(request, "staffing/templates.html", {"rows": rows, "form": form}, status=status)
+
+
+# --- the month's roster (all offices), publication, edits -------------------------------------------
+
+
+def _start_solve(request: HttpRequest, roster: Roster) -> HttpResponse:
+    """Queue the solve job; a second request while one runs is told so and sent to the running one."""
+    try:
+        job_start(
+            kind="staffing.solve",
+            params={"roster_id": roster.pk, "user_id": request.user.pk},
+            user=_user(request),
+            lock_key=roster.lock_key,
+        )
+    except JobAlreadyRunning as exc:
+        messages.info(request, f"{roster}の作成は実行中です。終わるまでお待ちください。")
+        return redirect(exc.job)
+    messages.success(request, f"{roster}の作成を始めました。この画面で進み具合を確認できます。")
+    return redirect("staffing:roster", year=roster.year, month=roster.month)
+
+
+VERSIONS = Listing(
+    name="staffing.roster_versions",
+    title="シフト表の版",
+    columns=[
+        Column("number", "版", order_by="number"),
+        Column("kind", "種類"),
+        Column("created_at", "日時", order_by="created_at"),
+        Column("created_by", "実行者", value=lambda v: str(v.created_by or "")),
+        Column("status", "求解結果", value=lambda v: v.summary.get("solver_status") or ""),
+        Column("shifts", "シフト数", value=lambda v: v.summary.get("shifts")),
+        Column("changes", "公開済みシフトの変更", value=lambda v: v.summary.get("changes", "")),
+    ],
+    ordering=("-number",),
+    per_page=20,
+)
+
+
+def _roster_grid(roster: Roster) -> tuple[list[datetime.date], list[dict[str, object]]]:
+    shifts = (
+        PlanShift.objects.filter(date__range=(roster.first_day, roster.last_day))
+        .select_related("member", "plan__office")
+        .order_by("date")
+    )
+    by_member: dict[int, dict[datetime.date, PlanShift]] = defaultdict(dict)
+    members: dict[int, StaffMember] = {}
+    for s in shifts:
+        by_member[s.member_id][s.date] = s
+        members[s.member_id] = s.member
+    dates = sorted({d for days in by_member.values() for d in days})
+    rows = []
+    for mid, m in sorted(members.items(), key=lambda kv: (kv[1].name, kv[0])):
+        days = by_member[mid]
+        rows.append(
+            {
+                "member": m,
+                "cells": [days.get(d) for d in dates],
+                "hours": round(sum(s.paid_minutes for s in days.values()) / 60, 2),
+                "count": len(days),
+            }
+        )
+    return dates, rows
+
+
+@require_perm("staffing.view_monthplan")
+def roster_detail(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    if not 1 <= month <= 12:
+        raise Http404("月が正しくありません。")
+    roster = Roster.objects.filter(year=year, month=month).first() or Roster(year=year, month=month)
+    plans = list(MonthPlan.objects.filter(year=year, month=month).select_related("office"))
+    can_manage = request.user.has_perm("staffing.manage_plan")
+    dates, rows = _roster_grid(roster)
+    pending = (
+        Unavailability.objects.filter(
+            date__range=(roster.first_day, roster.last_day), status=Unavailability.Status.REQUESTED
+        ).select_related("member")
+        if can_manage
+        else Unavailability.objects.none()
+    )
+    context = {
+        "roster": roster,
+        "plans": plans,
+        "job": job_latest(lock_key=roster.lock_key) if roster.pk else None,
+        "dates": dates,
+        "rows": rows,
+        "can_manage": can_manage,
+        "edit_form": ShiftEditForm() if can_manage else None,
+        "pending": pending,
+        "has_requirements": any(p.intervals.exists() for p in plans),
+    }
+    versions = roster.versions.all() if roster.pk else RosterVersion.objects.none()
+    return VERSIONS.response(request, versions, template="staffing/roster.html", context=context)
+
+
+@require_POST
+@require_perm("staffing.manage_plan")
+def roster_solve(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    return _start_solve(request, services.roster_get(year=year, month=month))
+
+
+@require_POST
+@require_perm("staffing.manage_plan")
+def roster_publish(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    roster = get_object_or_404(Roster, year=year, month=month)
+    try:
+        services.roster_publish(roster=roster, by=_user(request))
+    except services.RosterError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{roster}を公開しました。職員は「わたしのシフト」で確認できます。")
+    return redirect("staffing:roster", year=year, month=month)
+
+
+@require_POST
+@require_perm("staffing.manage_plan")
+def roster_shift_edit(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    form = ShiftEditForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for e in errors:
+                messages.error(request, f"{label}: {e}" if label else str(e))
+        return redirect("staffing:roster", year=year, month=month)
+    d = form.cleaned_data
+    try:
+        if d["clear"]:
+            impact = services.shift_clear(member=d["member"], date=d["date"], by=_user(request))
+        else:
+            _shift, impact = services.shift_set(
+                member=d["member"],
+                date=d["date"],
+                office=d["office"],
+                template=d["template"],
+                skill=d["skill"],
+                by=_user(request),
+            )
+    except services.RosterError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"{d['member'].name}さんの{d['date'].month}月{d['date'].day}日のシフトを変更しました。"
+        )
+        for line in impact:
+            messages.info(request, f"配置への影響: {line}")
+    return redirect("staffing:roster", year=year, month=month)
+
+
+@require_POST
+@require_perm("staffing.manage_staff")
+def time_off_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Unavailability.objects.select_related("member"), pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.time_off_decide(item=item, approve=approve, by=_user(request))
+    except services.RosterError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"{item.member.name}さんの{item.date.month}月{item.date.day}日の休暇申請を{'承認' if approve else '却下'}しました。",
+        )
+    return redirect("staffing:roster", year=item.date.year, month=item.date.month)
+
+
+# --- staff: my shifts and the iCalendar feed ---------------------------------------------------------
+
+
+def _own_member(request: HttpRequest) -> StaffMember:
+    member = StaffMember.objects.filter(user=_user(request), active=True).first()
+    if member is None:
+        raise Http404("あなたのアカウントは業務従事者として登録されていません。")
+    return member
+
+
+def _published_shifts(member: StaffMember, since: datetime.date) -> list[PlanShift]:
+    published = {
+        (r.year, r.month) for r in Roster.objects.filter(state=Roster.State.PUBLISHED).only("year", "month")
+    }
+    shifts = (
+        PlanShift.objects.filter(member=member, date__gte=since)
+        .select_related("plan__office")
+        .order_by("date")
+    )
+    return [s for s in shifts if (s.date.year, s.date.month) in published]
+
+
+@require_perm("staffing.view_monthplan")
+def my_shifts(request: HttpRequest) -> HttpResponse:
+    """A person's own published shifts from today on (phone-friendly), the iCalendar link and time-off requests."""
+    member = _own_member(request)
+    form = TimeOffRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unavailability_add(
+                member=member,
+                date=form.cleaned_data["date"],
+                reason=form.cleaned_data["reason"],
+                status=Unavailability.Status.REQUESTED,
+                by=_user(request),
+            )
+        except (ValueError, ValidationError) as exc:
+            form.add_error("date", str(exc) if isinstance(exc, ValueError) else exc)
+        else:
+            messages.success(request, "休暇を申請しました。管理者の承認をお待ちください。")
+            return redirect("staffing:my_shifts")
+    today = timezone.localdate()
+    shifts = _published_shifts(member, today)
+    audit_record(
+        actor=_user(request),
+        action=AuditEvent.Action.VIEW,
+        obj=member,
+        request=request,
+        detail={"page": "my_shifts"},
+    )
+    context = {
+        "member": member,
+        "shifts": shifts,
+        "form": form,
+        "requests": member.unavailable_days.filter(date__gte=today).order_by("date"),
+        "feed_url": request.build_absolute_uri(
+            reverse("staffing:my_calendar", kwargs={"token": services.calendar_token(member=member)})
+        ),
+        "weekdays": WEEKDAY_LABELS,
+    }
+    return render(request, "staffing/my_shifts.html", context, status=400 if form.errors else 200)
+
+
+@login_not_required
+def my_calendar(request: HttpRequest, token: str) -> HttpResponse:
+    """The person's published shifts as an iCalendar feed (the secret token stands for the login a calendar
+    app cannot do; it carries no personal data and is replaced from「わたしのシフト」)."""
+    from icalendar import Calendar, Event
+
+    member = StaffMember.objects.filter(calendar_token=token, active=True).exclude(calendar_token="").first()
+    if member is None or len(token) < 20:
+        raise Http404("カレンダーが見つかりません。")
+    cal = Calendar()
+    cal.add("prodid", "-//madoguchi//staffing//JA")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "シフト")
+    tz = timezone.get_current_timezone()
+    since = timezone.localdate() - datetime.timedelta(days=31)
+    for s in _published_shifts(member, since):
+        ev = Event()
+        ev.add("uid", f"shift-{s.member_id}-{s.date.isoformat()}@madoguchi")
+        ev.add("summary", f"{s.get_skill_display()}（{s.plan.office.name}）")
+        ev.add("dtstart", datetime.datetime.combine(s.date, s.start, tzinfo=tz))
+        ev.add("dtend", datetime.datetime.combine(s.date, s.end, tzinfo=tz))
+        ev.add("location", s.plan.office.name)
+        if s.break_start and s.break_end:
+            ev.add("description", f"休憩 {s.break_start:%-H:%M}〜{s.break_end:%-H:%M}")
+        ev.add("dtstamp", timezone.now())
+        cal.add_component(ev)
+    audit_record(
+        actor=None, action=AuditEvent.Action.VIEW, obj=member, request=request, detail={"page": "ical"}
+    )
+    return HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
+
+
+@require_POST
+@require_perm("staffing.view_monthplan")
+def my_calendar_reset(request: HttpRequest) -> HttpResponse:
+    member = _own_member(request)
+    services.calendar_token(member=member, renew=True, by=_user(request))
+    messages.success(request, "カレンダー配信のURLを新しくしました。古いURLは使えなくなりました。")
+    return redirect("staffing:my_shifts")
+
+
+@require_perm("staffing.manage_plan")
+def shift_template_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a template's times, break window and days, or retire it."""
+    template = get_object_or_404(ShiftTemplate, pk=pk)
+    initial = {
+        "code": template.code,
+        "name": template.name,
+        "start": template.start,
+        "end": template.end,
+        "part_time": template.part_time,
+        "break_after": template.break_after,
+        "break_before_end": template.break_before_end,
+        "weekdays": template.weekdays,
+        "active": template.active,
+    }
+    form = ShiftTemplateForm(request.POST or None, initial=initial)
+    form.fields["code"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        changes = {k: v for k, v in form.cleaned_data.items() if k != "code"}
+        try:
+            services.shift_template_update(template=template, by=_user(request), **changes)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"シフト型「{template}」を変更しました。次のシフト作成から使われます。")
+            return redirect("staffing:templates")
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "staffing/template_edit.html", {"form": form, "template": template}, status=status)

@@ -120,3 +120,74 @@ class DayPrepareActionTests(BaseTestCase):
             self.assertEqual(pdf.status_code, 400)
         ready.refresh_from_db()
         self.assertEqual(ready.state, S.NOTICE_MAILED)
+
+
+class PaperTests(BaseTestCase):
+    def test_the_day_pull_list_has_barcodes_times_booking_codes_and_keeps_a_family_together(self) -> None:
+        import io
+
+        from pypdf import PdfReader
+
+        from madoguchi.reservations.services import reservation_book
+        from madoguchi.reservations.tests.helpers import open_day, set_capacity, slot_on
+
+        from ..queues import day_bookings, day_pull_list, family_order
+
+        set_capacity(self.main_office, 4)
+        day = open_day(self.main_office)
+        mother = make_card(self.main_office, state=S.FILED, storage_location=make_location("A", "01"))
+        other = make_card(self.main_office, state=S.FILED, storage_location=make_location("B", "01"))
+        child = make_card(
+            self.main_office,
+            state=S.FILED,
+            storage_location=make_location("C", "01"),
+            applicant_kana="くるめ じろう",
+        )
+        family = reservation_book(
+            cards=[mother, child], slot=slot_on(self.main_office, day), by=self.operator, channel="phone"
+        )
+        reservation_book(
+            cards=[other], slot=slot_on(self.main_office, day, 1), by=self.operator, channel="phone"
+        )
+        cards, _missing = day_pull_list(self.main_office, day)
+        bookings = day_bookings(self.main_office, day)
+        self.assertEqual(family_order(cards, bookings), [mother, child, other])
+        self.login(self.back_office)
+        pdf = self.client.get(
+            reverse("cards:day_pdf"), {"office": "honcho", "date": day.isoformat(), "what": "list"}
+        )
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+        self.assertIn(family.display_code, text)
+        self.assertIn("（2枚）", text)
+        self.assertIn("クルメ ジロウ", text)  # kana printed as katakana
+        self.assertIn(bookings[mother.pk].time, text)
+
+    def test_names_the_font_cannot_show_print_a_visible_marker_and_the_sheet_says_why(self) -> None:
+        import io
+
+        from pypdf import PdfReader
+
+        from ..printouts import card_sheets_pdf, grouped_id
+
+        card = make_card(
+            self.main_office,
+            applicant_name="𠮷田 太郎",
+            gaiji_note="氏名に印刷できない文字（U+20BB7）があります",
+        )
+        text = PdfReader(io.BytesIO(card_sheets_pdf([card]))).pages[0].extract_text()
+        self.assertIn("〓田 太郎", text)
+        self.assertIn("要外字確認", text)
+        self.assertIn(grouped_id(card.application_id), text)
+        self.assertEqual(grouped_id("12345678901234567890123"), "1234 5678 9012 3456 7890 123")
+
+
+class GaijiQueueTests(BaseTestCase):
+    def test_cards_flagged_for_gaiji_have_their_own_queue_and_a_badge(self) -> None:
+        flagged = make_card(self.main_office, gaiji_note="氏名に〓（外字の代替）があります")
+        make_card(self.main_office)
+        counts = {q.key: q.count for q in all_queues(timezone.localdate())}
+        self.assertEqual(counts["gaiji"], 1)
+        self.login(self.back_office)
+        page = self.client.get(reverse("cards:queue", args=["gaiji"])).content.decode()
+        self.assertIn(flagged.notice_number, page)
+        self.assertIn("要外字確認", page)

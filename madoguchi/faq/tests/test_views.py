@@ -131,7 +131,7 @@ class SearchViewTests(BaseTestCase):
         response = self.client.get(
             "/faq/search/", {"q": "予約 1234-5678-9018"}, headers={"HX-Request": "true"}
         )
-        self.assertContains(response, "検索しませんでした")
+        self.assertContains(response, "検索も記録もしていません")
         self.assertNotContains(response, "受取の予約")
         self.assertNotContains(response, "1234-5678-9018")
         self.assertEqual(self.client.get("/api/faq/search", {"q": "123456789018"}).status_code, 400)

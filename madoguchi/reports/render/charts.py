@@ -16,7 +16,7 @@ from ..sections import cards as card_sections
 
 CHARTS = {
     "calls": "月別入電件数（区分別）",
-    "cards": "状態別のカード枚数（現在値）",
+    "cards": "状態別のカード枚数（月末時点）",
     "callbacks": "折り返しの状況",
 }
 # pyplot keeps global state: one chart at a time.

@@ -96,3 +96,43 @@ class ApiTests(BaseTestCase):
         paths = self.client.get("/api/openapi.json").json()["paths"]
         for path in ("/api/reservations", "/api/reservations/slots", "/api/reservations/{code}/change"):
             self.assertIn(path, paths)
+
+
+class AppointmentApiTests(BaseTestCase):
+    def setUp(self):
+        set_capacity(self.main_office, 1)
+        self.day = open_day(self.main_office)
+        self.slot = slot_on(self.main_office, self.day)
+
+    def test_types_list_what_to_bring(self):
+        self.login(self.operator)
+        types = {t["code"]: t for t in self.client.get("/api/reservations/types").json()}
+        self.assertIn("マイナンバーカード", types["certificate"]["bring"])
+
+    def test_a_renewal_is_booked_by_expiry_notice_and_a_full_window_is_409(self):
+        self.login(self.operator)
+        body = {
+            "type": "certificate",
+            "slot": self.slot.pk,
+            "birth_date": "1960-04-01",
+            "expiry_notice_number": "X1",
+        }
+        response = self.client.post(
+            "/api/reservations/appointments", json.dumps(body), content_type="application/json"
+        )
+        self.assertEqual(response.status_code, 201, response.content)
+        self.assertEqual(response.json()["type"], "certificate")
+        body["expiry_notice_number"] = "X2"
+        response = self.client.post(
+            "/api/reservations/appointments", json.dumps(body), content_type="application/json"
+        )
+        self.assertEqual(response.status_code, 409)
+
+    def test_an_unknown_type_is_400(self):
+        self.login(self.operator)
+        body = {"type": "nope", "slot": self.slot.pk, "birth_date": "1960-04-01"}
+        response = self.client.post(
+            "/api/reservations/appointments", json.dumps(body), content_type="application/json"
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("nope", response.json()["detail"])

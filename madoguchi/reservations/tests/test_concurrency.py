@@ -144,3 +144,119 @@ class RaceTests(TransactionTestCase):
         self.assertEqual(sum(r == "ok" for r in results), 1, results)
         self.assertEqual(Reservation.objects.filter(status="booked").count(), 1)
         self.assertEqual(slot_counts_consistent(), [])
+
+    def test_crossing_changes_between_two_slots_never_deadlock(self):
+        a, b = slot_on(self.office, self.day, 1), slot_on(self.office, self.day, 2)
+        on_a = [
+            reservation_book(cards=[ready_card(self.office)], slot=a, by=None, channel=PHONE)
+            for _ in range(3)
+        ]
+        on_b = [
+            reservation_book(cards=[ready_card(self.office)], slot=b, by=None, channel=PHONE)
+            for _ in range(3)
+        ]
+
+        def work(i: int) -> str:
+            if i % 2:
+                reservation_change(reservation=on_a[i // 2], slot=Slot(pk=b.pk), by=None, channel=PHONE)
+            else:
+                reservation_change(reservation=on_b[i // 2], slot=Slot(pk=a.pk), by=None, channel=PHONE)
+            return "ok"
+
+        results = race(6, work)
+        self.assertFalse([r for r in results if r.startswith("error:")], results)
+        self.assertEqual(slot_counts_consistent(), [])
+
+    def test_releasing_expired_holds_while_residents_cancel_them_never_deadlocks(self):
+        import datetime
+
+        from ..services import holds_release
+
+        set_capacity(self.office, 6)
+        slot = slot_on(self.office, self.day, 3)
+        holds = [
+            reservation_book(cards=[ready_card(self.office)], slot=slot, by=None, channel=PHONE, hold=True)
+            for _ in range(6)
+        ]
+        later = holds[0].hold_expires_at + datetime.timedelta(minutes=1)
+
+        def work(i: int) -> str:
+            if i % 3 == 0:
+                holds_release(now=later)
+            elif i % 3 == 1:
+                reservation_cancel(reservation=holds[i], by=None, channel=PHONE)
+            else:
+                reservation_book(
+                    cards=[ready_card(self.office)], slot=Slot(pk=slot.pk), by=None, channel=PHONE, now=later
+                )
+            return "ok"
+
+        results = race(6, work)
+        self.assertFalse([r for r in results if r.startswith("error:") and "BookingError" not in r], results)
+        self.assertEqual(slot_counts_consistent(), [])
+
+    def test_mixed_types_racing_for_shared_windows_never_exceed_the_capacity(self):
+        import datetime
+
+        from ..services import Person, appointment_book, appointment_type_get
+
+        second = slot_on(self.office, self.day, 1)
+        types = {code: appointment_type_get(code) for code in ("certificate", "application", "pin_reset")}
+        cards = [ready_card(self.office) for _ in range(N)]
+
+        def person(i: int) -> Person:
+            return Person(
+                name=f"試験 {i}", birth_date=datetime.date(1970, 1, 1 + i), phone=f"09012340{i:03d}"
+            )
+
+        def work(i: int) -> str:
+            kind = i % 4
+            if kind == 0:
+                target = self.slot if i % 8 == 0 else second
+                reservation_book(cards=[cards[i]], slot=Slot(pk=target.pk), by=None, channel=PHONE)
+            elif kind == 1:  # two slots: the first and the second
+                appointment_book(
+                    appointment_type=types["application"],
+                    slot=Slot(pk=self.slot.pk),
+                    by=None,
+                    channel=PHONE,
+                    person=person(i),
+                )
+            else:
+                code = "certificate" if kind == 2 else "pin_reset"
+                appointment_book(
+                    appointment_type=types[code],
+                    slot=Slot(pk=(self.slot if i % 2 else second).pk),
+                    by=None,
+                    channel=PHONE,
+                    person=person(i),
+                )
+            return "ok"
+
+        results = race(N, work)
+        self.assertFalse([r for r in results if r.startswith("error:")], results)
+        for slot in (self.slot, second):
+            slot.refresh_from_db()
+            self.assertLessEqual(slot.booked, slot.capacity)
+        self.assertEqual(self.slot.booked, 5)  # twelve callers for five places: the first slot fills exactly
+        self.assertTrue(any(r.startswith("full") for r in results), results)
+        self.assertEqual(slot_counts_consistent(), [])
+
+    def test_the_same_person_racing_for_one_type_in_two_slots_is_booked_once(self):
+        import datetime
+
+        from ..services import Person, appointment_book, appointment_type_get
+
+        renewal = appointment_type_get("certificate")
+        slots = [slot_on(self.office, self.day, i) for i in range(4)]
+        who = Person(name="同時 太郎", birth_date=datetime.date(1980, 1, 1), phone="0942309000")
+
+        def work(i: int) -> str:
+            appointment_book(
+                appointment_type=renewal, slot=Slot(pk=slots[i % 4].pk), by=None, channel=PHONE, person=who
+            )
+            return "ok"
+
+        results = race(8, work)
+        self.assertEqual(sum(r == "ok" for r in results), 1, results)
+        self.assertEqual(slot_counts_consistent(), [])

@@ -136,5 +136,5 @@ class SlotsScreenTests(BaseTestCase):
                 "s-people_per_window": "1",
             },
         )
-        self.assertContains(response, "5 以上")
+        self.assertContains(response, "5以上")
         self.assertFalse(OfficeSlotSettings.objects.exists())

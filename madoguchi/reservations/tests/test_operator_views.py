@@ -111,7 +111,7 @@ class OperatorDeskTests(BaseTestCase):
         response = self.client.post(
             reverse("reservations:operator"), {"action": "book", "slot": "999999"}, follow=True
         )
-        self.assertContains(response, "選ばれていません")
+        self.assertContains(response, "見つかりません")
         self.assertFalse(Reservation.objects.exists())
 
     def test_a_tampered_pick_adds_no_card(self):
