@@ -289,15 +289,18 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     plan=plan,
                     title=form.cleaned_data["title"],
                     policy=form.cleaned_data["policy"],
+                    sections=form.sections(),
                 )
             except services.ReportError as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, "業務計画書を保存しました。")
                 return redirect("reports:plan_detail", pk=plan.pk)
+    content = services.plan_content_now(plan)
     context = {
         "plan": plan,
-        "content": services.plan_content_now(plan),
+        "content": content,
+        "missing": services.plan_missing(content) if plan.is_editable else [],
         "form": form,
         "decision_form": PlanDecisionForm(),
     }
