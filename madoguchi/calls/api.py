@@ -121,6 +121,57 @@ def cti_events(request: HttpRequest, payload: CtiEventIn) -> dict[str, Any]:
     }
 
 
+class CtiWebhookOut(Schema):
+    ok: bool
+    ignored: bool = Field(..., description="true: madoguchi が使わない種類のイベント（何も変更していない）")
+    applied: bool = False
+    call: int | None = None
+
+
+@router.post(
+    "/cti/webhook",
+    response=CtiWebhookOut,
+    auth=CtiToken(),
+    summary="クラウドPBXの Webhook（項目名は MADOGUCHI_CTI_WEBHOOK_MAP で対応付け）",
+    openapi_extra={
+        "responses": {400: {"description": "不正なイベント"}, 401: {"description": "トークン不正"}}
+    },
+)
+def cti_webhook(request: HttpRequest) -> dict[str, Any]:
+    """A cloud PBX's own JSON, mapped by MADOGUCHI_CTI_WEBHOOK_MAP onto the CTI event (docs/calls.md)."""
+    import json
+
+    from .webhook import map_webhook
+
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        raise HttpError(400, "本文が JSON として読めません。") from None
+    if not isinstance(body, dict):
+        raise HttpError(400, "本文は JSON オブジェクトにしてください。")
+    try:
+        event = map_webhook(body, settings.MADOGUCHI_CTI_WEBHOOK_MAP)
+        if event is None:
+            return {"ok": True, "ignored": True}
+        at = services.parse_event_time(event["time"])
+        _refuse_far_times(at)
+        result = services.cti_event_apply(
+            kind=event["event"],
+            call_id=event["callId"],
+            at=at,
+            line=event["line"],
+            direction=event["direction"],
+            from_number=event["from"],
+            to_number=event["to"],
+            extension=event["extension"],
+            cause=event["cause"],
+        )
+    except ValidationError as exc:
+        logger.info("CTI webhook refused")
+        raise HttpError(400, _message(exc)) from None
+    return {"ok": True, "ignored": False, "applied": result.applied, "call": result.call.pk}
+
+
 class MonthlyCountsOut(Schema):
     year: int
     month: int

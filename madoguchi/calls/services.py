@@ -277,13 +277,16 @@ def parse_event_time(value: Any) -> datetime.datetime:
     if isinstance(value, int | float) or (
         isinstance(value, str) and value.strip().replace(".", "", 1).isdigit()
     ):
-        return datetime.datetime.fromtimestamp(float(value), tz=datetime.UTC)
+        try:
+            return datetime.datetime.fromtimestamp(float(value), tz=datetime.UTC)
+        except (OverflowError, OSError, ValueError):  # a number no clock reaches (or inf / nan)
+            raise ValidationError({"time": ["time が日時の範囲外です（Unix 秒）。"]}) from None
     if isinstance(value, str) and value.strip():
         try:
             return _aware(datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
         except ValueError:
             pass
-    raise ValidationError({"time": [f"time「{value}」を日時として読めません（ISO 8601 または Unix 秒）。"]})
+    raise ValidationError({"time": ["time を日時として読めません（ISO 8601 または Unix 秒）。"]})
 
 
 def _cti_event_errors(

@@ -71,6 +71,9 @@ def _add_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+ROLLOVERS_SHOWN = 5  # the desk shows the oldest five; the count and a link lead to the whole queue
+
+
 def _cti_call(request: AuthedHttpRequest, value: object, *, unlogged: bool = True) -> Call | None:
     try:
         qs = Call.objects.filter(pk=int(str(value)), source=Call.Source.CTI)
@@ -161,7 +164,7 @@ def faq_pane(request: AuthedHttpRequest) -> HttpResponse:
     """The FAQ answers for what the operator types (htmx fragment)."""
     # The screen POSTs the query (it may hold a caller's details); GET stays for old links.
     q = (request.POST.get("q") or request.GET.get("q") or "").strip()[:2000]
-    hits = integrations.faq_search(q, 5, user=request.user) if q else []  # type: ignore[arg-type]
+    hits = integrations.faq_search(q, 5, user=request.user) if q else []
     return render(
         request,
         "calls/_faq_results.html",
@@ -201,10 +204,21 @@ def active_calls(request: AuthedHttpRequest) -> HttpResponse:
     history = caller_history(request, mine)
     for c in shown:
         c.history = history.get(c.pk)  # type: ignore[attr-defined]
+    # Roll-overs nobody has taken yet: on every operator's desk at once (this fragment is polled every 5 s as a
+    # poll, so it does not keep the session alive). No numbers here: the callback page shows them (audited).
+    rollovers = (
+        Callback.objects.open().filter(source=Callback.Source.OVERFLOW, owner__isnull=True).order_by("due_at")
+    )
     return render(
         request,
         "calls/_active_calls.html",
-        {"calls": shown, "more": more, "seat": seat},
+        {
+            "calls": shown,
+            "more": more,
+            "seat": seat,
+            "rollovers": list(rollovers[:ROLLOVERS_SHOWN]),
+            "rollover_count": rollovers.count(),
+        },
     )
 
 

@@ -43,6 +43,7 @@ class CardsConfig(AppConfig):
         ("支所送付", "cards:shipments", "cards.view_shipment"),
         ("交付後処理", "cards:post_issuance", "cards.export_cards"),
         ("保管期限", "cards:holding", "cards.view_queue"),
+        ("受払簿・廃棄簿", "cards:ledgers", "cards.export_cards"),
         ("収納場所", "cards:locations", "cards.manage_storage"),
         ("マイナ・アシスト", "cards:assist_list", "cards.view_mynaassistrecord"),
     ]

@@ -25,6 +25,7 @@ urlpatterns = [
     path("post/", views.post_issuance, name="post_issuance"),
     path("post/export/", views.post_issuance_export, name="post_export"),
     path("holding/", views.holding, name="holding"),
+    path("ledgers/", views.ledgers, name="ledgers"),
     path("assist/", views.assist_list, name="assist_list"),
     path("assist/export.csv", views.assist_export, name="assist_export"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -327,3 +328,5 @@ MADOGUCHI_AMI_NUMBER: str = env("MADOGUCHI_AMI_NUMBER") or ""
 # five minutes ahead) are refused by the API (a PBX clock that is off).
 MADOGUCHI_CTI_EXTENSIONS: list[str] = env_list("MADOGUCHI_CTI_EXTENSIONS")
 MADOGUCHI_CTI_MAX_EVENT_AGE_HOURS: int = int(env("MADOGUCHI_CTI_MAX_EVENT_AGE_HOURS") or "24")
+# Cloud PBX webhooks: where each CTI field is in the PBX's JSON, and its event/cause words (docs/calls.md).
+MADOGUCHI_CTI_WEBHOOK_MAP: dict[str, object] = json.loads(env("MADOGUCHI_CTI_WEBHOOK_MAP") or "{}")

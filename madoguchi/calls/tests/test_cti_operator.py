@@ -150,3 +150,14 @@ class CtiOperatorTests(BaseTestCase):
         response = self.client.post("/calls/take/seat/", {"sign_out": "1"}, follow=True)
         self.assertContains(response, "内線からサインアウトしました")
         self.assertFalse(OperatorSeat.objects.exists())
+
+    def test_a_roll_over_appears_on_every_operators_desk_until_someone_takes_it(self):
+        services.seat_sign_in(user=self.operator, extension="201")
+        self.post(event="overflow", callId="O-1", **{"from": "090-5555-6666"})
+        callback = Call.objects.get(cti_call_id="O-1").callbacks.get()
+        for user in (self.operator, self.second):
+            page = self.active_for(user)
+            self.assertIn(f"No.{callback.pk}", page)
+            self.assertNotIn("090-5555-6666", page)
+        services.callback_assign(by=self.second, callback=callback, owner=self.second)
+        self.assertIn("未担当のあふれ呼はありません", self.active_for(self.operator))

@@ -163,7 +163,9 @@ class NeverCutTests(BaseTestCase):
     def test_the_holding_page_counts_every_card_past_its_deadline_and_pages_through_them(self) -> None:
         today = timezone.localdate()
         for _ in range(105):
-            make_card(self.main_office, state=S.REMINDER_SENT, holding_deadline=today - datetime.timedelta(days=2))
+            make_card(
+                self.main_office, state=S.REMINDER_SENT, holding_deadline=today - datetime.timedelta(days=2)
+            )
         self.login(self.back_office)
         page = self.client.get(reverse("cards:holding")).content.decode()
         self.assertIn("期限切れ 105枚", page)
