@@ -16,6 +16,7 @@ urlpatterns = [
     path("scan/", views.scan, name="scan"),
     path("scan/apply/", views.scan_apply, name="scan_apply"),
     path("scan/undo/", views.scan_undo, name="scan_undo"),
+    path("stocktake/", views.stocktake, name="stocktake"),
     path("import/", views.import_upload, name="import"),
     path("import/<int:pk>/", views.import_batch, name="import_batch"),
     path("locations/", views.locations, name="locations"),

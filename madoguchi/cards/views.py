@@ -963,3 +963,40 @@ def ledgers(request: HttpRequest) -> HttpResponse:
             )
             return download(content, name, content_type)
     return render(request, "cards/ledgers.html", {"form": form})
+
+
+# -- stocktake --------------------------------------------------------------------------------------------
+
+
+@require_perm("cards.transition_card")
+def stocktake(request: HttpRequest) -> HttpResponse:
+    """棚卸: scan every card in a cabinet (the scanner types each number and Enter into the box), then compare."""
+    from .stocktake import stocktake as compare
+
+    result = None
+    error = ""
+    place = request.POST.get("place", "") if request.method == "POST" else request.GET.get("place", "")
+    if request.method == "POST":
+        scanned = request.POST.get("scanned", "").split()
+        try:
+            result = compare(place=place, scanned=scanned)
+        except ValueError as exc:
+            error = str(exc)
+        else:
+            _audit(
+                request,
+                AuditEvent.Action.LIST,
+                object_type="cards.card",
+                detail={
+                    "stocktake": result.place,
+                    "expected": result.expected,
+                    "scanned": len(result.found) + len(result.wrong_place) + len(result.unknown),
+                    "missing": len(result.missing),
+                    "wrong_place": len(result.wrong_place),
+                },
+            )
+    return render(
+        request,
+        "cards/stocktake.html",
+        {"result": result, "error": error, "place": place, "scanned": request.POST.get("scanned", "")},
+    )
