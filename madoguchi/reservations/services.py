@@ -46,6 +46,7 @@ from madoguchi.cards.models import Card
 from madoguchi.lib.crypto import lookup_hash
 from madoguchi.lib.jdates import format_date
 from madoguchi.lib.privacy import refuse_individual_number
+from madoguchi.lib.sms import SmsError, send_sms
 from madoguchi.lib.text import nfkc
 
 from .models import (
@@ -1130,6 +1131,64 @@ def reservation_set_reminder(*, reservation: Reservation, opt_out: bool, by: Use
     return locked
 
 
+def reminder_contact_clean(*, email: str = "", mobile: str = "", consent: bool) -> tuple[str, str]:
+    """The e-mail address and mobile number (digits) for the reminder, checked; a Japanese message per field."""
+    from django.core.validators import validate_email
+
+    from madoguchi.lib.sms import normalize_mobile
+
+    email = (email or "").strip()
+    raw_mobile = (mobile or "").strip()
+    errors: dict[str, list[str]] = {}
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = ["メールアドレスは「name@example.jp」の形で入力してください。"]
+    number = normalize_mobile(raw_mobile)
+    if raw_mobile and not number:
+        errors["mobile"] = [
+            "携帯電話番号は 070・080・090 で始まる11桁で入力してください（例: 090-1234-5678）。"
+        ]
+    if (email or raw_mobile) and not consent:
+        errors["consent"] = [
+            "お知らせの連絡に使うことへの同意をお客様に確認し、「同意を得た」にチェックしてください。"
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return email, number
+
+
+def reservation_set_contact(
+    *, reservation: Reservation, by: User, email: str = "", mobile: str = "", consent: bool
+) -> Reservation:
+    """Phone bookings: the e-mail address or mobile number the caller gave for the reminder, kept only with
+    their consent (the operator asked and ticked it); the consent time is recorded."""
+    email, number = reminder_contact_clean(email=email, mobile=mobile, consent=consent)
+    with transaction.atomic():
+        locked = _lock(reservation)
+        locked.email, locked.reminder_mobile = email, number
+        locked.reminder_consent_at = timezone.now() if (email or number) else None
+        locked.save(update_fields=["email", "reminder_mobile", "reminder_consent_at", "updated_at"])
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=locked,
+            detail={"reminder_contact": [k for k, v in (("email", email), ("mobile", number)) if v]},
+        )
+    return locked
+
+
+def _sms_text(reservation: Reservation, link: str) -> str:
+    slot = reservation.slot
+    assert slot is not None
+    return (
+        f"マイナンバーカードの受取予約は明日 {slot.date.month}/{slot.date.day} {slot.start:%H:%M} "
+        f"{reservation.office.name}です。予約番号 {reservation.display_code}。交付通知書と本人確認書類をお持ちください。"
+        f"変更・取消: {link}"
+    )
+
+
 # -- at the counter ------------------------------------------------------------------------------------
 
 
@@ -1598,7 +1657,7 @@ def reminders_due(*, day: datetime.date) -> Iterable[Reservation]:
         Reservation.objects.filter(
             date=day, status=R.BOOKED, reminder_opt_out=False, reminder_sent_at__isnull=True
         )
-        .exclude(email="")
+        .exclude(email="", reminder_mobile="")
         .select_related("office", "slot")
         .order_by("pk")
     )
@@ -1627,8 +1686,11 @@ def reminders_send(
         link = base + reverse("reservations:public_confirm", args=[manage_token(reservation)])
         subject, body = _mail_text(reservation, link, reminder=True)
         try:
-            send_mail(subject, body, None, [reservation.email])
-        except (smtplib.SMTPException, OSError):  # the mail server refused or is unreachable: try next run
+            if reservation.email:
+                send_mail(subject, body, None, [reservation.email])
+            else:  # a phone booking that gave a mobile number (with consent)
+                send_sms(to=reservation.reminder_mobile, body=_sms_text(reservation, link))
+        except (smtplib.SMTPException, OSError, SmsError):  # refused or unreachable: try next run
             Reservation.objects.filter(pk=reservation.pk).update(reminder_sent_at=None)
             logger.warning("reminder failed: %s", reservation.code)
             failed += 1
