@@ -963,3 +963,63 @@ def ledgers(request: HttpRequest) -> HttpResponse:
             )
             return download(content, name, content_type)
     return render(request, "cards/ledgers.html", {"form": form})
+
+
+# -- stocktake --------------------------------------------------------------------------------------------
+
+
+@require_perm("cards.transition_card")
+def stocktake(request: HttpRequest) -> HttpResponse:
+    """棚卸: scan every card in a cabinet (the scanner types each number and Enter into the box), then compare."""
+    from .stocktake import stocktake as compare
+
+    result = None
+    error = ""
+    place = request.POST.get("place", "") if request.method == "POST" else request.GET.get("place", "")
+    if request.method == "POST":
+        scanned = request.POST.get("scanned", "").split()
+        try:
+            result = compare(place=place, scanned=scanned)
+        except ValueError as exc:
+            error = str(exc)
+        else:
+            _audit(
+                request,
+                AuditEvent.Action.LIST,
+                object_type="cards.card",
+                detail={
+                    "stocktake": result.place,
+                    "expected": result.expected,
+                    "scanned": len(result.found) + len(result.wrong_place) + len(result.unknown),
+                    "missing": len(result.missing),
+                    "wrong_place": len(result.wrong_place),
+                },
+            )
+    return render(
+        request,
+        "cards/stocktake.html",
+        {"result": result, "error": error, "place": place, "scanned": request.POST.get("scanned", "")},
+    )
+
+
+# -- resident register changes ------------------------------------------------------------------------------
+
+
+@require_perm("cards.import_cards", "cards.transition_card")
+def register_changes(request: HttpRequest) -> HttpResponse:
+    """Upload the resident register's change list: every open card it names goes on hold with the reason."""
+    from .register_changes import COLUMNS, register_changes_apply
+
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        f = form.cleaned_data["file"]
+        result = register_changes_apply(
+            file_name=f.name,
+            content=f.read(),
+            by=_staff(request),
+            encoding=form.cleaned_data["encoding"] or None,
+        )
+    return render(
+        request, "cards/register_changes.html", {"form": form, "result": result, "columns": COLUMNS}
+    )
