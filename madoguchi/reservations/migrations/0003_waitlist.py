@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('calendar', '0001_initial'),
-        ('reservations', '0003_reminder_contact'),
+        ('reservations', '0002_appointment_types'),
     ]
 
     operations = [
