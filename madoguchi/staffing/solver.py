@@ -187,6 +187,7 @@ class Problem:
         50.0  # deterministic time units (about seconds on an idle core), see module doc
     )
     wall_limit_seconds: float | None = None  # safety net only (default 10 × the deterministic limit)
+    deterministic: bool = True  # False: `time_limit_seconds` is wall-clock time and the workers run in parallel
     num_workers: int = 1
     seed: int = 1
     # Minutes already worked in a (worker, ISO week) outside this problem (a week that straddles two months).
@@ -611,14 +612,18 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = max(1, problem.num_workers)
     solver.parameters.random_seed = problem.seed
-    solver.parameters.max_deterministic_time = max(0.5, problem.time_limit_seconds)
-    # The wall clock is only a safety net (a busy machine): the deterministic limit decides, so the same input
-    # gives the same roster.
-    solver.parameters.max_time_in_seconds = problem.wall_limit_seconds or max(
-        60.0, problem.time_limit_seconds * 10
-    )
-    if problem.num_workers > 1:
-        solver.parameters.interleave_search = True
+    if problem.deterministic:
+        solver.parameters.max_deterministic_time = max(0.5, problem.time_limit_seconds)
+        # The wall clock is only a safety net (a busy machine): the deterministic limit decides, so the same
+        # input gives the same roster; more than one worker searches interleaved (deterministic too).
+        solver.parameters.max_time_in_seconds = problem.wall_limit_seconds or max(
+            60.0, problem.time_limit_seconds * 10
+        )
+        if problem.num_workers > 1:
+            solver.parameters.interleave_search = True
+    else:
+        # Wall-clock limit, workers in parallel: the best roster in the time, not reproducible to the letter.
+        solver.parameters.max_time_in_seconds = max(0.5, problem.time_limit_seconds)
     callback = _Progress(problem)
     status = solver.solve(model, callback)
     if callback.failure is not None:
