@@ -1,46 +1,120 @@
-"""FAQ search quality and speed: top-1 / top-3 hit rates on madoguchi/faq/eval/queries.jsonl (demo entries),
-beside a plain substring search measured in the same run, and p95 latency with the demo set and with
-2,000 entries (generated variants of the demo entries).
+"""FAQ search quality and speed, on every evaluation set, beside plain baselines measured in the same run.
 
-    uv run python bench/faq_search.py
+Sets (each collection loaded with faq_import --approve into an empty FAQ table, no synonym table — what a
+city starting from its own collection gets):
+- demo:        madoguchi/faq/data/demo_faq.csv + madoguchi/faq/eval/queries.jsonl (the project's own set)
+- second:      madoguchi/faq/eval/second/ (a second collection written by the FAQ engineer, other style)
+- independent: madoguchi/faq/eval/independent/ (written by another engineer without seeing the search code)
+Methods: faq.search; plain SudachiPy + BM25 (mode C normalised forms, one field); character-bigram BM25.
+Then p50/p95 latency with 2,000 entries (generated variants of the demo entries).
+
+    uv run python bench/faq_search.py [--misses] [--without=independent]
+    DATABASE_URL=postgres://…/a_fresh_database uv run python bench/faq_search.py
 """
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import json
+import math
 import random
 import statistics
+import sys
 import time
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import _django
 
 _django.setup(fresh=False)  # flush is refused by the audit triggers on PostgreSQL: use a fresh database
 
-from madoguchi.faq import demo, search  # noqa: E402
-from madoguchi.faq.models import FaqEntry  # noqa: E402
+from madoguchi.faq import search, services  # noqa: E402
+from madoguchi.faq.models import FaqEntry, Synonym  # noqa: E402
 
-EVAL = Path(__file__).resolve().parent.parent / "madoguchi" / "faq" / "eval" / "queries.jsonl"
+ROOT = Path(__file__).resolve().parent.parent / "madoguchi" / "faq"
+SETS = {
+    "demo": (ROOT / "data" / "demo_faq.csv", ROOT / "eval" / "queries.jsonl"),
+    "second": (ROOT / "eval" / "second" / "collection.csv", ROOT / "eval" / "second" / "queries.jsonl"),
+    "independent": (
+        ROOT / "eval" / "independent" / "collection.csv",
+        ROOT / "eval" / "independent" / "queries.csv",
+    ),
+}
 
 
-def substring_ids(rows: list[dict], query: str, limit: int) -> list[int]:
-    """Baseline: every whitespace-separated word of the query must occur (NFKC) in the entry's text —
-    what a LIKE '%…%' search box does. Entries matching in the question first, then by id."""
-    words = unicodedata.normalize("NFKC", query).split()
-    if not words:
-        return []
+def load_queries(path: Path) -> list[dict]:
+    if path.suffix == ".jsonl":
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    with path.open(encoding="utf-8-sig") as f:
+        return [
+            {"query": r["query"], "style": r.get("style") or "-", "expected": [r["expected_key"]]}
+            for r in csv.DictReader(f)
+        ]
 
-    def text(r: dict, with_answer: bool) -> str:
-        body = r["question"] + " " + r["keywords"] + " " + r["category"]
-        if with_answer:
-            body += " " + r["answer"]
-        return unicodedata.normalize("NFKC", body)
 
-    first = [r["id"] for r in rows if all(w in text(r, False) for w in words)]
-    rest = [r["id"] for r in rows if r["id"] not in first and all(w in text(r, True) for w in words)]
-    return (first + rest)[:limit]
+def load_collection(path: Path) -> None:
+    FaqEntry.objects.all().delete()
+    Synonym.objects.all().delete()
+    result = services.faq_import(data=path.read_bytes(), filename=path.name, by=None, approve=True)
+    if not result.ok:
+        raise SystemExit(f"{path}: " + " / ".join(str(e) for e in result.errors[:5]))
+
+
+class BM25:
+    """A plain BM25 (k1 1.2, b 0.75) over one field made of question, keywords, category and answer."""
+
+    def __init__(self, rows: list[dict], analyse: Callable[[str], list[str]]) -> None:
+        self.analyse = analyse
+        self.ids = [r["id"] for r in rows]
+        self.docs = [
+            Counter(analyse(" ".join([r["question"], r["keywords"], r["category"], r["answer"]])))
+            for r in rows
+        ]
+        self.lengths = [sum(d.values()) for d in self.docs]
+        self.avg = sum(self.lengths) / max(len(self.lengths), 1)
+        df: Counter = Counter()
+        for d in self.docs:
+            df.update(d.keys())
+        n = len(self.docs)
+        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+
+    def search(self, query: str, limit: int) -> list[int]:
+        terms = set(self.analyse(query))
+        scores = []
+        for i, d in enumerate(self.docs):
+            s = 0.0
+            for t in terms:
+                tf = d.get(t)
+                if tf:
+                    s += self.idf[t] * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * self.lengths[i] / self.avg))
+            if s > 0:
+                scores.append((-s, self.ids[i]))
+        return [i for _s, i in sorted(scores)[:limit]]
+
+
+def sudachi_words(text: str) -> list[str]:
+    from sudachipy import dictionary, tokenizer
+
+    global _TOK
+    if _TOK is None:
+        _TOK = dictionary.Dictionary(dict="core").tokenizer()
+    mode = tokenizer.Tokenizer.SplitMode.C
+    out = []
+    for chunk in unicodedata.normalize("NFKC", text).split("。"):
+        for m in _TOK.tokenize(chunk[:4000], mode):
+            if m.part_of_speech()[0] not in ("補助記号", "空白", "記号"):
+                out.append(m.normalized_form())
+    return out
+
+
+_TOK = None
+
+
+def char_bigrams(text: str) -> list[str]:
+    return search.bigrams(text)
 
 
 def p95(values: list[float]) -> float:
@@ -48,45 +122,57 @@ def p95(values: list[float]) -> float:
     return values[max(0, int(round(0.95 * len(values))) - 1)]
 
 
-def evaluate(queries: list[dict], slug_of: dict[int, str], rows: list[dict]) -> None:
-    stats: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+def evaluate(name: str, queries: list[dict], show_misses: bool) -> tuple[dict, list[float]]:
+    rows = list(
+        FaqEntry.objects.approved().values("id", "slug", "question", "answer", "keywords", "category")
+    )
+    slug_of = {r["id"]: r["slug"] for r in rows}
+    methods: dict[str, Callable[[str, int], list[int]]] = {
+        "faq.search": lambda q, k: [h.entry_id for h in search.search(q, limit=k)],
+        "Sudachi+BM25": BM25(rows, sudachi_words).search,
+        "bigram BM25": BM25(rows, char_bigrams).search,
+    }
+    search.get_index()
+    search.search("予約")  # warm the process cache and Sudachi, as a running server would be
+    stats: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    times: list[float] = []
     misses = []
     for item in queries:
         expected = set(item["expected"])
-        for name in ("search", "substring"):
+        for method, run in methods.items():
             t = time.perf_counter()
-            if name == "search":
-                ids = [h.entry_id for h in search.search(item["query"], limit=3)]
-            else:
-                ids = substring_ids(rows, item["query"], 3)
-            ms = (time.perf_counter() - t) * 1000
+            ids = run(item["query"], 3)
+            if method == "faq.search":
+                times.append((time.perf_counter() - t) * 1000)
             slugs = [slug_of[i] for i in ids]
             top1 = bool(slugs) and slugs[0] in expected
             top3 = bool(expected & set(slugs[:3]))
             for key in ("all", item["style"]):
-                stats[name][f"{key}:top1"].append(top1)
-                stats[name][f"{key}:top3"].append(top3)
-            stats[name]["ms"].append(ms)
-            if name == "search" and not top3:
-                misses.append((item["style"], item["query"], slugs))
+                stats[method][f"{key}:1"].append(top1)
+                stats[method][f"{key}:3"].append(top3)
+            if method == "faq.search" and not top1:
+                misses.append(
+                    ("top-3" if top3 else "miss ", item["style"], item["query"], sorted(expected), slugs)
+                )
     styles = sorted({q["style"] for q in queries})
     counts = ", ".join(f"{s} {sum(q['style'] == s for q in queries)}" for s in styles)
-    print(f"評価クエリ {len(queries)} 件（{counts}）")
-    print(f"{'':14}{'top-1':>8}{'top-3':>8}   " + "  ".join(f"{s}(1/3)" for s in styles))
-    for name in ("search", "substring"):
-        s = stats[name]
-        rate = lambda k, s=s: 100 * statistics.mean(s[k])  # noqa: E731
-        per_style = "  ".join(f"{rate(st + ':top1'):.0f}/{rate(st + ':top3'):.0f}%" for st in styles)
-        label = "faq.search" if name == "search" else "部分一致"
-        print(f"{label:14}{rate('all:top1'):7.1f}%{rate('all:top3'):7.1f}%   {per_style}")
-    print(
-        f"latency (demo {len(rows)} entries): search p50 {statistics.median(stats['search']['ms']):.1f} ms,"
-        f" p95 {p95(stats['search']['ms']):.1f} ms; substring p95 {p95(stats['substring']['ms']):.2f} ms"
-    )
-    if misses:
-        print("top-3 に正解が入らなかったクエリ:")
-        for style, q, slugs in misses:
-            print(f"  [{style}] {q} -> {slugs}")
+    print(f"\n[{name}] {len(rows)} entries, {len(queries)} queries ({counts})")
+    print(f"  {'':14}{'top-1':>7}{'top-3':>7}   " + "  ".join(f"{s}(1/3)" for s in styles))
+    figures = {}
+    for method in methods:
+        st = stats[method]
+
+        def rate(key: str, st: dict = st) -> float:
+            return 100 * statistics.mean(st[key])
+
+        per_style = "  ".join(f"{rate(s + ':1'):.0f}/{rate(s + ':3'):.0f}" for s in styles)
+        print(f"  {method:14}{rate('all:1'):6.1f}%{rate('all:3'):6.1f}%   {per_style}")
+        figures[method] = (rate("all:1"), rate("all:3"))
+    print(f"  faq.search latency: p50 {statistics.median(times):.1f} ms, p95 {p95(times):.1f} ms")
+    if show_misses and name != "independent":  # the independent set stays unseen by the search's developer
+        for m in misses:
+            print("   ", *m)
+    return figures, times
 
 
 VARIANT_PREFIX = ["", "（よくある質問）", "【窓口】", "【電話】", "【支所】"]
@@ -144,29 +230,28 @@ def scale_to(n: int, queries: list[dict]) -> None:
         )
 
 
-DB_VENDOR = ""
-
-
 def main() -> None:
-    global DB_VENDOR
     from django.db import connection
 
-    DB_VENDOR = connection.vendor
-    demo.load()
-    queries = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = list(
-        FaqEntry.objects.approved().values("id", "slug", "question", "answer", "keywords", "category")
-    )
-    slug_of = {r["id"]: r["slug"] for r in rows}
-    # A fingerprint of every ranked list: run once on SQLite and once on PostgreSQL, the lines must match.
-    import hashlib
-
-    ranked = [[h.entry_id - rows[0]["id"] for h in search.search(q["query"], 10)] for q in queries]
-    print(f"result fingerprint ({DB_VENDOR}): {hashlib.sha256(json.dumps(ranked).encode()).hexdigest()[:16]}")
-    search.get_index()  # warm the process cache and Sudachi, as a running server would be
-    search.search("予約")
-    evaluate(queries, slug_of, rows)
-    scale_to(2000, queries)
+    show_misses = "--misses" in sys.argv
+    print(f"database: {connection.vendor}")
+    fingerprint = hashlib.sha256()
+    skipped = {a.split("=", 1)[1] for a in sys.argv if a.startswith("--without=")}
+    for name, (collection, query_file) in SETS.items():
+        if name in skipped:
+            continue
+        if not collection.exists():
+            print(f"\n[{name}] not present ({collection}): skipped")
+            continue
+        load_collection(collection)
+        queries = load_queries(query_file)
+        evaluate(name, queries, show_misses)
+        ranked = [[h.slug for h in search.search(q["query"], 10)] for q in queries]
+        fingerprint.update(json.dumps(ranked, ensure_ascii=False).encode())
+    # Run once on SQLite and once on PostgreSQL: the fingerprints of every ranked list must match.
+    print(f"\nresult fingerprint ({connection.vendor}): {fingerprint.hexdigest()[:16]}")
+    load_collection(SETS["demo"][0])
+    scale_to(2000, load_queries(SETS["demo"][1]))
 
 
 if __name__ == "__main__":

@@ -49,7 +49,11 @@ def generate() -> User:
     main = Office.objects.create(code="honcho", name="本庁", kind="main")
     branch = Office.objects.create(code="branch1", name="総合支所1", kind="branch", sort_order=1)
     locations = StorageLocation.objects.bulk_create(
-        [StorageLocation(cabinet=f"C{c}", box=f"{b:02d}", code=f"C{c}-{b:02d}") for c in range(1, 6) for b in range(1, 41)]
+        [
+            StorageLocation(cabinet=f"C{c}", box=f"{b:02d}", code=f"C{c}-{b:02d}")
+            for c in range(1, 6)
+            for b in range(1, 41)
+        ]
     )
     name, kana, birth = encrypt_str("試験 太郎"), encrypt_str("シケン タロウ"), encrypt_str("1980-01-01")
     steps = ["received", "set_up", "filed", "notice_mailed"]
@@ -78,13 +82,22 @@ def generate() -> User:
         day = rng.choice(DAYS[:-4])
         prev = ""
         for n, to in enumerate(steps):
-            events.append(CardEvent(card_id=cid, at=moment(day + datetime.timedelta(days=n)), from_state=prev, to_state=to))
+            events.append(
+                CardEvent(
+                    card_id=cid, at=moment(day + datetime.timedelta(days=n)), from_state=prev, to_state=to
+                )
+            )
             prev = to
     CardEvent.objects.bulk_create(events, batch_size=5000)
     categories = ["reservation"] * 60 + ["card_inquiry"] * 35 + ["other"] * 5
     Call.objects.bulk_create(
         [
-            Call(direction="inbound", status="ended", started_at=moment(rng.choice(DAYS)), category=rng.choice(categories))
+            Call(
+                direction="inbound",
+                status="ended",
+                started_at=moment(rng.choice(DAYS)),
+                category=rng.choice(categories),
+            )
             for _ in range(CALLS)
         ],
         batch_size=2000,
@@ -105,7 +118,14 @@ def generate() -> User:
     )
     Reservation.objects.bulk_create(
         [
-            Reservation(code=f"R{i:07d}", office=main, slot=(s := rng.choice(slots)), date=s.date, status="booked", channel="phone")
+            Reservation(
+                code=f"R{i:07d}",
+                office=main,
+                slot=(s := rng.choice(slots)),
+                date=s.date,
+                status="booked",
+                channel="phone",
+            )
             for i in range(RESERVATIONS)
         ],
         batch_size=2000,
@@ -118,8 +138,14 @@ def generate() -> User:
         batch_size=5000,
     )
     ContractSettings.objects.create(
-        city_name="試験市", addressee="試験市長", section="市民課", contractor="株式会社テスト", representative="代表取締役 試験",
-        contract_name="マイナンバーカード窓口業務委託", period_start=datetime.date(2026, 4, 1), period_end=datetime.date(2027, 3, 31),
+        city_name="試験市",
+        addressee="試験市長",
+        section="市民課",
+        contractor="株式会社テスト",
+        representative="代表取締役 試験",
+        contract_name="マイナンバーカード窓口業務委託",
+        period_start=datetime.date(2026, 4, 1),
+        period_end=datetime.date(2027, 3, 31),
     )
     MonthClose.objects.create(year=YEAR, month=MONTH, special_notes="繁忙期。")
     return director
@@ -136,9 +162,19 @@ def plain_reportlab(rows: list[list[object]], header: list[str]) -> bytes:
 
     font = register_japanese_font()
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm)
+    doc = SimpleDocTemplate(
+        out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm
+    )
     table = Table([header, *[[str(v) for v in r] for r in rows]], repeatRows=1)
-    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 7), ("GRID", (0, 0), (-1, -1), 0.5, colors.grey)]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), font),
+                ("FONTSIZE", (0, 0), (-1, -1), 7),
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+            ]
+        )
+    )
     doc.build([table])
     return out.getvalue()
 
@@ -161,12 +197,22 @@ if __name__ == "__main__":
     generate()
     print(f"data generated in {time.perf_counter() - t0:.1f} s")
     today = datetime.date(YEAR, MONTH + 1, 5)
-    data, build_s = timed("monthly_report_build (all sections + appendix)", lambda: services.monthly_report_build(year=YEAR, month=MONTH, today=today))
+    data, build_s = timed(
+        "monthly_report_build (all sections + appendix)",
+        lambda: services.monthly_report_build(year=YEAR, month=MONTH, today=today),
+    )
     contract = ContractSettings.objects.get()
-    data.cover = services._cover(contract=contract, close=MonthClose.objects.get(), number=0, reason="", changes=[], today=today)
+    data.cover = services._cover(
+        contract=contract, close=MonthClose.objects.get(), number=0, reason="", changes=[], today=today
+    )
     pdf, ours_s = timed("our PDF (鑑 + 別紙1 with charts + 別紙2 appendix)", lambda: report_pdf(data))
-    plain, plain_s = timed("plain ReportLab table of the same appendix rows", lambda: plain_reportlab(data.appendix.rows, data.appendix.header))
+    plain, plain_s = timed(
+        "plain ReportLab table of the same appendix rows",
+        lambda: plain_reportlab(data.appendix.rows, data.appendix.header),
+    )
     pages, plain_pages = len(PdfReader(io.BytesIO(pdf)).pages), len(PdfReader(io.BytesIO(plain)).pages)
     print(f"appendix rows: {len(data.appendix.rows):,}; our pages: {pages}; plain pages: {plain_pages}")
-    print(f"ratio (our PDF / plain ReportLab, CPU): {ours_s / plain_s:.2f}; build + render CPU: {build_s + ours_s:.2f} s")
+    print(
+        f"ratio (our PDF / plain ReportLab, CPU): {ours_s / plain_s:.2f}; build + render CPU: {build_s + ours_s:.2f} s"
+    )
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

@@ -59,6 +59,10 @@ _MESSAGES = {
     "string_too_long": "長すぎます。",
     "greater_than_equal": "小さすぎます。",
     "less_than_equal": "大きすぎます。",
+    "greater_than": "小さすぎます。",
+    "less_than": "大きすぎます。",
+    "finite_number": "有限の数値で入力してください（inf・nan は使えません）。",
+    "string_too_short": "短すぎます。",
 }
 
 

@@ -4,7 +4,6 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.calendar.services import office_day_hours
 from madoguchi.lib.exports import csv_bytes, download
+from madoguchi.lib.listing import Column, Listing
 
 from .access import require_perm
 from .context_processors import app_order
@@ -95,11 +95,22 @@ def _audit_queryset(form: AuditSearchForm):  # noqa: ANN202
     return qs
 
 
+# The filters are applied by _audit_queryset (the export shares them); the listing counts, orders and pages.
+AUDIT_EVENTS = Listing(
+    name="accounts.audit",
+    title="監査ログ",
+    columns=[Column("at", "日時", order_by="at")],
+    ordering=("-at", "-pk"),
+    per_page=100,
+    keep_params=tuple(AuditSearchForm.base_fields),
+)
+
+
 @require_perm("accounts.view_auditevent")
 def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
-    page = Paginator(_audit_queryset(form), 100).get_page(request.GET.get("page"))
-    return render(request, "accounts/audit_list.html", {"form": form, "page": page})
+    listing = AUDIT_EVENTS.result(request, _audit_queryset(form))
+    return render(request, "accounts/audit_list.html", {"form": form, "list": listing, "page": listing.page})
 
 
 @require_perm("accounts.view_auditevent", "accounts.export_auditevent")

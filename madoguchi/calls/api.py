@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hmac
 import logging
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
@@ -38,6 +40,12 @@ class CtiEventIn(Schema):
     direction: str = Field("", description="inbound / outbound")
     from_: str = Field("", alias="from", description="発信元の番号")
     to: str = Field("", description="着信先の番号")
+    extension: str = Field(
+        "",
+        max_length=20,
+        description="応答した内線（answer）: その内線にサインイン中のオペレーターにだけ表示",
+    )
+    cause: str = Field("", description="終話の理由（hangup）: answered / busy / no_answer / caller_hung_up")
 
 
 class CtiEventOut(Schema):
@@ -47,6 +55,25 @@ class CtiEventOut(Schema):
     status: str
     duration_seconds: int | None
     callback: int | None
+
+
+FUTURE_SKEW = datetime.timedelta(minutes=5)
+
+
+def _refuse_far_times(at: datetime.datetime) -> None:
+    """A PBX clock years off (1970, 2031) must not file calls in another month: refuse, and say why."""
+    now = timezone.now()
+    oldest = now - datetime.timedelta(hours=settings.MADOGUCHI_CTI_MAX_EVENT_AGE_HOURS)
+    if not oldest <= at <= now + FUTURE_SKEW:
+        local = timezone.localtime(at)
+        raise ValidationError(
+            {
+                "time": [
+                    f"time（{local:%Y-%m-%d %H:%M}）が現在時刻から離れすぎています（過去"
+                    f"{settings.MADOGUCHI_CTI_MAX_EVENT_AGE_HOURS}時間〜5分後まで受け付けます）。PBX の時計を確認してください。"
+                ]
+            }
+        )
 
 
 def _message(exc: ValidationError) -> str:
@@ -69,6 +96,7 @@ def cti_events(request: HttpRequest, payload: CtiEventIn) -> dict[str, Any]:
     and change nothing; events may arrive in any order. An overflow becomes a callback."""
     try:
         at = services.parse_event_time(payload.time)
+        _refuse_far_times(at)
         result = services.cti_event_apply(
             kind=payload.event,
             call_id=payload.callId,
@@ -77,6 +105,8 @@ def cti_events(request: HttpRequest, payload: CtiEventIn) -> dict[str, Any]:
             direction=payload.direction,
             from_number=payload.from_,
             to_number=payload.to,
+            extension=payload.extension,
+            cause=payload.cause,
         )
     except ValidationError as exc:
         logger.info("CTI event refused: event=%s", payload.event[:20])
@@ -89,6 +119,57 @@ def cti_events(request: HttpRequest, payload: CtiEventIn) -> dict[str, Any]:
         "duration_seconds": result.call.duration_seconds,
         "callback": result.callback.pk if result.callback else None,
     }
+
+
+class CtiWebhookOut(Schema):
+    ok: bool
+    ignored: bool = Field(..., description="true: madoguchi が使わない種類のイベント（何も変更していない）")
+    applied: bool = False
+    call: int | None = None
+
+
+@router.post(
+    "/cti/webhook",
+    response=CtiWebhookOut,
+    auth=CtiToken(),
+    summary="クラウドPBXの Webhook（項目名は MADOGUCHI_CTI_WEBHOOK_MAP で対応付け）",
+    openapi_extra={
+        "responses": {400: {"description": "不正なイベント"}, 401: {"description": "トークン不正"}}
+    },
+)
+def cti_webhook(request: HttpRequest) -> dict[str, Any]:
+    """A cloud PBX's own JSON, mapped by MADOGUCHI_CTI_WEBHOOK_MAP onto the CTI event (docs/calls.md)."""
+    import json
+
+    from .webhook import map_webhook
+
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        raise HttpError(400, "本文が JSON として読めません。") from None
+    if not isinstance(body, dict):
+        raise HttpError(400, "本文は JSON オブジェクトにしてください。")
+    try:
+        event = map_webhook(body, settings.MADOGUCHI_CTI_WEBHOOK_MAP)
+        if event is None:
+            return {"ok": True, "ignored": True}
+        at = services.parse_event_time(event["time"])
+        _refuse_far_times(at)
+        result = services.cti_event_apply(
+            kind=event["event"],
+            call_id=event["callId"],
+            at=at,
+            line=event["line"],
+            direction=event["direction"],
+            from_number=event["from"],
+            to_number=event["to"],
+            extension=event["extension"],
+            cause=event["cause"],
+        )
+    except ValidationError as exc:
+        logger.info("CTI webhook refused")
+        raise HttpError(400, _message(exc)) from None
+    return {"ok": True, "ignored": False, "applied": result.applied, "call": result.call.pk}
 
 
 class MonthlyCountsOut(Schema):

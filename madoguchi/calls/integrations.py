@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from madoguchi.accounts.models import User
-from madoguchi.faq.search import search
+from madoguchi.faq.privacy import check_query
+from madoguchi.faq.services import search_logged
 from madoguchi.reservations.selectors import operator_desk_url
 
 
@@ -21,6 +22,7 @@ class FaqHit:
     score: float | None
     is_sample: bool = False
     url: str | None = None
+    log_id: int | None = None  # the FAQ search log row, for 「この回答で解決」
 
 
 def reservation_url(user: User) -> str | None:
@@ -32,8 +34,9 @@ def faq_page_url() -> str:
     return reverse("faq:search")
 
 
-def faq_search(q: str, limit: int = 5) -> list[FaqHit]:
-    """Ranked approved FAQ entries for what the operator typed."""
+def faq_search(q: str, limit: int = 5, *, user: User | None = None) -> list[FaqHit]:
+    """Ranked approved FAQ entries for what the operator typed (privacy-checked and logged by the FAQ app)."""
+    outcome = search_logged(query=q, user=user, source="call", limit=limit)
     return [
         FaqHit(
             id=hit.entry_id,
@@ -43,6 +46,12 @@ def faq_search(q: str, limit: int = 5) -> list[FaqHit]:
             score=hit.score,
             is_sample=hit.is_sample,
             url=reverse("faq:detail", args=[hit.entry_id]),
+            log_id=outcome.log_id,
         )
-        for hit in search(q, limit)
+        for hit in outcome.hits
     ]
+
+
+def faq_query_note(q: str) -> str:
+    """Why a query was refused or changed (an individual number, a phone number, symbols only), in Japanese."""
+    return check_query(q).message if q.strip() else ""

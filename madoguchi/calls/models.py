@@ -102,6 +102,13 @@ class CallQuerySet(models.QuerySet["Call"]):
         return result
 
 
+class HangupCause(models.TextChoices):
+    ANSWERED = "answered", "応答後に終話"
+    BUSY = "busy", "話し中"
+    NO_ANSWER = "no_answer", "応答なし"
+    CALLER_HUNG_UP = "caller_hung_up", "呼出中に相手が切断"
+
+
 class Call(models.Model):
     """One phone call on a call center line, entered by hand or created by CTI events."""
 
@@ -170,6 +177,9 @@ class Call(models.Model):
     # The city side of the call (the number dialled in, or the extension calling out): not personal.
     our_number = models.CharField("当方の番号", max_length=30, blank=True)
     logged_at = models.DateTimeField("記録日時", null=True, blank=True)
+    # CTI: the extension (operator's phone) that answered, and how the call ended.
+    extension = models.CharField("応答した内線", max_length=20, blank=True)
+    hangup_cause = models.CharField("終話の理由", max_length=20, choices=HangupCause.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -234,6 +244,8 @@ class CtiEvent(models.Model):
     at = models.DateTimeField("発生時刻")
     line = models.PositiveSmallIntegerField("回線", null=True, blank=True)
     direction = models.CharField("方向", max_length=10, blank=True)
+    extension = models.CharField("内線", max_length=20, blank=True)
+    cause = models.CharField("終話の理由", max_length=20, blank=True)
     received_at = models.DateTimeField("受信時刻", default=timezone.now)
 
     class Meta:
@@ -244,6 +256,23 @@ class CtiEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call_id} {self.kind}"
+
+
+class OperatorSeat(models.Model):
+    """An operator signed in to an extension: CTI calls answered there pop up on that operator's screen only."""
+
+    extension = models.CharField("内線", max_length=20, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name="オペレーター", on_delete=models.CASCADE, related_name="+"
+    )
+    since = models.DateTimeField("サインイン", default=timezone.now)
+
+    class Meta:
+        verbose_name = "内線のサインイン"
+        verbose_name_plural = "内線のサインイン"
+
+    def __str__(self) -> str:
+        return f"内線{self.extension}"
 
 
 class CallbackQuerySet(models.QuerySet["Callback"]):

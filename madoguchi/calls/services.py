@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -26,6 +28,8 @@ from .models import (
     CallCategory,
     CallCorrection,
     CtiEvent,
+    HangupCause,
+    OperatorSeat,
     PhoneMemo,
     ReportColumn,
 )
@@ -273,20 +277,37 @@ def parse_event_time(value: Any) -> datetime.datetime:
     if isinstance(value, int | float) or (
         isinstance(value, str) and value.strip().replace(".", "", 1).isdigit()
     ):
-        return datetime.datetime.fromtimestamp(float(value), tz=datetime.UTC)
+        try:
+            return datetime.datetime.fromtimestamp(float(value), tz=datetime.UTC)
+        except (OverflowError, OSError, ValueError):  # a number no clock reaches (or inf / nan)
+            raise ValidationError({"time": ["time が日時の範囲外です（Unix 秒）。"]}) from None
     if isinstance(value, str) and value.strip():
         try:
             return _aware(datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
         except ValueError:
             pass
-    raise ValidationError({"time": [f"time「{value}」を日時として読めません（ISO 8601 または Unix 秒）。"]})
+    raise ValidationError({"time": ["time を日時として読めません（ISO 8601 または Unix 秒）。"]})
 
 
 def _cti_event_errors(
-    *, kind: str, call_id: str, line: int | None, direction: str, from_number: str, to_number: str
+    *,
+    kind: str,
+    call_id: str,
+    line: int | None,
+    direction: str,
+    from_number: str,
+    to_number: str,
+    extension: str = "",
+    cause: str = "",
 ) -> dict[str, list[str]]:
     """What is wrong with a PBX event, by its JSON field (empty when nothing is)."""
     errors: dict[str, list[str]] = {}
+    if extension and not EXTENSION_RE.fullmatch(extension):
+        errors["extension"] = [
+            f"extension「{extension[:20]}」は内線番号として読めません（半角英数字1〜20文字）。"
+        ]
+    if cause and cause not in HangupCause.values:
+        errors["cause"] = [f"cause「{cause[:20]}」は不明です（{' / '.join(HangupCause.values)}）。"]
     if kind not in CtiEvent.Kind.values:
         errors["event"] = [f"event「{kind}」は不明です（newCall / answer / hangup / overflow）。"]
     if not call_id or len(call_id) > 100:
@@ -321,9 +342,14 @@ def cti_event_apply(
     direction: str = "",
     from_number: str = "",
     to_number: str = "",
+    extension: str = "",
+    cause: str = "",
 ) -> CtiResult:
-    """Apply one PBX event. Idempotent by (callId, kind); any order: the call is rebuilt from its events."""
+    """Apply one PBX event. Idempotent by (callId, kind); any order: the call is rebuilt from its events.
+    `extension` (on answer) is the phone that answered: the call is the operator's signed in there.
+    `cause` (on hangup) says how it ended; without it: answered, or the caller hung up while it rang."""
     call_id = (call_id or "").strip()
+    extension = (extension or "").strip()
     errors = _cti_event_errors(
         kind=kind,
         call_id=call_id,
@@ -331,6 +357,8 @@ def cti_event_apply(
         direction=direction,
         from_number=from_number,
         to_number=to_number,
+        extension=extension,
+        cause=cause,
     )
     if errors:
         raise ValidationError(errors)
@@ -338,7 +366,15 @@ def cti_event_apply(
     with transaction.atomic():
         try:
             with transaction.atomic():
-                CtiEvent.objects.create(call_id=call_id, kind=kind, at=at, line=line, direction=direction)
+                CtiEvent.objects.create(
+                    call_id=call_id,
+                    kind=kind,
+                    at=at,
+                    line=line,
+                    direction=direction,
+                    extension=extension,
+                    cause=cause,
+                )
         except IntegrityError:
             # A repeat (PBX retry): already applied once; nothing changes.
             call = Call.objects.filter(cti_call_id=call_id).first()
@@ -380,6 +416,16 @@ def cti_event_apply(
         if ours and not call.our_number:
             call.our_number = ours
         call.status = _cti_status(call, set(events))
+        answered_on = events["answer"].extension if "answer" in events else ""
+        if answered_on and not call.extension:
+            call.extension = answered_on
+            seat = OperatorSeat.objects.filter(extension=answered_on).select_related("user").first()
+            if seat is not None and call.operator_id is None and not call.is_logged:
+                call.operator = seat.user
+        if "hangup" in events:
+            call.hangup_cause = events["hangup"].cause or (
+                HangupCause.ANSWERED if call.answered_at else HangupCause.CALLER_HUNG_UP
+            )
         call.compute_duration()
         call.full_clean(validate_unique=False)
         call.save()
@@ -407,6 +453,51 @@ def cti_event_apply(
                 callback.phone, callback.phone_hash = call.phone, call.phone_hash
                 callback.save(update_fields=["phone", "phone_hash"])
     return CtiResult(call=call, applied=True, callback=callback)
+
+
+# --- operator seats (extension sign-in) ------------------------------------------------------
+
+EXTENSION_RE = re.compile(r"[0-9A-Za-z]{1,20}")
+
+
+def seat_sign_in(*, user: User, extension: str) -> OperatorSeat:
+    """Sign `user` in to an extension (leaving any other); refused for an unknown one or one in use."""
+    extension = (extension or "").strip()
+    known = list(settings.MADOGUCHI_CTI_EXTENSIONS)
+    if not EXTENSION_RE.fullmatch(extension):
+        raise ValidationError({"extension": ["内線番号を半角英数字で入力してください（例: 201）。"]})
+    if known and extension not in known:
+        raise ValidationError(
+            {"extension": [f"内線「{extension}」は登録されていません。使える内線: {'、'.join(known)}。"]}
+        )
+    with transaction.atomic():
+        holder = OperatorSeat.objects.select_for_update().filter(extension=extension).first()
+        if holder is not None and holder.user_id != user.pk:
+            raise ValidationError(
+                {
+                    "extension": [
+                        f"内線{extension}は {holder.user} さんがサインイン中です。席を確認し、"
+                        "本人にサインアウトしてもらってください。"
+                    ]
+                }
+            )
+        OperatorSeat.objects.filter(user=user).exclude(extension=extension).delete()
+        seat, _ = OperatorSeat.objects.update_or_create(
+            user=user, defaults={"extension": extension, "since": timezone.now()}
+        )
+        audit_record(actor=user, action=AuditEvent.Action.UPDATE, obj=seat, detail={"extension": extension})
+    return seat
+
+
+def seat_sign_out(*, user: User) -> None:
+    with transaction.atomic():
+        seat = OperatorSeat.objects.filter(user=user).first()
+        if seat is None:
+            return
+        audit_record(
+            actor=user, action=AuditEvent.Action.DELETE, obj=seat, detail={"extension": seat.extension}
+        )
+        seat.delete()
 
 
 # --- callbacks --------------------------------------------------------------------------------

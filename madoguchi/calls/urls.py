@@ -8,6 +8,7 @@ urlpatterns = [
     path("take/", views.take, name="take"),
     path("take/faq/", views.faq_pane, name="faq_pane"),
     path("take/active/", views.active_calls, name="active_calls"),
+    path("take/seat/", views.seat, name="seat"),
     path("monthly/", views.monthly, name="monthly"),
     path("dashboard/", views.dashboard_fragment, name="dashboard"),
     path("callbacks/", views.callbacks, name="callbacks"),

@@ -5,7 +5,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,7 +31,7 @@ from .forms import (
     HandOverForm,
     MemoForm,
 )
-from .models import Call, Callback, CallCategory, PhoneMemo, ReportColumn
+from .models import Call, Callback, CallCategory, OperatorSeat, PhoneMemo, ReportColumn
 
 SESSION_LINE = "calls.line"
 ACTIVE_CALLS_SHOWN = 12
@@ -71,11 +71,16 @@ def _add_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+ROLLOVERS_SHOWN = 5  # the desk shows the oldest five; the count and a link lead to the whole queue
+
+
 def _cti_call(request: AuthedHttpRequest, value: object, *, unlogged: bool = True) -> Call | None:
     try:
         qs = Call.objects.filter(pk=int(str(value)), source=Call.Source.CTI)
     except (TypeError, ValueError):
         return None
+    # A call answered by another operator (their extension) is theirs: it is not offered here.
+    qs = qs.filter(Q(operator__isnull=True) | Q(operator=request.user))
     return (qs.filter(logged_at__isnull=True) if unlogged else qs).first()
 
 
@@ -146,6 +151,7 @@ def take(request: AuthedHttpRequest) -> HttpResponse:
             "faq_q": (request.POST.get("q") or "").strip()[:200] if request.method == "POST" else "",
             "reservation_url": integrations.reservation_url(request.user),
             "faq_page_url": integrations.faq_page_url(),
+            "seat": OperatorSeat.objects.filter(user=request.user).first(),
             "recent": Call.objects.filter(operator=request.user, logged_at__isnull=False)
             .select_related("subcategory")
             .order_by("-logged_at")[:5],
@@ -156,12 +162,18 @@ def take(request: AuthedHttpRequest) -> HttpResponse:
 @require_perm("calls.add_call")
 def faq_pane(request: AuthedHttpRequest) -> HttpResponse:
     """The FAQ answers for what the operator types (htmx fragment)."""
-    q = (request.GET.get("q") or "").strip()[:200]
-    hits = integrations.faq_search(q, 5) if q else []
+    # The screen POSTs the query (it may hold a caller's details); GET stays for old links.
+    q = (request.POST.get("q") or request.GET.get("q") or "").strip()[:2000]
+    hits = integrations.faq_search(q, 5, user=request.user) if q else []
     return render(
         request,
         "calls/_faq_results.html",
-        {"q": q, "hits": hits, "faq_page_url": integrations.faq_page_url()},
+        {
+            "q": q[:200],
+            "hits": hits,
+            "faq_page_url": integrations.faq_page_url(),
+            "note": integrations.faq_query_note(q),
+        },
     )
 
 
@@ -169,16 +181,88 @@ def faq_pane(request: AuthedHttpRequest) -> HttpResponse:
 def active_calls(request: AuthedHttpRequest) -> HttpResponse:
     """CTI calls on the lines now that nobody has logged yet (polled by the operator screen)."""
     since = timezone.now() - datetime.timedelta(hours=12)
-    unlogged = Call.objects.filter(
-        source=Call.Source.CTI,
-        logged_at__isnull=True,
-        started_at__gte=since,
-        status__in=[Call.Status.RINGING, Call.Status.ACTIVE, Call.Status.ENDED],
-    ).order_by("started_at")
+    seat = OperatorSeat.objects.filter(user=request.user).first()
+    signed_in = list(OperatorSeat.objects.values_list("extension", flat=True))
+    unlogged = (
+        Call.objects.filter(
+            source=Call.Source.CTI,
+            logged_at__isnull=True,
+            started_at__gte=since,
+            status__in=[Call.Status.RINGING, Call.Status.ACTIVE, Call.Status.ENDED],
+        )
+        # Answered on an extension someone is signed in to: only that operator sees it. Ringing calls, and calls
+        # answered where nobody is signed in, are everyone's to pick up.
+        .filter(Q(extension="") | ~Q(extension__in=signed_in) | Q(extension=seat.extension if seat else ""))
+        .filter(Q(operator__isnull=True) | Q(operator=request.user))
+        .order_by("started_at")
+    )
     # Two per line fit the pane; the rest are counted, not dropped silently.
     calls = list(unlogged[: ACTIVE_CALLS_SHOWN + 1])
     more = unlogged.count() - ACTIVE_CALLS_SHOWN if len(calls) > ACTIVE_CALLS_SHOWN else 0
-    return render(request, "calls/_active_calls.html", {"calls": calls[:ACTIVE_CALLS_SHOWN], "more": more})
+    shown = calls[:ACTIVE_CALLS_SHOWN]
+    mine = [c for c in shown if seat is not None and c.extension == seat.extension and c.phone_hash]
+    history = caller_history(request, mine)
+    for c in shown:
+        c.history = history.get(c.pk)  # type: ignore[attr-defined]
+    # Roll-overs nobody has taken yet: on every operator's desk at once (this fragment is polled every 5 s as a
+    # poll, so it does not keep the session alive). No numbers here: the callback page shows them (audited).
+    rollovers = (
+        Callback.objects.open().filter(source=Callback.Source.OVERFLOW, owner__isnull=True).order_by("due_at")
+    )
+    return render(
+        request,
+        "calls/_active_calls.html",
+        {
+            "calls": shown,
+            "more": more,
+            "seat": seat,
+            "rollovers": list(rollovers[:ROLLOVERS_SHOWN]),
+            "rollover_count": rollovers.count(),
+        },
+    )
+
+
+def caller_history(request: AuthedHttpRequest, calls: list[Call]) -> dict[int, dict[str, int]]:
+    """For the operator's own ringing/answered calls: earlier calls and open callbacks from the same number,
+    found by its keyed hash (the number itself is never searched); showing them is audited."""
+    history: dict[int, dict[str, int]] = {}
+    for call in calls:
+        earlier = (
+            Call.objects.filter(phone_hash=call.phone_hash, started_at__lt=call.started_at)
+            .exclude(pk=call.pk)
+            .count()
+        )
+        open_callbacks = Callback.objects.open().filter(phone_hash=call.phone_hash).count()
+        history[call.pk] = {"earlier": earlier, "open_callbacks": open_callbacks}
+    if history:
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.VIEW,
+            object_type="calls.call",
+            request=request,
+            detail={"caller_history_for": sorted(history)},
+        )
+    return history
+
+
+@require_perm("calls.add_call")
+@require_POST
+def seat(request: AuthedHttpRequest) -> HttpResponse:
+    """Sign in to an extension (CTI calls answered there pop up here only), or sign out."""
+    if request.POST.get("sign_out"):
+        services.seat_sign_out(user=request.user)
+        messages.success(request, "内線からサインアウトしました。")
+        return redirect("calls:take")
+    try:
+        taken = services.seat_sign_in(user=request.user, extension=request.POST.get("extension", ""))
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, f"内線: {text}")
+    else:
+        messages.success(
+            request, f"内線{taken.extension}にサインインしました。この内線で応答した着信だけが表示されます。"
+        )
+    return redirect("calls:take")
 
 
 # --- call records -----------------------------------------------------------------------------

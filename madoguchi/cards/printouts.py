@@ -179,7 +179,11 @@ def _applicant_sheet(c: Canvas, card: Card) -> None:
     c.drawString(LEFT, y, "処理履歴")
     y -= 7 * mm
     _font(c, 9)
-    for event in card.events.select_related("actor").order_by("at", "pk")[:20]:
+    events = list(card.events.select_related("actor").order_by("at", "pk"))
+    for shown, event in enumerate(events):
+        if y < 20 * mm:  # the page is full: say how many more there are (never cut silently)
+            c.drawString(LEFT, y, f"ほか {len(events) - shown}件（カードの画面で確認できます）")
+            break
         local = event.at.astimezone(datetime.timezone(datetime.timedelta(hours=9)))
         actor = (event.actor.display_name or str(event.actor)) if event.actor else ""
         c.drawString(
@@ -188,8 +192,6 @@ def _applicant_sheet(c: Canvas, card: Card) -> None:
             f"{local:%Y-%m-%d %H:%M}　{event.get_from_state_display() or '—'} → {event.get_to_state_display()}　{actor}",
         )
         y -= 5.5 * mm
-        if y < 20 * mm:
-            break
     c.showPage()
 
 

@@ -94,6 +94,13 @@ def _date_param(
         return default
 
 
+def _section(request: HttpRequest, queryset: Any, param: str, per_page: int = 100) -> Any:
+    """One page of a list shown beside others on one screen (each with its own page parameter)."""
+    page = Paginator(queryset, per_page).get_page(request.GET.get(param))
+    page.param = param  # type: ignore[attr-defined]  # read by cards/_section_pager.html
+    return page
+
+
 def _bad_date(value: str | None) -> bool:
     try:
         return bool(value) and not parse_date(value or "")
@@ -170,7 +177,7 @@ def queue_pdf(request: HttpRequest, key: str) -> HttpResponse:
     if key not in labels:
         return HttpResponse(status=404)
     office = Office.objects.filter(code=request.GET.get("office") or "").first()
-    cards = list(queues.queue_cards(key, today=timezone.localdate(), office=office)[:2000])
+    cards = list(queues.queue_cards(key, today=timezone.localdate(), office=office))
     title = f"取り出しリスト　{labels[key]}" + (f"（{office.name}）" if office else "")
     return _pdf(
         request,
@@ -217,20 +224,20 @@ def day_preparation(request: HttpRequest) -> HttpResponse:
             note = f"（状態のため対象外 {skipped}枚）" if skipped > 0 else ""
             messages.success(request, f"{len(ready)}枚を当日準備済にしました{note}。")
         return redirect(f"{request.path}?office={office.code if office else ''}&date={day.isoformat()}")
-    prepared = (
-        list(
-            Card.objects.filter(state__in=(S.PREPARED, S.SHIPPED, S.RECEIVED_AT_BRANCH), pickup_office=office)
-            .select_related("pickup_office", "storage_location")
-            .by_storage()[:500]
-        )
+    prepared = _section(
+        request,
+        Card.objects.filter(state__in=(S.PREPARED, S.SHIPPED, S.RECEIVED_AT_BRANCH), pickup_office=office)
+        .select_related("pickup_office", "storage_location")
+        .by_storage()
         if office
-        else []
+        else Card.objects.none(),
+        "page_prepared",
     )
     _audit(
         request,
         AuditEvent.Action.LIST,
         object_type="cards.card",
-        detail={"day": day.isoformat(), "count": len(cards) + len(prepared)},
+        detail={"day": day.isoformat(), "count": len(cards) + len(prepared.object_list)},
     )
     context = {
         "day": day,
@@ -468,7 +475,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 except JobAlreadyRunning:  # the same batch cannot be started twice; show its page
                     pass
             return redirect("cards:import_batch", pk=batch.pk)
-    batches = ImportBatch.objects.select_related("created_by")[:20]
+    batches = _section(request, ImportBatch.objects.select_related("created_by").order_by("-pk"), "page", 20)
     return render(
         request,
         "cards/import.html",
@@ -590,9 +597,14 @@ def shipments(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("pk"))
         .order_by("pickup_office__pk")
     )
-    recent = Shipment.objects.select_related("to_office").annotate(
-        n=Count("items"), received=Count("items", filter=Q(items__received_at__isnull=False))
-    )[:30]
+    recent = _section(
+        request,
+        Shipment.objects.select_related("to_office")
+        .annotate(n=Count("items"), received=Count("items", filter=Q(items__received_at__isnull=False)))
+        .order_by("-pk"),
+        "page",
+        30,
+    )
     return render(
         request,
         "cards/shipments.html",
@@ -767,26 +779,33 @@ def holding(request: HttpRequest) -> HttpResponse:
                         request, f"{len(cards)}枚を「{S(form.cleaned_data['action']).label}」にしました。"
                     )
                     return redirect("cards:holding")
-    nearing = (
+    # Every card is listed (counted, paged per section, the whole list printable): never cut silently.
+    nearing = _section(
+        request,
         Card.objects.nearing_holding(today)
         .select_related("pickup_office", "storage_location")
-        .order_by("holding_deadline")[:300]
+        .order_by("holding_deadline", "notice_number"),
+        "page_nearing",
     )
-    past = (
+    past = _section(
+        request,
         Card.objects.past_holding(today)
         .select_related("pickup_office", "storage_location")
-        .order_by("holding_deadline")[:300]
+        .order_by("holding_deadline", "notice_number"),
+        "page_past",
     )
-    unclaimed = (
+    unclaimed = _section(
+        request,
         Card.objects.filter(state=S.UNCLAIMED)
         .select_related("pickup_office", "storage_location")
-        .by_storage()[:300]
+        .by_storage(),
+        "page_unclaimed",
     )
     _audit(
         request,
         AuditEvent.Action.LIST,
         object_type="cards.card",
-        detail={"holding": len(nearing) + len(past) + len(unclaimed)},
+        detail={"holding": len(nearing.object_list) + len(past.object_list) + len(unclaimed.object_list)},
     )
     from .services import holding_days
 
@@ -908,3 +927,76 @@ def assist_export(request: HttpRequest) -> HttpResponse:
         detail={"rows": len(rows), "encoding": encoding},
     )
     return download(content, f"マイナ・アシスト-{timezone.localdate():%Y%m%d}.csv", "text/csv")
+
+
+# -- the books ---------------------------------------------------------------------------------------
+
+
+@require_perm("cards.export_cards")
+def ledgers(request: HttpRequest) -> HttpResponse:
+    """受払簿 and 返納・廃棄簿 for a period, as XLSX or CSV (UTF-8 / Shift_JIS); every download is audited."""
+    from .forms import LedgerForm
+
+    today = timezone.localdate()
+    form = LedgerForm(
+        request.POST or None,
+        initial={"kind": "receipts", "start": today.replace(day=1), "end": today, "fmt": "xlsx"},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            content, name, _rows = services.ledger_export(
+                kind=data["kind"],
+                start=data["start"],
+                end=data["end"],
+                fmt=data["fmt"],
+                encoding=data["encoding"] or "utf-8",
+                by=_staff(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            content_type = (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                if name.endswith(".xlsx")
+                else "text/csv"
+            )
+            return download(content, name, content_type)
+    return render(request, "cards/ledgers.html", {"form": form})
+
+
+# -- stocktake --------------------------------------------------------------------------------------------
+
+
+@require_perm("cards.transition_card")
+def stocktake(request: HttpRequest) -> HttpResponse:
+    """棚卸: scan every card in a cabinet (the scanner types each number and Enter into the box), then compare."""
+    from .stocktake import stocktake as compare
+
+    result = None
+    error = ""
+    place = request.POST.get("place", "") if request.method == "POST" else request.GET.get("place", "")
+    if request.method == "POST":
+        scanned = request.POST.get("scanned", "").split()
+        try:
+            result = compare(place=place, scanned=scanned)
+        except ValueError as exc:
+            error = str(exc)
+        else:
+            _audit(
+                request,
+                AuditEvent.Action.LIST,
+                object_type="cards.card",
+                detail={
+                    "stocktake": result.place,
+                    "expected": result.expected,
+                    "scanned": len(result.found) + len(result.wrong_place) + len(result.unknown),
+                    "missing": len(result.missing),
+                    "wrong_place": len(result.wrong_place),
+                },
+            )
+    return render(
+        request,
+        "cards/stocktake.html",
+        {"result": result, "error": error, "place": place, "scanned": request.POST.get("scanned", "")},
+    )

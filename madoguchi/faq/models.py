@@ -177,3 +177,53 @@ class SearchIndexState(models.Model):
 
     def __str__(self) -> str:
         return f"検索索引 {self.stamp}"
+
+
+class SearchLog(models.Model):
+    """One operator search (search-as-you-type collapses into one row), kept to improve the collection.
+
+    Never holds personal data: a query with an individual number is refused before it is searched or logged,
+    phone numbers, e-mail addresses and personal names are replaced by placeholders (faq.privacy)."""
+
+    class Source(models.TextChoices):
+        SCREEN = "screen", "FAQ 画面"
+        CALL = "call", "通話受付"
+        API = "api", "API"
+
+    class Followup(models.TextChoices):
+        OPEN = "", "未対応"
+        KEYWORD = "keyword", "キーワードに追加"
+        SYNONYM = "synonym", "言い換えに追加"
+        DRAFT = "draft", "下書きを作成"
+        DISMISSED = "dismissed", "対応不要"
+
+    at = models.DateTimeField("日時", default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField("画面", max_length=10, choices=Source.choices, default=Source.SCREEN)
+    query = models.CharField("検索語（個人情報を除いたもの）", max_length=200)
+    hits = models.PositiveIntegerField("件数", default=0)
+    top_entry = models.ForeignKey(
+        FaqEntry, verbose_name="1位の項目", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_entry = models.ForeignKey(
+        FaqEntry,
+        verbose_name="通話に答えた項目",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="answered_searches",
+    )
+    answered_at = models.DateTimeField("回答に使った日時", null=True, blank=True)
+    call_ref = models.PositiveBigIntegerField("通話（calls の通話番号）", null=True, blank=True)
+    followup = models.CharField("対応", max_length=10, choices=Followup.choices, blank=True, default="")
+
+    class Meta:
+        verbose_name = "FAQ 検索の記録"
+        verbose_name_plural = "FAQ 検索の記録"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["hits", "at"]), models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.query}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -21,7 +22,8 @@ from madoguchi.lib.exports import RowError, Table, read_table
 from madoguchi.lib.privacy import find_individual_numbers, refuse_individual_number
 
 from . import search
-from .models import FaqEntry, FaqRevision, SearchIndexState, Synonym
+from .models import FaqEntry, FaqRevision, SearchIndexState, SearchLog, Synonym
+from .privacy import check_query
 
 COLUMNS = ["分類", "質問", "回答", "キーワード"]
 REQUIRED_COLUMNS = ["分類", "質問", "回答"]
@@ -684,3 +686,136 @@ def synonym_delete(*, by: User | None, synonym: Synonym) -> None:
         audit_record(actor=by, action=AuditEvent.Action.DELETE, obj=synonym)
         synonym.delete()
         bump_search_stamp()
+
+
+# ---------------------------------------------------------------- search log and the improvement loop
+
+# Search-as-you-type: a search by the same person within this many seconds that extends or shortens the
+# previous one is the same search, so the log keeps one row per question, not one per keystroke.
+TYPING_SECONDS = 60
+
+
+@dataclass
+class SearchOutcome:
+    hits: list[search.Hit]
+    message: str = ""  # Japanese note (refused, shortened, personal data left out)
+    log_id: int | None = None
+
+
+def search_logged(
+    *, query: str, user: User | None, source: str = SearchLog.Source.SCREEN, limit: int = 10
+) -> SearchOutcome:
+    """Search as an operator does: the privacy check first, then the search, then one log row (or the update
+    of the row for the same search still being typed). A refused query is neither searched nor logged."""
+    checked = check_query(query)
+    if not checked.query:
+        return SearchOutcome(hits=[], message=checked.message)
+    hits = search.search(checked.query, limit)
+    now = timezone.now()
+    with transaction.atomic():
+        previous = (
+            SearchLog.objects.select_for_update()
+            .filter(
+                user=user,
+                source=source,
+                answered_entry__isnull=True,
+                at__gte=now - timedelta(seconds=TYPING_SECONDS),
+            )
+            .order_by("-at", "-id")
+            .first()
+            if user is not None
+            else None
+        )
+        top = hits[0].entry_id if hits else None
+        if previous is not None and (
+            checked.logged.startswith(previous.query) or previous.query.startswith(checked.logged)
+        ):
+            previous.query, previous.hits, previous.top_entry_id, previous.at = (
+                checked.logged,
+                len(hits),
+                top,
+                now,
+            )
+            previous.save(update_fields=["query", "hits", "top_entry", "at"])
+            log = previous
+        else:
+            log = SearchLog.objects.create(
+                user=user, source=source, query=checked.logged, hits=len(hits), top_entry_id=top, at=now
+            )
+    return SearchOutcome(hits=hits, message=checked.message, log_id=log.pk)
+
+
+def search_answered(
+    *, log_id: int | None, entry: FaqEntry, user: User, call_ref: int | None = None
+) -> SearchLog:
+    """「この回答で解決」: the entry answered the call (from the call screen). Without a search row (the
+    operator opened the entry directly) a row is written with the entry's question as the query."""
+    with transaction.atomic():
+        log = (
+            SearchLog.objects.select_for_update().filter(pk=log_id, user=user).first()
+            if log_id is not None
+            else None
+        )
+        if log is None:
+            log = SearchLog(
+                user=user, source=SearchLog.Source.CALL, query=entry.question[:200], hits=1, top_entry=entry
+            )
+        log.answered_entry = entry
+        log.answered_at = timezone.now()
+        log.call_ref = call_ref
+        log.save()
+        audit_record(
+            actor=user, action=AuditEvent.Action.UPDATE, obj=log, detail={"answered_entry": entry.pk}
+        )
+    return log
+
+
+def _followup(log: SearchLog, value: str) -> None:
+    """Mark every open log row with the same query as dealt with (the editor's list shows each query once)."""
+    SearchLog.objects.filter(query=log.query, followup="").update(followup=value)
+
+
+def miss_add_synonym(*, log: SearchLog, by: User, expansions: str) -> Synonym:
+    """One click on the editor's list: the missed query becomes a synonym rule (effective at once)."""
+    term = log.query.strip()[:60]
+    existing = Synonym.objects.filter(term=term).first()
+    if existing is not None:
+        merged = " ".join(dict.fromkeys(existing.expansion_list() + expansions.split()))
+        synonym = synonym_save(by=by, term=term, expansions=merged, note=existing.note, synonym=existing)
+    else:
+        synonym = synonym_save(by=by, term=term, expansions=expansions, note="検索の記録から追加")
+    _followup(log, SearchLog.Followup.SYNONYM)
+    return synonym
+
+
+def miss_add_keyword(*, log: SearchLog, by: User, entry: FaqEntry) -> FaqEntry:
+    """The missed query becomes a keyword of an entry: a draft edit, or for an approved entry a revision
+    that goes through approval like any other change."""
+    target = entry if entry.state == FaqEntry.State.DRAFT else entry_revise(entry=entry, by=by)
+    if target.state != FaqEntry.State.DRAFT:
+        raise ValidationError("この項目の改訂版は審査中です。審査が終わってから追加してください。")
+    keywords = " ".join(dict.fromkeys([*target.keyword_list(), log.query.replace(" ", "")]))
+    target = entry_update(
+        entry=target,
+        by=by,
+        category=target.category,
+        question=target.question,
+        answer=target.answer,
+        keywords=keywords,
+    )
+    _followup(log, SearchLog.Followup.KEYWORD)
+    return target
+
+
+def miss_new_draft(*, log: SearchLog, by: User) -> FaqEntry:
+    """The missed query becomes a new draft entry whose answer the writer fills in."""
+    draft = entry_create(
+        by=by, category="その他", question=log.query, answer="（回答を記入してください）", keywords=log.query
+    )
+    _followup(log, SearchLog.Followup.DRAFT)
+    return draft
+
+
+def miss_dismiss(*, log: SearchLog, by: User) -> None:
+    _followup(log, SearchLog.Followup.DISMISSED)
+    audit_record(actor=by, action=AuditEvent.Action.UPDATE, obj=log, detail={"followup": "dismissed"})

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -14,12 +17,13 @@ from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.accounts.services import audit_record
 from madoguchi.lib.exports import csv_bytes, download, xlsx_bytes
 from madoguchi.lib.htmx import render_page_or_fragment
-from madoguchi.lib.privacy import contains_individual_number
+from madoguchi.lib.listing import Column, Listing
 
 from . import search, services
 from .diff import diff_revisions
 from .forms import EntryForm, ImportForm, SynonymForm, TransitionForm
-from .models import STANDARD_CATEGORIES, FaqEntry, FaqRevision, Synonym
+from .models import STANDARD_CATEGORIES, FaqEntry, FaqRevision, SearchLog, Synonym
+from .privacy import check_query
 
 
 def _user(request: HttpRequest) -> User:
@@ -37,46 +41,190 @@ def _visible_entry(request: HttpRequest, pk: int) -> FaqEntry:
     return entry
 
 
+def _category_choices() -> list[tuple[str, str]]:
+    names = FaqEntry.objects.order_by("category").values_list("category", flat=True).distinct()
+    return [("", "すべて"), *((c, c) for c in names)]
+
+
+class EntryFilterForm(forms.Form):
+    state = forms.ChoiceField(label="状態", choices=[("", "すべて"), *FaqEntry.State.choices], required=False)
+    category = forms.ChoiceField(label="分類", choices=_category_choices, required=False)
+
+
+def _filter_entries(queryset: QuerySet[FaqEntry], data: Mapping[str, object]) -> QuerySet[FaqEntry]:
+    if data.get("state"):
+        queryset = queryset.filter(state=data["state"])
+    if data.get("category"):
+        queryset = queryset.filter(category=data["category"])
+    return queryset
+
+
+ENTRIES = Listing(
+    name="faq.entries",
+    title="質疑応答集",
+    columns=[
+        Column("pk", "No.", order_by="id", css="num"),
+        Column("slug", "識別キー", order_by="slug"),
+        Column("category", "分類", order_by="category"),
+        Column("question", "質問", link=lambda e: reverse("faq:detail", args=[e.pk])),
+        Column("state", "状態", value=lambda e: e.get_state_display(), order_by="state"),
+        Column("sample", "サンプル", value=lambda e: "サンプル（市の承認待ち）" if e.is_sample else ""),
+        Column(
+            "updated_at",
+            "更新",
+            value=lambda e: timezone.localtime(e.updated_at).strftime("%Y/%m/%d %H:%M"),
+            order_by="updated_at",
+        ),
+    ],
+    filter_form=EntryFilterForm,
+    filter=_filter_entries,
+    ordering=("category", "id"),
+    empty_text="該当する質疑応答はありません。",
+)
+
+
 @require_perm("faq.view_faqentry")
 def index(request: HttpRequest) -> HttpResponse:
-    """The FAQ list (filters by state and category) with the search box on top."""
-    entries = FaqEntry.objects.visible_to(request.user)
-    state = request.GET.get("state", "")
-    category = request.GET.get("category", "")
-    if state in FaqEntry.State.values:
-        entries = entries.filter(state=state)
-    if category:
-        entries = entries.filter(category=category)
-    page = Paginator(entries.order_by("category", "id"), 50).get_page(request.GET.get("page"))
-    categories = (
-        FaqEntry.objects.visible_to(request.user)
-        .values("category")
-        .annotate(n=Count("id"))
-        .order_by("category")
+    """The FAQ list (count, pagination, filters by state and category, export of the whole filtered set) with
+    the search box on top."""
+    user = _user(request)
+    entries = FaqEntry.objects.visible_to(user)
+    on_export = None
+    if user.has_perm("faq.export_faq"):
+
+        def on_export(fmt: str, n: int) -> None:
+            audit_record(
+                actor=user,
+                action=AuditEvent.Action.EXPORT,
+                object_type="faq.faqentry",
+                request=request,
+                detail={"rows": n, "format": fmt, "scope": "list"},
+            )
+
+    return ENTRIES.response(
+        request, entries, template="faq/index.html", context={"q": ""}, on_export=on_export
     )
-    context = {
-        "page": page,
-        "state": state,
-        "category": category,
-        "categories": categories,
-        "states": FaqEntry.State.choices if request.user.has_perm("faq.view_all_states") else [],
-        "q": "",
-    }
-    return render(request, "faq/index.html", context)
 
 
 @require_perm("faq.view_faqentry")
 def search_view(request: HttpRequest) -> HttpResponse:
-    """Search approved entries; htmx asks for the `_results.html` fragment as the user types."""
-    q = request.GET.get("q", "").strip()[:200]
+    """Search approved entries; the screen POSTs (a query may hold a caller's details, never put in a URL) and
+    htmx asks for the `_results.html` fragment as the user types. Every search is logged without personal data."""
+    data = request.POST if request.method == "POST" else request.GET
+    raw = data.get("q", "")
     try:
-        limit = min(max(int(request.GET.get("limit", 10)), 1), 50)
+        limit = min(max(int(data.get("limit", 10)), 1), 50)
     except ValueError:
         limit = 10
-    refused = contains_individual_number(q)
-    hits = search.search(q, limit) if q and not refused else []
-    context = {"q": "" if refused else q, "hits": hits, "limit": limit, "refused": refused}
+    outcome = services.search_logged(
+        query=raw, user=_user(request), source=SearchLog.Source.SCREEN, limit=limit
+    )
+    checked = check_query(raw)
+    context = {
+        "q": checked.logged,
+        "hits": outcome.hits,
+        "limit": limit,
+        "message": outcome.message if raw.strip() else "",
+        "log_id": outcome.log_id,
+    }
     return render_page_or_fragment(request, "faq/search.html", "faq/_results.html", context)
+
+
+@require_POST
+@require_perm("faq.view_faqentry")
+def answered(request: HttpRequest) -> HttpResponse:
+    """「この回答で解決」 from the call screen (or the FAQ screen): the entry answered the caller's question."""
+    entry = get_object_or_404(FaqEntry.objects.approved(), pk=request.POST.get("entry") or 0)
+    log_id = request.POST.get("log") or ""
+    call = request.POST.get("call") or ""
+    log = services.search_answered(
+        log_id=int(log_id) if log_id.isdigit() else None,
+        entry=entry,
+        user=_user(request),
+        call_ref=int(call) if call.isdigit() else None,
+    )
+    return render(request, "faq/_answered.html", {"entry": entry, "log": log})
+
+
+MISSES = Listing(
+    name="faq.misses",
+    title="見つからなかった検索",
+    columns=[
+        Column(
+            "at", "日時", value=lambda r: timezone.localtime(r.at).strftime("%Y/%m/%d %H:%M"), order_by="at"
+        ),
+        Column("query", "検索語", order_by="query"),
+        Column("hits", "件数", order_by="hits"),
+        Column("source", "画面", value=lambda r: r.get_source_display()),
+        Column("top", "1位の項目", value=lambda r: r.top_entry.question if r.top_entry else "―"),
+    ],
+    ordering=("-at", "-id"),
+    empty_text="未対応の「見つからなかった検索」はありません。",
+)
+
+
+@require_perm("faq.write_faq")
+def misses(request: HttpRequest) -> HttpResponse:
+    """The editor's list: searches that found nothing, and call-screen searches no entry answered."""
+    logs = (
+        SearchLog.objects.filter(followup="")
+        .filter(Q(hits=0) | Q(source=SearchLog.Source.CALL, answered_entry__isnull=True))
+        .exclude(query="")
+        .select_related("top_entry")
+    )
+    if request.method == "POST" and request.POST.get("action"):
+        return _miss_action(request)
+    return MISSES.response(
+        request,
+        logs,
+        template="faq/misses.html",
+        fragment="faq/_misses_table.html",
+        on_export=lambda fmt, n: audit_record(
+            actor=_user(request),
+            action=AuditEvent.Action.EXPORT,
+            object_type="faq.searchlog",
+            request=request,
+            detail={"rows": n, "format": fmt},
+        ),
+    )
+
+
+def _miss_action(request: HttpRequest) -> HttpResponse:
+    log = get_object_or_404(SearchLog, pk=request.POST.get("log") or 0)
+    action = request.POST["action"]
+    user = _user(request)
+    try:
+        if action == "synonym":
+            if not user.has_perm("faq.add_synonym"):
+                raise PermissionDenied("言い換えを追加する権限がありません。")
+            expansions = (request.POST.get("expansions") or "").strip()
+            if not expansions:
+                raise ValidationError("「探す語」を入力してください（例: 紛失）。")
+            synonym = services.miss_add_synonym(log=log, by=user, expansions=expansions)
+            messages.success(
+                request,
+                f"言い換え「{synonym.term} → {synonym.expansions}」を追加しました。すぐ検索に効きます。",
+            )
+        elif action == "keyword":
+            entry = FaqEntry.objects.filter(pk=request.POST.get("entry") or 0).first()
+            if entry is None:
+                raise ValidationError("キーワードを足す項目の No. を入力してください。")
+            target = services.miss_add_keyword(log=log, by=user, entry=entry)
+            messages.success(
+                request,
+                f"No.{target.pk}（下書き）のキーワードに「{log.query}」を足しました。審査に出してください。",
+            )
+        elif action == "draft":
+            draft = services.miss_new_draft(log=log, by=user)
+            messages.success(request, f"下書き No.{draft.pk} を作りました。回答を書いてください。")
+            return redirect("faq:edit", pk=draft.pk)
+        elif action == "dismiss":
+            services.miss_dismiss(log=log, by=user)
+            messages.success(request, f"「{log.query}」を対応不要にしました。")
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("faq:misses")
 
 
 @require_perm("faq.view_faqentry")

@@ -13,11 +13,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from .models import Job
 
 SCHEDULE_RE = re.compile(r"^(?:daily (?P<hh>\d{1,2}):(?P<mm>\d{2})|hourly|every (?P<n>\d+) minutes)$")
 
@@ -98,7 +103,7 @@ class JobContext:
         self.job_id = job_id
         self._summary: dict[str, Any] = {}
 
-    def _job_qs(self):  # type: ignore[no-untyped-def]
+    def _job_qs(self) -> QuerySet[Job]:
         from .models import Job
 
         return Job.objects.filter(pk=self.job_id)

@@ -112,7 +112,7 @@ def _abandon(job: Job) -> None:
         return
     try:
         kind.on_abandon(job.params)
-    except Exception:  # noqa: BLE001 - clean-up of a failed job must not hide the job's own failure
+    except Exception:  # clean-up of a failed job must not hide the job's own failure (logged)
         logger.exception("job %s: clean-up after failure failed", job.pk)
 
 
@@ -138,7 +138,7 @@ def job_execute(*, job_id: str | uuid.UUID) -> Job:
     except JobError as exc:
         _finish(job, state=Job.State.FAILED, error=str(exc))
         _abandon(job)
-    except Exception:  # noqa: BLE001 - the runner's boundary: any failure ends the job as failed, with a code
+    except Exception:  # the runner's boundary: any failure ends the job as failed, with a code (logged)
         logger.exception("job %s (%s) failed", job.pk, job.kind)
         _finish(job, state=Job.State.FAILED, error=INTERNAL_MESSAGE.format(job_id=str(job.pk)[:8]))
         _abandon(job)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from madoguchi.lib.privacy import no_individual_number
@@ -14,10 +16,32 @@ class PlanCreateForm(forms.Form):
 
 
 class PlanForm(forms.ModelForm):
+    """Title, policy and every written part of the plan (実施方法 4(1)–(8), security, handover)."""
+
     class Meta:
         model = OperationsPlan
         fields = ["title", "policy"]
         widgets = {"policy": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .sections.plan import TEXT_PARTS
+
+        sections = self.instance.sections or {}
+        for key, title, draft in TEXT_PARTS:
+            self.fields[f"section_{key}"] = forms.CharField(
+                label=title,
+                required=False,
+                initial=sections.get(key, draft),
+                widget=forms.Textarea(attrs={"rows": 4}),
+                validators=[no_individual_number],
+                help_text="空欄のままでは市へ提出できません。",
+            )
+
+    def sections(self) -> dict[str, str]:
+        from .sections.plan import TEXT_PARTS
+
+        return {key: self.cleaned_data.get(f"section_{key}", "").strip() for key, _, _ in TEXT_PARTS}
 
 
 class PlanDecisionForm(forms.Form):

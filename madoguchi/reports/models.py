@@ -85,6 +85,8 @@ class OperationsPlan(models.Model):
         help_text="計画書の冒頭に載せる方針（品質・研修・個人情報保護など）。",
     )
     status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # The written parts (実施方法 per spec item, security, handover), keyed as in sections/plan.TEXT_PARTS.
+    sections = models.JSONField("記述する項目", default=dict, blank=True)
     content = models.JSONField("提出時の内容", default=dict, blank=True)
     content_hash = models.CharField("提出時の内容のハッシュ", max_length=64, blank=True)
     submitted_at = models.DateTimeField("提出日時", null=True, blank=True)

@@ -8,7 +8,6 @@ import datetime
 import hashlib
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -517,7 +516,12 @@ def plan_content_now(plan: OperationsPlan) -> dict[str, Any]:
     """What the plan says: frozen once submitted, else generated now from staffing, contacts and training."""
     if plan.content and plan.status in (OperationsPlan.Status.SUBMITTED, OperationsPlan.Status.APPROVED):
         return plan.content
-    return plan_sections.plan_content(fiscal_year=plan.fiscal_year, policy=plan.policy, title=plan.title)
+    return plan_sections.plan_content(
+        fiscal_year=plan.fiscal_year, policy=plan.policy, title=plan.title, sections=plan.sections
+    )
+
+
+plan_missing = plan_sections.plan_missing
 
 
 def _content_hash(content: dict[str, Any]) -> str:
@@ -550,15 +554,24 @@ def plan_create(*, by: User, fiscal_year: int, policy: str = "", title: str = "�
 
 
 @transaction.atomic
-def plan_update(*, by: User, plan: OperationsPlan, title: str, policy: str) -> OperationsPlan:
+def plan_update(
+    *, by: User, plan: OperationsPlan, title: str, policy: str, sections: dict[str, str] | None = None
+) -> OperationsPlan:
     plan = OperationsPlan.objects.select_for_update().get(pk=plan.pk)
     if not plan.is_editable:
         raise ReportError("提出済・承諾済の業務計画書は変更できません。新しい版を作成してください。")
     plan.title, plan.policy = title, policy
+    if sections is not None:
+        plan.sections = sections
     if plan.status == OperationsPlan.Status.RETURNED:
         plan.status = OperationsPlan.Status.DRAFT
-    plan.save(update_fields=["title", "policy", "status", "updated_at"])
-    audit_record(actor=by, action=AuditEvent.Action.UPDATE, obj=plan, detail={"fields": ["title", "policy"]})
+    plan.save(update_fields=["title", "policy", "sections", "status", "updated_at"])
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.UPDATE,
+        obj=plan,
+        detail={"fields": ["title", "policy", "sections"]},
+    )
     return plan
 
 
@@ -568,9 +581,14 @@ def plan_submit(*, by: User, plan: OperationsPlan) -> OperationsPlan:
     plan = OperationsPlan.objects.select_for_update().get(pk=plan.pk)
     if not plan.is_editable:
         raise ReportError("この業務計画書はすでに提出されています。")
-    plan.content = plan_sections.plan_content(
-        fiscal_year=plan.fiscal_year, policy=plan.policy, title=plan.title
+    content = plan_sections.plan_content(
+        fiscal_year=plan.fiscal_year, policy=plan.policy, title=plan.title, sections=plan.sections
     )
+    missing = plan_sections.plan_missing(content)
+    if missing:
+        shown = "、".join(missing[:5]) + (f" ほか {len(missing) - 5} 件" if len(missing) > 5 else "")
+        raise ReportError(f"業務計画書に空欄・未整備の項目があるため提出できません（{shown}）。")
+    plan.content = content
     plan.content_hash = _content_hash(plan.content)
     plan.status = OperationsPlan.Status.SUBMITTED
     plan.submitted_at = timezone.now()
@@ -608,6 +626,8 @@ def plan_decide(*, by: User, plan: OperationsPlan, approve: bool, comment: str =
         raise ReportError("差戻しの理由をコメントに入力してください。")
     if _content_hash(plan.content) != plan.content_hash:
         raise ReportError("提出後に計画書の内容が変わっています。提出し直してもらってください。")
+    if approve and plan_sections.plan_missing(plan.content):
+        raise ReportError("この業務計画書には空欄の項目があるため承諾できません。差戻してください。")
     plan.status = OperationsPlan.Status.APPROVED if approve else OperationsPlan.Status.RETURNED
     plan.decided_at = timezone.now()
     plan.decided_by = by
@@ -674,8 +694,8 @@ def handover_generate(
 ) -> HandoverPackage:
     """Build the handover ZIP. Personal data only by explicit choice of a role allowed to make it, with a
     reason; every generation is audit-logged (with the choice and the counts, never the data)."""
-    from django.conf import settings
 
+    from .manual import manual_pdf
     from .render.handover import handover_zip
     from .render.plan import plan_pdf
 
@@ -697,7 +717,13 @@ def handover_generate(
         personal=include_personal,
         tables=tables,
         faq=handover_sections.approved_faq(),
-        docs_dir=Path(settings.BASE_DIR) / "docs",
+        manual_pdf=manual_pdf(
+            printed_at=now,
+            contract_line=" ".join(
+                ContractSettings.objects.order_by("pk").values_list("city_name", "contract_name").first()
+                or ()
+            ),
+        ),
         plan_pdf=plan_pdf(approved, approved.content) if approved and approved.content else None,
     )
     counts = {t.caption: t.items for t in tables}

@@ -54,3 +54,39 @@ def sync_slots(ctx: JobContext, office_id: int | None = None) -> None:
         totals["要対応の予約"] += len(result.affected)
     ctx.progress(done=len(offices), total=len(offices))
     ctx.set_result(summary={**totals, "解放した仮押さえ（人）": released}, url="/reservations/slots/")
+
+
+@job_kind(
+    "reservations.release_holds",
+    title="期限切れの仮押さえの解放",
+    permission="reservations.manage_slots",
+    schedule="every 5 minutes",
+    timeout_seconds=300,
+)
+def release_holds(ctx: JobContext) -> None:
+    """Holds waiting for the resident's e-mail confirmation (30 min) give their places back when they expire."""
+    from .services import holds_release
+
+    ctx.set_result(summary={"解放した仮押さえ（人）": holds_release()})
+
+
+@job_kind(
+    "reservations.offer_waitlist",
+    title="キャンセル待ちの方へ空きの案内",
+    permission="reservations.manage_slots",
+    timeout_seconds=300,
+)
+def offer_waitlist(ctx: JobContext, office_id: int, date: str) -> None:
+    """Started when places of a day someone waits for are freed (cancel, lapsed hold)."""
+    import datetime
+
+    from madoguchi.calendar.models import Office
+
+    from .rules import rules
+    from .services import waitlist_offer
+
+    office = Office.objects.get(pk=office_id)
+    offered = waitlist_offer(
+        office=office, date=datetime.date.fromisoformat(date), base_url=rules().public_base_url + "/"
+    )
+    ctx.set_result(summary={"案内した件数": offered})

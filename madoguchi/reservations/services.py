@@ -56,6 +56,7 @@ from .models import (
     ReservationCard,
     ReservationEvent,
     Slot,
+    WaitlistEntry,
     format_code,
     new_reference_code,
 )
@@ -766,6 +767,7 @@ def appointment_book(
     language: str = "ja",
     reminder_opt_out: bool = False,
     hold: bool = False,
+    hold_minutes: int | None = None,
     now: datetime.datetime | None = None,
     audit_detail: dict[str, object] | None = None,
 ) -> Reservation:
@@ -829,7 +831,11 @@ def appointment_book(
                     email=email.strip(),
                     language=language if language in ("ja", "en") else "ja",
                     reminder_opt_out=reminder_opt_out,
-                    hold_expires_at=now + datetime.timedelta(minutes=rules().hold_minutes) if hold else None,
+                    hold_expires_at=(
+                        now + datetime.timedelta(minutes=hold_minutes or rules().hold_minutes)
+                        if hold
+                        else None
+                    ),
                     link_nonce=secrets.token_hex(4),
                     created_by=actor,
                     created_at=now,
@@ -1083,6 +1089,7 @@ def reservation_cancel(
         locked = _lock(reservation)
         _check_changeable(locked, channel=channel, now=now, verb="取消")
         _end(locked, R.CANCELLED, now, release_places=True)
+        _waitlist_nudge(locked.office_id, [locked.date])
         locked.cancelled_at = now
         locked.save(update_fields=["status", "cancelled_at", "updated_at"])
         ReservationEvent.objects.create(
@@ -1433,6 +1440,119 @@ def confirmation_send(*, reservation: Reservation, base_url: str) -> bool:
     return True
 
 
+def day_availability(
+    *, office: Office, appointment_type: AppointmentType, people: int, now: datetime.datetime | None = None
+) -> dict[datetime.date, tuple[str, list[Slot]]]:
+    """For the resident's month calendar: day → (○ / △ / ×, the times that can be booked). One query.
+
+    ○: at least half of the day's times can take `people`; △: some can; ×: none (full). Days without slots (closed)
+    are absent."""
+    now = now or timezone.now()
+    first, last = window_dates(public=True, today=timezone.localdate(now), appointment_type=appointment_type)
+    day_slots = list(
+        Slot.objects.filter(
+            office=office, is_open=True, date__range=(first, last), starts_at__gt=now
+        ).order_by("starts_at")
+    )
+    free = _chain_starts(
+        [s for s in day_slots if s.capacity - s.booked >= people], appointment_type.duration_slots
+    )
+    by_day: dict[datetime.date, list[Slot]] = {}
+    for s in day_slots:
+        by_day.setdefault(s.date, [])
+    for s in free:
+        by_day[s.date].append(s)
+    totals: dict[datetime.date, int] = {}
+    for s in day_slots:
+        totals[s.date] = totals.get(s.date, 0) + 1
+    result = {}
+    for day, times in by_day.items():
+        mark = "×" if not times else ("○" if len(times) * 2 >= totals[day] else "△")
+        result[day] = (mark, times)
+    return result
+
+
+def ics_bytes(reservation: Reservation) -> bytes:
+    """The booking as an iCalendar file (RFC 5545): time, place, reference code, what to bring. No personal data."""
+    from icalendar import Calendar, Event
+
+    slot = reservation.slot
+    assert slot is not None
+    last = Slot.objects.filter(pk__in=reservation.slot_ids).order_by("-start").first() or slot
+    atype = reservation.appointment_type
+    cal = Calendar()
+    cal.add("prodid", "-//madoguchi//reservations//JA")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"{reservation.code}@madoguchi")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", _aware(slot.date, slot.start))
+    event.add("dtend", _aware(last.date, last.end))
+    event.add(
+        "summary",
+        f"{atype.name if atype else 'マイナンバーカードの受け取り'}（予約番号 {reservation.display_code}）",
+    )
+    event.add("location", reservation.office.name)
+    bring = atype.bring_list if atype else []
+    event.add(
+        "description", "持ち物: " + "、".join(bring) if bring else f"予約番号 {reservation.display_code}"
+    )
+    cal.add_component(event)
+    return cal.to_ical()
+
+
+def _appointment_mail(reservation: Reservation, *, link: str, verify: bool) -> tuple[str, str]:
+    slot = reservation.slot
+    assert slot is not None
+    atype = reservation.appointment_type
+    name = atype.name if atype else "マイナンバーカードの受け取り"
+    when = f"{format_date(slot.date)} {slot.start:%H:%M}"
+    bring = "\n".join(f"・{item}" for item in (atype.bring_list if atype else []))
+    if verify:
+        subject = f"【メールアドレスの確認】{name}の予約 {when}"
+        body = (
+            f"{name}の予約はまだ確定していません。\n"
+            f"次のリンクを開き、表示される「予約を確定する」ボタンを押してください"
+            f"（{reservation.hold_expires_at:%H:%M}まで有効です。過ぎると枠は解放されます）。\n{link}\n\n"
+            "（このメールに心当たりがない場合は破棄してください。予約は確定しません）\n"
+        )
+        return subject, body
+    subject = f"【予約確定】{name} {when}"
+    body = (
+        f"{name}の予約が確定しました。\n\n予約番号: {reservation.display_code}\n日時: {when}\n"
+        f"場所: {reservation.office.name}\n人数: {reservation.party_size}人\n\n持ち物:\n{bring}\n\n"
+        "予定表に追加できるファイル（.ics）を添付しています。\n"
+        f"予約の取消は、コールセンターへお電話ください。\n"
+    )
+    return subject, body
+
+
+def appointment_verification_send(*, reservation: Reservation, base_url: str, waitlist: bool = False) -> None:
+    """The e-mail a resident must open before the booking is final (the address is proven to be theirs).
+    `waitlist`: the place was freed for someone waiting (キャンセル待ち) and is held for them until the limit."""
+    from django.urls import reverse
+
+    link = base_url.rstrip("/") + reverse("reservations:public_verify", args=[manage_token(reservation)])
+    subject, body = _appointment_mail(reservation, link=link, verify=True)
+    if waitlist:
+        subject = subject.replace("【メールアドレスの確認】", "【キャンセル待ち】空きが出ました：")
+        body = "キャンセル待ちに登録された日に空きが出たため、お取りしています。\n" + body
+    send_mail(subject, body, None, [reservation.email])
+    logger.info("reservation e-mail check sent: %s", reservation.code)
+
+
+def appointment_confirmation_send(*, reservation: Reservation) -> None:
+    """The booking is final: date, place, 持ち物 and an .ics file."""
+    from django.core.mail import EmailMessage
+
+    subject, body = _appointment_mail(reservation, link="", verify=False)
+    message = EmailMessage(subject, body, None, [reservation.email])
+    message.attach(f"予約_{reservation.display_code}.ics", ics_bytes(reservation), "text/calendar")
+    message.send()
+    logger.info("reservation confirmation sent: %s", reservation.code)
+
+
 def reminders_due(*, day: datetime.date) -> Iterable[Reservation]:
     return (
         Reservation.objects.filter(
@@ -1497,9 +1617,13 @@ def holds_release(*, now: datetime.datetime | None = None) -> int:
                 Reservation.objects.filter(pk=pk, status=R.HELD, hold_expires_at__lte=now)
                 .order_by("pk")
                 .select_for_update(of=("self",), skip_locked=True)
-                .only("pk", "party_size", "slot_id", "extra_slot_ids")
+                .only("pk", "party_size", "slot_id", "extra_slot_ids", "office_id", "date")
             )
             total += _expire(locked, now)
+            for r in locked:
+                r.status = R.EXPIRED
+                waitlist_settle(reservation=r)
+                _waitlist_nudge(r.office_id, [r.date])
     return total
 
 
@@ -1518,6 +1642,129 @@ def slot_counts_consistent(*, office: Office | None = None) -> list[int]:
         for sid in [slot_id, *(extra or [])]:
             people[sid] = people.get(sid, 0) + size
     return sorted(pk for pk, booked in counters.items() if people.get(pk, 0) != booked)
+
+
+# -- waitlist (キャンセル待ち) ----------------------------------------------------------------------------
+
+WAITLIST_KIND = "reservations.offer_waitlist"
+
+
+def _offer_minutes() -> int:
+    return int(getattr(settings, "MADOGUCHI_WAITLIST_OFFER_MINUTES", 60))
+
+
+def waitlist_join(
+    *,
+    appointment_type: AppointmentType,
+    office: Office,
+    date: datetime.date,
+    person: Person,
+    people: int,
+    email: str,
+) -> WaitlistEntry:
+    """A resident waits for a place on a full day; audited without personal values."""
+    person = _check_person(appointment_type, person)
+    refuse_individual_number(email, field="email")
+    _check_type(appointment_type, channel=Channel.WEB, people=people, office_ids=None)
+    with transaction.atomic():
+        entry = WaitlistEntry.objects.create(
+            appointment_type=appointment_type,
+            office=office,
+            date=date,
+            people=people,
+            email=email.strip(),
+            person_name=person.name.strip(),
+            person_birth_date=person.birth_date,  # type: ignore[misc]
+            person_phone=person.phone.strip(),
+            expiry_notice_number=person.expiry_notice_number.strip(),
+        )
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.CREATE,
+            obj=entry,
+            detail={"type": appointment_type.code, "office": office.code, "date": date.isoformat()},
+        )
+    return entry
+
+
+def _waitlist_nudge(office_id: int, dates: Iterable[datetime.date]) -> None:
+    """After places were freed: queue the offer job for each (office, day) someone waits for (on commit)."""
+    waiting = sorted(
+        set(
+            WaitlistEntry.objects.filter(
+                office_id=office_id, date__in=list(dates), status=WaitlistEntry.Status.WAITING
+            ).values_list("date", flat=True)
+        )
+    )
+    for day in waiting:
+
+        def start(day: datetime.date = day) -> None:
+            from madoguchi.jobs.services import JobAlreadyRunning, job_start
+
+            try:
+                job_start(
+                    kind=WAITLIST_KIND,
+                    params={"office_id": office_id, "date": day.isoformat()},
+                    user=None,
+                    lock_key=f"{WAITLIST_KIND}:{office_id}:{day.isoformat()}",
+                )
+            except JobAlreadyRunning:
+                pass  # the queued or running offer run reads the freed places when it gets there
+
+        transaction.on_commit(start)
+
+
+def waitlist_offer(*, office: Office, date: datetime.date, base_url: str) -> int:
+    """Offer freed places of one office and day to those waiting, first come first served: each offer is a hold
+    for MADOGUCHI_WAITLIST_OFFER_MINUTES (60) with the e-mail link that makes it final. Returns offers made."""
+    offered = 0
+    for entry in WaitlistEntry.objects.filter(
+        office=office, date=date, status=WaitlistEntry.Status.WAITING
+    ).select_related("appointment_type"):
+        atype = entry.appointment_type
+        free = slots_free(office=office, people=entry.people, public=True, date=date, appointment_type=atype)
+        held = None
+        for slot in free:
+            try:
+                held = appointment_book(
+                    appointment_type=atype,
+                    slot=slot,
+                    by=None,
+                    channel=Channel.WEB,
+                    person=Person(
+                        name=entry.person_name,
+                        birth_date=entry.person_birth_date,  # type: ignore[arg-type]
+                        phone=entry.person_phone,
+                        expiry_notice_number=entry.expiry_notice_number,
+                    ),
+                    people=entry.people,
+                    email=entry.email,
+                    hold=True,
+                    hold_minutes=_offer_minutes(),
+                )
+                break
+            except SlotFullError:
+                continue  # taken meanwhile: try the next time of the day
+            except BookingError:
+                held = None
+                WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistEntry.Status.LAPSED)
+                break
+        if held is None:
+            continue
+        WaitlistEntry.objects.filter(pk=entry.pk).update(
+            status=WaitlistEntry.Status.OFFERED, offered_reservation=held
+        )
+        appointment_verification_send(reservation=held, base_url=base_url, waitlist=True)
+        offered += 1
+    return offered
+
+
+def waitlist_settle(*, reservation: Reservation) -> None:
+    """The offered hold was confirmed (booked) or lapsed (expired): the entry follows."""
+    status = WaitlistEntry.Status.BOOKED if reservation.status == R.BOOKED else WaitlistEntry.Status.LAPSED
+    WaitlistEntry.objects.filter(offered_reservation=reservation, status=WaitlistEntry.Status.OFFERED).update(
+        status=status
+    )
 
 
 __all__ = [

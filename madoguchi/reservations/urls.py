@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import public, views
+from . import public, public_apply, views
 
 app_name = "reservations"
 urlpatterns = [
@@ -29,4 +29,6 @@ urlpatterns = [
     path("web/logout/", public.public_logout, name="public_logout"),
     path("web/link/<str:token>/", public.public_confirm, name="public_confirm"),
     path("web/lang/", public.public_lang, name="public_lang"),
+    path("web/apply/", public_apply.public_apply, name="public_apply"),
+    path("web/verify/<str:token>/", public_apply.public_verify, name="public_verify"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -323,3 +324,9 @@ MADOGUCHI_AMI_USERNAME: str = env("MADOGUCHI_AMI_USERNAME") or "madoguchi"
 MADOGUCHI_AMI_SECRET: str = env("MADOGUCHI_AMI_SECRET") or ""
 MADOGUCHI_AMI_CONTEXTS: list[str] = env_list("MADOGUCHI_AMI_CONTEXTS") or ["from-trunk", "from-pstn"]
 MADOGUCHI_AMI_NUMBER: str = env("MADOGUCHI_AMI_NUMBER") or ""
+# Operator extensions that may be signed in to (empty: any); CTI events older than this many hours (or more than
+# five minutes ahead) are refused by the API (a PBX clock that is off).
+MADOGUCHI_CTI_EXTENSIONS: list[str] = env_list("MADOGUCHI_CTI_EXTENSIONS")
+MADOGUCHI_CTI_MAX_EVENT_AGE_HOURS: int = int(env("MADOGUCHI_CTI_MAX_EVENT_AGE_HOURS") or "24")
+# Cloud PBX webhooks: where each CTI field is in the PBX's JSON, and its event/cause words (docs/calls.md).
+MADOGUCHI_CTI_WEBHOOK_MAP: dict[str, object] = json.loads(env("MADOGUCHI_CTI_WEBHOOK_MAP") or "{}")

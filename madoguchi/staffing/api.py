@@ -2,13 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from . import erlang
 from .forecast import LINES
 
 router = Router(tags=["staffing"])
+
+# Input bounds of the Erlang calculator (far above a city call center: 6 lines, a few hundred calls an hour).
+MAX_CALLS_PER_HOUR = 5000
+MAX_AHT_SECONDS = 3600
+MAX_AGENTS = 300
+MAX_LOAD_ERLANGS = 300
 
 
 class PerAgents(Schema):
@@ -36,14 +42,15 @@ class ErlangOut(Schema):
 @router.get("/staffing/erlang", response=ErlangOut, summary="アーランB/C/Aの計算（職員のみ）")
 def erlang_api(
     request,
-    calls_per_hour: float,
-    aht_seconds: float,
-    model: str = "b",
-    agents: int | None = None,
-    target: float | None = None,
-    max_agents: int | None = None,
-    answer_seconds: float | None = None,
-    patience_seconds: float = 120.0,
+    # Bounds keep every answer finite and quick (a 422 in Japanese otherwise): never a hang, never NaN.
+    calls_per_hour: float = Query(..., ge=0, le=MAX_CALLS_PER_HOUR, allow_inf_nan=False),
+    aht_seconds: float = Query(..., gt=0, le=MAX_AHT_SECONDS, allow_inf_nan=False),
+    model: str = Query("b", max_length=1),
+    agents: int | None = Query(None, ge=0, le=MAX_AGENTS),
+    target: float | None = Query(None, gt=0, lt=1, allow_inf_nan=False),
+    max_agents: int | None = Query(None, ge=1, le=MAX_AGENTS),
+    answer_seconds: float | None = Query(None, ge=0, le=MAX_AHT_SECONDS, allow_inf_nan=False),
+    patience_seconds: float = Query(120.0, gt=0, le=MAX_AHT_SECONDS, allow_inf_nan=False),
 ):
     """Probabilities for N agents, and with `target` (0–1, e.g. 0.05) the smallest N meeting it.
 
@@ -53,6 +60,12 @@ def erlang_api(
     model = model.lower()
     try:
         load = erlang.offered_load(calls_per_hour, aht_seconds)
+        if load > MAX_LOAD_ERLANGS:
+            raise HttpError(
+                422,
+                f"呼量が大きすぎます（calls_per_hour × aht_seconds ÷ 3600 = {load:.0f} アーラン、"
+                f"上限 {MAX_LOAD_ERLANGS}）。",
+            )
         if agents is None and target is None:
             raise erlang.ErlangInputError("agents か target のどちらかを指定してください。")
         kwargs: dict[str, Any] = {
@@ -65,7 +78,7 @@ def erlang_api(
         at = erlang.probability(model, agents, load, **kwargs) if agents is not None else None
         req = None
         if target is not None:
-            cap = max_agents if max_agents is not None else (LINES if model == "b" else None)
+            cap = max_agents if max_agents is not None else (LINES if model == "b" else MAX_AGENTS)
             req = erlang.required_agents(
                 model, load, target, max_agents=cap, calls_per_hour=calls_per_hour, **kwargs
             )

@@ -50,6 +50,16 @@ class AuditTrailTests(BaseTestCase):
         self.assertIn("cards.card", text)
         self.assertTrue(AuditEvent.objects.filter(action="export", actor=self.director).exists())
 
+    def test_a_long_search_result_is_counted_and_paged_with_its_filters_kept(self):
+        for i in range(150):
+            audit_record(actor=self.operator, action="view", object_type="floor.test", object_id=i)
+        self.login(self.director)
+        response = self.client.get("/accounts/audit/", {"object_type": "floor.test"})
+        self.assertContains(response, "150件中 1–100件")
+        self.assertContains(response, "object_type=floor.test&amp;page=2")
+        last = self.client.get("/accounts/audit/", {"object_type": "floor.test", "page": "2"})
+        self.assertContains(last, "150件中 101–150件")
+
     def test_times_are_aware_and_shown_in_tokyo_time(self):
         event = audit_record(actor=self.operator, action="view", object_type="x")
         self.assertIsNotNone(event.at.tzinfo)

@@ -19,6 +19,8 @@ def ev(kind: str, call_id: str, time: str, **extra) -> dict:
     return {"event": kind, "callId": call_id, "time": time, **extra}
 
 
+# These recorded streams are from fixed days; the window of believable times is tested in test_cti_operator.py.
+@override_settings(MADOGUCHI_CTI_MAX_EVENT_AGE_HOURS=24 * 365 * 30)
 class CtiEventTests(BaseTestCase):
     def post(self, event: dict, token: str = TOKEN):
         return self.client.post(

@@ -157,3 +157,18 @@ class MynaAssistExportEncodingTests(BaseTestCase):
         self.assertContains(response, "Shift_JIS にない文字（𠮷）")
         utf8 = self.client.get(reverse("cards:assist_export"))
         self.assertIn("𠮷田 太郎", utf8.content.decode("utf-8-sig"))
+
+
+class NeverCutTests(BaseTestCase):
+    def test_the_holding_page_counts_every_card_past_its_deadline_and_pages_through_them(self) -> None:
+        today = timezone.localdate()
+        for _ in range(105):
+            make_card(
+                self.main_office, state=S.REMINDER_SENT, holding_deadline=today - datetime.timedelta(days=2)
+            )
+        self.login(self.back_office)
+        page = self.client.get(reverse("cards:holding")).content.decode()
+        self.assertIn("期限切れ 105枚", page)
+        self.assertIn("105件中 1–100件", page)
+        second = self.client.get(reverse("cards:holding"), {"page_past": 2}).content.decode()
+        self.assertIn("105件中 101–105件", second)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import TransactionTestCase, override_settings
 
 from madoguchi.accounts.roles import Role, sync_roles
@@ -32,6 +33,10 @@ class DatabaseQueueTests(TransactionTestCase):
 
 @pytest.mark.postgres
 class ConcurrentStartTests(TransactionTestCase):
+    def setUp(self) -> None:
+        if connection.vendor != "postgresql":
+            self.skipTest("PostgreSQL only: two app servers insert at once (SQLite has one writer)")
+
     def test_two_app_servers_starting_the_same_plan_get_one_job_and_one_already_running(self) -> None:
         sync_roles()
         users = [make_user(f"manager{i}", Role.SITE_MANAGER) for i in range(2)]

@@ -46,7 +46,7 @@ def plan_docx(plan: Any, content: dict[str, Any]) -> bytes:
     # East Asian text needs its own font attribute or Word falls back to a Latin font.
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), "IPAexGothic")
     doc.add_heading(f"{content['title']}（{_fy(content)}）", level=0)
-    doc.add_paragraph("久留米市マイナンバーカードコールセンター等業務委託")
+    doc.add_paragraph(_contract_line())
     doc.add_paragraph(f"委託期間　{_period(content)}")
     for line in _status_lines(plan)[1:]:
         doc.add_paragraph(line)
@@ -71,6 +71,14 @@ def plan_docx(plan: Any, content: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
+def _contract_line() -> str:
+    """The city and contract name from the 契約情報 screen (nothing city-specific in code)."""
+    from ..models import ContractSettings
+
+    contract = ContractSettings.objects.order_by("pk").first()
+    return f"{contract.city_name} {contract.contract_name}" if contract else ""
+
+
 def _fy(content: dict[str, Any]) -> str:
     year = int(content["fiscal_year"]) - 2018
     return f"令和{'元' if year == 1 else year}年度"
@@ -81,7 +89,7 @@ def plan_pdf(plan: Any, content: dict[str, Any]) -> bytes:
     title = f"{content['title']}（{_fy(content)}）"
     story: list[Flowable] = [
         para(title, st["title"]),
-        Paragraph("久留米市マイナンバーカードコールセンター等業務委託", st["body"]),
+        para(_contract_line(), st["body"]),
         Paragraph(f"委託期間　{_period(content)}", st["body"]),
     ]
     story += [para(line, st["body"]) for line in _status_lines(plan)[1:]]
