@@ -187,7 +187,9 @@ class Problem:
         50.0  # deterministic time units (about seconds on an idle core), see module doc
     )
     wall_limit_seconds: float | None = None  # safety net only (default 10 × the deterministic limit)
-    deterministic: bool = True  # False: `time_limit_seconds` is wall-clock time and the workers run in parallel
+    deterministic: bool = (
+        True  # False: `time_limit_seconds` is wall-clock time and the workers run in parallel
+    )
     num_workers: int = 1
     seed: int = 1
     # Minutes already worked in a (worker, ISO week) outside this problem (a week that straddles two months).
