@@ -164,7 +164,7 @@ def faq_pane(request: AuthedHttpRequest) -> HttpResponse:
     """The FAQ answers for what the operator types (htmx fragment)."""
     # The screen POSTs the query (it may hold a caller's details); GET stays for old links.
     q = (request.POST.get("q") or request.GET.get("q") or "").strip()[:2000]
-    hits = integrations.faq_search(q, 5, user=request.user) if q else []  # type: ignore[arg-type]
+    hits = integrations.faq_search(q, 5, user=request.user) if q else []
     return render(
         request,
         "calls/_faq_results.html",

@@ -39,10 +39,12 @@ class CardsConfig(AppConfig):
         ("作業キュー", "cards:queues", "cards.view_queue"),
         ("カード検索", "cards:search", "cards.view_card"),
         ("スキャン", "cards:scan", "cards.transition_card"),
+        ("棚卸", "cards:stocktake", "cards.transition_card"),
         ("到着取込", "cards:import", "cards.import_cards"),
         ("支所送付", "cards:shipments", "cards.view_shipment"),
         ("交付後処理", "cards:post_issuance", "cards.export_cards"),
         ("保管期限", "cards:holding", "cards.view_queue"),
+        ("受払簿・廃棄簿", "cards:ledgers", "cards.export_cards"),
         ("収納場所", "cards:locations", "cards.manage_storage"),
         ("マイナ・アシスト", "cards:assist_list", "cards.view_mynaassistrecord"),
     ]

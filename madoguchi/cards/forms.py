@@ -254,3 +254,19 @@ class MynaAssistSearchForm(forms.Form):
     )
     date_from = JDateField(label="受付日（から）", required=False)
     date_to = JDateField(label="受付日（まで）", required=False)
+
+
+class LedgerForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="帳簿",
+        choices=[
+            ("receipts", "受払簿（日ごとの受入・交付・返納・廃棄・残高）"),
+            ("disposals", "返納・廃棄簿（カード管理システム用の一覧）"),
+        ],
+    )
+    start = forms.DateField(label="期間（から）")
+    end = forms.DateField(label="期間（まで）")
+    fmt = forms.ChoiceField(label="形式", choices=[("xlsx", "Excel (.xlsx)"), ("csv", "CSV")])
+    encoding = forms.ChoiceField(
+        label="CSV の文字コード", choices=[("utf-8", "UTF-8"), ("cp932", "Shift_JIS (CP932)")], required=False
+    )

@@ -1,34 +1,20 @@
-"""Which characters the print font can show (names printed on the ID check sheet must not become boxes).
+"""Which characters of a name the print font cannot show, in reading order, and the visible marker for them.
 
-The font is the one `lib.pdf` registers; its character map is read once (ReportLab loads on first use).
+The coverage itself is `lib.pdf.missing_glyphs` (the font lib.pdf ships); names must never print as boxes.
 """
 
 from __future__ import annotations
 
-import functools
-
-
-@functools.cache
-def _covered() -> frozenset[int]:
-    from reportlab.pdfbase import pdfmetrics
-
-    from madoguchi.lib.pdf import register_japanese_font
-
-    font = pdfmetrics.getFont(register_japanese_font())
-    return frozenset(font.face.charToGlyph)
+from madoguchi.lib import pdf
 
 
 def missing_glyphs(text: str) -> list[str]:
-    """The distinct characters of text that the print font has no glyph for (spaces never count)."""
-    covered = _covered()
-    seen: list[str] = []
-    for char in text:
-        if not char.isspace() and ord(char) not in covered and char not in seen:
-            seen.append(char)
-    return seen
+    """The distinct characters of text that the print font has no glyph for, in the order they appear."""
+    missing = pdf.missing_glyphs(text)
+    return list(dict.fromkeys(c for c in text if c in missing))
 
 
 def printable(text: str, marker: str = "〓") -> str:
     """text with every character the font cannot show replaced by a visible marker (never a box)."""
-    missing = set(missing_glyphs(text))
+    missing = pdf.missing_glyphs(text)
     return "".join(marker if c in missing else c for c in text) if missing else text

@@ -1209,3 +1209,56 @@ def import_batch_purge(*, before: datetime.datetime, dry_run: bool, holds: Any =
             detail={"purged": count},
         )
     return count
+
+
+# -- the books: 受払簿, 廃棄簿 and the returned/destroyed list for the card management system ---------------
+
+
+def ledger_export(
+    *, kind: str, start: datetime.date, end: datetime.date, fmt: str, encoding: str = "utf-8", by: User
+) -> tuple[bytes, str, int]:
+    """(content, file name, rows) of the 受払簿 ("receipts") or the 返納・廃棄 list ("disposals") as CSV/XLSX.
+
+    Audited (kind, period, format, row count). CP932 refuses a character it cannot hold, naming it."""
+    from madoguchi.lib.exports import csv_bytes, xlsx_bytes
+
+    from . import ledgers
+
+    header: tuple[str, ...]
+    if end < start:
+        raise ValidationError("期間の終わりが始まりより前です。")
+    if (end - start).days > 366:
+        raise ValidationError("期間は1年以内にしてください。")
+    if kind == "receipts":
+        title, header = "受払簿", ledgers.LEDGER_COLUMNS
+        rows = [d.row() for d in ledgers.receipts_ledger(start=start, end=end)]
+    elif kind == "disposals":
+        title, header = "返納・廃棄簿", ledgers.DISPOSAL_COLUMNS
+        rows = ledgers.disposals(start=start, end=end)
+    else:
+        raise ValidationError(f"「{kind}」という帳簿はありません。")
+    name = f"{title}_{start:%Y%m%d}-{end:%Y%m%d}"
+    if fmt == "xlsx":
+        content, name = xlsx_bytes(title, header, rows), f"{name}.xlsx"
+    else:
+        try:
+            content = csv_bytes(header, rows, encoding="cp932" if encoding == "cp932" else "utf-8")
+        except UnicodeEncodeError as exc:
+            bad = exc.object[exc.start : exc.end]
+            raise ValidationError(
+                f"Shift_JIS にない文字（U+{ord(bad[0]):04X}）が含まれるため出力できません。UTF-8 で出力してください。"
+            ) from None
+        name = f"{name}.csv"
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.EXPORT,
+        object_type=f"cards.{kind}",
+        detail={
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "format": fmt,
+            "encoding": encoding,
+            "rows": len(rows),
+        },
+    )
+    return content, name, len(rows)

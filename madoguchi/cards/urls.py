@@ -16,6 +16,7 @@ urlpatterns = [
     path("scan/", views.scan, name="scan"),
     path("scan/apply/", views.scan_apply, name="scan_apply"),
     path("scan/undo/", views.scan_undo, name="scan_undo"),
+    path("stocktake/", views.stocktake, name="stocktake"),
     path("import/", views.import_upload, name="import"),
     path("import/<int:pk>/", views.import_batch, name="import_batch"),
     path("locations/", views.locations, name="locations"),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("post/", views.post_issuance, name="post_issuance"),
     path("post/export/", views.post_issuance_export, name="post_export"),
     path("holding/", views.holding, name="holding"),
+    path("ledgers/", views.ledgers, name="ledgers"),
     path("assist/", views.assist_list, name="assist_list"),
     path("assist/export.csv", views.assist_export, name="assist_export"),
 ]

@@ -927,3 +927,76 @@ def assist_export(request: HttpRequest) -> HttpResponse:
         detail={"rows": len(rows), "encoding": encoding},
     )
     return download(content, f"マイナ・アシスト-{timezone.localdate():%Y%m%d}.csv", "text/csv")
+
+
+# -- the books ---------------------------------------------------------------------------------------
+
+
+@require_perm("cards.export_cards")
+def ledgers(request: HttpRequest) -> HttpResponse:
+    """受払簿 and 返納・廃棄簿 for a period, as XLSX or CSV (UTF-8 / Shift_JIS); every download is audited."""
+    from .forms import LedgerForm
+
+    today = timezone.localdate()
+    form = LedgerForm(
+        request.POST or None,
+        initial={"kind": "receipts", "start": today.replace(day=1), "end": today, "fmt": "xlsx"},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            content, name, _rows = services.ledger_export(
+                kind=data["kind"],
+                start=data["start"],
+                end=data["end"],
+                fmt=data["fmt"],
+                encoding=data["encoding"] or "utf-8",
+                by=_staff(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            content_type = (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                if name.endswith(".xlsx")
+                else "text/csv"
+            )
+            return download(content, name, content_type)
+    return render(request, "cards/ledgers.html", {"form": form})
+
+
+# -- stocktake --------------------------------------------------------------------------------------------
+
+
+@require_perm("cards.transition_card")
+def stocktake(request: HttpRequest) -> HttpResponse:
+    """棚卸: scan every card in a cabinet (the scanner types each number and Enter into the box), then compare."""
+    from .stocktake import stocktake as compare
+
+    result = None
+    error = ""
+    place = request.POST.get("place", "") if request.method == "POST" else request.GET.get("place", "")
+    if request.method == "POST":
+        scanned = request.POST.get("scanned", "").split()
+        try:
+            result = compare(place=place, scanned=scanned)
+        except ValueError as exc:
+            error = str(exc)
+        else:
+            _audit(
+                request,
+                AuditEvent.Action.LIST,
+                object_type="cards.card",
+                detail={
+                    "stocktake": result.place,
+                    "expected": result.expected,
+                    "scanned": len(result.found) + len(result.wrong_place) + len(result.unknown),
+                    "missing": len(result.missing),
+                    "wrong_place": len(result.wrong_place),
+                },
+            )
+    return render(
+        request,
+        "cards/stocktake.html",
+        {"result": result, "error": error, "place": place, "scanned": request.POST.get("scanned", "")},
+    )

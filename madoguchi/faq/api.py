@@ -41,3 +41,38 @@ def faq_search(request, q: str = "", limit: int = 10):  # type: ignore[no-untype
         )
         for h in search.search(q, limit)
     ]
+
+
+class SearchIn(Schema):
+    q: str
+    limit: int = 10
+
+
+@router.post(
+    "/faq/search", response=list[HitOut], summary="質疑応答の検索（POST。検索語は記録されるが個人情報は除く）"
+)
+def faq_search_post(request, payload: SearchIn):  # type: ignore[no-untyped-def]
+    """The same search by POST, for integrations that may send what a caller said: the query never appears in a
+    URL or an access log; an individual number is refused, phones and names are left out of search and log."""
+    from .privacy import check_query
+    from .services import search_logged
+
+    if not request.user.has_perm("faq.view_faqentry"):
+        raise HttpError(403, "質疑応答集を閲覧する権限がありません。")
+    if not 1 <= payload.limit <= 50:
+        raise HttpError(400, "limit は 1〜50 で指定してください。")
+    checked = check_query(payload.q)
+    if not checked.query:
+        raise HttpError(400, checked.message)
+    outcome = search_logged(query=payload.q, user=request.user, source="api", limit=payload.limit)
+    return [
+        HitOut(
+            id=h.entry_id,
+            question=h.question,
+            score=h.score,
+            category=h.category,
+            excerpt=h.excerpt,
+            sample=h.is_sample,
+        )
+        for h in outcome.hits
+    ]

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -38,32 +41,69 @@ def _visible_entry(request: HttpRequest, pk: int) -> FaqEntry:
     return entry
 
 
+def _category_choices() -> list[tuple[str, str]]:
+    names = FaqEntry.objects.order_by("category").values_list("category", flat=True).distinct()
+    return [("", "すべて"), *((c, c) for c in names)]
+
+
+class EntryFilterForm(forms.Form):
+    state = forms.ChoiceField(label="状態", choices=[("", "すべて"), *FaqEntry.State.choices], required=False)
+    category = forms.ChoiceField(label="分類", choices=_category_choices, required=False)
+
+
+def _filter_entries(queryset: QuerySet[FaqEntry], data: Mapping[str, object]) -> QuerySet[FaqEntry]:
+    if data.get("state"):
+        queryset = queryset.filter(state=data["state"])
+    if data.get("category"):
+        queryset = queryset.filter(category=data["category"])
+    return queryset
+
+
+ENTRIES = Listing(
+    name="faq.entries",
+    title="質疑応答集",
+    columns=[
+        Column("pk", "No.", order_by="id", css="num"),
+        Column("slug", "識別キー", order_by="slug"),
+        Column("category", "分類", order_by="category"),
+        Column("question", "質問", link=lambda e: reverse("faq:detail", args=[e.pk])),
+        Column("state", "状態", value=lambda e: e.get_state_display(), order_by="state"),
+        Column("sample", "サンプル", value=lambda e: "サンプル（市の承認待ち）" if e.is_sample else ""),
+        Column(
+            "updated_at",
+            "更新",
+            value=lambda e: timezone.localtime(e.updated_at).strftime("%Y/%m/%d %H:%M"),
+            order_by="updated_at",
+        ),
+    ],
+    filter_form=EntryFilterForm,
+    filter=_filter_entries,
+    ordering=("category", "id"),
+    empty_text="該当する質疑応答はありません。",
+)
+
+
 @require_perm("faq.view_faqentry")
 def index(request: HttpRequest) -> HttpResponse:
-    """The FAQ list (filters by state and category) with the search box on top."""
-    entries = FaqEntry.objects.visible_to(request.user)
-    state = request.GET.get("state", "")
-    category = request.GET.get("category", "")
-    if state in FaqEntry.State.values:
-        entries = entries.filter(state=state)
-    if category:
-        entries = entries.filter(category=category)
-    page = Paginator(entries.order_by("category", "id"), 50).get_page(request.GET.get("page"))
-    categories = (
-        FaqEntry.objects.visible_to(request.user)
-        .values("category")
-        .annotate(n=Count("id"))
-        .order_by("category")
+    """The FAQ list (count, pagination, filters by state and category, export of the whole filtered set) with
+    the search box on top."""
+    user = _user(request)
+    entries = FaqEntry.objects.visible_to(user)
+    on_export = None
+    if user.has_perm("faq.export_faq"):
+
+        def on_export(fmt: str, n: int) -> None:
+            audit_record(
+                actor=user,
+                action=AuditEvent.Action.EXPORT,
+                object_type="faq.faqentry",
+                request=request,
+                detail={"rows": n, "format": fmt, "scope": "list"},
+            )
+
+    return ENTRIES.response(
+        request, entries, template="faq/index.html", context={"q": ""}, on_export=on_export
     )
-    context = {
-        "page": page,
-        "state": state,
-        "category": category,
-        "categories": categories,
-        "states": FaqEntry.State.choices if request.user.has_perm("faq.view_all_states") else [],
-        "q": "",
-    }
-    return render(request, "faq/index.html", context)
 
 
 @require_perm("faq.view_faqentry")

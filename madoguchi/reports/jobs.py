@@ -111,3 +111,28 @@ def handover(ctx: JobContext, *, include_personal: bool = False, request_audit_i
         raise JobError(str(exc)) from None
     ctx.attach_file(name=package.filename, content=package.content, content_type="application/zip")
     ctx.set_result(summary={"ファイル数": len(package.files), "未完了案件": sum(package.counts.values())})
+
+
+@job_kind(
+    "reports.plan_document",
+    title="業務計画書の作成（PDF・Word）",
+    permission="reports.view_operationsplan",
+    timeout_seconds=600,
+)
+def plan_document(ctx: JobContext, *, plan_id: int, fmt: str = "pdf") -> None:
+    """The operations plan as PDF or DOCX (the frozen content once submitted, else generated now)."""
+    from .models import OperationsPlan
+    from .render.plan import plan_docx, plan_pdf
+    from .services import plan_content_now, plan_export_record
+
+    plan = OperationsPlan.objects.filter(pk=plan_id).first()
+    if plan is None or fmt not in ("pdf", "docx"):
+        raise JobError("業務計画書または形式の指定が正しくありません。")
+    ctx.progress(done=0, total=1, message="業務計画書を作成しています")
+    content = plan_content_now(plan)
+    body = plan_docx(plan, content) if fmt == "docx" else plan_pdf(plan, content)
+    plan_export_record(by=_starter(ctx), plan=plan, fmt=fmt)
+    mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document" if fmt == "docx" else PDF
+    ctx.attach_file(
+        name=f"業務計画書_{plan.fiscal_year}年度_第{plan.version}版.{fmt}", content=body, content_type=mime
+    )

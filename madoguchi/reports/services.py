@@ -8,7 +8,6 @@ import datetime
 import hashlib
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -695,8 +694,8 @@ def handover_generate(
 ) -> HandoverPackage:
     """Build the handover ZIP. Personal data only by explicit choice of a role allowed to make it, with a
     reason; every generation is audit-logged (with the choice and the counts, never the data)."""
-    from django.conf import settings
 
+    from .manual import manual_pdf
     from .render.handover import handover_zip
     from .render.plan import plan_pdf
 
@@ -718,7 +717,13 @@ def handover_generate(
         personal=include_personal,
         tables=tables,
         faq=handover_sections.approved_faq(),
-        docs_dir=Path(settings.BASE_DIR) / "docs",
+        manual_pdf=manual_pdf(
+            printed_at=now,
+            contract_line=" ".join(
+                ContractSettings.objects.order_by("pk").values_list("city_name", "contract_name").first()
+                or ()
+            ),
+        ),
         plan_pdf=plan_pdf(approved, approved.content) if approved and approved.content else None,
     )
     counts = {t.caption: t.items for t in tables}

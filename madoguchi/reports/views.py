@@ -349,18 +349,17 @@ def plan_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("reports.view_operationsplan")
 def plan_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    from .render.plan import plan_docx, plan_pdf
-
+    """The plan as PDF or DOCX, built by the job `reports.plan_document`."""
     plan = get_object_or_404(OperationsPlan, pk=pk)
-    content = services.plan_content_now(plan)
-    if fmt == "docx":
-        body, mime = plan_docx(plan, content), DOCX
-    elif fmt == "pdf":
-        body, mime = plan_pdf(plan, content), "application/pdf"
-    else:
+    if fmt not in ("docx", "pdf"):
         raise Http404
-    services.plan_export_record(by=_user(request), plan=plan, fmt=fmt, request=request)
-    return download(body, f"業務計画書_{plan.fiscal_year}年度_第{plan.version}版.{fmt}", mime)
+    return _start_job(
+        request,
+        kind="reports.plan_document",
+        params={"plan_id": plan.pk, "fmt": fmt},
+        lock_key=f"reports.plan:{plan.pk}:{fmt}",
+        back=reverse("reports:plan_detail", args=[plan.pk]),
+    )
 
 
 @require_perm("reports.view_contactentry")

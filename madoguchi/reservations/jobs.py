@@ -68,3 +68,25 @@ def release_holds(ctx: JobContext) -> None:
     from .services import holds_release
 
     ctx.set_result(summary={"解放した仮押さえ（人）": holds_release()})
+
+
+@job_kind(
+    "reservations.offer_waitlist",
+    title="キャンセル待ちの方へ空きの案内",
+    permission="reservations.manage_slots",
+    timeout_seconds=300,
+)
+def offer_waitlist(ctx: JobContext, office_id: int, date: str) -> None:
+    """Started when places of a day someone waits for are freed (cancel, lapsed hold)."""
+    import datetime
+
+    from madoguchi.calendar.models import Office
+
+    from .rules import rules
+    from .services import waitlist_offer
+
+    office = Office.objects.get(pk=office_id)
+    offered = waitlist_offer(
+        office=office, date=datetime.date.fromisoformat(date), base_url=rules().public_base_url + "/"
+    )
+    ctx.set_result(summary={"案内した件数": offered})

@@ -313,6 +313,9 @@ class Reservation(models.Model):
     language = models.CharField("言語", max_length=5, default="ja")
     reminder_opt_out = models.BooleanField("前日のお知らせメール不要", default=False)
     reminder_sent_at = models.DateTimeField("お知らせ送信日時", null=True, blank=True)
+    # Phone bookings: a mobile number for the reminder SMS, only with the caller's consent (when it was given).
+    reminder_mobile = EncryptedTextField("お知らせ用の携帯電話番号", blank=True, default="")
+    reminder_consent_at = models.DateTimeField("お知らせ連絡の同意日時", null=True, blank=True)
     hold_expires_at = models.DateTimeField("仮押さえ期限", null=True, blank=True)
     # Part of the signed manage link; renewing it invalidates links already mailed.
     link_nonce = models.CharField(max_length=16, default="", editable=False)
@@ -425,3 +428,40 @@ class ReservationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reservation_id} {self.kind}"
+
+
+class WaitlistEntry(models.Model):
+    """キャンセル待ち: a resident waiting for a place on a day; a freed place is offered (held) with a time limit."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "待機中"
+        OFFERED = "offered", "案内中（確定待ち）"
+        BOOKED = "booked", "予約確定"
+        LAPSED = "lapsed", "案内の期限切れ"
+        CANCELLED = "cancelled", "取消"
+
+    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT, related_name="+")
+    office = models.ForeignKey("calendar.Office", on_delete=models.PROTECT, related_name="+")
+    date = models.DateField("希望日", db_index=True)
+    people = models.PositiveSmallIntegerField("人数", default=1)
+    email = EncryptedTextField("メールアドレス", validators=[no_individual_number])
+    person_name = EncryptedTextField("氏名", blank=True, validators=[no_individual_number])
+    person_birth_date = EncryptedDateField("生年月日", blank=True, null=True)
+    person_phone = EncryptedTextField("電話番号", blank=True, validators=[no_individual_number])
+    expiry_notice_number = EncryptedTextField(
+        "有効期限通知書の番号", blank=True, validators=[no_individual_number]
+    )
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.WAITING)
+    offered_reservation = models.ForeignKey(
+        Reservation, null=True, blank=True, on_delete=models.SET_NULL, related_name="waitlist_entries"
+    )
+    created_at = models.DateTimeField("登録日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "キャンセル待ち"
+        verbose_name_plural = "キャンセル待ち"
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["office", "date", "status"], name="waitlist_office_day")]
+
+    def __str__(self) -> str:
+        return f"{self.office_id} {self.date} {self.status}"

@@ -75,7 +75,15 @@ def public_apply(request: HttpRequest) -> HttpResponse:
     )
     code = request.POST.get("type") or request.GET.get("type") or ""
     atype = next((t for t in types if t.code == code), None)
-    context: dict = {"types": types, "atype": atype, "error": "", "data": {}, "months": [], "times": []}
+    context: dict = {
+        "types": types,
+        "atype": atype,
+        "error": "",
+        "data": {},
+        "months": [],
+        "times": [],
+        "offer_minutes": services._offer_minutes(),
+    }
     if atype is None:
         if code:
             context["error"] = f"予約の種類「{code[:40]}」はありません。下から選んでください。"
@@ -102,6 +110,12 @@ def public_apply(request: HttpRequest) -> HttpResponse:
     if day is not None:
         context["day"] = day
         context["times"] = days.get(day, ("×", []))[1]
+        context["can_wait"] = day in days and not context["times"]
+    if data.get("action") == "waitlist" and day is not None:
+        entry = services.waitlist_join(
+            appointment_type=atype, office=office, date=day, person=person, people=people, email=email
+        )
+        return _render(request, "reservations/public/waitlist_joined.html", {"entry": entry})
     slot_id = data.get("slot")
     if slot_id and slot_id.isdigit():
         try:
@@ -204,6 +218,7 @@ def public_verify(request: HttpRequest, token: str) -> HttpResponse:
                 {"bad": False, "error": exc.messages[0]},
                 status=400,
             )
+        services.waitlist_settle(reservation=booked)
         services.appointment_confirmation_send(reservation=booked)
         return _render(request, "reservations/public/verify.html", {"bad": False, "booked": booked})
     return _render(

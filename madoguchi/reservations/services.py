@@ -46,6 +46,7 @@ from madoguchi.cards.models import Card
 from madoguchi.lib.crypto import lookup_hash
 from madoguchi.lib.jdates import format_date
 from madoguchi.lib.privacy import refuse_individual_number
+from madoguchi.lib.sms import SmsError, send_sms
 from madoguchi.lib.text import nfkc
 
 from .models import (
@@ -56,6 +57,7 @@ from .models import (
     ReservationCard,
     ReservationEvent,
     Slot,
+    WaitlistEntry,
     format_code,
     new_reference_code,
 )
@@ -1088,6 +1090,7 @@ def reservation_cancel(
         locked = _lock(reservation)
         _check_changeable(locked, channel=channel, now=now, verb="取消")
         _end(locked, R.CANCELLED, now, release_places=True)
+        _waitlist_nudge(locked.office_id, [locked.date])
         locked.cancelled_at = now
         locked.save(update_fields=["status", "cancelled_at", "updated_at"])
         ReservationEvent.objects.create(
@@ -1123,6 +1126,64 @@ def reservation_set_reminder(*, reservation: Reservation, opt_out: bool, by: Use
             actor=by, action=AuditEvent.Action.UPDATE, obj=locked, detail={"reminder_opt_out": opt_out}
         )
     return locked
+
+
+def reminder_contact_clean(*, email: str = "", mobile: str = "", consent: bool) -> tuple[str, str]:
+    """The e-mail address and mobile number (digits) for the reminder, checked; a Japanese message per field."""
+    from django.core.validators import validate_email
+
+    from madoguchi.lib.sms import normalize_mobile
+
+    email = (email or "").strip()
+    raw_mobile = (mobile or "").strip()
+    errors: dict[str, list[str]] = {}
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = ["メールアドレスは「name@example.jp」の形で入力してください。"]
+    number = normalize_mobile(raw_mobile)
+    if raw_mobile and not number:
+        errors["mobile"] = [
+            "携帯電話番号は 070・080・090 で始まる11桁で入力してください（例: 090-1234-5678）。"
+        ]
+    if (email or raw_mobile) and not consent:
+        errors["consent"] = [
+            "お知らせの連絡に使うことへの同意をお客様に確認し、「同意を得た」にチェックしてください。"
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return email, number
+
+
+def reservation_set_contact(
+    *, reservation: Reservation, by: User, email: str = "", mobile: str = "", consent: bool
+) -> Reservation:
+    """Phone bookings: the e-mail address or mobile number the caller gave for the reminder, kept only with
+    their consent (the operator asked and ticked it); the consent time is recorded."""
+    email, number = reminder_contact_clean(email=email, mobile=mobile, consent=consent)
+    with transaction.atomic():
+        locked = _lock(reservation)
+        locked.email, locked.reminder_mobile = email, number
+        locked.reminder_consent_at = timezone.now() if (email or number) else None
+        locked.save(update_fields=["email", "reminder_mobile", "reminder_consent_at", "updated_at"])
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=locked,
+            detail={"reminder_contact": [k for k, v in (("email", email), ("mobile", number)) if v]},
+        )
+    return locked
+
+
+def _sms_text(reservation: Reservation, link: str) -> str:
+    slot = reservation.slot
+    assert slot is not None
+    return (
+        f"マイナンバーカードの受取予約は明日 {slot.date.month}/{slot.date.day} {slot.start:%H:%M} "
+        f"{reservation.office.name}です。予約番号 {reservation.display_code}。交付通知書と本人確認書類をお持ちください。"
+        f"変更・取消: {link}"
+    )
 
 
 # -- at the counter ------------------------------------------------------------------------------------
@@ -1526,12 +1587,16 @@ def _appointment_mail(reservation: Reservation, *, link: str, verify: bool) -> t
     return subject, body
 
 
-def appointment_verification_send(*, reservation: Reservation, base_url: str) -> None:
-    """The e-mail a resident must open before the booking is final (the address is proven to be theirs)."""
+def appointment_verification_send(*, reservation: Reservation, base_url: str, waitlist: bool = False) -> None:
+    """The e-mail a resident must open before the booking is final (the address is proven to be theirs).
+    `waitlist`: the place was freed for someone waiting (キャンセル待ち) and is held for them until the limit."""
     from django.urls import reverse
 
     link = base_url.rstrip("/") + reverse("reservations:public_verify", args=[manage_token(reservation)])
     subject, body = _appointment_mail(reservation, link=link, verify=True)
+    if waitlist:
+        subject = subject.replace("【メールアドレスの確認】", "【キャンセル待ち】空きが出ました：")
+        body = "キャンセル待ちに登録された日に空きが出たため、お取りしています。\n" + body
     send_mail(subject, body, None, [reservation.email])
     logger.info("reservation e-mail check sent: %s", reservation.code)
 
@@ -1552,7 +1617,7 @@ def reminders_due(*, day: datetime.date) -> Iterable[Reservation]:
         Reservation.objects.filter(
             date=day, status=R.BOOKED, reminder_opt_out=False, reminder_sent_at__isnull=True
         )
-        .exclude(email="")
+        .exclude(email="", reminder_mobile="")
         .select_related("office", "slot")
         .order_by("pk")
     )
@@ -1581,8 +1646,11 @@ def reminders_send(
         link = base + reverse("reservations:public_confirm", args=[manage_token(reservation)])
         subject, body = _mail_text(reservation, link, reminder=True)
         try:
-            send_mail(subject, body, None, [reservation.email])
-        except (smtplib.SMTPException, OSError):  # the mail server refused or is unreachable: try next run
+            if reservation.email:
+                send_mail(subject, body, None, [reservation.email])
+            else:  # a phone booking that gave a mobile number (with consent)
+                send_sms(to=reservation.reminder_mobile, body=_sms_text(reservation, link))
+        except (smtplib.SMTPException, OSError, SmsError):  # refused or unreachable: try next run
             Reservation.objects.filter(pk=reservation.pk).update(reminder_sent_at=None)
             logger.warning("reminder failed: %s", reservation.code)
             failed += 1
@@ -1611,9 +1679,13 @@ def holds_release(*, now: datetime.datetime | None = None) -> int:
                 Reservation.objects.filter(pk=pk, status=R.HELD, hold_expires_at__lte=now)
                 .order_by("pk")
                 .select_for_update(of=("self",), skip_locked=True)
-                .only("pk", "party_size", "slot_id", "extra_slot_ids")
+                .only("pk", "party_size", "slot_id", "extra_slot_ids", "office_id", "date")
             )
             total += _expire(locked, now)
+            for r in locked:
+                r.status = R.EXPIRED
+                waitlist_settle(reservation=r)
+                _waitlist_nudge(r.office_id, [r.date])
     return total
 
 
@@ -1632,6 +1704,129 @@ def slot_counts_consistent(*, office: Office | None = None) -> list[int]:
         for sid in [slot_id, *(extra or [])]:
             people[sid] = people.get(sid, 0) + size
     return sorted(pk for pk, booked in counters.items() if people.get(pk, 0) != booked)
+
+
+# -- waitlist (キャンセル待ち) ----------------------------------------------------------------------------
+
+WAITLIST_KIND = "reservations.offer_waitlist"
+
+
+def _offer_minutes() -> int:
+    return int(getattr(settings, "MADOGUCHI_WAITLIST_OFFER_MINUTES", 60))
+
+
+def waitlist_join(
+    *,
+    appointment_type: AppointmentType,
+    office: Office,
+    date: datetime.date,
+    person: Person,
+    people: int,
+    email: str,
+) -> WaitlistEntry:
+    """A resident waits for a place on a full day; audited without personal values."""
+    person = _check_person(appointment_type, person)
+    refuse_individual_number(email, field="email")
+    _check_type(appointment_type, channel=Channel.WEB, people=people, office_ids=None)
+    with transaction.atomic():
+        entry = WaitlistEntry.objects.create(
+            appointment_type=appointment_type,
+            office=office,
+            date=date,
+            people=people,
+            email=email.strip(),
+            person_name=person.name.strip(),
+            person_birth_date=person.birth_date,  # type: ignore[misc]
+            person_phone=person.phone.strip(),
+            expiry_notice_number=person.expiry_notice_number.strip(),
+        )
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.CREATE,
+            obj=entry,
+            detail={"type": appointment_type.code, "office": office.code, "date": date.isoformat()},
+        )
+    return entry
+
+
+def _waitlist_nudge(office_id: int, dates: Iterable[datetime.date]) -> None:
+    """After places were freed: queue the offer job for each (office, day) someone waits for (on commit)."""
+    waiting = sorted(
+        set(
+            WaitlistEntry.objects.filter(
+                office_id=office_id, date__in=list(dates), status=WaitlistEntry.Status.WAITING
+            ).values_list("date", flat=True)
+        )
+    )
+    for day in waiting:
+
+        def start(day: datetime.date = day) -> None:
+            from madoguchi.jobs.services import JobAlreadyRunning, job_start
+
+            try:
+                job_start(
+                    kind=WAITLIST_KIND,
+                    params={"office_id": office_id, "date": day.isoformat()},
+                    user=None,
+                    lock_key=f"{WAITLIST_KIND}:{office_id}:{day.isoformat()}",
+                )
+            except JobAlreadyRunning:
+                pass  # the queued or running offer run reads the freed places when it gets there
+
+        transaction.on_commit(start)
+
+
+def waitlist_offer(*, office: Office, date: datetime.date, base_url: str) -> int:
+    """Offer freed places of one office and day to those waiting, first come first served: each offer is a hold
+    for MADOGUCHI_WAITLIST_OFFER_MINUTES (60) with the e-mail link that makes it final. Returns offers made."""
+    offered = 0
+    for entry in WaitlistEntry.objects.filter(
+        office=office, date=date, status=WaitlistEntry.Status.WAITING
+    ).select_related("appointment_type"):
+        atype = entry.appointment_type
+        free = slots_free(office=office, people=entry.people, public=True, date=date, appointment_type=atype)
+        held = None
+        for slot in free:
+            try:
+                held = appointment_book(
+                    appointment_type=atype,
+                    slot=slot,
+                    by=None,
+                    channel=Channel.WEB,
+                    person=Person(
+                        name=entry.person_name,
+                        birth_date=entry.person_birth_date,  # type: ignore[arg-type]
+                        phone=entry.person_phone,
+                        expiry_notice_number=entry.expiry_notice_number,
+                    ),
+                    people=entry.people,
+                    email=entry.email,
+                    hold=True,
+                    hold_minutes=_offer_minutes(),
+                )
+                break
+            except SlotFullError:
+                continue  # taken meanwhile: try the next time of the day
+            except BookingError:
+                held = None
+                WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistEntry.Status.LAPSED)
+                break
+        if held is None:
+            continue
+        WaitlistEntry.objects.filter(pk=entry.pk).update(
+            status=WaitlistEntry.Status.OFFERED, offered_reservation=held
+        )
+        appointment_verification_send(reservation=held, base_url=base_url, waitlist=True)
+        offered += 1
+    return offered
+
+
+def waitlist_settle(*, reservation: Reservation) -> None:
+    """The offered hold was confirmed (booked) or lapsed (expired): the entry follows."""
+    status = WaitlistEntry.Status.BOOKED if reservation.status == R.BOOKED else WaitlistEntry.Status.LAPSED
+    WaitlistEntry.objects.filter(offered_reservation=reservation, status=WaitlistEntry.Status.OFFERED).update(
+        status=status
+    )
 
 
 __all__ = [

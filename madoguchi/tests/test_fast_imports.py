@@ -8,8 +8,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 HEAVY = ("ortools", "pandas", "matplotlib", "reportlab", "openpyxl", "sudachipy")
 
 # Run in a fresh interpreter: this test process has imported them long ago. The hook names, for a failure,
@@ -32,10 +30,6 @@ print(json.dumps({{m: culprits.get(m, "?") for m in HEAVY if m in sys.modules}})
 """
 
 
-# Until the lazy imports of the cards (printouts), staffing (solver) and reports (render) branches are merged.
-@pytest.mark.xfail(
-    reason="cards.printouts, staffing.solver, reports.render still import at module level", strict=False
-)
 def test_importing_the_api_and_the_urls_loads_no_heavy_library() -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "madoguchi.settings.test"}
     out = subprocess.run(

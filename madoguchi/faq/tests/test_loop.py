@@ -147,3 +147,15 @@ class MonthlyUsageTests(BaseTestCase):
     def test_an_impossible_month_raises(self):
         with self.assertRaises(ValueError):
             selectors.faq_usage_month(year=2026, month=13)
+
+
+class ApiPostSearchTests(BaseTestCase):
+    def test_the_api_searches_by_post_and_refuses_an_individual_number_in_japanese(self):
+        approved(self.site_manager, "暗証番号", "暗証番号を忘れた", "窓口で再設定します。")
+        self.login(self.operator)
+        response = self.client.post("/api/faq/search", {"q": "暗証番号"}, content_type="application/json")
+        self.assertEqual(response.json()[0]["question"], "暗証番号を忘れた")
+        self.assertEqual(SearchLog.objects.get().source, "api")
+        response = self.client.post("/api/faq/search", {"q": "123456789018"}, content_type="application/json")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("個人番号", response.json()["detail"])

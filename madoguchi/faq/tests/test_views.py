@@ -301,3 +301,16 @@ class SynonymViewTests(BaseTestCase):
         self.assertContains(response, "使われた言い換え: なくした → 紛失 遺失")
         self.client.post(f"/faq/synonyms/{synonym.pk}/delete/")
         self.assertFalse(Synonym.objects.exists())
+
+
+class EntryListTests(BaseTestCase):
+    def test_the_list_counts_paginates_and_exports_the_whole_filtered_set(self):
+        for i in range(55):
+            services.entry_create(by=self.site_manager, category="カード", question=f"質問{i}", answer="回答")
+        services.entry_create(by=self.site_manager, category="予約", question="予約の質問", answer="回答")
+        self.login(self.site_manager)
+        page = self.client.get("/faq/", {"category": "カード"})
+        self.assertContains(page, "55件")
+        self.assertNotContains(page, "予約の質問")
+        export = self.client.get("/faq/", {"category": "カード", "export": "csv"})
+        self.assertEqual(export.content.decode("utf-8-sig").count("質問"), 56)  # header + 55 rows

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
@@ -118,22 +117,15 @@ def handover_zip(
     personal: bool,
     tables: list[Table],
     faq: list[Any],
-    docs_dir: Path,
+    manual_pdf: bytes,
     plan_pdf: bytes | None,
 ) -> tuple[bytes, list[str]]:
-    docs = (
-        sorted((p.name, p.read_text(encoding="utf-8")) for p in docs_dir.glob("*.md"))
-        if docs_dir.exists()
-        else []
-    )
     files: dict[str, bytes] = {
         "01_質疑応答集/質疑応答集（承認済み）.pdf": faq_pdf(faq, printed_at=generated_at),
         "01_質疑応答集/質疑応答集（承認済み）.xlsx": faq_xlsx(faq),
-        "02_業務手順書/業務手順書.pdf": markdown_pdf(docs),
+        "02_業務手順書/業務手順書.pdf": manual_pdf,
         "03_未完了案件/未完了案件.xlsx": tables_xlsx(tables, title=f"{title} 未完了案件"),
     }
-    for name, text in docs:
-        files[f"02_業務手順書/{name}"] = text.encode("utf-8")
     if plan_pdf is not None:
         files["04_業務計画書/業務計画書（承諾済み）.pdf"] = plan_pdf
     names = ["00_引継ぎ書.pdf", *files]

@@ -62,10 +62,10 @@ class HandoverTest(BaseTestCase):
             "01_質疑応答集/質疑応答集（承認済み）.pdf",
             "01_質疑応答集/質疑応答集（承認済み）.xlsx",
             "02_業務手順書/業務手順書.pdf",
-            "02_業務手順書/operations.md",
             "03_未完了案件/未完了案件.xlsx",
         ):
             self.assertIn(expected, names)
+        self.assertFalse([n for n in names if n.endswith(".md")])  # developer docs stay out of the handover
         manual = "".join(
             p.extract_text()
             for p in PdfReader(io.BytesIO(zf.read("01_質疑応答集/質疑応答集（承認済み）.pdf"))).pages
@@ -147,10 +147,26 @@ class HandoverTest(BaseTestCase):
         self.assertNotContains(response, "個人情報を含める理由を入力してください")
         self.assertFalse(AuditEvent.objects.filter(object_type="reports.handover").exists())
 
-    def test_the_procedures_pdf_opens_with_a_list_of_its_documents(self) -> None:
-        from madoguchi.reports.render.handover import markdown_pdf
+    def test_the_procedures_manual_has_a_contents_page_and_a_chapter_per_role(self) -> None:
+        import datetime
 
-        pdf = markdown_pdf([("daily-work.md", "# 日々の業務\n\n本文"), ("calls.md", "# 電話応対\n\n本文")])
-        first = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
-        self.assertIn("日々の業務", first)
-        self.assertIn("calls.md", first)
+        from madoguchi.lib.pdf import missing_glyphs
+        from madoguchi.reports.manual import MANUAL, manual_pdf
+
+        pdf = manual_pdf(printed_at=datetime.datetime(2026, 11, 29, 4, 50, tzinfo=datetime.UTC))
+        pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+        first = pages[0]
+        self.assertIn("目次", first)
+        self.assertIn("13:50", first)  # 04:50 UTC printed as Tokyo time
+        self.assertIn("令和8年11月29日", first)
+        for number, chapter in enumerate(MANUAL, start=1):
+            self.assertIn(f"{number}. {chapter.role}", first)
+            self.assertTrue(any(f"{number}. {chapter.role}" in page for page in pages[1:]))
+        self.assertEqual(
+            [c.role.split("（")[0] for c in MANUAL],
+            ["オペレーター", "交付事務", "フロア案内", "業務管理者", "統括管理者"],
+        )
+        text = " ".join(step for c in MANUAL for t in c.tasks for step in (t.title, *t.steps, t.note))
+        self.assertEqual(missing_glyphs(text), set())  # nothing prints as a box
+        self.assertNotIn("**", text)
+        self.assertNotIn("`", text)

@@ -14,6 +14,8 @@ from madoguchi.accounts.testing import BaseTestCase
 from madoguchi.reports import services
 from madoguchi.reports.models import ContactEntry, OperationsPlan
 
+from .factories import job_result
+
 PRODUCERS = {Role.DIRECTOR, Role.SITE_MANAGER}
 READERS = PRODUCERS | {Role.CITY_STAFF}
 
@@ -153,14 +155,14 @@ class PlanTest(BaseTestCase):
     def test_docx_and_pdf_open_with_the_plan_text(self) -> None:
         plan = services.plan_create(by=self.director, fiscal_year=2026)
         self.login(self.site_manager)
-        response = self.client.get(f"/reports/plans/{plan.pk}.docx")
-        text = docx_text(response.content)
+        _, content = job_result(self.client.get(f"/reports/plans/{plan.pk}.docx"))
+        text = docx_text(content)
         self.assertIn("業務計画書（令和8年度）", text)
         self.assertIn("令和8年4月1日から令和9年3月31日まで", text)
         self.assertIn("久留米警察署", text)
         self.assertIn("個人情報保護テスト研修", text)
-        response = self.client.get(f"/reports/plans/{plan.pk}.pdf")
-        pdf = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+        _, content = job_result(self.client.get(f"/reports/plans/{plan.pk}.pdf"))
+        pdf = "".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
         self.assertIn("業務計画書（令和8年度）", pdf)
         self.assertIn("連絡体制", pdf)
         self.assertEqual(
@@ -214,7 +216,7 @@ class PlanTest(BaseTestCase):
         plan = services.plan_create(by=self.director, fiscal_year=2026)
         self.assert_role_matrix("/reports/plans/", READERS)
         self.assert_role_matrix(f"/reports/plans/{plan.pk}/", READERS)
-        self.assert_role_matrix(f"/reports/plans/{plan.pk}.docx", READERS)
+        self.assert_role_matrix(f"/reports/plans/{plan.pk}.docx", READERS, ok_status=302)
         self.assert_role_matrix("/reports/contacts/", READERS)
         entry = ContactEntry.objects.get(path="antisocial")
         self.assert_role_matrix(f"/reports/contacts/{entry.pk}/", PRODUCERS)

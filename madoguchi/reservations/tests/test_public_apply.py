@@ -97,3 +97,89 @@ class PublicApplyTests(BaseTestCase):
     def test_too_many_people_for_the_type_is_refused(self):
         response = self.client.post(self.url, self.form(people="9"))
         self.assertContains(response, "人数: 1〜4人", status_code=400)
+
+
+class WaitlistTests(BaseTestCase):
+    def setUp(self):
+        set_capacity(self.main_office, 1)
+        self.day = open_day(self.main_office)
+        self.slots = [slot_on(self.main_office, self.day, i) for i in range(2)]
+        # The only days with slots are this day's two times: fill both.
+        from ..models import Slot
+
+        Slot.objects.exclude(pk__in=[s.pk for s in self.slots]).delete()
+        from ..services import Person, appointment_book
+
+        self.taken = [
+            appointment_book(
+                appointment_type=appointment_type_get("pin_reset"),
+                slot=s,
+                by=self.operator,
+                channel="phone",
+                person=Person(name=f"先客 {i}", birth_date=datetime.date(1970, 1, 1), phone=f"090000000{i}0"),
+            )
+            for i, s in enumerate(self.slots)
+        ]
+        self.url = reverse("reservations:public_apply")
+
+    def form(self, name="久留米 太郎", email="taro@example.jp", **extra):
+        return {
+            "type": "certificate",
+            "name": name,
+            "birth_date": "1960/4/1",
+            "phone": "0942-30-9000",
+            "people": "1",
+            "email": email,
+            "office": str(self.main_office.pk),
+            "day": self.day.isoformat(),
+            **extra,
+        }
+
+    def test_a_resident_waits_on_a_full_day_and_gets_the_freed_place_with_a_time_limit(self):
+        from madoguchi.jobs.testing import run_queued_jobs
+
+        from ..models import WaitlistEntry
+        from ..services import reservation_cancel
+
+        full = self.client.post(self.url, self.form())
+        self.assertContains(full, "キャンセル待ちに登録する")
+        joined = self.client.post(self.url, self.form(action="waitlist"))
+        self.assertContains(joined, "キャンセル待ちに登録しました")
+        entry = WaitlistEntry.objects.get()
+        with self.captureOnCommitCallbacks(execute=True):
+            reservation_cancel(reservation=self.taken[1], by=self.operator, channel="phone")
+        [job] = run_queued_jobs()
+        self.assertEqual(job.result_summary, {"案内した件数": 1})
+        entry.refresh_from_db()
+        self.assertEqual(entry.status, "offered")
+        offer = entry.offered_reservation
+        self.assertEqual((offer.status, offer.slot_id), ("held", self.slots[1].pk))
+        self.assertGreater(offer.hold_expires_at, offer.created_at + datetime.timedelta(minutes=59))
+        self.assertIn("キャンセル待ち", mail.outbox[-1].subject)
+        link = re.search(r"http://[^/\s]+(/reservations/web/verify/[^\s]+/)", mail.outbox[-1].body).group(1)
+        self.client.post(link)
+        entry.refresh_from_db()
+        offer.refresh_from_db()
+        self.assertEqual((entry.status, offer.status), ("booked", "booked"))
+
+    def test_a_lapsed_offer_goes_to_the_next_person(self):
+        from madoguchi.jobs.testing import run_queued_jobs
+
+        from ..models import WaitlistEntry
+        from ..services import reservation_cancel
+
+        self.client.post(self.url, self.form(action="waitlist"))
+        self.client.post(
+            self.url, self.form(name="久留米 花子", email="hanako@example.jp", action="waitlist")
+        )
+        first, second = WaitlistEntry.objects.order_by("pk")
+        with self.captureOnCommitCallbacks(execute=True):
+            reservation_cancel(reservation=self.taken[0], by=self.operator, channel="phone")
+        run_queued_jobs()
+        first.refresh_from_db()
+        with self.captureOnCommitCallbacks(execute=True):
+            holds_release(now=first.offered_reservation.hold_expires_at + datetime.timedelta(seconds=1))
+        run_queued_jobs()
+        first.refresh_from_db()
+        second.refresh_from_db()
+        self.assertEqual((first.status, second.status), ("lapsed", "offered"))

@@ -1,0 +1,255 @@
+"""業務手順書: the procedure manual per role, for the people doing the work (and a successor contractor).
+
+The text is kept here in the app, in Japanese, reviewed like code (a change is a commit someone reads);
+developer documentation stays in docs/ and is not printed in the handover. Each chapter is a role, each
+section one task with numbered steps as they are done on the screens (screen names as in the menu).
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Task:
+    title: str
+    steps: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    role: str
+    purpose: str
+    tasks: tuple[Task, ...]
+
+
+MANUAL: tuple[Chapter, ...] = (
+    Chapter(
+        "オペレーター（コールセンター）",
+        "市民からの電話に市の立場で答え、受取予約の受付と折り返しを行う。",
+        (
+            Task(
+                "電話を受ける",
+                (
+                    "メニュー「通話受付」を開く。着信すると回線番号と着信時刻が表示される。",
+                    "名乗り（「マイナンバーカードコールセンターです」）の後、用件を聞く。",
+                    "質問を入力欄に打つと、承認済みの質疑応答集から回答候補が表示される。候補の回答どおりに案内する。",
+                    "通話が終わったら分類（数字キーで選択）と結果を選び、「記録」を押す（Alt+S）。",
+                ),
+                "個人番号（マイナンバー）は聞き取らず、入力もしない（入力すると画面が拒否する）。",
+            ),
+            Task(
+                "受取予約を受け付ける（新規・変更・取消）",
+                (
+                    "通話受付画面の「受取予約」から予約窓口を開く。",
+                    "交付通知書番号と生年月日を聞き、カードを検索する。",
+                    "希望の庁舎・日時の空き枠を選び、予約番号を相手に読み上げる。",
+                    "変更・取消は予約番号または交付通知書番号と生年月日で予約を開いて行う。",
+                ),
+            ),
+            Task(
+                "その場で答えられない問合せ・あふれ呼の折り返し",
+                (
+                    "結果で「折り返しが必要」を選び、電話番号と用件を入力する（期限は自動で設定される）。",
+                    "メニュー「折り返し」で期限の近い順に架電し、結果（連絡がついた・応答なし等）を毎回記録する。",
+                    "対応が終わったら完了理由を選んで完了にする。連絡がつかない場合は架電記録を残してから終了する。",
+                ),
+                "他回線へ回った入電（あふれ呼）は自動で折り返し一覧に入る。すべて折り返す。",
+            ),
+        ),
+    ),
+    Chapter(
+        "交付事務（バックオフィス）",
+        "到着したカードの交付前準備から交付後処理までを、バーコードで記録しながら行う。",
+        (
+            Task(
+                "到着カード一覧の取込",
+                (
+                    "メニュー「カード」の取込画面で、到着一覧（CSV または Excel）を選んで送信する。",
+                    "検証結果に行・列ごとの誤りが表示されたら、元のファイルを直して取り込み直す。",
+                    "取込が完了すると、カードは「到着」の状態で作業キューに入る。",
+                ),
+            ),
+            Task(
+                "交付前設定・ファイリング・収納",
+                (
+                    "メニュー「作業キュー」で件数と見込み時間を確認する（1枚あたり約20分が目安）。",
+                    "スキャン画面で工程を選び、カードのバーコードを読み取る。読み取るごとに状態が進む。",
+                    "収納するときは収納場所のバーコードを先に読み、続けてカードを読む。",
+                    "誤って読み取った場合は、30分以内なら直前の操作を取り消せる。",
+                ),
+            ),
+            Task(
+                "当日準備・支所送付・交付後処理",
+                (
+                    "予約一覧から当日分の引出リストと本人確認チェックシートを印刷し、カードを準備する。",
+                    "総合支所・市民センター受取のカードは送付を作成し、箱ごとに読み取って送る。",
+                    "交付後はカード管理システム用の出力を作成し、交付日と交付通知書IDを確認する（1枚あたり約11分）。",
+                ),
+            ),
+        ),
+    ),
+    Chapter(
+        "フロア案内",
+        "窓口に来た市民を用件ごとに案内し、マイナポータルの手続きを支援する。",
+        (
+            Task(
+                "来庁者の案内",
+                (
+                    "タブレットの「フロア」画面で、案内した用件のボタンを1回押す（押し間違いは取消ボタン）。",
+                    "申請書の記載を案内し、必要な書類・持ち物を質疑応答集で確認して伝える。",
+                ),
+            ),
+            Task(
+                "マイナポータル手続きサポート",
+                (
+                    "来庁者本人に端末を操作してもらい、健康保険証のひも付け等を説明する。",
+                    "終わったら手続きの種類と結果を記録する。",
+                ),
+                "暗証番号は聞かない・見ない。",
+            ),
+        ),
+    ),
+    Chapter(
+        "業務管理者（常駐）",
+        "当日の進捗と配置を管理し、欠員・トラブルを市へ報告する。",
+        (
+            Task(
+                "朝の確認",
+                (
+                    "ホーム画面で当日の予約件数、作業キュー、期限切れ間近の折り返しを確認する。",
+                    "シフト表で当日の配置を確認し、欠員があれば代替要員を手配して市へ連絡する（連絡体制の表）。",
+                ),
+            ),
+            Task(
+                "トラブル・事故の報告",
+                (
+                    "メニュー「トラブル・苦情」で発生日時・種類・重大度・経緯を記録する。",
+                    "重大なもの、個人情報に関するもの、暴力団等の不当要求は直ちに市へ報告し、報告日時を記録する。",
+                    "不当要求は毅然として拒否し、所轄の警察署に届け出る。",
+                ),
+            ),
+            Task(
+                "シフト表の作成",
+                (
+                    "メニュー「人員計画・シフト」で月を選び、予測から必要人数を算出する。",
+                    "「シフト作成」を押すと作成処理が実行される（進み具合が表示される）。不足の時間帯は一覧で確認する。",
+                ),
+            ),
+        ),
+    ),
+    Chapter(
+        "統括管理者",
+        "市との連絡・調整・報告を担い、月報と業務計画書を提出する。",
+        (
+            Task(
+                "月次締め",
+                (
+                    "メニュー「月報」で対象月を開き、「月次締め」へ進む。",
+                    "確認項目（区分が未入力の入電、結果が未記録の折り返し、ありえない状態のカード等）を一件ずつ、"
+                    "訂正するか、正しい理由を説明する。",
+                    "特記事項・課題・改善の取組を記入して保存する。",
+                    "確認項目がすべて処理できたら「締める」を押す。",
+                ),
+            ),
+            Task(
+                "月報の提出と訂正",
+                (
+                    "「契約情報」に宛名・受託者・代表者・契約名・契約期間が入っていることを確認する。",
+                    "月報の画面で「鑑と別紙を作成して市へ提出する」を押す。作成が終わると提出した版（初版）が表示される。",
+                    "提出後に数値が変わった場合は画面に表示される。訂正の理由を入力して訂正版を提出する。",
+                    "市の受領確認は版ごとに画面に表示される。提出したファイルはいつでも同じ内容で再取得できる。",
+                ),
+            ),
+            Task(
+                "業務計画書",
+                (
+                    "メニュー「業務計画書」で年度の計画書を作成し、実施方法・セキュリティ・引継ぎ計画を記入する。",
+                    "空欄・未整備の項目（シフトのない月等）が一覧に出ている間は提出できない。すべて整えてから提出する。",
+                ),
+            ),
+            Task(
+                "引継ぎ",
+                (
+                    "メニュー「引継ぎ資料」で ZIP を作成する（質疑応答集、業務手順書、処理途中の案件一覧、業務計画書）。",
+                    "個人情報を含める場合は理由を入力する。作成は監査ログに記録される。",
+                ),
+            ),
+        ),
+    ),
+)
+
+
+def manual_pdf(*, printed_at: datetime.datetime, contract_line: str = "") -> bytes:
+    """The manual as an A4 PDF: cover, 目次 with page numbers, one chapter per role."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus.tableofcontents import TableOfContents
+
+    from madoguchi.lib.jdates import format_wareki
+    from madoguchi.lib.pdf import register_japanese_font
+
+    from .render.pdf import para, styles
+
+    font = register_japanese_font()
+    st = styles()
+
+    class ManualDoc(SimpleDocTemplate):
+        def afterFlowable(self, flowable):
+            if isinstance(flowable, Paragraph) and getattr(flowable, "toc_level", None) is not None:
+                self.notify("TOCEntry", (flowable.toc_level, flowable.getPlainText(), self.page))
+
+    def heading(text: str, style: ParagraphStyle, level: int) -> Paragraph:
+        p = para(text, style)
+        p.toc_level = level
+        return p
+
+    toc = TableOfContents()
+    toc.levelStyles = [
+        ParagraphStyle("toc0", fontName=font, fontSize=11, leading=16, leftIndent=0, wordWrap="CJK"),
+        ParagraphStyle("toc1", fontName=font, fontSize=9.5, leading=13, leftIndent=12 * mm, wordWrap="CJK"),
+    ]
+    local = printed_at.astimezone(datetime.timezone(datetime.timedelta(hours=9)))
+    story = [
+        para("業務手順書", st["title"]),
+        para(contract_line, st["body"]),
+        para(f"作成 {format_wareki(local.date())} {local:%H:%M}", st["small"]),
+        Spacer(1, 6 * mm),
+        para("目次", st["h2"]),
+        toc,
+        PageBreak(),
+    ]
+    for number, chapter in enumerate(MANUAL, start=1):
+        story.append(heading(f"{number}. {chapter.role}", st["title"], 0))
+        story.append(para(chapter.purpose, st["body"]))
+        for index, task in enumerate(chapter.tasks, start=1):
+            story.append(heading(f"{number}.{index} {task.title}", st["h2"], 1))
+            story += [para(f"（{i}）{step}", st["body"]) for i, step in enumerate(task.steps, start=1)]
+            if task.note:
+                story.append(para(f"注意: {task.note}", st["warn"]))
+        story.append(PageBreak())
+    out = io.BytesIO()
+    doc = ManualDoc(
+        out,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title="業務手順書",
+    )
+
+    def footer(canvas, doc):
+        canvas.saveState()
+        canvas.setFont(font, 8)
+        canvas.drawString(20 * mm, 10 * mm, "業務手順書")
+        canvas.drawRightString(190 * mm, 10 * mm, f"{doc.page} ページ")
+        canvas.restoreState()
+
+    doc.multiBuild(story, onFirstPage=footer, onLaterPages=footer)
+    return out.getvalue()
