@@ -1089,6 +1089,7 @@ def reservation_cancel(
     with transaction.atomic():
         locked = _lock(reservation)
         _check_changeable(locked, channel=channel, now=now, verb="取消")
+        was_booked = locked.status == R.BOOKED  # a hold given up is no booking to tell anyone about
         _end(locked, R.CANCELLED, now, release_places=True)
         _waitlist_nudge(locked.office_id, [locked.date])
         locked.cancelled_at = now
@@ -1108,6 +1109,8 @@ def reservation_cancel(
             obj=locked,
             detail={"code": locked.code, "to": "cancelled"},
         )
+        if was_booked and locked.email:
+            transaction.on_commit(lambda: cancellation_send(reservation=locked))
     return locked
 
 
@@ -1487,14 +1490,17 @@ def _mail_text(reservation: Reservation, link: str, *, reminder: bool) -> tuple[
 
 
 def confirmation_send(*, reservation: Reservation, base_url: str) -> bool:
-    """Email the booking with its manage link (only when the resident gave an address)."""
+    """Email the booking (new or changed) with its manage link and an .ics file (only when there is an address)."""
     if not reservation.email or reservation.slot is None:
         return False
+    from django.core.mail import EmailMessage
     from django.urls import reverse
 
     link = base_url.rstrip("/") + reverse("reservations:public_confirm", args=[manage_token(reservation)])
     subject, body = _mail_text(reservation, link, reminder=False)
-    send_mail(subject, body, None, [reservation.email])
+    message = EmailMessage(subject, body, None, [reservation.email])
+    message.attach(f"予約_{reservation.display_code}.ics", ics_bytes(reservation), "text/calendar")
+    message.send()
     logger.info("reservation confirmation sent: %s", reservation.code)
     return True
 
@@ -1531,8 +1537,9 @@ def day_availability(
     return result
 
 
-def ics_bytes(reservation: Reservation) -> bytes:
-    """The booking as an iCalendar file (RFC 5545): time, place, reference code, what to bring. No personal data."""
+def ics_bytes(reservation: Reservation, *, cancel: bool = False) -> bytes:
+    """The booking as an iCalendar file (RFC 5545): time, place, reference code, what to bring. No personal data.
+    `cancel`: METHOD:CANCEL with the same UID, so a calendar that imported the booking removes it."""
     from icalendar import Calendar, Event
 
     slot = reservation.slot
@@ -1542,9 +1549,12 @@ def ics_bytes(reservation: Reservation) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//madoguchi//reservations//JA")
     cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
+    cal.add("method", "CANCEL" if cancel else "PUBLISH")
     event = Event()
     event.add("uid", f"{reservation.code}@madoguchi")
+    event.add("sequence", int(timezone.now().timestamp()))
+    if cancel:
+        event.add("status", "CANCELLED")
     event.add("dtstamp", timezone.now())
     event.add("dtstart", _aware(slot.date, slot.start))
     event.add("dtend", _aware(last.date, last.end))
@@ -1610,6 +1620,36 @@ def appointment_confirmation_send(*, reservation: Reservation) -> None:
     message.attach(f"予約_{reservation.display_code}.ics", ics_bytes(reservation), "text/calendar")
     message.send()
     logger.info("reservation confirmation sent: %s", reservation.code)
+
+
+def cancellation_send(*, reservation: Reservation) -> bool:
+    """Tell the resident the booking is cancelled, with an .ics that removes it from their calendar."""
+    if not reservation.email or reservation.slot is None:
+        return False
+    from django.core.mail import EmailMessage
+
+    slot = reservation.slot
+    when = f"{format_date(slot.date)} {slot.start:%H:%M}"
+    if reservation.language == "en":
+        subject = f"Cancelled: booking {reservation.display_code} {slot.date:%Y-%m-%d} {slot.start:%H:%M}"
+        body = (
+            f"Your booking {reservation.display_code} ({slot.date:%Y-%m-%d} {slot.start:%H:%M}, "
+            f"{reservation.office.name}) has been cancelled.\nThe attached file removes it from your calendar.\n"
+        )
+    else:
+        subject = f"【予約取消】予約番号 {reservation.display_code} {when}"
+        body = (
+            f"次の予約を取り消しました。\n\n予約番号: {reservation.display_code}\n日時: {when}\n"
+            f"場所: {reservation.office.name}\n\n添付のファイル（.ics）で予定表からも削除できます。\n"
+            "（このメールに心当たりがない場合は、コールセンターへお電話ください）\n"
+        )
+    message = EmailMessage(subject, body, None, [reservation.email])
+    message.attach(
+        f"取消_{reservation.display_code}.ics", ics_bytes(reservation, cancel=True), "text/calendar"
+    )
+    message.send()
+    logger.info("reservation cancellation sent: %s", reservation.code)
+    return True
 
 
 def reminders_due(*, day: datetime.date) -> Iterable[Reservation]:
