@@ -209,6 +209,15 @@ def call_log(
             refuse_individual_number(value, field=field)
         except ValidationError as exc:
             _add_errors(errors, exc.message_dict)
+    if reservation_ref.strip() and "reservation_ref" not in errors:
+        from madoguchi.reservations.services import reservation_by_code
+
+        if reservation_by_code(reservation_ref) is None:
+            # A code typed back by hand (ZZZ-999) must not count as 予約受付 when no such booking exists.
+            errors["reservation_ref"] = [
+                f"予約番号「{reservation_ref.strip()[:20]}」の予約は見つかりません。予約画面で予約を確定し、"
+                "表示された予約番号を入力してください（予約していなければ空欄にします）。"
+            ]
     if errors:
         raise ValidationError(errors)
 

@@ -41,6 +41,7 @@ class CardsConfig(AppConfig):
         ("スキャン", "cards:scan", "cards.transition_card"),
         ("棚卸", "cards:stocktake", "cards.transition_card"),
         ("到着取込", "cards:import", "cards.import_cards"),
+        ("住民異動の照合", "cards:register_changes", "cards.import_cards"),
         ("支所送付", "cards:shipments", "cards.view_shipment"),
         ("交付後処理", "cards:post_issuance", "cards.export_cards"),
         ("保管期限", "cards:holding", "cards.view_queue"),

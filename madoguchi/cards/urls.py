@@ -19,6 +19,7 @@ urlpatterns = [
     path("stocktake/", views.stocktake, name="stocktake"),
     path("import/", views.import_upload, name="import"),
     path("import/<int:pk>/", views.import_batch, name="import_batch"),
+    path("register-changes/", views.register_changes, name="register_changes"),
     path("locations/", views.locations, name="locations"),
     path("shipments/", views.shipments, name="shipments"),
     path("shipments/<int:pk>/", views.shipment, name="shipment"),

@@ -1000,3 +1000,26 @@ def stocktake(request: HttpRequest) -> HttpResponse:
         "cards/stocktake.html",
         {"result": result, "error": error, "place": place, "scanned": request.POST.get("scanned", "")},
     )
+
+
+# -- resident register changes ------------------------------------------------------------------------------
+
+
+@require_perm("cards.import_cards", "cards.transition_card")
+def register_changes(request: HttpRequest) -> HttpResponse:
+    """Upload the resident register's change list: every open card it names goes on hold with the reason."""
+    from .register_changes import COLUMNS, register_changes_apply
+
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        f = form.cleaned_data["file"]
+        result = register_changes_apply(
+            file_name=f.name,
+            content=f.read(),
+            by=_staff(request),
+            encoding=form.cleaned_data["encoding"] or None,
+        )
+    return render(
+        request, "cards/register_changes.html", {"form": form, "result": result, "columns": COLUMNS}
+    )

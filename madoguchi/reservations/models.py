@@ -313,6 +313,9 @@ class Reservation(models.Model):
     language = models.CharField("言語", max_length=5, default="ja")
     reminder_opt_out = models.BooleanField("前日のお知らせメール不要", default=False)
     reminder_sent_at = models.DateTimeField("お知らせ送信日時", null=True, blank=True)
+    # Phone bookings: a mobile number for the reminder SMS, only with the caller's consent (when it was given).
+    reminder_mobile = EncryptedTextField("お知らせ用の携帯電話番号", blank=True, default="")
+    reminder_consent_at = models.DateTimeField("お知らせ連絡の同意日時", null=True, blank=True)
     hold_expires_at = models.DateTimeField("仮押さえ期限", null=True, blank=True)
     # Part of the signed manage link; renewing it invalidates links already mailed.
     link_nonce = models.CharField(max_length=16, default="", editable=False)

@@ -30,7 +30,7 @@ from . import services, throttle
 from .forms import PublicConfirmForm, PublicSignInForm
 from .models import Reservation, Slot
 from .public_text import STATE_EN, lang, say, texts
-from .rules import rules
+from .rules import public_site, rules
 
 CARDS = "reservations_public_cards"
 HOLD = "reservations_public_hold"
@@ -40,7 +40,7 @@ WEB = Reservation.Channel.WEB
 
 
 def _render(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
-    context = {"t": texts(), "lang": lang(), **context}
+    context = {"t": texts(), "lang": lang(), "site": public_site(), **context}
     response = render(request, template, context, status=status)
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"

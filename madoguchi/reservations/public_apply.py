@@ -28,6 +28,7 @@ from madoguchi.calendar.models import Office
 from . import services
 from .forms import JapaneseDateField
 from .models import AppointmentType, Reservation, Slot
+from .rules import public_site
 
 WEB = Reservation.Channel.WEB
 
@@ -37,7 +38,7 @@ def _confirm_minutes() -> int:
 
 
 def _render(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
-    response = render(request, template, context, status=status)
+    response = render(request, template, {"site": public_site(), **context}, status=status)
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -7,6 +7,8 @@ MADOGUCHI_BOOKING_HOLD_MINUTES     a slot a resident picked is held this long wh
 MADOGUCHI_BOOKING_MAX_PARTY        most cards (people) in one reservation (6)
 MADOGUCHI_PUBLIC_SIGNIN_FAILURES   free wrong sign-ins per address (24 h) and per notice number (see throttle.py) (5)
 MADOGUCHI_PUBLIC_BASE_URL          absolute base of links in emails sent by commands (reminders)
+MADOGUCHI_CITY_NAME, MADOGUCHI_PUBLIC_LOGO_URL, MADOGUCHI_PUBLIC_NOTICE, MADOGUCHI_PUBLIC_CONTACT,
+MADOGUCHI_PUBLIC_PRIVACY_URL   the resident pages' header, お知らせ, contact and privacy link (public_site())
 Staff (phone, counter) may book any future slot up to the same far limit, including today.
 """
 
@@ -42,4 +44,28 @@ def rules() -> Rules:
         public_base_url=str(getattr(settings, "MADOGUCHI_PUBLIC_BASE_URL", "http://127.0.0.1:8000")).rstrip(
             "/"
         ),
+    )
+
+
+@dataclass(frozen=True)
+class PublicSite:
+    city_name: str
+    logo_url: str
+    notice: str
+    contact: str
+    privacy_url: str
+
+
+def public_site() -> PublicSite:
+    """What the resident pages show of the city (settings; a city sets what it has)."""
+
+    def text(name: str, default: str = "") -> str:
+        return str(getattr(settings, name, "") or default)
+
+    return PublicSite(
+        city_name=text("MADOGUCHI_CITY_NAME", "市役所"),
+        logo_url=text("MADOGUCHI_PUBLIC_LOGO_URL"),
+        notice=text("MADOGUCHI_PUBLIC_NOTICE"),
+        contact=text("MADOGUCHI_PUBLIC_CONTACT"),
+        privacy_url=text("MADOGUCHI_PUBLIC_PRIVACY_URL"),
     )

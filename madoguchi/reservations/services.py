@@ -46,6 +46,7 @@ from madoguchi.cards.models import Card
 from madoguchi.lib.crypto import lookup_hash
 from madoguchi.lib.jdates import format_date
 from madoguchi.lib.privacy import refuse_individual_number
+from madoguchi.lib.sms import SmsError, send_sms
 from madoguchi.lib.text import nfkc
 
 from .models import (
@@ -1088,6 +1089,7 @@ def reservation_cancel(
     with transaction.atomic():
         locked = _lock(reservation)
         _check_changeable(locked, channel=channel, now=now, verb="取消")
+        was_booked = locked.status == R.BOOKED  # a hold given up is no booking to tell anyone about
         _end(locked, R.CANCELLED, now, release_places=True)
         _waitlist_nudge(locked.office_id, [locked.date])
         locked.cancelled_at = now
@@ -1107,6 +1109,8 @@ def reservation_cancel(
             obj=locked,
             detail={"code": locked.code, "to": "cancelled"},
         )
+        if was_booked and locked.email:
+            transaction.on_commit(lambda: cancellation_send(reservation=locked))
     return locked
 
 
@@ -1125,6 +1129,64 @@ def reservation_set_reminder(*, reservation: Reservation, opt_out: bool, by: Use
             actor=by, action=AuditEvent.Action.UPDATE, obj=locked, detail={"reminder_opt_out": opt_out}
         )
     return locked
+
+
+def reminder_contact_clean(*, email: str = "", mobile: str = "", consent: bool) -> tuple[str, str]:
+    """The e-mail address and mobile number (digits) for the reminder, checked; a Japanese message per field."""
+    from django.core.validators import validate_email
+
+    from madoguchi.lib.sms import normalize_mobile
+
+    email = (email or "").strip()
+    raw_mobile = (mobile or "").strip()
+    errors: dict[str, list[str]] = {}
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = ["メールアドレスは「name@example.jp」の形で入力してください。"]
+    number = normalize_mobile(raw_mobile)
+    if raw_mobile and not number:
+        errors["mobile"] = [
+            "携帯電話番号は 070・080・090 で始まる11桁で入力してください（例: 090-1234-5678）。"
+        ]
+    if (email or raw_mobile) and not consent:
+        errors["consent"] = [
+            "お知らせの連絡に使うことへの同意をお客様に確認し、「同意を得た」にチェックしてください。"
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return email, number
+
+
+def reservation_set_contact(
+    *, reservation: Reservation, by: User, email: str = "", mobile: str = "", consent: bool
+) -> Reservation:
+    """Phone bookings: the e-mail address or mobile number the caller gave for the reminder, kept only with
+    their consent (the operator asked and ticked it); the consent time is recorded."""
+    email, number = reminder_contact_clean(email=email, mobile=mobile, consent=consent)
+    with transaction.atomic():
+        locked = _lock(reservation)
+        locked.email, locked.reminder_mobile = email, number
+        locked.reminder_consent_at = timezone.now() if (email or number) else None
+        locked.save(update_fields=["email", "reminder_mobile", "reminder_consent_at", "updated_at"])
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=locked,
+            detail={"reminder_contact": [k for k, v in (("email", email), ("mobile", number)) if v]},
+        )
+    return locked
+
+
+def _sms_text(reservation: Reservation, link: str) -> str:
+    slot = reservation.slot
+    assert slot is not None
+    return (
+        f"マイナンバーカードの受取予約は明日 {slot.date.month}/{slot.date.day} {slot.start:%H:%M} "
+        f"{reservation.office.name}です。予約番号 {reservation.display_code}。交付通知書と本人確認書類をお持ちください。"
+        f"変更・取消: {link}"
+    )
 
 
 # -- at the counter ------------------------------------------------------------------------------------
@@ -1428,14 +1490,17 @@ def _mail_text(reservation: Reservation, link: str, *, reminder: bool) -> tuple[
 
 
 def confirmation_send(*, reservation: Reservation, base_url: str) -> bool:
-    """Email the booking with its manage link (only when the resident gave an address)."""
+    """Email the booking (new or changed) with its manage link and an .ics file (only when there is an address)."""
     if not reservation.email or reservation.slot is None:
         return False
+    from django.core.mail import EmailMessage
     from django.urls import reverse
 
     link = base_url.rstrip("/") + reverse("reservations:public_confirm", args=[manage_token(reservation)])
     subject, body = _mail_text(reservation, link, reminder=False)
-    send_mail(subject, body, None, [reservation.email])
+    message = EmailMessage(subject, body, None, [reservation.email])
+    message.attach(f"予約_{reservation.display_code}.ics", ics_bytes(reservation), "text/calendar")
+    message.send()
     logger.info("reservation confirmation sent: %s", reservation.code)
     return True
 
@@ -1472,8 +1537,9 @@ def day_availability(
     return result
 
 
-def ics_bytes(reservation: Reservation) -> bytes:
-    """The booking as an iCalendar file (RFC 5545): time, place, reference code, what to bring. No personal data."""
+def ics_bytes(reservation: Reservation, *, cancel: bool = False) -> bytes:
+    """The booking as an iCalendar file (RFC 5545): time, place, reference code, what to bring. No personal data.
+    `cancel`: METHOD:CANCEL with the same UID, so a calendar that imported the booking removes it."""
     from icalendar import Calendar, Event
 
     slot = reservation.slot
@@ -1483,9 +1549,12 @@ def ics_bytes(reservation: Reservation) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//madoguchi//reservations//JA")
     cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
+    cal.add("method", "CANCEL" if cancel else "PUBLISH")
     event = Event()
     event.add("uid", f"{reservation.code}@madoguchi")
+    event.add("sequence", int(timezone.now().timestamp()))
+    if cancel:
+        event.add("status", "CANCELLED")
     event.add("dtstamp", timezone.now())
     event.add("dtstart", _aware(slot.date, slot.start))
     event.add("dtend", _aware(last.date, last.end))
@@ -1553,12 +1622,42 @@ def appointment_confirmation_send(*, reservation: Reservation) -> None:
     logger.info("reservation confirmation sent: %s", reservation.code)
 
 
+def cancellation_send(*, reservation: Reservation) -> bool:
+    """Tell the resident the booking is cancelled, with an .ics that removes it from their calendar."""
+    if not reservation.email or reservation.slot is None:
+        return False
+    from django.core.mail import EmailMessage
+
+    slot = reservation.slot
+    when = f"{format_date(slot.date)} {slot.start:%H:%M}"
+    if reservation.language == "en":
+        subject = f"Cancelled: booking {reservation.display_code} {slot.date:%Y-%m-%d} {slot.start:%H:%M}"
+        body = (
+            f"Your booking {reservation.display_code} ({slot.date:%Y-%m-%d} {slot.start:%H:%M}, "
+            f"{reservation.office.name}) has been cancelled.\nThe attached file removes it from your calendar.\n"
+        )
+    else:
+        subject = f"【予約取消】予約番号 {reservation.display_code} {when}"
+        body = (
+            f"次の予約を取り消しました。\n\n予約番号: {reservation.display_code}\n日時: {when}\n"
+            f"場所: {reservation.office.name}\n\n添付のファイル（.ics）で予定表からも削除できます。\n"
+            "（このメールに心当たりがない場合は、コールセンターへお電話ください）\n"
+        )
+    message = EmailMessage(subject, body, None, [reservation.email])
+    message.attach(
+        f"取消_{reservation.display_code}.ics", ics_bytes(reservation, cancel=True), "text/calendar"
+    )
+    message.send()
+    logger.info("reservation cancellation sent: %s", reservation.code)
+    return True
+
+
 def reminders_due(*, day: datetime.date) -> Iterable[Reservation]:
     return (
         Reservation.objects.filter(
             date=day, status=R.BOOKED, reminder_opt_out=False, reminder_sent_at__isnull=True
         )
-        .exclude(email="")
+        .exclude(email="", reminder_mobile="")
         .select_related("office", "slot")
         .order_by("pk")
     )
@@ -1587,8 +1686,11 @@ def reminders_send(
         link = base + reverse("reservations:public_confirm", args=[manage_token(reservation)])
         subject, body = _mail_text(reservation, link, reminder=True)
         try:
-            send_mail(subject, body, None, [reservation.email])
-        except (smtplib.SMTPException, OSError):  # the mail server refused or is unreachable: try next run
+            if reservation.email:
+                send_mail(subject, body, None, [reservation.email])
+            else:  # a phone booking that gave a mobile number (with consent)
+                send_sms(to=reservation.reminder_mobile, body=_sms_text(reservation, link))
+        except (smtplib.SMTPException, OSError, SmsError):  # refused or unreachable: try next run
             Reservation.objects.filter(pk=reservation.pk).update(reminder_sent_at=None)
             logger.warning("reminder failed: %s", reservation.code)
             failed += 1

@@ -182,6 +182,16 @@ def _book(request: AuthedHttpRequest) -> HttpResponse:
     if slot is None or not cards:
         messages.error(request, "予約する枠またはカードが選ばれていません。もう一度選んでください。")
         return redirect("reservations:operator")
+    email = request.POST.get("reminder_email", "")
+    mobile = request.POST.get("reminder_mobile", "")
+    consent = bool(request.POST.get("reminder_consent"))
+    try:
+        # Refused before booking: nothing is booked without the contact the caller asked for.
+        services.reminder_contact_clean(email=email, mobile=mobile, consent=consent)
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, f"お知らせの連絡先: {text}")
+        return redirect("reservations:operator")
     try:
         reservation = services.reservation_book(
             cards=cards,
@@ -193,8 +203,15 @@ def _book(request: AuthedHttpRequest) -> HttpResponse:
         messages.error(request, exc.messages[0])
         return redirect("reservations:operator")
     request.session[BASKET] = []
+    note = ""
+    if email.strip() or mobile.strip():
+        services.reservation_set_contact(
+            reservation=reservation, by=request.user, email=email, mobile=mobile, consent=consent
+        )
+        note = "前日にメールでお知らせします。" if email.strip() else "前日にSMSでお知らせします。"
     messages.success(
-        request, f"予約しました。予約番号は {reservation.display_code} です。お客様に読み上げてください。"
+        request,
+        f"予約しました。予約番号は {reservation.display_code} です。お客様に読み上げてください。{note}",
     )
     return redirect("reservations:detail", code=reservation.code)
 

@@ -267,6 +267,8 @@ else:
 MADOGUCHI_JOB_RESULT_DAYS = int(env("MADOGUCHI_JOB_RESULT_DAYS") or "30")
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Reminder SMS for phone bookings (madoguchi/lib/sms.py): the console backend prints them (the demo).
+MADOGUCHI_SMS_BACKEND = env("MADOGUCHI_SMS_BACKEND") or "madoguchi.lib.sms.ConsoleBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL") or "madoguchi@localhost"
 
 # --- madoguchi's own settings (per city) ---------------------------------------------------

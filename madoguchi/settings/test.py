@@ -28,6 +28,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Jobs run in-process in tests (madoguchi.jobs.testing.run_queued_jobs); the queue only records enqueues.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MADOGUCHI_SMS_BACKEND = "madoguchi.lib.sms.LocmemBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -31,10 +31,28 @@ class TakeCallTests(BaseTestCase):
             "subcategory": str(self.category.pk),
             "note": "",
             "outcome": "booked",
-            "reservation_ref": "R-123",
+            "reservation_ref": "",
         }
         data.update(overrides)
         return data
+
+    def test_a_booking_code_that_does_not_exist_is_refused_and_a_real_one_is_kept(self):
+        from madoguchi.reservations.services import reservation_book
+        from madoguchi.reservations.tests.helpers import open_day, ready_card, slot_on
+
+        response = self.client.post(URL, self.data(reservation_ref="ZZZ-999"))
+        self.assertContains(response, "予約番号「ZZZ-999」の予約は見つかりません")
+        self.assertFalse(Call.objects.exists())
+        day = open_day(self.main_office)
+        booking = reservation_book(
+            cards=[ready_card(self.main_office)],
+            slot=slot_on(self.main_office, day),
+            by=self.operator,
+            channel="phone",
+        )
+        response = self.client.post(URL, self.data(reservation_ref=booking.display_code))
+        self.assertRedirects(response, URL)
+        self.assertEqual(Call.objects.get().reservation_ref, booking.display_code)
 
     def test_the_page_offers_every_step_with_a_shortcut(self):
         response = self.client.get(URL)

@@ -123,6 +123,7 @@ class MaintenanceImportTests(BaseTestCase):
 
     def setUp(self):
         super().setUp()
+        search.clear_cache()
         rows = [["pickup", *ROWS[0]], ["pin", *ROWS[1]]]
         result = services.faq_import(data=_keyed(rows), filename="faq.csv", by=self.city_staff, approve=True)
         self.assertEqual(result.created, 2)

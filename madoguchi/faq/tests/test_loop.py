@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from madoguchi.accounts.testing import BaseTestCase
-from madoguchi.faq import selectors, services
+from madoguchi.faq import search, selectors, services
 from madoguchi.faq.models import FaqEntry, SearchLog
 from madoguchi.faq.privacy import check_query
 
@@ -50,6 +50,7 @@ class QueryPrivacyTests(SimpleTestCase):
 class SearchLogTests(BaseTestCase):
     def setUp(self):
         super().setUp()
+        search.clear_cache()  # the per-process index outlives each test's rolled-back database
         self.pin = approved(self.site_manager, "暗証番号", "暗証番号を忘れた", "窓口で再設定します。")
 
     def test_search_as_you_type_is_one_log_row(self):
@@ -85,6 +86,7 @@ class SearchLogTests(BaseTestCase):
 class MissLoopTests(BaseTestCase):
     def setUp(self):
         super().setUp()
+        search.clear_cache()  # the per-process index outlives each test's rolled-back database
         self.lost = approved(
             self.site_manager, "紛失", "カードを紛失したとき", "一時停止の連絡をしてください。"
         )
@@ -150,6 +152,10 @@ class MonthlyUsageTests(BaseTestCase):
 
 
 class ApiPostSearchTests(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        search.clear_cache()
+
     def test_the_api_searches_by_post_and_refuses_an_individual_number_in_japanese(self):
         approved(self.site_manager, "暗証番号", "暗証番号を忘れた", "窓口で再設定します。")
         self.login(self.operator)

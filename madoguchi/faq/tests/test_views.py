@@ -17,8 +17,9 @@ from .helpers import approved
 EVERYONE = {"operator", "back_office", "floor", "site_manager", "director", "city_staff", "admin"}
 WRITERS = {"site_manager", "director"}
 SEE_ALL = {"site_manager", "director", "city_staff", "admin"}
-IMPORTERS = {"site_manager", "director", "city_staff", "admin"}
-EXPORTERS = IMPORTERS
+# City staff read and approve only (issue 12): no bulk import (it could load entries as approved).
+IMPORTERS = {"site_manager", "director", "admin"}
+EXPORTERS = IMPORTERS | {"city_staff"}
 SYNONYM_EDITORS = {"site_manager", "director", "admin"}
 
 
@@ -313,3 +314,25 @@ class EntryListTests(BaseTestCase):
         self.assertNotContains(page, "予約の質問")
         export = self.client.get("/faq/", {"category": "カード", "export": "csv"})
         self.assertEqual(export.content.decode("utf-8-sig").count("質問"), 56)  # header + 55 rows
+
+
+class ImportJobTests(BaseTestCase):
+    def test_the_stored_upload_is_removed_after_the_import_and_when_a_job_is_abandoned(self):
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import default_storage
+
+        from madoguchi.faq.jobs import _drop_upload
+
+        data = csv_bytes(["分類", "質問", "回答"], [["受取", "受取の予約", "電話で予約します。"]])
+        self.login(self.site_manager)
+        self.client.post("/faq/import/", {"file": SimpleUploadedFile("faq.csv", data)})
+        (trial,) = run_queued_jobs()
+        upload = trial.params["upload"]
+        self.assertTrue(default_storage.exists(upload))  # kept for 「この内容で取り込む」
+        self.client.post("/faq/import/", {"apply": str(trial.pk)})
+        run_queued_jobs()
+        self.assertFalse(default_storage.exists(upload))
+        stuck = default_storage.save("faq-imports/stuck.csv", ContentFile(data))
+        _drop_upload({"upload": stuck})
+        self.assertFalse(default_storage.exists(stuck))
+        _drop_upload({"upload": "elsewhere/secret.csv"})  # never outside the import folder

@@ -183,3 +183,60 @@ class WaitlistTests(BaseTestCase):
         first.refresh_from_db()
         second.refresh_from_db()
         self.assertEqual((first.status, second.status), ("lapsed", "offered"))
+
+
+class MailTests(BaseTestCase):
+    def setUp(self):
+        set_capacity(self.main_office, 2)
+        self.slot = slot_on(self.main_office, open_day(self.main_office))
+
+    def test_a_cancel_mails_the_resident_an_ics_that_removes_the_booking(self):
+        from ..services import reservation_book, reservation_cancel
+        from .helpers import ready_card
+
+        r = reservation_book(
+            cards=[ready_card(self.main_office)],
+            slot=self.slot,
+            by=self.operator,
+            channel="phone",
+            email="taro@example.jp",
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            reservation_cancel(reservation=r, by=self.operator, channel="phone")
+        message = mail.outbox[-1]
+        self.assertIn("予約取消", message.subject)
+        name, content, mimetype = message.attachments[0]
+        text = content if isinstance(content, str) else content.decode()
+        self.assertIn("METHOD:CANCEL", text)
+        self.assertIn(f"UID:{r.code}@madoguchi", text)
+
+    def test_the_booking_confirmation_carries_an_ics(self):
+        from ..services import confirmation_send, reservation_book
+        from .helpers import ready_card
+
+        r = reservation_book(
+            cards=[ready_card(self.main_office)],
+            slot=self.slot,
+            by=None,
+            channel="web",
+            email="taro@example.jp",
+        )
+        self.assertTrue(confirmation_send(reservation=r, base_url="http://testserver/"))
+        self.assertEqual(mail.outbox[-1].attachments[0][2], "text/calendar")
+
+
+class CitySiteTests(BaseTestCase):
+    def test_the_resident_pages_show_the_citys_name_notice_contact_and_privacy_link(self):
+        with self.settings(
+            MADOGUCHI_CITY_NAME="試験市",
+            MADOGUCHI_PUBLIC_NOTICE="12月29日から1月3日は休業します。",
+            MADOGUCHI_PUBLIC_CONTACT="マイナンバーカードコールセンター 0120-000-000",
+            MADOGUCHI_PUBLIC_PRIVACY_URL="https://example.jp/privacy",
+        ):
+            for url in (reverse("reservations:public_start"), reverse("reservations:public_apply")):
+                response = self.client.get(url)
+                self.assertContains(response, "試験市")
+                self.assertContains(response, "12月29日から1月3日は休業します。")
+                self.assertContains(response, "0120-000-000")
+                self.assertContains(response, 'href="https://example.jp/privacy"')
+                self.assertNotContains(response, "窓口 madoguchi")
