@@ -20,7 +20,8 @@ class CallsConfig(AppConfig):
         Role.FLOOR: _MEMOS,
         Role.SITE_MANAGER: _TAKE + _CALLBACKS + _MEMOS + _CATEGORIES,
         Role.DIRECTOR: _TAKE + _CALLBACKS + _MEMOS + _CATEGORIES,
-        Role.CITY_STAFF: ["calls.view_call", "calls.view_phonememo", "calls.change_phonememo"],
+        # City staff read and approve only (docs/security.md).
+        Role.CITY_STAFF: ["calls.view_call", "calls.view_phonememo"],
         Role.ADMIN: ["calls.view_call", *_CATEGORIES],
     }
     nav_items = [

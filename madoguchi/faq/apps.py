@@ -17,7 +17,8 @@ class FaqConfig(AppConfig):
         **{role: _READ for role in ALL_ROLES},
         Role.SITE_MANAGER: _READ + _SEE_ALL + _WRITE + _SYNONYMS,
         Role.DIRECTOR: _READ + _SEE_ALL + _WRITE + _SYNONYMS,
-        Role.CITY_STAFF: _READ + _SEE_ALL + ["faq.approve_faq", "faq.import_faq", "faq.export_faq"],
+        # City staff read and approve only (no bulk import as approved: docs/security.md).
+        Role.CITY_STAFF: _READ + _SEE_ALL + ["faq.approve_faq", "faq.export_faq"],
         Role.ADMIN: _READ + _SEE_ALL + ["faq.import_faq", "faq.export_faq"] + _SYNONYMS,
     }
     nav_items = [

@@ -69,8 +69,21 @@ DEFAULT_PROFILE: dict[str, float] = {
     "17:30": 0.45, "18:00": 0.40, "18:30": 0.35,
 }  # fmt: skip
 
+# Spec 10(1)①: FY2026 expected renewals. Card renewals are cards to prepare and post-process like any other;
+# e-certificate renewals bring residents' questions to the phones (RENEWAL_CALL_RATE calls per renewal,
+# an assumption the site manager can override). Both spread evenly over the 12 months.
+FY2026_CARD_RENEWALS = 13302
+FY2026_CERTIFICATE_RENEWALS = 35664
+RENEWAL_CALL_RATE = 0.05
+# Months the spec's table does not cover (December–March), relative to its April–November average: the New
+# Year break in December, then the fiscal-year-end peak (busy season with evening openings in late March).
+SEASON_FACTOR = {12: 0.85, 1: 1.0, 2: 1.1, 3: 1.4}
+
 DEFAULTS = {
     "growth": 1.0,
+    "shrinkage": 0.10,  # absence, training, meetings: scheduled people who are not at work on the task
+    "callbacks": 1,  # 1: rolled-over calls are called back the same day (their handling time is phone work)
+    "renewal_call_rate": RENEWAL_CALL_RATE,
     "target": 0.05,
     "floor_staff": 2,
     "outreach_staff": 5,  # up to 4 windows + a guide (spec 10(1)③)
@@ -240,10 +253,12 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
         base = dict(zip(CATEGORIES, map(float, FY2025_CALLS[month]), strict=True))
         source = f"仕様書 令和7年度{month}月の入電件数"
     else:
+        season = SEASON_FACTOR.get(month, 1.0)
         base = {
-            c: sum(v[i] for v in FY2025_CALLS.values()) / len(FY2025_CALLS) for i, c in enumerate(CATEGORIES)
+            c: season * sum(v[i] for v in FY2025_CALLS.values()) / len(FY2025_CALLS)
+            for i, c in enumerate(CATEGORIES)
         }
-        source = "仕様書 令和7年度4〜11月の入電件数の平均"
+        source = f"仕様書 令和7年度4〜11月の入電件数の平均 × 季節係数{season:g}（年度末の繁忙期を見込む）"
     # The call center and the card back office work at the main office for the whole city: a branch's plan
     # that took the city's calls and cards again would count that work twice.
     central = office.kind == Office.Kind.MAIN
@@ -260,6 +275,14 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
             calls[c] = value
         else:
             calls[c] = base[c] * growth
+    renewal_rate = float(param["renewal_call_rate"])  # type: ignore[arg-type]
+    shrinkage = float(param["shrinkage"])  # type: ignore[arg-type]
+    if renewal_rate < 0 or not 0 <= shrinkage < 0.9:
+        raise ForecastError("更新の問合せ率は0以上、シュリンケージは0以上0.9未満にしてください。")
+    renewal_calls = 0.0
+    if central and "calls_card_inquiry" not in overrides:
+        renewal_calls = (FY2026_CARD_RENEWALS + FY2026_CERTIFICATE_RENEWALS) / 12 * renewal_rate
+        calls["card_inquiry"] += renewal_calls
     total_calls = sum(calls.values())
     if total_calls == 0 and central:
         messages.append("月間の呼数予測が0件のため、電話応対の必要人数は0人になります。")
@@ -287,7 +310,7 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
 
     # Cards.
     arrived, issued = _cards_in_month(year, month)
-    monthly_default = round(FY2025_CARDS_EXPECTED / 12 * growth)
+    monthly_default = round((FY2025_CARDS_EXPECTED + FY2026_CARD_RENEWALS) / 12 * growth)
     if not central:
         arrived, issued, monthly_default = None, None, 0
     cards_prep = (
@@ -373,16 +396,26 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
         bo_minutes = (
             (cards_prep * min_prep + cards_post * min_post) * day_open / open_minutes_total if day_open else 0
         )
-        bo_people = math.ceil(bo_minutes / day_open - 1e-9) if bo_minutes > 0 else 0
+        # Shrinkage: of the people scheduled, a share is away (absence, training, meetings).
+        bo_people = math.ceil(bo_minutes / (1 - shrinkage) / day_open - 1e-9) if bo_minutes > 0 else 0
+        # Callback work: calls that roll over at the target rate are called back the same day by the operators;
+        # their handling time is spread over the day's intervals (one correction pass).
+        callback_per_hour = (
+            day_calls * target * 60 / (_minutes(d.closes) - _minutes(d.opens))
+            if d.closes > d.opens and float(param["callbacks"])  # type: ignore[arg-type]
+            else 0.0
+        )
         for s, e in slots:
             share = profile.get(f"{s:%H:%M}", 0.3) * ((_minutes(e) - _minutes(s)) / 30) / mass if mass else 0
             calls_in = day_calls * share
             per_hour = calls_in * 60 / (_minutes(e) - _minutes(s))
-            load = per_hour * mean_aht / 3600
+            load = (per_hour + callback_per_hour) * mean_aht / 3600
             req = erlang.required_agents(
                 "b", load, target, max_agents=LINES, calls_per_hour=per_hour, aht_seconds=mean_aht
             )
             n = req.agents if req.met else LINES
+            if n is not None and n > 0 and shrinkage:
+                n = min(LINES, math.ceil(n / (1 - shrinkage) - 1e-9))
             if not req.met:
                 cap_messages += 1
                 if cap_messages <= 5:
@@ -417,6 +450,8 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
             else ("令和7年度見込み（年3.9万枚）の月割り" if central else "本庁の交付事務で計画（支所は0枚）")
         ),
         "back_office_hours": round((cards_prep * min_prep + cards_post * min_post) / 60, 1),
+        "renewal_calls": round(renewal_calls),
+        "shrinkage": shrinkage,
         "floor_staff": floor_staff,
         "outreach_staff": outreach_staff,
         "opening_days": len(days),

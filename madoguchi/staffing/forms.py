@@ -133,19 +133,35 @@ class OverridesForm(forms.Form):
     cards_post_issuance = forms.IntegerField(label="交付後処理の枚数（月）", min_value=0, required=False)
     floor_staff = forms.IntegerField(label="フロア案内の人数", min_value=0, max_value=20, required=False)
     outreach_staff = forms.IntegerField(label="出張申請の人数", min_value=0, max_value=20, required=False)
+    shrinkage = forms.FloatField(
+        label="シュリンケージ（%）",
+        min_value=0,
+        max_value=80,
+        required=False,
+        help_text="欠勤・研修・会議で業務に就けない割合。既定 10",
+    )
+    renewal_call_rate = forms.FloatField(
+        label="更新1件あたりの問合せ（件）",
+        min_value=0,
+        max_value=5,
+        required=False,
+        help_text="カード更新・電子証明書更新の見込み（年13,302件・35,664件）への問合せ率。既定 0.05",
+    )
 
     def overrides(self) -> dict[str, object]:
         values = {k: v for k, v in self.cleaned_data.items() if v is not None}
-        if "target" in values:
-            values["target"] = round(float(values["target"]) / 100, 6)  # type: ignore[arg-type]
+        for key in ("target", "shrinkage"):
+            if key in values:
+                values[key] = round(float(values[key]) / 100, 6)  # type: ignore[arg-type]
         return values
 
     @staticmethod
     def initial_from(overrides: dict[str, object] | None) -> dict[str, object]:
         """The stored overrides as the form shows them (the target back in percent)."""
         initial = dict(overrides or {})
-        if initial.get("target") not in (None, ""):
-            initial["target"] = round(float(initial["target"]) * 100, 4)  # type: ignore[arg-type]
+        for key in ("target", "shrinkage"):
+            if initial.get(key) not in (None, ""):
+                initial[key] = round(float(initial[key]) * 100, 4)  # type: ignore[arg-type]
         return initial
 
 

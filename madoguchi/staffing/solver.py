@@ -187,6 +187,9 @@ class Problem:
         50.0  # deterministic time units (about seconds on an idle core), see module doc
     )
     wall_limit_seconds: float | None = None  # safety net only (default 10 × the deterministic limit)
+    deterministic: bool = (
+        True  # False: `time_limit_seconds` is wall-clock time and the workers run in parallel
+    )
     num_workers: int = 1
     seed: int = 1
     # Minutes already worked in a (worker, ISO week) outside this problem (a week that straddles two months).
@@ -611,18 +614,19 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = max(1, problem.num_workers)
     solver.parameters.random_seed = problem.seed
-    solver.parameters.max_deterministic_time = max(0.5, problem.time_limit_seconds)
-    # The wall clock is only a safety net (a busy machine): the deterministic limit decides, so the same input
-    # gives the same roster.
-    solver.parameters.max_time_in_seconds = problem.wall_limit_seconds or max(
-        60.0, problem.time_limit_seconds * 10
-    )
-    if problem.num_workers > 1:
-        solver.parameters.interleave_search = True
-    callback = _Progress(problem)
-    status = solver.solve(model, callback)
-    if callback.failure is not None:
-        raise callback.failure  # a cancel asked through `progress` (re-raised once the search has stopped)
+    if problem.deterministic:
+        solver.parameters.max_deterministic_time = max(0.5, problem.time_limit_seconds)
+        # The wall clock is only a safety net (a busy machine): the deterministic limit decides, so the same
+        # input gives the same roster; more than one worker searches interleaved (deterministic too).
+        solver.parameters.max_time_in_seconds = problem.wall_limit_seconds or max(
+            60.0, problem.time_limit_seconds * 10
+        )
+        if problem.num_workers > 1:
+            solver.parameters.interleave_search = True
+    else:
+        # Wall-clock limit, workers in parallel: the best roster in the time, not reproducible to the letter.
+        solver.parameters.max_time_in_seconds = max(0.5, problem.time_limit_seconds)
+    status = _search(solver, model, problem)
     wall = time.monotonic() - started
     if status == cp_model.INFEASIBLE:
         problems.append(
@@ -702,34 +706,42 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
     )
 
 
-def _progress_class() -> type:
+def _search(solver: Any, model: Any, problem: Problem) -> Any:
+    """Run the search in a thread; every 2 s the calling thread reports progress through `problem.progress`
+    (the job's heartbeat and cancel point, which touches the database: never from CP-SAT's own threads). An
+    exception there (a cancel, a killed job) stops the search and is re-raised once it has stopped."""
+    import threading
+
     from ortools.sat.python import cp_model
 
-    class Progress(cp_model.CpSolverSolutionCallback):
-        """Reports each better roster through `problem.progress` (the job's heartbeat and cancel point); an
-        exception there (a cancel) stops the search and is re-raised by `solve`."""
-
-        def __init__(self, problem: Problem) -> None:
+    class Count(cp_model.CpSolverSolutionCallback):
+        def __init__(self) -> None:
             super().__init__()
-            self.problem = problem
             self.found = 0
-            self.failure: BaseException | None = None
 
         def on_solution_callback(self) -> None:
             self.found += 1
-            if self.problem.progress is None or self.failure is not None:
-                return
+
+    count = Count()
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        result["status"] = solver.solve(model, count)
+
+    thread = threading.Thread(target=run, name="cp-sat", daemon=True)
+    thread.start()
+    failure: BaseException | None = None
+    while thread.is_alive():
+        thread.join(timeout=2.0)
+        if thread.is_alive() and problem.progress is not None and failure is None:
             try:
-                self.problem.progress(2, 4, f"シフトを計算中（よりよい案 {self.found} 件目）")
-            except BaseException as exc:  # noqa: BLE001 — kept and re-raised after the search stops
-                self.failure = exc
-                self.stop_search()
-
-    return Progress
-
-
-def _Progress(problem: Problem) -> Any:
-    return _progress_class()(problem)
+                problem.progress(2, 4, f"シフトを計算中（よりよい案 {count.found} 件目）")
+            except BaseException as exc:  # noqa: BLE001 — re-raised below, once the search has stopped
+                failure = exc
+                solver.stop_search()
+    if failure is not None:
+        raise failure
+    return result["status"]
 
 
 def coverage(

@@ -302,6 +302,28 @@ def plan_day(request: HttpRequest, pk: int, date: str) -> HttpResponse:
             )
     dates = sorted(set(plan.intervals.values_list("date", flat=True)))
     idx = dates.index(day) if day in dates else -1
+    # Once the day has begun: calls logged per half-hour against the forecast (intraday view).
+    actual_row: list[dict[str, object] | None] = []
+    if day <= timezone.localdate() and any(k[1] == Skill.PHONES for k in by_key):
+        from madoguchi.calls.selectors import inbound_calls
+
+        tz = timezone.get_current_timezone()
+        start = datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)
+        counts: dict[datetime.time, int] = defaultdict(int)
+        for started in inbound_calls(start=start, end=start + datetime.timedelta(days=1)).values_list(
+            "started_at", flat=True
+        ):
+            local = timezone.localtime(started)
+            counts[datetime.time(local.hour, 30 if local.minute >= 30 else 0)] += 1
+        for t in starts:
+            cell = by_key.get((t, Skill.PHONES))
+            if cell is None:
+                actual_row.append(None)
+                continue
+            minutes = (cell.end.hour * 60 + cell.end.minute) - (cell.start.hour * 60 + cell.start.minute)
+            actual_row.append(
+                {"actual": counts.get(t, 0), "forecast": round(cell.calls_per_hour * minutes / 60, 1)}
+            )
     context = {
         "plan": plan,
         "day": day,
@@ -312,6 +334,7 @@ def plan_day(request: HttpRequest, pk: int, date: str) -> HttpResponse:
         "prev_day": dates[idx - 1] if idx > 0 else None,
         "next_day": dates[idx + 1] if 0 <= idx < len(dates) - 1 else None,
         "dates": dates,
+        "actual_row": actual_row,
     }
     status = 400 if form is not None and form.is_bound and form.errors else 200
     return render(request, "staffing/plan_day.html", context, status=status)

@@ -12,6 +12,9 @@ from madoguchi.api import api
 PUBLIC_VIEWS = {
     "accounts:login",  # the login page itself
     "healthz",  # load balancer health check; returns no data
+    # A person's published shifts for a calendar app (which cannot log in): a secret token of ≥ 20 characters,
+    # renewable by its owner; no resident data.
+    "staffing:my_calendar",
     "reservations:public_start",  # resident web booking (issue 4): sign-in with notice number + birth date
     "reservations:public_manage",
     "reservations:public_book",

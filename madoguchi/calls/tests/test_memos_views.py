@@ -8,7 +8,7 @@ from madoguchi.calls.models import PhoneMemo
 
 
 class PhoneMemoTests(BaseTestCase):
-    def test_floor_staff_take_a_memo_and_city_staff_mark_it_done(self):
+    def test_floor_staff_take_a_memo_city_staff_read_it_and_the_taker_marks_it_done(self):
         self.login(self.floor)
         response = self.client.post(
             "/calls/memos/",
@@ -33,10 +33,13 @@ class PhoneMemoTests(BaseTestCase):
         page = self.client.get("/calls/memos/")
         self.assertContains(page, "折り返しお願いします")
         self.assertNotContains(page, "メモを登録")  # city staff receive memos, they do not take them
+        # City staff read and approve only (issue 12): marking done is the office's.
+        self.assertEqual(self.client.post(f"/calls/memos/{memo.pk}/done/").status_code, 403)
+        self.login(self.floor)
         self.client.post(f"/calls/memos/{memo.pk}/done/")
         memo.refresh_from_db()
         self.assertEqual(memo.status, "done")
-        self.assertEqual(memo.done_by, self.city_staff)
+        self.assertEqual(memo.done_by, self.floor)
         self.assertTrue(AuditEvent.objects.filter(action="list", object_type="calls.phonememo").exists())
 
     def test_city_staff_cannot_create_a_memo(self):

@@ -17,8 +17,9 @@ from .helpers import approved
 EVERYONE = {"operator", "back_office", "floor", "site_manager", "director", "city_staff", "admin"}
 WRITERS = {"site_manager", "director"}
 SEE_ALL = {"site_manager", "director", "city_staff", "admin"}
-IMPORTERS = {"site_manager", "director", "city_staff", "admin"}
-EXPORTERS = IMPORTERS
+# City staff read and approve only (issue 12): no bulk import (it could load entries as approved).
+IMPORTERS = {"site_manager", "director", "admin"}
+EXPORTERS = IMPORTERS | {"city_staff"}
 SYNONYM_EDITORS = {"site_manager", "director", "admin"}
 
 

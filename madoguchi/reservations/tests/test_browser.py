@@ -33,6 +33,11 @@ def world(db):
     offices = make_offices()
     main = offices["honcho"]
     set_capacity(main, 4)
+    from madoguchi.reservations.services import slots_sync, window_dates
+
+    slots_sync(
+        office=main, start=window_dates(public=False)[0], end=window_dates(public=False)[1]
+    )  # the sync job
     return {
         "operator": make_user("alice", Role.OPERATOR, "Alice"),
         "office": main,

@@ -9,7 +9,7 @@ from madoguchi.accounts.testing import BaseTestCase
 from madoguchi.calendar.models import SpecialDay
 from madoguchi.staffing import forecast
 from madoguchi.staffing.erlang import erlang_b
-from madoguchi.staffing.forecast import ForecastError, build
+from madoguchi.staffing.forecast import FY2025_CALLS, ForecastError, build
 
 
 def minutes(i: forecast.Interval) -> int:
@@ -19,11 +19,13 @@ def minutes(i: forecast.Interval) -> int:
 class ForecastTest(BaseTestCase):
     def test_april_calls_come_from_the_spec_table_and_are_all_spread_over_the_opening_days(self) -> None:
         fc = build(self.main_office, 2026, 4)
-        self.assertEqual(fc.figures["calls"], {"reservation": 1096, "card_inquiry": 738, "other": 66})
+        # The table's April, plus the FY2026 renewals' questions: (13,302 + 35,664) / 12 × 0.05 = 204.
+        self.assertEqual(fc.figures["renewal_calls"], 204)
+        self.assertEqual(fc.figures["calls"], {"reservation": 1096, "card_inquiry": 738 + 204, "other": 66})
         self.assertIn("令和7年度4月", fc.figures["calls_source"])
         phones = [i for i in fc.intervals if i.skill == "phones"]
         total = sum(i.calls_per_hour * minutes(i) / 60 for i in phones)
-        self.assertAlmostEqual(total, 1900, delta=2)
+        self.assertAlmostEqual(total, 1900 + 204, delta=2)
         # April 2026: 22 weekdays, less 昭和の日 (Wed 29th).
         days = {i.date for i in phones}
         self.assertEqual(len(days), 21)
@@ -56,7 +58,8 @@ class ForecastTest(BaseTestCase):
         )
 
     def test_phone_requirements_are_the_smallest_n_meeting_the_target(self) -> None:
-        fc = build(self.main_office, 2026, 4, {"target": 0.02})
+        pure = {"target": 0.02, "shrinkage": 0, "callbacks": 0, "renewal_call_rate": 0}
+        fc = build(self.main_office, 2026, 4, pure)
         aht = sum(fc.figures["calls"][c] * fc.figures["aht"][c] for c in forecast.CATEGORIES) / 1900
         for i in fc.intervals:
             if i.skill != "phones":
@@ -65,6 +68,11 @@ class ForecastTest(BaseTestCase):
             self.assertLessEqual(erlang_b(i.required, load), 0.02 + 1e-9)
             if i.required:
                 self.assertGreater(erlang_b(i.required - 1, load), 0.02)
+        # Callback work and shrinkage only ever add people.
+        full = build(self.main_office, 2026, 4, {"target": 0.02, "renewal_call_rate": 0})
+        pairs = [(a, b) for a, b in zip(full.intervals, fc.intervals, strict=True) if a.skill == "phones"]
+        self.assertTrue(all(a.required >= b.required for a, b in pairs))
+        self.assertTrue(any(a.required > b.required for a, b in pairs))
 
     def test_when_six_lines_cannot_meet_the_target_it_says_so(self) -> None:
         fc = build(self.main_office, 2026, 4, {"calls_reservation": 40000, "target": 0.01})
@@ -73,7 +81,12 @@ class ForecastTest(BaseTestCase):
 
     @override_settings(MADOGUCHI_MINUTES_PER_CARD_PREPARATION=20, MADOGUCHI_MINUTES_PER_CARD_POST_ISSUANCE=11)
     def test_back_office_people_come_from_cards_times_twenty_and_eleven_minutes(self) -> None:
-        fc = build(self.main_office, 2026, 4, {"cards_preparation": 2000, "cards_post_issuance": 1000})
+        fc = build(
+            self.main_office,
+            2026,
+            4,
+            {"cards_preparation": 2000, "cards_post_issuance": 1000, "shrinkage": 0},
+        )
         self.assertEqual(fc.figures["back_office_hours"], round((2000 * 20 + 1000 * 11) / 60, 1))
         # Card work is spread over the regular hours only (8:30–17:15), not over the evening extension.
         regular_close = datetime.time(17, 15)
@@ -156,8 +169,22 @@ class ForecastTest(BaseTestCase):
             ]
         )
         fc = build(self.main_office, 2026, 4)
-        self.assertEqual(fc.figures["calls"], {"reservation": 300, "card_inquiry": 0, "other": 100})
+        self.assertEqual(fc.figures["calls"], {"reservation": 300, "card_inquiry": 204, "other": 100})
         self.assertIn("通話記録", fc.figures["calls_source"])
+
+
+class SeasonShrinkageTest(BaseTestCase):
+    def test_march_is_planned_as_the_fiscal_year_end_peak_with_shrinkage_on_top(self) -> None:
+        march = build(self.main_office, 2027, 3, {"renewal_call_rate": 0})
+        average = sum(sum(v) for v in FY2025_CALLS.values()) / len(FY2025_CALLS)
+        self.assertAlmostEqual(sum(march.figures["calls"].values()), 1.4 * average, delta=3)
+        self.assertIn("季節係数1.4", march.figures["calls_source"])
+        lean = build(self.main_office, 2027, 3, {"renewal_call_rate": 0, "shrinkage": 0})
+        # Shrinkage (10 %) never lowers a requirement and raises the back office's.
+        pairs = list(zip(march.intervals, lean.intervals, strict=True))
+        self.assertTrue(all(a.required >= b.required for a, b in pairs))
+        bo = [(a.required, b.required) for a, b in pairs if a.skill == "back_office" and b.required]
+        self.assertTrue(bo and all(a >= b for a, b in bo) and any(a > b for a, b in bo))
 
 
 class OutreachEventForecastTest(BaseTestCase):

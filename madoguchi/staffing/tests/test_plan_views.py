@@ -197,3 +197,27 @@ class PlanViewsTest(BaseTestCase):
             ).status_code,
             403,
         )
+
+
+class IntradayActualTest(BaseTestCase):
+    def test_the_day_screen_shows_calls_logged_against_the_forecast_per_half_hour(self) -> None:
+        from django.utils import timezone
+
+        from madoguchi.calls.models import Call
+
+        plan = month_plan_create(office=self.main_office, year=2026, month=4)
+        month_plan_forecast(plan=plan, overrides=LIGHT)
+        at = timezone.make_aware(datetime.datetime(2026, 4, 7, 9, 10))
+        Call.objects.bulk_create(
+            [
+                Call(started_at=at + datetime.timedelta(minutes=k), direction=Call.Direction.INBOUND)
+                for k in range(3)
+            ]
+        )
+        self.login(self.site_manager)
+        response = self.client.get(reverse("staffing:plan_day", kwargs={"pk": plan.pk, "date": "2026-04-07"}))
+        self.assertContains(response, "入電 実績/予測")
+        row = response.context["actual_row"]
+        nine = response.context["starts"].index(datetime.time(9, 0))
+        self.assertEqual(row[nine]["actual"], 3)
+        self.assertGreater(row[nine]["forecast"], 0)

@@ -26,7 +26,14 @@ from madoguchi.staffing.models import (
     Unavailability,
 )
 
-LIGHT = {"cards_preparation": 200, "cards_post_issuance": 200, "floor_staff": 1}
+LIGHT = {
+    "cards_preparation": 200,
+    "cards_post_issuance": 200,
+    "floor_staff": 1,
+    "shrinkage": 0,
+    "callbacks": 0,
+    "renewal_call_rate": 0,
+}
 BEFORE_APRIL = datetime.date(2026, 3, 20)
 T = datetime.time
 
