@@ -13,7 +13,7 @@ import _django
 
 _django.setup(fresh=not os.environ.get("DATABASE_URL", "").startswith("postgres"))
 
-import datetime  # noqa: E402, I001
+import datetime  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402

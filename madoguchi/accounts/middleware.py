@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 
 
@@ -15,7 +15,7 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
 
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
-    ) -> HttpResponse | None:
+    ) -> HttpResponseBase | None:
         if request.path.startswith("/api/"):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
@@ -68,8 +68,8 @@ class TwoFactorRequiredMiddleware:
             required
             and user.is_authenticated
             and not request.path.startswith(TWO_FACTOR_EXEMPT)
-            and user.has_role(*required)  # type: ignore[union-attr]
-            and not user.is_verified()  # type: ignore[union-attr]
+            and user.has_role(*required)
+            and not user.is_verified()  # type: ignore[attr-defined]  # added by django-otp's middleware
         ):
             return redirect("accounts:two_factor")
         return self.get_response(request)
@@ -86,7 +86,7 @@ class LanguageMiddleware:
         from django.utils import translation
 
         translation.activate(settings.LANGUAGE_CODE)
-        request.LANGUAGE_CODE = settings.LANGUAGE_CODE  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = settings.LANGUAGE_CODE
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", translation.get_language() or settings.LANGUAGE_CODE)
         translation.deactivate()
@@ -106,7 +106,7 @@ class LanguageMiddleware:
             if lang not in supported:
                 lang = translation.get_language_from_request(request)
             translation.activate(lang)
-            request.LANGUAGE_CODE = lang  # type: ignore[attr-defined]
+            request.LANGUAGE_CODE = lang
 
 
 class PrivacyMiddleware:
@@ -126,8 +126,8 @@ class PrivacyMiddleware:
         from madoguchi.lib.privacy import MESSAGE, contains_individual_number
 
         if request.method == "POST" and request.content_type == "multipart/form-data":
-            for field, upload in request.FILES.items():
-                if contains_individual_number(upload.name or ""):
+            for field, uploads in request.FILES.lists():
+                if any(contains_individual_number(upload.name or "") for upload in uploads):
                     return self._refused(request, f"ファイル名（{field}）: {MESSAGE}")
         response = self.get_response(request)
         user = getattr(request, "user", None)

@@ -63,6 +63,8 @@ class BaseTestCase(TestCase):
     city_staff: User
     admin: User
     nobody: User
+    main_office: Office
+    branch_office: Office
 
     @classmethod
     def setUpTestData(cls) -> None:

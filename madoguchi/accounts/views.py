@@ -76,7 +76,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _audit_queryset(form: AuditSearchForm):  # noqa: ANN202
+def _audit_queryset(form: AuditSearchForm):
     qs = AuditEvent.objects.all()
     if form.is_valid():
         data = form.cleaned_data

@@ -20,7 +20,7 @@ class HitOut(Schema):
 
 
 @router.get("/faq/search", response=list[HitOut], summary="質疑応答の検索（承認済みのみ、順位付き）")
-def faq_search(request, q: str = "", limit: int = 10):  # type: ignore[no-untyped-def]
+def faq_search(request, q: str = "", limit: int = 10):
     """Ranked approved FAQ entries for the operator screen and integrations (session auth)."""
     if not request.user.has_perm("faq.view_faqentry"):
         raise HttpError(403, "質疑応答集を閲覧する権限がありません。")
@@ -51,7 +51,7 @@ class SearchIn(Schema):
 @router.post(
     "/faq/search", response=list[HitOut], summary="質疑応答の検索（POST。検索語は記録されるが個人情報は除く）"
 )
-def faq_search_post(request, payload: SearchIn):  # type: ignore[no-untyped-def]
+def faq_search_post(request, payload: SearchIn):
     """The same search by POST, for integrations that may send what a caller said: the query never appears in a
     URL or an access log; an individual number is refused, phones and names are left out of search and log."""
     from .privacy import check_query

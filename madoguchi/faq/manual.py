@@ -84,7 +84,7 @@ def manual_pdf(entries: Iterable[FaqEntry], *, title: str, printed_at: datetime)
 
     footer_date = printed_label(printed_at).split(" ")[0]
 
-    def footer(canvas, doc) -> None:  # type: ignore[no-untyped-def]
+    def footer(canvas, doc) -> None:
         canvas.saveState()
         canvas.setFont(font, 8)
         canvas.drawString(15 * mm, 10 * mm, f"{title}　{footer_date}")

@@ -494,7 +494,7 @@ def _segment_kana(index: Index, run: str, min_len: int) -> list[str]:
     return best[n][1]
 
 
-def query_concepts(index: Index, query: str) -> list[Concept]:
+def query_concepts(index: Index, query: str) -> list[Concept]:  # noqa: C901 - one pass over the query's tokens; each branch is one documented matching rule
     nfkc = unicodedata.normalize("NFKC", query or "")[:2000]
     tokens = query_tokens(nfkc)
     concepts: list[Concept] = []

@@ -152,7 +152,8 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-# Whole values the application itself makes (a UUID, a hex digest) can contain 12 digits by chance: not typed text.
+# Values the application itself makes (a UUID, a hex digest) can contain 12 digits by chance: not typed text,
+# whether whole or inside a path or link. A typed individual number (12 digits) never matches them.
 _MACHINE = re.compile(
     r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}|[0-9a-f]{32,}"
 )
@@ -160,8 +161,8 @@ _MACHINE = re.compile(
 
 def text_holds_individual_number(value: Any, *, phone: bool = False) -> bool:
     for text in _strings(value):
-        if _MACHINE.fullmatch(text.strip()):
-            continue
+        # Machine-made tokens inside a text too (a storage path or link holding a job's UUID): blanked first.
+        text = _MACHINE.sub(" ", text)
         if phone:
             text = phone_domestic(text)
         if find_individual_numbers(text):

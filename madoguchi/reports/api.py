@@ -18,7 +18,7 @@ router = Router(tags=["reports"])
 
 
 @router.get("/reports/monthly/{ym}", summary="月報の数値（当月または年度累計）")
-def monthly(request, ym: str, scope: str = "month") -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def monthly(request, ym: str, scope: str = "month") -> dict[str, Any]:
     if not request.user.has_perm("reports.view_monthlyreport"):
         raise HttpError(403, "この操作を行う権限がありません。")
     from .views import parse_month

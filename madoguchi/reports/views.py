@@ -444,7 +444,7 @@ RECONCILE_PER_PAGE = 50
 
 
 @require_perm("reports.view_monthclose")
-def month_close(request: HttpRequest, ym: str) -> HttpResponse:
+def month_close(request: HttpRequest, ym: str) -> HttpResponse:  # noqa: C901 - one screen with several small forms (reclassify, outcome, explain, close, reopen), each a branch
     """The month's reconcile list with a fix or an explanation for each item, the commentary and the close."""
     from django.core.exceptions import ValidationError
     from django.core.paginator import Paginator

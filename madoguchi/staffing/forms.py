@@ -19,7 +19,7 @@ class JapaneseTimeField(forms.TimeField):
 
     default_error_messages = {"invalid": "時刻を「10:30」の形で入力してください。"}
 
-    def to_python(self, value: object) -> datetime.time | None:  # type: ignore[override]
+    def to_python(self, value: object) -> datetime.time | None:
         if isinstance(value, str):
             value = unicodedata.normalize("NFKC", value).strip().replace("時", ":").replace("分", "")
             if value.endswith(":"):
@@ -152,7 +152,7 @@ class OverridesForm(forms.Form):
         values = {k: v for k, v in self.cleaned_data.items() if v is not None}
         for key in ("target", "shrinkage"):
             if key in values:
-                values[key] = round(float(values[key]) / 100, 6)  # type: ignore[arg-type]
+                values[key] = round(float(values[key]) / 100, 6)
         return values
 
     @staticmethod
@@ -223,7 +223,7 @@ class ShiftEditForm(forms.Form):
     member = forms.ModelChoiceField(label="業務従事者", queryset=StaffMember.objects.active())
     date = JapaneseDateField(label="日付", help_text="例: 2026/4/10")
     office = forms.ModelChoiceField(label="庁舎", queryset=Office.objects.active(), required=False)
-    template: forms.ModelChoiceField = forms.ModelChoiceField(label="シフト型", queryset=None, required=False)  # type: ignore[arg-type]
+    template: forms.ModelChoiceField = forms.ModelChoiceField(label="シフト型", queryset=None, required=False)
     skill = forms.ChoiceField(label="業務", choices=[("", "—")] + list(Skill.choices), required=False)
     clear = forms.BooleanField(label="この日は勤務なしにする", required=False)
 

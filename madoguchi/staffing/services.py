@@ -568,7 +568,7 @@ def roster_problem(  # noqa: C901 — reads each source of the month (plans, cal
                 min_minutes_per_month=minutes(m.min_hours_per_month),
                 max_minutes_per_month=minutes(m.max_hours_per_month),
                 max_consecutive_days=m.max_consecutive_days,
-                windows=windows,  # type: ignore[arg-type]
+                windows=windows,
                 preferred_weekdays=frozenset(m.preferred_weekdays or []),
                 unwanted_weekdays=frozenset(m.unwanted_weekdays or []),
                 prior_unpopular=prior_unpopular.get(m.pk, 0),

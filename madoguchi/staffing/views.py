@@ -854,7 +854,7 @@ def shift_template_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         changes = {k: v for k, v in form.cleaned_data.items() if k != "code"}
         try:
-            services.shift_template_update(template=template, by=_user(request), **changes)  # type: ignore[arg-type]
+            services.shift_template_update(template=template, by=_user(request), **changes)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

@@ -76,7 +76,7 @@ class AuditChainTests(BaseTestCase):
 
     def test_the_command_names_the_first_broken_link_and_fails(self):
         events = self.record(3)
-        call_command("verify_audit", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("verify_audit", stdout=open(os.devnull, "w"))
         raw("UPDATE accounts_auditevent SET path = '/x/' WHERE id = %s", [events[0].pk])
         with pytest.raises(CommandError, match="連番 1"):
             call_command("verify_audit")
@@ -153,7 +153,7 @@ class DatabaseRoleTests(TransactionTestCase):
                 owner=self.owner,
                 runtime=self.runtime,
                 runtime_password_file=secret.name,
-                stdout=open(os.devnull, "w"),  # noqa: SIM115
+                stdout=open(os.devnull, "w"),
             )
         with self.runtime_connection() as conn:
             cur = conn.cursor()

@@ -22,7 +22,7 @@ class SqliteTwoStationsTests(SimpleTestCase):
                 "MADOGUCHI_VAR_DIR": tmp,
             }
             script = Path(__file__).with_name("sqlite_two_stations.py")
-            done = subprocess.run(  # noqa: S603 (our own script, our interpreter)
+            done = subprocess.run(
                 [sys.executable, str(script), "100"],
                 env=env,
                 capture_output=True,

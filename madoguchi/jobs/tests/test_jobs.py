@@ -200,3 +200,24 @@ class JobPageTests(BaseTestCase):
         self.assertContains(self.client.get(reverse("jobs:list")), "3件中 1–3件")
         self.login(self.director)
         self.assertContains(self.client.get(reverse("jobs:list")), "4件中 1–4件")
+
+
+class MachineTokenTests(BaseTestCase):
+    def test_a_job_whose_uuid_holds_twelve_digits_still_stores_its_file_and_link(self) -> None:
+        import uuid
+
+        from madoguchi.lib.privacy import find_individual_numbers
+
+        # 12 digits with a valid check digit, as a UUID's last group can be by chance (about 1 in 3,000 jobs)
+        digits = next(
+            f"{n:011d}{c}"
+            for n in range(10**10, 10**10 + 1000)
+            for c in range(10)
+            if find_individual_numbers(f"{n:011d}{c}")
+        )
+        job_id = uuid.UUID(f"00000000-0000-4000-800a-{digits}")
+        job = Job.objects.create(pk=job_id, kind="test.build", title="テスト文書の作成", params={"rows": 1})
+        [done] = run_queued_jobs()
+        self.assertEqual(done.pk, job.pk)
+        self.assertEqual(done.state, Job.State.DONE)
+        self.assertIn(digits, done.result_file)

@@ -65,7 +65,7 @@ def open_cards(*, personal: bool) -> Table:
             "holding_deadline",
             "arrived_on",
         ]
-        qs = Card.objects.open().order_by("state", "storage_location__code", "notice_number")  # type: ignore[attr-defined]
+        qs = Card.objects.open().order_by("state", "storage_location__code", "notice_number")
         if personal:
             for card in qs.select_related("pickup_office", "storage_location"):
                 rows.append(
@@ -102,7 +102,7 @@ def cards_by_state() -> Table:
     def build() -> Table:
         rows = [
             [choice_label(Card, "state", state), location or "（未収納）", n]
-            for state, location, n in Card.objects.open()  # type: ignore[attr-defined]
+            for state, location, n in Card.objects.open()
             .values_list("state", "storage_location__code")
             .annotate(n=Count("id"))
             .order_by("state", "storage_location__code")
@@ -132,7 +132,7 @@ def upcoming_reservations(*, today: datetime.date) -> Table:
                 r.get_status_display(),
                 r.get_channel_display(),
             ]
-            for r in Reservation.objects.active()  # type: ignore[attr-defined]
+            for r in Reservation.objects.active()
             .filter(date__gte=today)
             .select_related("office", "slot")
             .order_by("date", "slot__start", "code")
@@ -157,7 +157,7 @@ def open_incidents() -> Table:
                 wareki_datetime(i.police_reported_at) if i.police_reported_at else "",
                 i.get_status_display(),
             ]
-            for i in Incident.objects.open().order_by("occurred_at", "id")  # type: ignore[attr-defined]
+            for i in Incident.objects.open().order_by("occurred_at", "id")
         ]
         return Table("対応中のトラブル・事故等", header, rows)
 
