@@ -202,6 +202,10 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 STATIC_URL = "/static/"
 STATIC_ROOT: Path | None = Path(env("STATIC_ROOT") or VAR_DIR / "static")
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# Uploaded files and job results (madoguchi.jobs) go to the default storage: var/media by default, or
+# S3-compatible storage in production by replacing STORAGES["default"] (see docs/operations.md).
+MEDIA_ROOT = Path(env("MEDIA_ROOT") or VAR_DIR / "media")
+MEDIA_URL = "/media/"  # never served publicly: job results are downloaded through the job page (audited)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
