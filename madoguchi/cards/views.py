@@ -264,21 +264,33 @@ def day_pdf(request: HttpRequest) -> HttpResponse:
         return HttpResponse("日付を読めません。当日準備の画面から印刷してください。", status=400)
     day = _date_param(request.GET.get("date"), today + datetime.timedelta(days=1))
     office = get_object_or_404(Office, code=request.GET.get("office") or "")
+    what = request.GET.get("what", "sheets")
+    if what != "list":
+        # Two pages a card for the whole day: a background job, then downloaded from its page.
+        from madoguchi.jobs.services import JobAlreadyRunning, job_start
+
+        try:
+            job = job_start(
+                kind="cards.day_sheets",
+                params={"office_id": office.pk, "day": day.isoformat(), "user_id": request.user.pk},
+                user=_staff(request),
+                lock_key=f"cards.day_sheets:{office.code}:{day.isoformat()}",
+            )
+        except JobAlreadyRunning as exc:
+            messages.info(request, "同じ日のシートを作成中です。その進み具合を表示します。")
+            job = exc.job
+        return redirect(job)
     cards, _missing = queues.day_pull_list(office, day)
     bookings = queues.day_bookings(office, day)
     cards = queues.family_order(cards, bookings)
-    what = request.GET.get("what", "sheets")
-    if what == "list":
-        content = printouts.pull_list_pdf(
-            cards,
-            f"当日準備 取り出しリスト {office.name}",
-            f"{format_date(day)} 収納場所順（同じ予約の家族はまとめて）",
-            bookings=bookings,
-        )
-    else:
-        content = printouts.card_sheets_pdf(cards)
+    content = printouts.pull_list_pdf(
+        cards,
+        f"当日準備 取り出しリスト {office.name}",
+        f"{format_date(day)} 収納場所順（同じ予約の家族はまとめて）",
+        bookings=bookings,
+    )
     return _pdf(
-        request, content, f"day-{office.code}-{day:%Y%m%d}-{what}.pdf", count=len(cards), kind=f"day_{what}"
+        request, content, f"day-{office.code}-{day:%Y%m%d}-list.pdf", count=len(cards), kind="day_list"
     )
 
 

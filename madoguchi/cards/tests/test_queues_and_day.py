@@ -162,6 +162,19 @@ class PaperTests(BaseTestCase):
         self.assertIn("クルメ ジロウ", text)  # kana printed as katakana
         self.assertIn(bookings[mother.pk].time, text)
 
+        # The whole batch of sheets (two pages a card) is a background job; its file has every booked card.
+        from django.core.files.storage import default_storage
+
+        from madoguchi.jobs.testing import run_queued_jobs
+
+        started = self.client.get(reverse("cards:day_pdf"), {"office": "honcho", "date": day.isoformat()})
+        self.assertEqual(started.status_code, 302)
+        [job] = [j for j in run_queued_jobs() if j.kind == "cards.day_sheets"]
+        self.assertEqual((job.state, job.result_summary), ("done", {"枚数": 3}))
+        with default_storage.open(job.result_file) as fh:
+            sheets = PdfReader(io.BytesIO(fh.read()))
+        self.assertIn(mother.notice_number, "".join(p.extract_text() for p in sheets.pages))
+
     def test_names_the_font_cannot_show_print_a_visible_marker_and_the_sheet_says_why(self) -> None:
         import io
 

@@ -42,7 +42,11 @@ class CardViewsAccessTests(BaseTestCase):
         self.assert_role_matrix(reverse("cards:card_pdf", args=[self.card.pk]), BACK)
         self.assert_role_matrix(reverse("cards:queue_pdf", args=["setup"]), BACK)
         self.assert_role_matrix(reverse("cards:shipment_pdf", args=[self.shipment.pk]), BACK)
-        self.assert_role_matrix(reverse("cards:day_pdf") + f"?office={self.main_office.code}", BACK)
+        self.assert_role_matrix(reverse("cards:day_pdf") + f"?office={self.main_office.code}&what=list", BACK)
+        # the whole sheet batch is a background job: the request answers with its page
+        self.assert_role_matrix(
+            reverse("cards:day_pdf") + f"?office={self.main_office.code}", BACK, ok_status=302
+        )
 
     def test_shipments_are_visible_to_readers_and_managed_by_back_office(self) -> None:
         self.assert_role_matrix(reverse("cards:shipments"), READERS)
