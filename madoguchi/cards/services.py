@@ -575,7 +575,10 @@ def _import_finish(
             return locked
         locked.status = status
         locked.errors = errors
-        locked.notes = notes[:50]
+        # The batch page shows at most 50 notes; the last line says how many more there were.
+        locked.notes = notes[:50] + (
+            [f"ほか {len(notes) - 50} 件の注記があります。"] if len(notes) > 50 else []
+        )
         locked.row_count = locked.validated = rows
         locked.created_count = created
         locked.existing_count = existing

@@ -88,7 +88,9 @@ def monthly(request: HttpRequest) -> HttpResponse:
     context.update(
         data=data,
         charts=CHARTS,
+        # The last two years on the report page; the count says when older months exist.
         submissions=MonthlyReport.objects.all()[:24],
+        submissions_total=MonthlyReport.objects.count(),
         versions=list(data.submission.versions.select_related("submitted_by", "received_by"))
         if data.submission
         else [],
