@@ -198,3 +198,30 @@ def two_factor_approve(*, approval: Any, by: User, request: HttpRequest | None =
                 detail={"step": "2fa_enrolment_approved", "user": approval.device.user_id},
             )
     return approval
+
+
+def personal_data_erase(
+    *,
+    queryset: models.QuerySet[Any],
+    at_field: str,
+    holds: Any,
+    clear: dict[str, Any],
+    dry_run: bool,
+    what: str,
+) -> int:
+    """Retention (madoguchi/retention): erase `clear` on the rows of `queryset` outside every legal-hold window
+    (`holds`: (start, end) pairs compared with `at_field`), with one audit row giving the count. With `dry_run`,
+    only count. Each app's purge function chooses its rows and fields and calls this."""
+    for start, end in holds or ():
+        queryset = queryset.exclude(**{f"{at_field}__range": (start, end)})
+    if dry_run:
+        return queryset.count()
+    with transaction.atomic():
+        count = queryset.update(**clear)
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.DELETE,
+            object_type=queryset.model._meta.label_lower,
+            detail={"purged": count, "what": what},
+        )
+    return count

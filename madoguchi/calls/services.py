@@ -14,7 +14,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from madoguchi.accounts.models import AuditEvent, User
-from madoguchi.accounts.services import audit_record
+from madoguchi.accounts.services import audit_record, personal_data_erase
 from madoguchi.calendar.services import call_center_hours, hours_for, hours_range, main_office
 from madoguchi.lib.crypto import lookup_hash
 from madoguchi.lib.privacy import refuse_individual_number
@@ -830,71 +830,42 @@ def call_reclassify(*, by: User, call: Call, subcategory: CallCategory, reason: 
 # --- retention (madoguchi/retention): personal data past its period --------------------------------------
 
 
-def _outside_holds(field: str, holds: Any) -> Any:
-    from django.db.models import Q
-
-    q = Q()
-    for start, end in holds or ():
-        q &= ~Q(**{f"{field}__range": (start, end)})
-    return q
-
-
 def call_personal_data_purge(*, before: datetime.datetime, dry_run: bool, holds: Any = ()) -> int:
     """Callers' phone numbers of calls that started before `before` are erased (the call record stays for the
     monthly figures). Calls inside a legal hold window are kept. Returns how many (would be) erased."""
-    qs = (
-        Call.objects.filter(started_at__lt=before)
-        .exclude(phone_hash="")
-        .filter(_outside_holds("started_at", holds))
+    return personal_data_erase(
+        queryset=Call.objects.filter(started_at__lt=before).exclude(phone_hash=""),
+        at_field="started_at",
+        holds=holds,
+        clear={"phone": "", "phone_hash": ""},
+        dry_run=dry_run,
+        what="phone",
     )
-    if dry_run:
-        return qs.count()
-    with transaction.atomic():
-        count = qs.update(phone="", phone_hash="")
-        audit_record(
-            actor=None,
-            action=AuditEvent.Action.DELETE,
-            object_type="calls.call",
-            detail={"purged": count, "what": "phone"},
-        )
-    return count
 
 
 def callback_personal_data_purge(*, before: datetime.datetime, dry_run: bool, holds: Any = ()) -> int:
     """Closed callbacks registered before `before` lose the caller's name and phone number."""
-    qs = (
-        Callback.objects.filter(status=Callback.Status.CLOSED, created_at__lt=before)
-        .exclude(phone_hash="", name="")
-        .filter(_outside_holds("created_at", holds))
+    return personal_data_erase(
+        queryset=Callback.objects.filter(status=Callback.Status.CLOSED, created_at__lt=before).exclude(
+            phone_hash="", name=""
+        ),
+        at_field="created_at",
+        holds=holds,
+        clear={"phone": "", "phone_hash": "", "name": ""},
+        dry_run=dry_run,
+        what="name,phone",
     )
-    if dry_run:
-        return qs.count()
-    with transaction.atomic():
-        count = qs.update(phone="", phone_hash="", name="")
-        audit_record(
-            actor=None,
-            action=AuditEvent.Action.DELETE,
-            object_type="calls.callback",
-            detail={"purged": count, "what": "name,phone"},
-        )
-    return count
 
 
 def phone_memo_personal_data_purge(*, before: datetime.datetime, dry_run: bool, holds: Any = ()) -> int:
     """Done phone memos received before `before` lose the caller's name and phone number."""
-    qs = (
-        PhoneMemo.objects.filter(status=PhoneMemo.Status.DONE, received_at__lt=before)
-        .exclude(caller_name="", caller_phone="")
-        .filter(_outside_holds("received_at", holds))
+    return personal_data_erase(
+        queryset=PhoneMemo.objects.filter(status=PhoneMemo.Status.DONE, received_at__lt=before).exclude(
+            caller_name="", caller_phone=""
+        ),
+        at_field="received_at",
+        holds=holds,
+        clear={"caller_name": "", "caller_phone": ""},
+        dry_run=dry_run,
+        what="name,phone",
     )
-    if dry_run:
-        return qs.count()
-    with transaction.atomic():
-        count = qs.update(caller_name="", caller_phone="")
-        audit_record(
-            actor=None,
-            action=AuditEvent.Action.DELETE,
-            object_type="calls.phonememo",
-            detail={"purged": count, "what": "name,phone"},
-        )
-    return count

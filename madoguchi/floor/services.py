@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from madoguchi.accounts.models import AuditEvent, User
-from madoguchi.accounts.services import audit_record
+from madoguchi.accounts.services import audit_record, personal_data_erase
 from madoguchi.calendar.models import Office
 from madoguchi.calendar.services import hours_for
 
@@ -206,19 +206,11 @@ def month_summary(*, year: int, month: int) -> dict[str, Any]:
 def mynaportal_contact_purge(*, before: datetime.datetime, dry_run: bool, holds: Any = ()) -> int:
     """Contact names and phone numbers of Mynaportal support records from before `before` are erased (the record
     and its counts stay). Records inside a legal hold window are kept."""
-    from django.db.models import Q
-
-    qs = MynaportalAssist.objects.filter(at__lt=before).exclude(contact_name="", contact_phone="")
-    for start, end in holds or ():
-        qs = qs.exclude(Q(at__range=(start, end)))
-    if dry_run:
-        return qs.count()
-    with transaction.atomic():
-        count = qs.update(contact_name="", contact_phone="")
-        audit_record(
-            actor=None,
-            action=AuditEvent.Action.DELETE,
-            object_type="floor.mynaportalassist",
-            detail={"purged": count, "what": "contact"},
-        )
-    return count
+    return personal_data_erase(
+        queryset=MynaportalAssist.objects.filter(at__lt=before).exclude(contact_name="", contact_phone=""),
+        at_field="at",
+        holds=holds,
+        clear={"contact_name": "", "contact_phone": ""},
+        dry_run=dry_run,
+        what="contact",
+    )

@@ -28,7 +28,7 @@ import secrets
 import smtplib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
@@ -39,7 +39,7 @@ from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 
 from madoguchi.accounts.models import AuditEvent, User
-from madoguchi.accounts.services import audit_record
+from madoguchi.accounts.services import audit_record, personal_data_erase
 from madoguchi.calendar.models import Office
 from madoguchi.calendar.services import hours_range
 from madoguchi.cards.models import Card
@@ -1889,22 +1889,14 @@ __all__ = [
 # --- retention (madoguchi/retention): personal data past its period --------------------------------------
 
 
-def booking_email_purge(*, before: datetime.datetime, dry_run: bool, holds: object = ()) -> int:
+def booking_email_purge(*, before: datetime.datetime, dry_run: bool, holds: Any = ()) -> int:
     """E-mail addresses of bookings whose day is before `before` are erased (the booking stays for the figures).
     Bookings inside a legal hold window are kept."""
-    from django.db.models import Q
-
-    qs = Reservation.objects.filter(date__lt=timezone.localdate(before)).exclude(email="")
-    for start, end in holds or ():  # type: ignore[attr-defined]
-        qs = qs.exclude(Q(date__range=(timezone.localdate(start), timezone.localdate(end))))
-    if dry_run:
-        return qs.count()
-    with transaction.atomic():
-        count = qs.update(email="")
-        audit_record(
-            actor=None,
-            action=AuditEvent.Action.DELETE,
-            object_type="reservations.reservation",
-            detail={"purged": count, "what": "email"},
-        )
-    return count
+    return personal_data_erase(
+        queryset=Reservation.objects.filter(date__lt=timezone.localdate(before)).exclude(email=""),
+        at_field="date",  # a booking's day: hold windows compared as local dates
+        holds=[(timezone.localdate(start), timezone.localdate(end)) for start, end in holds or ()],
+        clear={"email": ""},
+        dry_run=dry_run,
+        what="email",
+    )
