@@ -295,7 +295,8 @@ def printed_manual() -> list[tuple[Chapter, list[PrintedSection]]]:
     }
     shots = {}
     for key in SCREENS:
-        shot = ManualScreenshot.objects.filter(key=key).order_by("-taken_at", "-pk").first()
+        # The PNG is read only when printed (a deferred field loads on access).
+        shot = ManualScreenshot.objects.filter(key=key).defer("png").order_by("-taken_at", "-pk").first()
         if shot is not None:
             shots[key] = shot
     out = []
