@@ -98,6 +98,8 @@ class ReportData:
     contract_name: str = ""
     # The 鑑 (cover letter) of a submitted version; None for a draft printed from the screen.
     cover: Cover | None = None
+    # The cards' books (受払簿, 返納・廃棄簿), appended after the 対応状況全件 when the appendix is built.
+    ledgers: list[Table] = field(default_factory=list)
 
     @property
     def ym(self) -> str:
@@ -235,6 +237,8 @@ def monthly_report_build(
         contract_name=ContractSettings.objects.order_by("pk").values_list("contract_name", flat=True).first()
         or "",
     )
+    if appendix:
+        data.ledgers = cards.ledger_tables(period)
     if scope == "month":
         data.submission = (
             MonthlyReport.objects.filter(year=year, month=month).select_related("submitted_by").first()

@@ -497,4 +497,7 @@ def report_pdf(data: Any) -> bytes:
     )
     used = sum(f.wrap(170 * mm, FRAME_HEIGHT)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in story[-2:])
     story += table_flowables(data.appendix, st, col_widths=APPENDIX_WIDTHS, first_page_used=used)
+    for ledger in data.ledgers:  # the cards' books (受払簿, 返納・廃棄簿)
+        story += [PageBreak(), Paragraph(f"別紙　{ledger.caption}", st["h2"])]
+        story += table_flowables(ledger, st)
     return build_pdf(data.title, story)

@@ -239,6 +239,10 @@ def report_xlsx(data: Any) -> bytes:
     appendix.ws.freeze_panes = "A3"
     header_row = write_table(appendix, data.appendix)
     appendix.ws.print_title_rows = f"{header_row}:{header_row}"
+    for ledger in data.ledgers:  # the cards' books (受払簿, 返納・廃棄簿), one sheet each
+        book = Sheet(wb, ledger.caption, widths=[14] * len(ledger.header))
+        book.ws.freeze_panes = "A3"
+        write_table(book, ledger)
 
     out = io.BytesIO()
     wb.save(out)
