@@ -97,7 +97,8 @@ class LedgerTests(BaseTestCase):
         card = make_card(self.main_office, state=S.UNCLAIMED)
         card_transition(card=card, to_state=S.RETURNED, by=self.back_office, note="J-LISへ返納")
         data = monthly_report_build(year=today.year, month=today.month, today=today)
-        receipts, disposal = data.ledgers
-        self.assertEqual(receipts.caption, "受払簿")
+        receipts, disposal = data.further
+        self.assertEqual(data.attachments[2:], [("別紙3", "カード受払簿"), ("別紙4", "カード返納・廃棄簿")])
+        self.assertEqual(receipts.caption, "カード受払簿")
         self.assertEqual(len(receipts.rows), today.day)  # the 1st of the month to today
         self.assertEqual(disposal.rows[0][1:3], ["返納", card.notice_number])

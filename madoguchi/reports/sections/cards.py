@@ -170,9 +170,9 @@ def appendix_rows(period: Period) -> list[list[Any]]:
 
 
 def ledger_tables(period: Period) -> list[Table]:
-    """The cards' 受払簿 and 返納・廃棄簿 for the period (up to its 'now'), for the report's appendix."""
+    """The cards' 受払簿 and 返納・廃棄簿 for the period (up to its 'now'), as further appendices."""
     last = min(period.end - datetime.timedelta(days=1), period.as_of)
     return [
-        Table(book.title, list(book.columns), [list(r) for r in book.rows], numeric=book.numeric)
+        Table(f"カード{book.title}", list(book.columns), [list(r) for r in book.rows], numeric=book.numeric)
         for book in card_selectors.card_ledgers(start=period.start, end=last)
     ]
