@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import time
 import unicodedata
 from array import array
 from dataclasses import dataclass, field
@@ -224,8 +225,14 @@ class QueryToken:
     negated: bool
     after_conditional: bool = False  # follows …と / …ば / …ては (for …ないといけない)
     before_conditional: bool = False
+    not_yet: bool = (
+        False  # …ていない / …てない: not done yet (「まだ届いていない」), not "cannot" (「行けない」)
+    )
+    potential: bool = False  # 行ける・来られる・使える: "can" (Sudachi normalises 行ける to 行く)
 
 
+_PROGRESSIVE = {"いる", "居る", "おる"}
+_LIGHT_VERBS = {"為る", "する", "出来る", "できる"}
 OBLIGATION = "ないといけない"  # the pseudo-word for an obligation phrase (rules can trigger on it)
 _MUST_VERBS = {"行く", "いける", "成る", "なる", "駄目", "だめ"}
 
@@ -239,19 +246,34 @@ def query_tokens(text: str) -> tuple[QueryToken, ...]:
     mode_c, mode_a = _modes()
     out: list[QueryToken] = []
     after_te = False
+    progressive = False  # a helper いる / おる after a te-form was just skipped (…ている)
     for m in _tokenizer().tokenize(text, mode_c):
         pos = m.part_of_speech()
         norm = fold(m.normalized_form())
         helper = after_te and norm in _HELPER_AFTER_TE
+        te_negation = after_te and norm in _NEGATIONS  # …てない (いる dropped in speech)
         after_te = pos[1] == "接続助詞" and m.normalized_form() in ("て", "で")
-        if pos[0] == "助動詞" and norm in _NEGATIONS and out and not out[-1].negated:
+        if (pos[0] == "助動詞" or te_negation) and norm in _NEGATIONS and out and not out[-1].negated:
             last = out[-1]
-            if last.norm in _MUST_VERBS and last.after_conditional:
+            if progressive or te_negation:
+                # …ていない: not done yet (「まだ取りに行っていない」), which is not "cannot go".
+                out[-1] = QueryToken(**{**last.__dict__, "not_yet": True})
+            elif last.norm in _MUST_VERBS and last.after_conditional:
                 # …ないといけない / …なければならない: an obligation, not "cannot go"
                 out[-1] = QueryToken(**{**last.__dict__, "norm": OBLIGATION, "stop": True})
             else:
                 out[-1] = QueryToken(**{**last.__dict__, "negated": True})
+                if last.norm in _LIGHT_VERBS and len(out) > 1 and not out[-2].stop:
+                    # 反応しない: the negation belongs to the noun the light verb makes a verb of.
+                    out[-2] = QueryToken(**{**out[-2].__dict__, "negated": True})
+            progressive = False
             continue
+        if pos[0] == "助動詞" and norm in ("れる", "られる") and out and not out[-1].negated:
+            out[-1] = QueryToken(**{**out[-1].__dict__, "potential": True})
+        if (helper and norm in _PROGRESSIVE) or (pos[0] == "助動詞" and norm in ("てる", "でる")):
+            progressive = True
+        elif pos[0] not in _SKIP_POS:
+            progressive = False
         conditional = pos[0] == "助詞" and m.normalized_form() in ("と", "ば", "は", "ても")
         if pos[0] in _SKIP_POS or helper:
             if out and conditional:
@@ -276,10 +298,21 @@ def query_tokens(text: str) -> tuple[QueryToken, ...]:
                 end=m.end(),
                 stop=_is_stop(norm) or _is_stop(surface),
                 negated=False,
+                potential=_is_potential(m),
                 after_conditional=bool(out) and out[-1].before_conditional,
             )
         )
     return tuple(out)
+
+
+def _is_potential(m: Any) -> bool:
+    """A potential verb (行ける, 来れる, 使える): its dictionary form is not the normalised form it came from."""
+    if m.part_of_speech()[0] != "動詞":
+        return False
+    d, n = fold(m.dictionary_form()), fold(m.normalized_form())
+    if d == n or not d.endswith("る"):
+        return False
+    return not n.endswith("る") or (d.endswith("れる") and not n.endswith("れる"))
 
 
 def signature(text: str) -> frozenset[str]:
@@ -290,12 +323,20 @@ def signature(text: str) -> frozenset[str]:
     if "+" in text:
         word, _, neg = text.partition("+")
         base = signature(word)
-        return base | {f"{w}+{fold(neg)}" for w in base} if neg else base
+        if not neg:
+            return base
+        if fold(neg) == "ない" and any(t.potential for t in query_tokens(word)):
+            return base | {f"{t.norm}+れない" for t in query_tokens(word) if t.potential}
+        return base | {f"{w}+{fold(neg)}" for w in base}
     words: set[str] = set()
     for t in query_tokens(text):
         words.add(t.norm)
         if t.negated:
             words.add(f"{t.norm}+ない")
+            if t.potential:
+                words.add(f"{t.norm}+れない")  # 来られない (cannot come) is not 来ない (has not come)
+        if t.not_yet:
+            words.add(f"{t.norm}+未")
     return frozenset(words)
 
 
@@ -514,10 +555,13 @@ def query_concepts(index: Index, query: str) -> list[Concept]:  # noqa: C901 - o
         covered.append((m.start(), m.end()))
         for piece in pieces:
             concepts.append(Concept(piece, [((t, 1.0),) for t in index.kana[piece]]))
+    by_word: dict[str, Concept] = {}
     for tok in tokens:
         if tok.stop or any(a <= tok.start and tok.end <= b for a, b in covered):
             continue
-        concepts.append(Concept(tok.norm, _word_alternatives(tok.norm, tok.reading, tok.parts)))
+        concept = Concept(tok.norm, _word_alternatives(tok.norm, tok.reading, tok.parts))
+        concepts.append(concept)
+        by_word.setdefault(tok.norm, concept)
     for rule in matching_rules(index, nfkc):
         alts: list[Alternative] = []
         for expansion in rule.expansions:
@@ -527,7 +571,17 @@ def query_concepts(index: Index, query: str) -> list[Concept]:  # noqa: C901 - o
                         tuple((t, w * RULE_FACTOR) for t, w in alt)
                         for alt in _word_alternatives(tok.norm, tok.reading, tok.parts)[:3]
                     )
-        if alts:
+        if not alts:
+            continue
+        # The rule is another way to say the word that fired it: one concept, not two (なくした is the
+        # word 無くす or the procedure 紛失, never both added up). A rule without such a word (a literal
+        # phrase, a stop word like いらない) is a concept of its own.
+        owner = next(
+            (by_word[w] for w in sorted(rule.signature, key=len, reverse=True) if w in by_word), None
+        )
+        if owner is not None:
+            owner.alternatives.extend(alts)
+        else:
             concepts.append(Concept(f"{rule.term}→{' '.join(rule.expansions)}", alts))
     # Character bigrams are the fallback for typos and unknown words: each bigram a small concept.
     for t in set(f"g:{g}" for g in bigrams(nfkc)) | set(
@@ -602,11 +656,11 @@ def rank(index: Index, query: str, limit: int = 10) -> list[tuple[int, float]]:
         touched = True
         if len(per_alt) == 1:
             scores += per_alt[0]
-            continue
-        # The best alternative per entry, plus a small share of the others.
-        stacked = np.vstack(per_alt)
-        best = stacked.max(axis=0)
-        scores += best + OTHER_ALTERNATIVES * (stacked.sum(axis=0) - best)
+        else:
+            # The best alternative per entry, plus a small share of the others.
+            stacked = np.vstack(per_alt)
+            best = stacked.max(axis=0)
+            scores += best + OTHER_ALTERNATIVES * (stacked.sum(axis=0) - best)
     if not touched:
         return []
     # Keep a margin beyond `limit` by raw score, then order by rounded score and id (identical on every DB).
@@ -673,17 +727,45 @@ def load_index(stamp: int) -> Index:
     return build_index(stamp, [dict(r) for r in rows], synonym_rows)
 
 
+# How long a process trusts the stamp it last read before reading it again. A change made in this process
+# moves the stamp locally at once (`stamp_moved`); a change made by another app server reaches this one
+# within this many seconds. Inside a transaction (tests, a write in progress) the stamp is always read.
+STAMP_CHECK_SECONDS = 1.0
+_checked_at = -math.inf
+_moves = 0  # counts stamp_moved calls, so a read that raced with a local write is not trusted
+
+
+def stamp_moved() -> None:
+    """Called by every write that bumps the stamp (and again when it commits): read the stamp next time."""
+    global _checked_at, _moves
+    _moves += 1
+    _checked_at = -math.inf
+
+
+def _must_check() -> bool:
+    from django.db import connection
+
+    return connection.in_atomic_block or time.monotonic() - _checked_at >= STAMP_CHECK_SECONDS
+
+
 def get_index() -> Index:
-    """The index for the current stamp; rebuilt from the stored term lists when the stamp moved."""
-    global _cached
-    stamp = current_stamp()
+    """The index for the current stamp; rebuilt from the stored term lists when the stamp moved. The stamp
+    costs a database round trip (~4 ms on a loaded PostgreSQL), so it is read at most once a second."""
+    global _cached, _checked_at
     index = _cached
+    if index is not None and not _must_check():
+        return index
+    checked, moves = time.monotonic(), _moves
+    stamp = current_stamp()
     if index is not None and index.stamp == stamp:
+        if moves == _moves:
+            _checked_at = checked
         return index
     with _cache_lock:
-        if _cached is not None and _cached.stamp == stamp:
-            return _cached
-        _cached = load_index(stamp)
+        if _cached is None or _cached.stamp != stamp:
+            _cached = load_index(stamp)
+        if moves == _moves:
+            _checked_at = checked
         return _cached
 
 
@@ -691,6 +773,7 @@ def clear_cache() -> None:
     global _cached
     with _cache_lock:
         _cached = None
+    stamp_moved()
 
 
 def search(query: str, limit: int = 10) -> list[Hit]:
