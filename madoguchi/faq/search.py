@@ -36,6 +36,9 @@ CLASS_WEIGHTS = {"w": 1.0, "r": 0.6, "g": 0.3, "y": 0.2}
 SYNONYM_FACTOR = 0.9
 K1 = 1.2
 B = 0.6
+FUZZY_FACTOR = 0.7  # a word one mistyped kanji away (代利人 → 代理人)
+FUZZY_MAX = 6  # more candidates than this: the run is too unspecific to guess
+FUZZY_MAX_SHORT = 3  # for two-character runs (予訳 → 予約)
 RELATIVE_CUTOFF = 0.12  # drop hits scoring below this share of the best hit (bigram noise)
 
 # Function words carry no meaning for search. Sudachi's part of speech tells us which they are.
@@ -405,6 +408,8 @@ class Index:
     postings: dict[str, tuple[array, array]]  # term -> (doc positions, BM25 tf part per posting)
     synonyms: list[SynonymRule]
     kana: dict[str, list[str]] = field(default_factory=dict)  # kana string -> indexed w:/r: terms spelled so
+    # a kanji word with one character replaced by "?" -> the indexed w: terms (for mistyped kanji: 代利人)
+    fuzzy: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -412,6 +417,7 @@ class Index:
 
 
 _KANA = re.compile(r"[ぁ-ゖー]+")
+_KANJI = re.compile(r"[\u4e00-\u9fff々]")
 
 
 def build_index(stamp: int, rows: list[dict[str, Any]], synonym_rows: list[tuple[str, list[str]]]) -> Index:
@@ -465,6 +471,7 @@ def build_index(stamp: int, rows: list[dict[str, Any]], synonym_rows: list[tuple
     norms = {c: [K1 * (1.0 - B + B * length / avg[c]) for length in lengths[c]] for c in CLASS_WEIGHTS}
     postings = {}
     kana: dict[str, list[str]] = {}
+    fuzzy: dict[str, list[str]] = {}
     for t, pdocs in post_docs.items():
         cls_norms = norms[t[0]]
         impacts = array(
@@ -473,12 +480,17 @@ def build_index(stamp: int, rows: list[dict[str, Any]], synonym_rows: list[tuple
         postings[t] = (array("i", pdocs), impacts)
         if t[0] in "wr" and len(t) > 3 and _KANA.fullmatch(t[2:]):
             kana.setdefault(t[2:], []).append(t)
+        if t[0] == "w" and 2 <= len(t) - 2 <= 8 and _KANJI.search(t):
+            word = t[2:]
+            for i in range(len(word)):
+                fuzzy.setdefault(f"{word[:i]}?{word[i + 1 :]}", []).append(t)
     return Index(
         stamp=stamp,
         docs=docs,
         postings=postings,
         synonyms=compile_synonyms(synonym_rows),
         kana=kana,
+        fuzzy=fuzzy,
     )
 
 
@@ -535,6 +547,43 @@ def _segment_kana(index: Index, run: str, min_len: int) -> list[str]:
     return best[n][1]
 
 
+def _mistyped_kanji(
+    index: Index, folded: str, tokens: tuple[QueryToken, ...], covered: list[tuple[int, int]]
+) -> tuple[list[Concept], set[int]]:
+    """A wrong kanji conversion (代利人, 在流期間, 予訳) breaks a word into single characters the index does not
+    know. A run of adjacent query tokens that is not an indexed word but is one character away from indexed
+    kanji words becomes one concept with those words (longest run first); its broken tokens are absorbed."""
+    content = [t for t in tokens if not t.stop and not any(a <= t.start and t.end <= b for a, b in covered)]
+    postings = index.postings
+    concepts: list[Concept] = []
+    absorbed: set[int] = set()
+    used: set[int] = set()  # token positions already inside a matched run
+    for size in (4, 3, 2, 1):
+        for i in range(len(content) - size + 1):
+            run = content[i : i + size]
+            if any(j in used for j in range(i, i + size)):
+                continue
+            if any(run[k].end != run[k + 1].start for k in range(size - 1)):
+                continue
+            text = folded[run[0].start : run[-1].end]
+            if not 2 <= len(text) <= 8 or not _KANJI.search(text) or f"w:{text}" in postings:
+                continue
+            # The run must contain a token the index does not know (else it is just two real words).
+            if all(f"w:{t.norm}" in postings and len(t.surface) > 1 for t in run):
+                continue
+            found: list[str] = []
+            for k in range(len(text)):
+                if _KANJI.match(text[k]):
+                    found += index.fuzzy.get(f"{text[:k]}?{text[k + 1 :]}", [])
+            found = sorted(set(found))
+            if not found or len(found) > FUZZY_MAX or (len(text) == 2 and len(found) > FUZZY_MAX_SHORT):
+                continue
+            concepts.append(Concept(f"~{text}", [((t, FUZZY_FACTOR),) for t in found]))
+            used.update(range(i, i + size))
+            absorbed.update(t.start for t in run if f"w:{t.norm}" not in postings or len(t.surface) == 1)
+    return concepts, absorbed
+
+
 def query_concepts(index: Index, query: str) -> list[Concept]:  # noqa: C901 - one pass over the query's tokens; each branch is one documented matching rule
     nfkc = unicodedata.normalize("NFKC", query or "")[:2000]
     tokens = query_tokens(nfkc)
@@ -555,9 +604,11 @@ def query_concepts(index: Index, query: str) -> list[Concept]:  # noqa: C901 - o
         covered.append((m.start(), m.end()))
         for piece in pieces:
             concepts.append(Concept(piece, [((t, 1.0),) for t in index.kana[piece]]))
+    fuzzy_concepts, absorbed = _mistyped_kanji(index, folded, tokens, covered)
+    concepts.extend(fuzzy_concepts)
     by_word: dict[str, Concept] = {}
     for tok in tokens:
-        if tok.stop or any(a <= tok.start and tok.end <= b for a, b in covered):
+        if tok.stop or any(a <= tok.start and tok.end <= b for a, b in covered) or tok.start in absorbed:
             continue
         concept = Concept(tok.norm, _word_alternatives(tok.norm, tok.reading, tok.parts))
         concepts.append(concept)

@@ -118,6 +118,16 @@ class KanaTests(SimpleTestCase):
         concepts = search.query_concepts(_index(CITY), "カードをふんしつした")
         self.assertIn("ふんしつ", [c.label for c in concepts])
 
+    def test_a_wrong_kanji_conversion_finds_the_word_one_character_away(self):
+        index = _index(CITY)
+        self.assertEqual(_top(index, "代利人"), 2)
+        self.assertEqual(_top(index, "暗唱番号"), 3)
+        self.assertIn("~代利人", [c.label for c in search.query_concepts(index, "代利人")])
+
+    def test_two_real_words_are_not_read_as_a_typo(self):
+        labels = [c.label for c in search.query_concepts(_index(CITY), "暗証番号 再設定")]
+        self.assertFalse([label for label in labels if label.startswith("~")])
+
     def test_one_and_two_character_queries_still_work(self):
         index = _index(CITY)
         self.assertEqual(_top(index, "暗"), 3)
