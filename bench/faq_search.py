@@ -224,8 +224,9 @@ def scale_to(n: int, queries: list[dict]) -> None:
     interval = search.STAMP_CHECK_SECONDS
     for label, clear in (("query analysis not cached", True), ("repeated queries", False)):
         times: dict[str, list[float]] = {"stamp read every search (before)": [], "stamp cached 1 s": []}
-        for _ in range(3):
-            for mode, check in (("stamp read every search (before)", 0.0), ("stamp cached 1 s", interval)):
+        modes = [("stamp read every search (before)", 0.0), ("stamp cached 1 s", interval)]
+        for round_ in range(4):
+            for mode, check in modes if round_ % 2 == 0 else modes[::-1]:
                 search.STAMP_CHECK_SECONDS = check
                 for item in queries:
                     if clear:

@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-ANALYZER_VERSION = 3  # bump when analysis changes; `faq_reindex` re-analyses stored entries
+ANALYZER_VERSION = 4  # bump when analysis changes; `faq_reindex` re-analyses stored entries
 
 FIELD_WEIGHTS = {"q": 3.0, "k": 2.0, "c": 1.0, "a": 0.5}
 CLASS_WEIGHTS = {"w": 1.0, "r": 0.6, "g": 0.3, "y": 0.2}
@@ -56,6 +56,7 @@ STOPWORDS = {
     "願う", "お願い", "御願い", "伺う", "尋ねる", "聞く", "訊く", "欲しい", "ほしい", "聞きたい", "つもり",
     "感じ", "場合", "大丈夫", "本当", "すみません", "済む", "今度", "やっぱり", "結局", "一応", "とりあえず",
     "ちゃう", "じゃう", "てる", "でる", "とく", "どく", "けど", "だけど", "ので", "です", "ます",
+    "遣る", "やる", "困る", "みたい", "かな", "かも", "もう", "ずっと", "なんか", "何か",
 }  # fmt: skip
 # After a te-form these verbs are helpers (…してもらう, …してしまう, …している), not the question's subject.
 _HELPER_AFTER_TE = {
