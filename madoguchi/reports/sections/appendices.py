@@ -5,17 +5,18 @@ Where they come from: the app that owns the records publishes a selector returni
 period, and this function turns each into a `Table` (caption = the document's name, e.g. 「カード受払簿」,
 「カード廃棄簿」). The renderers know nothing about any one document; adding one is one line here.
 
-The cards app's ledgers (受払簿・廃棄簿) are meant to be added here by the cards app's own selector; until then
-the list is empty and the report has 別紙1 and 別紙2 only.
+Today: the cards app's books (`cards.selectors.card_ledgers`): カード受払簿 (別紙3) and カード返納・廃棄簿 (別紙4).
 """
 
 from __future__ import annotations
 
 from . import Period, Table
+from .cards import ledger_tables
 
 
 def further_appendices(period: Period) -> list[Table]:
     """The month's further appendices, in print order (別紙3 first). Each source is called directly: a
     failing source raises, it is never left out silently."""
     tables: list[Table] = []
+    tables += ledger_tables(period)
     return tables

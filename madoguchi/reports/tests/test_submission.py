@@ -95,7 +95,9 @@ class SubmitTest(BaseTestCase):
             self.assertIn(expected, text)
         self.assertNotIn("久留米", text)  # nothing city-specific comes from the code
         wb = load_workbook(io.BytesIO(bytes(version.xlsx)))
-        self.assertEqual(wb.sheetnames, ["鑑", "月報", "グラフ", "対応状況全件"])
+        self.assertEqual(
+            wb.sheetnames, ["鑑", "月報", "グラフ", "対応状況全件", "カード受払簿", "カード返納・廃棄簿"]
+        )
         cover = [v for row in wb["鑑"].iter_rows(values_only=True) for v in row if v]
         self.assertIn("試験市長　様", cover)
         calls = [r for r in wb["月報"].iter_rows(values_only=True) if r and r[0] == "4月"]
