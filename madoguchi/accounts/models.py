@@ -15,11 +15,19 @@ class User(AbstractUser):
     display_name = models.CharField("表示名", max_length=100, blank=True)
     # Set when an administrator chose the password (new account, reset): the user must change it first.
     must_change_password = models.BooleanField("次回ログイン時にパスワード変更", default=False)
+    # When an administrator deactivated the account (a leaver): the retention clock for staff data starts here.
+    deactivated_at = models.DateTimeField("無効にした日時", null=True, blank=True)
 
     class Meta:
         verbose_name = "職員アカウント"
         verbose_name_plural = "職員アカウント"
-        permissions = [("manage_accounts", "職員アカウントを管理できる")]
+        permissions = [
+            ("manage_accounts", "職員アカウントを管理できる"),
+            # Least privilege (docs/security.md): without it, addresses and phones are masked until 「表示」.
+            ("view_full_contact", "住民の住所・電話番号を伏せずに見られる"),
+            # Without it (floor staff), bookings and searches show codes, times and counts, not who.
+            ("view_resident_names", "予約・検索で住民の氏名と生年月日を見られる"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username

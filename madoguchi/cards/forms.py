@@ -10,7 +10,7 @@ from madoguchi.lib.jdates import parse_date
 from madoguchi.lib.privacy import no_individual_number
 from madoguchi.lib.text import normalize_key
 
-from .models import Card, StorageLocation
+from .models import Card, ImportProfile, StorageLocation
 from .services import TRANSITIONS
 
 S = Card.State
@@ -54,12 +54,6 @@ class ImportForm(forms.Form):
         ],
         required=False,
     )
-    sheet = forms.CharField(
-        label="シート名（Excel のみ）",
-        required=False,
-        max_length=100,
-        help_text="空欄なら、Excel で開いたときに表示されるシートを読みます（読んだシート名は結果に表示します）。",
-    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,6 +68,23 @@ class ImportForm(forms.Form):
                 f"ファイルが大きすぎます（{f.size / 1024 / 1024:.1f} MB、上限 {max_bytes() / 1024 / 1024:.0f} MB）。分割してください。"
             )
         return f
+
+
+class ArrivalImportForm(ImportForm):
+    """The arrival list: the file, its encoding and the profile (which source's layout)."""
+
+    profile = forms.ModelChoiceField(
+        label="取込設定（取込元の様式）",
+        queryset=ImportProfile.objects.none(),
+        required=False,
+        empty_label="自動判別（見出しから。本システムの様式もこれで読めます）",
+        help_text="次の画面で列の対応と先頭の行を確認してから取り込みます。Excel のシートもそこで選べます。",
+    )
+    field_order = ["file", "profile", "encoding"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_choice(self, "profile").queryset = ImportProfile.objects.order_by("name")
 
 
 class CardSearchForm(forms.Form):
@@ -266,7 +277,47 @@ class LedgerForm(forms.Form):
     )
     start = forms.DateField(label="期間（から）")
     end = forms.DateField(label="期間（まで）")
-    fmt = forms.ChoiceField(label="形式", choices=[("xlsx", "Excel (.xlsx)"), ("csv", "CSV")])
+    fmt = forms.ChoiceField(
+        label="形式", choices=[("pdf", "PDF（印刷・保存用）"), ("xlsx", "Excel (.xlsx)"), ("csv", "CSV")]
+    )
     encoding = forms.ChoiceField(
         label="CSV の文字コード", choices=[("utf-8", "UTF-8"), ("cp932", "Shift_JIS (CP932)")], required=False
     )
+
+
+class CardCorrectionForm(forms.Form):
+    """Wrong personal data fixed on the card page (services.card_correct): only changed fields are applied."""
+
+    applicant_name = forms.CharField(label="氏名", max_length=100)
+    applicant_kana = forms.CharField(label="氏名カナ", max_length=100)
+    birth_date = JDateField(label="生年月日")
+    address = forms.CharField(
+        label="住所", max_length=300, required=False, help_text="空欄のままなら変更しません。"
+    )
+    phone = forms.CharField(
+        label="電話番号", max_length=20, required=False, help_text="空欄のままなら変更しません。"
+    )
+    reason = forms.CharField(
+        label="訂正の理由",
+        max_length=200,
+        validators=[no_individual_number],
+        help_text="例: 交付通知書・申請書と照合し、取込データの誤りを訂正。",
+    )
+
+    def __init__(self, *args: Any, card: Card, full_contact: bool, **kwargs: Any) -> None:
+        initial = {
+            "applicant_name": card.applicant_name,
+            "applicant_kana": card.applicant_kana,
+            "birth_date": card.birth_date,
+        }
+        if full_contact:  # masked contact details are never put into a form (docs/security.md)
+            initial |= {"address": card.address, "phone": card.phone}
+        kwargs["initial"] = initial
+        kwargs["prefix"] = "fix"
+        super().__init__(*args, **kwargs)
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        out = {k: data[k] for k in ("applicant_name", "applicant_kana", "birth_date")}
+        out |= {k: data[k] for k in ("address", "phone") if data.get(k)}
+        return out
