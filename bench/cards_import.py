@@ -132,6 +132,10 @@ def main() -> None:
             f"peak Python memory, import of {count:>6} rows ({len(data) / 1e6:.1f} MB file): {peak / 1e6:6.1f} MB"
             f"  ({elapsed:.1f} s under tracemalloc)"
         )
+    import resource
+
+    # Peak resident set size of the whole process (Python, SQLite, the libraries): Linux reports KiB.
+    print(f"peak RSS of the process (all runs above): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     print(f"cards {Card.objects.count()}, events {CardEvent.objects.count()}")
 
 

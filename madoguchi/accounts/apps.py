@@ -20,8 +20,20 @@ class AccountsConfig(AppConfig):
     name = "madoguchi.accounts"
     label = "accounts"
     verbose_name = "職員・権限・監査"
+    # Residents' data (docs/security.md, role × data matrix): full addresses and phones for the back office,
+    # managers and the city; operators see them masked until 「表示」 (audited); floor staff see no names.
+    # Administrators manage accounts and settings and see no residents' data.
     role_permissions = {
-        Role.DIRECTOR: ["accounts.view_auditevent", "accounts.export_auditevent"],
+        Role.OPERATOR: ["accounts.view_resident_names"],
+        Role.BACK_OFFICE: ["accounts.view_resident_names", "accounts.view_full_contact"],
+        Role.SITE_MANAGER: ["accounts.view_resident_names", "accounts.view_full_contact"],
+        Role.DIRECTOR: [
+            "accounts.view_auditevent",
+            "accounts.export_auditevent",
+            "accounts.view_resident_names",
+            "accounts.view_full_contact",
+        ],
+        Role.CITY_STAFF: ["accounts.view_resident_names", "accounts.view_full_contact"],
         Role.ADMIN: ["accounts.view_auditevent", "accounts.export_auditevent", "accounts.manage_accounts"],
     }
     nav_items = [

@@ -19,7 +19,13 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "職員アカウント"
         verbose_name_plural = "職員アカウント"
-        permissions = [("manage_accounts", "職員アカウントを管理できる")]
+        permissions = [
+            ("manage_accounts", "職員アカウントを管理できる"),
+            # Least privilege (docs/security.md): without it, addresses and phones are masked until 「表示」.
+            ("view_full_contact", "住民の住所・電話番号を伏せずに見られる"),
+            # Without it (floor staff), bookings and searches show codes, times and counts, not who.
+            ("view_resident_names", "予約・検索で住民の氏名と生年月日を見られる"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username

@@ -17,6 +17,7 @@ urlpatterns = [
         views.staff_two_factor_approve,
         name="staff_two_factor_approve",
     ),
+    path("accounts/reveal/<str:key>/<int:pk>/<str:field>/", views.reveal, name="reveal"),
     path("accounts/audit/", views.audit_list, name="audit"),
     path("accounts/audit/export.csv", views.audit_export, name="audit_export"),
     path("accounts/staff/", views.staff_list, name="staff_list"),

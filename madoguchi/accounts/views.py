@@ -4,21 +4,26 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.calendar.services import office_day_hours
 from madoguchi.lib.exports import csv_bytes, download
+from madoguchi.lib.htmx import render_page_or_fragment
 from madoguchi.lib.listing import Column, Listing
 
 from .access import require_perm
 from .context_processors import app_order
 from .forms import AuditSearchForm, LoginForm, PasswordResetByAdminForm, StaffCreateForm, TokenForm
+from .http import AuthedHttpRequest
 from .models import AuditEvent, TwoFactorApproval, User
+from .reveal import field_label, reveal_dom_id, revealable
 from .services import (
     audit_record,
     password_change,
@@ -273,3 +278,32 @@ def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
         )
         messages.success(request, f"アカウント「{target.username}」を無効にしました。")
     return redirect("accounts:staff_list")
+
+
+@require_POST
+def reveal(request: AuthedHttpRequest, key: str, pk: int, field: str) -> HttpResponse:
+    """「表示」 on a masked address or phone: one audit row (field name only), then the value (docs/security.md)."""
+    entry = revealable(key)
+    if entry is None or field not in entry.fields:
+        raise Http404("表示できる項目ではありません。")
+    if not request.user.has_perm(entry.permission):
+        raise PermissionDenied("この情報を見る権限がありません。")
+    obj = get_object_or_404(entry.model._default_manager.all(), pk=pk)
+    value = str(getattr(obj, field) or "")
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW,
+        obj=obj,
+        request=request,
+        detail={"reveal": field},
+    )
+    back = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    context = {
+        "label": field_label(obj, field),
+        "value": value,
+        "dom_id": reveal_dom_id(key, pk, field),
+        "back": back,
+    }
+    return render_page_or_fragment(request, "accounts/revealed.html", "accounts/_revealed.html", context)

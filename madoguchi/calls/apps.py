@@ -13,7 +13,7 @@ class CallsConfig(AppConfig):
     label = "calls"
     verbose_name = "コールセンター"
     # Deny by default. Office phones are answered by everyone in the office; city staff receive
-    # the memos (and mark them done) and read call statistics; only managers edit sub-categories.
+    # the memos and read call statistics; only managers and administrators edit sub-categories.
     role_permissions = {
         Role.OPERATOR: _TAKE + _CALLBACKS + _MEMOS,
         Role.BACK_OFFICE: _MEMOS,
@@ -22,7 +22,8 @@ class CallsConfig(AppConfig):
         Role.DIRECTOR: _TAKE + _CALLBACKS + _MEMOS + _CATEGORIES,
         # City staff read and approve only (docs/security.md).
         Role.CITY_STAFF: ["calls.view_call", "calls.view_phonememo"],
-        Role.ADMIN: ["calls.view_call", *_CATEGORIES],
+        # Administrators keep the call categories (a setting); the call log is business data (docs/security.md).
+        Role.ADMIN: _CATEGORIES,
     }
     nav_items = [
         ("通話受付", "calls:take", "calls.add_call"),
@@ -32,3 +33,12 @@ class CallsConfig(AppConfig):
         ("通話分類", "calls:categories", "calls.change_callcategory"),
     ]
     dashboard_widgets = [("calls/_dashboard.html", "calls.view_call")]
+
+    def ready(self) -> None:
+        from madoguchi.accounts.reveal import reveal_register
+
+        from .models import Callback, PhoneMemo
+
+        # Operators see callers' numbers masked until 「表示」 (audited): docs/security.md.
+        reveal_register(Callback, fields=("phone",), permission="calls.view_callback")
+        reveal_register(PhoneMemo, fields=("caller_phone",), permission="calls.view_phonememo")

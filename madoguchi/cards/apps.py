@@ -33,7 +33,7 @@ class CardsConfig(AppConfig):
         Role.SITE_MANAGER: _READ + _QUEUE + _WORK + _MANAGE,
         Role.DIRECTOR: _READ + _QUEUE + ["cards.view_shipment", "cards.view_mynaassistrecord"],
         Role.CITY_STAFF: _READ + _QUEUE + ["cards.view_shipment", "cards.view_mynaassistrecord"],
-        Role.ADMIN: _READ + _QUEUE + _WORK + _MANAGE,
+        # Administrators manage accounts and settings; they do no back-office work (docs/security.md).
     }
     nav_items = [
         ("作業キュー", "cards:queues", "cards.view_queue"),
@@ -50,3 +50,11 @@ class CardsConfig(AppConfig):
         ("マイナ・アシスト", "cards:assist_list", "cards.view_mynaassistrecord"),
     ]
     dashboard_widgets = [("cards/_dashboard.html", "cards.view_queue")]
+
+    def ready(self) -> None:
+        from madoguchi.accounts.reveal import reveal_register
+
+        from .models import Card
+
+        # Operators see the address and phone masked until 「表示」 (audited): docs/security.md.
+        reveal_register(Card, fields=("address", "phone"), permission="cards.view_card")

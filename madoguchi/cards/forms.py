@@ -10,7 +10,7 @@ from madoguchi.lib.jdates import parse_date
 from madoguchi.lib.privacy import no_individual_number
 from madoguchi.lib.text import normalize_key
 
-from .models import Card, StorageLocation
+from .models import Card, ImportProfile, StorageLocation
 from .services import TRANSITIONS
 
 S = Card.State
@@ -54,12 +54,6 @@ class ImportForm(forms.Form):
         ],
         required=False,
     )
-    sheet = forms.CharField(
-        label="シート名（Excel のみ）",
-        required=False,
-        max_length=100,
-        help_text="空欄なら、Excel で開いたときに表示されるシートを読みます（読んだシート名は結果に表示します）。",
-    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,6 +68,23 @@ class ImportForm(forms.Form):
                 f"ファイルが大きすぎます（{f.size / 1024 / 1024:.1f} MB、上限 {max_bytes() / 1024 / 1024:.0f} MB）。分割してください。"
             )
         return f
+
+
+class ArrivalImportForm(ImportForm):
+    """The arrival list: the file, its encoding and the profile (which source's layout)."""
+
+    profile = forms.ModelChoiceField(
+        label="取込設定（取込元の様式）",
+        queryset=ImportProfile.objects.none(),
+        required=False,
+        empty_label="自動判別（見出しから。本システムの様式もこれで読めます）",
+        help_text="次の画面で列の対応と先頭の行を確認してから取り込みます。Excel のシートもそこで選べます。",
+    )
+    field_order = ["file", "profile", "encoding"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_choice(self, "profile").queryset = ImportProfile.objects.order_by("name")
 
 
 class CardSearchForm(forms.Form):
@@ -266,7 +277,9 @@ class LedgerForm(forms.Form):
     )
     start = forms.DateField(label="期間（から）")
     end = forms.DateField(label="期間（まで）")
-    fmt = forms.ChoiceField(label="形式", choices=[("xlsx", "Excel (.xlsx)"), ("csv", "CSV")])
+    fmt = forms.ChoiceField(
+        label="形式", choices=[("pdf", "PDF（印刷・保存用）"), ("xlsx", "Excel (.xlsx)"), ("csv", "CSV")]
+    )
     encoding = forms.ChoiceField(
         label="CSV の文字コード", choices=[("utf-8", "UTF-8"), ("cp932", "Shift_JIS (CP932)")], required=False
     )

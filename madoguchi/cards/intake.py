@@ -187,18 +187,27 @@ def _find_header(
     rows: list[list[str]], known: Sequence[str], min_known: int = 3
 ) -> tuple[int, list[str]] | None:
     """The first row (of the first few) that holds at least `min_known` known column names."""
-    names = {_header_key(k) for k in known}
+    names = {header_key(k) for k in known}
     for index, row in enumerate(rows):
-        if sum(1 for cell in row if _header_key(cell) in names) >= min(min_known, len(names)):
+        if sum(1 for cell in row if header_key(cell) in names) >= min(min_known, len(names)):
             return index, row
     return None
 
 
-def _header_key(value: str) -> str:
+def header_key(value: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).lstrip("\ufeff")
 
 
-def _open_csv(content: bytes, encoding: str | None, known: Sequence[str]) -> Source:
+def _first_filled(rows: list[list[str]]) -> tuple[int, list[str]] | None:
+    return next(((i, r) for i, r in enumerate(rows) if any(c.strip() for c in r)), None)
+
+
+FIRST_ROW_NOTE = (
+    "見出し行を判別できなかったため、最初の行を見出しとして読みました。列の対応を確認してください。"
+)
+
+
+def _open_csv(content: bytes, encoding: str | None, known: Sequence[str], any_header: bool = False) -> Source:
     text, label = decode(content, encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -213,7 +222,7 @@ def _open_csv(content: bytes, encoding: str | None, known: Sequence[str]) -> Sou
         if found is None:
             continue
         index, header = found
-        score = sum(1 for cell in header if _header_key(cell) in {_header_key(k) for k in known})
+        score = sum(1 for cell in header if header_key(cell) in {header_key(k) for k in known})
         if best is None or score > best[2]:
             best = (index, delimiter, score, header)
     if best is None:
@@ -221,12 +230,19 @@ def _open_csv(content: bytes, encoding: str | None, known: Sequence[str]) -> Sou
         if not first:
             raise FileRefused("ファイルが空です。1行目に見出しが必要です。")
         delimiter = max((",", "\t", ";", "|"), key=first.count)
+        sample = [r for _, r in zip(range(20), _csv_rows(head_lines, delimiter), strict=False)]
+        filled = _first_filled(sample) if any_header else None
+        if filled is not None:
+            best = (filled[0], delimiter, 0, filled[1])
+    if best is None:
         raise FileRefused(
             f"見出し行が見つかりません（文字コード {label}、区切り文字 {DELIMITER_LABELS[delimiter]}として読みました）。"
             f"見出しには「{'」「'.join(known[:3])}」などの列名が必要です。取込の設定（取込元）も確認してください。"
         )
     index, delimiter, _score, header = best
     notes = [f"CSV として読みました（文字コード {label}、区切り文字 {DELIMITER_LABELS[delimiter]}）。"]
+    if best[2] == 0:
+        notes.append(FIRST_ROW_NOTE)
     if index:
         notes.append(f"1〜{index}行目は表題として読み飛ばしました。")
 
@@ -239,7 +255,7 @@ def _open_csv(content: bytes, encoding: str | None, known: Sequence[str]) -> Sou
 
     return Source(
         kind="csv",
-        header=[_header_key(h) for h in header],
+        header=[header_key(h) for h in header],
         header_row=index + 1,
         encoding=label,
         delimiter=delimiter,
@@ -305,7 +321,7 @@ def _load_workbook(content: bytes) -> Any:
         ) from None
 
 
-def _open_xlsx(content: bytes, sheet: str | None, known: Sequence[str]) -> Source:
+def _open_xlsx(content: bytes, sheet: str | None, known: Sequence[str], any_header: bool = False) -> Source:
     wb = _load_workbook(content)
     visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
     if not visible:
@@ -339,6 +355,10 @@ def _open_xlsx(content: bytes, sheet: str | None, known: Sequence[str]) -> Sourc
         if len(head) >= 20:
             break
     found = _find_header([cells for _, cells in head], known)
+    if found is None and any_header:
+        found = _first_filled([cells for _, cells in head])
+        if found is not None:
+            notes.append(FIRST_ROW_NOTE)
     if found is None:
         raise FileRefused(
             f"シート「{ws.title}」に見出し行が見つかりません。見出しには「{'」「'.join(known[:3])}」などの列名が必要です。"
@@ -358,7 +378,7 @@ def _open_xlsx(content: bytes, sheet: str | None, known: Sequence[str]) -> Sourc
 
     return Source(
         kind="xlsx",
-        header=[_header_key(h) for h in header],
+        header=[header_key(h) for h in header],
         header_row=index + 1,
         sheet=ws.title,
         sheets=[w.title for w in visible],
@@ -374,8 +394,11 @@ def open_source(
     known_columns: Sequence[str],
     encoding: str | None = None,
     sheet: str | None = None,
+    any_header: bool = False,
 ) -> Source:
-    """Open an upload whatever its extension says; raise FileRefused with what was found."""
+    """Open an upload whatever its extension says; raise FileRefused with what was found. With `any_header`
+    (the preview, where a person maps the columns) a file whose headings none of `known_columns` match is
+    read with its first filled row as the headings."""
     if len(content) > max_bytes():
         raise FileRefused(
             f"ファイルが大きすぎます（{len(content) / 1024 / 1024:.1f} MB、上限 {max_bytes() / 1024 / 1024:.0f} MB）。"
@@ -386,11 +409,11 @@ def open_source(
     kind = sniff_kind(content, file_name)
     lower = file_name.lower()
     if kind == "xlsx":
-        source = _open_xlsx(content, sheet, known_columns)
+        source = _open_xlsx(content, sheet, known_columns, any_header)
         if not lower.endswith((".xlsx", ".xlsm")):
             source.notes.insert(0, "拡張子は Excel ではありませんが、中身は Excel (.xlsx) でした。")
     else:
-        source = _open_csv(content, encoding, known_columns)
+        source = _open_csv(content, encoding, known_columns, any_header)
         if lower.endswith((".xlsx", ".xls", ".xlsm")):
             source.notes.insert(0, "拡張子は Excel ですが、中身は CSV（テキスト）でした。")
     return source

@@ -309,6 +309,7 @@ class ImportBatch(models.Model):
     then created in one transaction; the parsed rows (personal data) are kept encrypted and cleared after."""
 
     class Status(models.TextChoices):
+        PREVIEW = "preview", "確認待ち（プレビュー）"
         VALIDATING = "validating", "取込中"
         FAILED = "failed", "エラーあり（取込なし）"
         DONE = "done", "取込完了"
@@ -331,6 +332,17 @@ class ImportBatch(models.Model):
     notes = models.JSONField("読み取りの記録", default=list, blank=True)
     sheet = models.CharField("シート", max_length=100, blank=True)
     correction_count = models.PositiveIntegerField("訂正の確認待ち", default=0)
+    # The column mapping used (file heading → our column, "" = not imported), from the profile chosen or
+    # detected at upload and adjusted on the preview; {} = the file uses our own column names.
+    profile = models.ForeignKey(
+        "ImportProfile",
+        verbose_name="取込設定",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    mapping = models.JSONField("列の対応", default=dict, blank=True)
     # The uploaded file itself (base64, encrypted) until the import ends; cleared on every ending.
     payload = EncryptedTextField(blank=True, default="")
     created_by = models.ForeignKey(
@@ -361,6 +373,60 @@ class ImportBatch(models.Model):
         return int(100 * self.validated / self.row_count) if self.row_count else 0
 
 
+class ImportProfile(models.Model):
+    """A saved column mapping for one source of arrival lists (J-LIS, the city's own export, another vendor):
+    {heading in their file: our column name, or "" to leave the column out}. Chosen at upload or detected
+    from the headings; headings are compared without spaces, full/half width folded (NFKC)."""
+
+    name = models.CharField("取込設定の名前", max_length=100, unique=True, validators=[no_individual_number])
+    description = models.CharField("説明", max_length=300, blank=True, validators=[no_individual_number])
+    mapping = models.JSONField("列の対応", default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    class Meta:
+        verbose_name = "取込設定"
+        verbose_name_plural = "取込設定"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stocktake(models.Model):
+    """One stocktake (棚卸) of a cabinet or box: what should have been there against what was scanned.
+    Notice numbers only (no personal fields); kept as the record of the count."""
+
+    place = models.CharField("収納場所", max_length=40)
+    at = models.DateTimeField("日時", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="担当者", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    expected_count = models.PositiveIntegerField("あるはずの枚数", default=0)
+    scanned_count = models.PositiveIntegerField("スキャンした枚数", default=0)
+    found = models.JSONField("一致", default=list)  # notice numbers
+    missing = models.JSONField("不足", default=list)  # [{"notice": …, "place": …, "state": …}]
+    wrong_place = models.JSONField(
+        "別の場所のカード", default=list
+    )  # [{"notice": …, "place": …, "state": …}]
+    unknown = models.JSONField("該当なしの番号", default=list)
+    repeated = models.JSONField("二重スキャン", default=list)
+
+    class Meta:
+        verbose_name = "棚卸"
+        verbose_name_plural = "棚卸"
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"棚卸 {self.place}（{self.at:%Y-%m-%d %H:%M}）"
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.wrong_place or self.unknown)
+
+
 class CardCorrection(models.Model):
     """A re-sent arrival row whose name, kana, birth date or address differs from the registered card.
 
@@ -373,13 +439,19 @@ class CardCorrection(models.Model):
         REJECTED = "rejected", "訂正しない"
 
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="corrections")
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="corrections")
-    row = models.PositiveIntegerField("行")
+    # A re-sent arrival row (batch and row), or a correction made on the card page (no batch, a reason).
+    batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.CASCADE, related_name="corrections"
+    )
+    row = models.PositiveIntegerField("行", default=0)
+    reason = models.CharField("訂正の理由", max_length=200, blank=True, validators=[no_individual_number])
+    created_at = models.DateTimeField("記録日時", default=timezone.now)
     changed = models.JSONField("訂正する項目", default=list)  # field names only
     applicant_name = EncryptedTextField("氏名", blank=True)
     applicant_kana = EncryptedTextField("氏名（カナ）", blank=True)
     birth_date = EncryptedDateField("生年月日", null=True, blank=True)
     address = EncryptedTextField("住所", blank=True)
+    phone = EncryptedTextField("電話番号", blank=True, default="")
     status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -389,9 +461,11 @@ class CardCorrection(models.Model):
     class Meta:
         verbose_name = "再送一覧の訂正"
         verbose_name_plural = "再送一覧の訂正"
-        ordering = ["batch", "row"]
+        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
+        if self.batch_id is None:
+            return f"訂正 {self.card_id}（カード画面）"
         return f"訂正 {self.card_id}（取込No.{self.batch_id} {self.row}行目）"
 
 

@@ -4,6 +4,7 @@ history, so a month's report shows the month-end state forever, whatever happens
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
@@ -61,3 +62,38 @@ def cards_dated_but_not_issued() -> QuerySet[Card]:
         .exclude(state__in=(Card.State.ISSUED, Card.State.POST_PROCESSED))
         .order_by("notice_number")
     )
+
+
+@dataclass(frozen=True)
+class LedgerBook:
+    """One of the back office's books for a period, as plain rows (no name, address or birth date)."""
+
+    key: str  # "receipts" (受払簿) or "disposals" (返納・廃棄簿)
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple[object, ...]]
+    numeric: tuple[int, ...]  # indexes of count columns
+
+
+def card_ledgers(*, start: datetime.date, end: datetime.date) -> list[LedgerBook]:
+    """The 受払簿 (one row per day from start to end inclusive: received, issued, returned, destroyed,
+    balance) and the 返納・廃棄簿 (one row per card returned or destroyed) from the card history; undone
+    steps are not counted. For the monthly report's appendix and the cards' own downloads."""
+    from . import ledgers
+
+    return [
+        LedgerBook(
+            key="receipts",
+            title="受払簿",
+            columns=ledgers.LEDGER_COLUMNS,
+            rows=[day.row() for day in ledgers.receipts_ledger(start=start, end=end)],
+            numeric=(1, 2, 3, 4, 5),
+        ),
+        LedgerBook(
+            key="disposals",
+            title="返納・廃棄簿",
+            columns=ledgers.DISPOSAL_COLUMNS,
+            rows=ledgers.disposals(start=start, end=end),
+            numeric=(),
+        ),
+    ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.conf import settings
@@ -27,10 +28,12 @@ from .models import (
     CardCorrection,
     CardEvent,
     ImportBatch,
+    ImportProfile,
     MynaAssistRecord,
     PostIssuance,
     Shipment,
     ShipmentItem,
+    Stocktake,
     StorageLocation,
 )
 
@@ -321,6 +324,59 @@ def _error(row: int, column: str, message: str) -> dict[str, object]:
     return {"row": row, "column": column, "message": message}
 
 
+def _column_errors(plan: Any, *, strict: bool, header_row: int) -> list[dict[str, object]]:
+    """Why a file cannot be imported with this column plan, as row errors at the heading row. `strict`
+    (no preview: command, API) also refuses headings neither ours nor the profile's."""
+    from . import intake
+
+    errors = [_error(header_row, column, "必須の列がありません。") for column in plan.missing_required()]
+    errors += [
+        _error(header_row, column, "二つの列がこの列に対応しています（どちらか一方にしてください）。")
+        for column in plan.doubled()
+    ]
+    if strict:
+        errors += [
+            _error(
+                header_row,
+                intake.safe_label(heading),
+                "不明な列です。列名を確認するか、取込設定（取込元）を選んでください。",
+            )
+            for heading in plan.unknown
+        ]
+    return errors
+
+
+def _known(mapping: dict[str, str] | None) -> list[str]:
+    """Headings that mark the heading row: ours, every profile's, and those of the batch's own mapping."""
+    from . import profiles
+
+    return profiles.known_headings() + [k for k, v in (mapping or {}).items() if v]
+
+
+def _read_columns(
+    *,
+    content: bytes,
+    file_name: str,
+    encoding: str | None,
+    sheet: str | None,
+    profile: Any,
+    mapping: Any,
+    preview: bool = True,
+) -> tuple[Any, Any, Any]:
+    """(source, profile, plan): the file opened (FileRefused otherwise), the profile detected when none was
+    chosen, the heading → column plan. `preview`: a file with unknown headings is read from its first row."""
+    from . import intake, profiles
+
+    source = intake.open_source(
+        content, file_name, known_columns=_known(mapping), encoding=encoding, sheet=sheet, any_header=preview
+    )
+    if mapping is None:
+        if profile is None:
+            profile = profiles.profile_detect(source.header)
+        mapping = profile.mapping if profile is not None else {}
+    return source, profile, profiles.plan_for(source.header, mapping)
+
+
 def import_batch_create(
     *,
     file_name: str,
@@ -328,13 +384,21 @@ def import_batch_create(
     by: User | None,
     encoding: str | None = None,
     sheet: str | None = None,
+    profile: ImportProfile | None = None,
+    mapping: dict[str, str] | None = None,
+    preview: bool = False,
 ) -> ImportBatch:
     """Keep an uploaded arrival list (encrypted) for the import job. An unreadable file (type, encoding,
-    header, size) fails at once with the reason; the same file twice raises ImportDuplicate."""
+    header, size) fails at once with the reason; the same file twice raises ImportDuplicate.
+
+    Columns are read with `mapping`, else the chosen `profile`, else the profile detected from the headings
+    (our own column names need none). With `preview` the batch waits as 確認待ち for a person to check the
+    columns and the first rows (`import_batch_reread`, `import_batch_confirm`); unknown headings are then
+    shown as not imported. Without it (command) an unknown heading is refused."""
     import base64
     import hashlib
 
-    from . import importing, intake
+    from . import intake
 
     if contains_individual_number(file_name):
         raise ValidationError(
@@ -349,24 +413,41 @@ def import_batch_create(
         created_by=by,
     )
     try:
-        source = intake.open_source(
-            content, file_name, known_columns=importing.ALL_COLUMNS, encoding=encoding, sheet=sheet
+        source, profile, plan = _read_columns(
+            content=content,
+            file_name=file_name,
+            encoding=encoding,
+            sheet=sheet,
+            profile=profile,
+            mapping=mapping,
+            preview=preview,
         )
     except intake.FileRefused as exc:
-        batch.status = ImportBatch.Status.FAILED
-        batch.errors = [_error(0, "", str(exc))]
-        batch.finished_at = timezone.now()
+        if preview and len(_sheets_of(content)) > 1:
+            # A workbook whose shown sheet is not the list: the preview lets the person pick another sheet.
+            batch.status = ImportBatch.Status.PREVIEW
+            batch.payload = base64.b64encode(content).decode("ascii")
+        else:
+            batch.status = ImportBatch.Status.FAILED
+            batch.errors = [_error(0, "", str(exc))]
+            batch.finished_at = timezone.now()
     else:
         batch.notes = list(source.notes)
         batch.sheet = source.sheet[:100]
-        problems = importing.header_errors(source.header)
-        if problems:
+        batch.profile = profile
+        batch.mapping = plan.mapping
+        problems = _column_errors(plan, strict=not preview, header_row=source.header_row)
+        if preview:
+            batch.status = ImportBatch.Status.PREVIEW
+            batch.payload = base64.b64encode(content).decode("ascii")
+        elif problems:
             batch.status = ImportBatch.Status.FAILED
-            batch.errors = [
-                _error(source.header_row, intake.safe_label(e.column), e.message) for e in problems
-            ]
+            batch.errors = problems
             batch.finished_at = timezone.now()
         else:
+            if profile is not None:
+                batch.notes.append(f"取込設定「{profile.name}」で列を読みました。")
+            batch.notes += plan.warnings()
             batch.payload = base64.b64encode(content).decode("ascii")
     earlier = (
         ImportBatch.objects.filter(sha256=digest, status__in=ImportBatch.ACTIVE_STATUSES)
@@ -382,7 +463,12 @@ def import_batch_create(
                 actor=by,
                 action=AuditEvent.Action.IMPORT,
                 obj=batch,
-                detail={"status": batch.status, "bytes": len(content), "errors": len(batch.errors)},
+                detail={
+                    "status": batch.status,
+                    "bytes": len(content),
+                    "errors": len(batch.errors),
+                    "profile": batch.profile_id,
+                },
             )
     except IntegrityError:
         other = ImportBatch.objects.filter(sha256=digest, status__in=ImportBatch.ACTIVE_STATUSES).first()
@@ -390,6 +476,189 @@ def import_batch_create(
             raise ValidationError("同じファイルの取込と重なりました。もう一度取り込んでください。") from None
         raise ImportDuplicate(other) from None
     return batch
+
+
+@dataclass
+class ImportPreview:
+    """What the preview page shows: how the file was read, the column plan and the first rows."""
+
+    description: str
+    sheets: list[str]
+    sheet: str
+    header_row: int
+    plan: Any  # profiles.ColumnPlan
+    rows: list[tuple[int, list[str]]]  # (row number, cells in file order)
+    notes: list[str]
+    problems: list[str]
+    error: str = ""
+
+
+PREVIEW_ROWS = 5
+
+
+def _sheets_of(content: bytes) -> list[str]:
+    """The visible sheets of a workbook ([] for a CSV or a file that is not readable as one)."""
+    from . import intake
+
+    try:
+        return intake.workbook_sheets(content)
+    except intake.FileRefused:
+        return []
+
+
+def import_preview(*, batch: ImportBatch, rows: int = PREVIEW_ROWS) -> ImportPreview:
+    """Read only the heading and the first `rows` data rows of a waiting batch (streamed: cheap for any size)."""
+    from . import intake, profiles
+
+    content = _decoded(batch)
+    try:
+        source = intake.open_source(
+            content,
+            batch.file_name,
+            known_columns=_known(batch.mapping),
+            encoding=_enc(batch),
+            sheet=batch.sheet or None,
+            any_header=True,
+        )
+    except intake.FileRefused as exc:
+        return ImportPreview(
+            "", _sheets_of(content), batch.sheet, 0, profiles.plan_for([], {}), [], [], [], error=str(exc)
+        )
+    plan = profiles.plan_for(source.header, batch.mapping)
+    first: list[tuple[int, list[str]]] = []
+    for item in source.rows():
+        first.append(item)
+        if len(first) >= rows:
+            break
+    return ImportPreview(
+        description=source.description,
+        sheets=source.sheets,
+        sheet=source.sheet,
+        header_row=source.header_row,
+        plan=plan,
+        rows=first,
+        notes=list(dict.fromkeys(source.notes)),
+        problems=plan.problems(),
+    )
+
+
+def _waiting(batch: ImportBatch) -> ImportBatch:
+    locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if locked.status != ImportBatch.Status.PREVIEW or not locked.payload:
+        raise ValidationError(f"この取込はすでに「{locked.get_status_display()}」です。")
+    return locked
+
+
+def import_batch_reread(
+    *,
+    batch: ImportBatch,
+    by: User,
+    sheet: str | None = None,
+    profile: ImportProfile | None = None,
+    mapping: dict[str, str] | None = None,
+) -> ImportBatch:
+    """Read a waiting batch again with another sheet, profile or column mapping (no profile and no mapping:
+    detect the profile again). Raises ValidationError with the reason when the file cannot be read so."""
+    from . import intake
+
+    with transaction.atomic():
+        locked = _waiting(batch)
+        try:
+            source, profile, plan = _read_columns(
+                content=_decoded(locked),
+                file_name=locked.file_name,
+                encoding=_enc(locked),
+                sheet=sheet if sheet is not None else (locked.sheet or None),
+                profile=profile,
+                mapping=mapping,
+            )
+        except intake.FileRefused as exc:
+            raise ValidationError(str(exc)) from None
+        locked.sheet = source.sheet[:100]
+        locked.notes = list(source.notes)
+        locked.profile = profile
+        locked.mapping = plan.mapping
+        locked.save(update_fields=["sheet", "notes", "profile", "mapping"])
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=locked,
+            detail={"sheet": locked.sheet, "profile": locked.profile_id, "columns": len(plan.headings)},
+        )
+    return locked
+
+
+def import_batch_confirm(
+    *, batch: ImportBatch, by: User, mapping: dict[str, str] | None = None
+) -> ImportBatch:
+    """The person checked the preview: import with this mapping (the batch's own when None). Raises
+    ValidationError when a required column has no heading or one column has two, ImportDuplicate when the
+    same file was imported or is being imported meanwhile."""
+    from . import profiles
+
+    try:
+        with transaction.atomic():
+            locked = _waiting(batch)
+            preview = import_preview(batch=locked, rows=0)
+            if preview.error:
+                raise ValidationError(preview.error)
+            plan = profiles.plan_for(preview.plan.headings, locked.mapping if mapping is None else mapping)
+            if plan.problems():
+                raise ValidationError(plan.problems())
+            done = ImportBatch.objects.filter(sha256=locked.sha256, status=ImportBatch.Status.DONE).first()
+            if done is not None:
+                raise ImportDuplicate(done)
+            locked.mapping = plan.mapping
+            locked.status = ImportBatch.Status.VALIDATING
+            if locked.profile is not None and mapping is None:
+                locked.notes.append(f"取込設定「{locked.profile.name}」で列を読みました。")
+            left_out = plan.left_out_unknown(locked.profile.mapping if locked.profile else None)
+            locked.notes += plan.warnings(left_out)
+            locked.save(update_fields=["mapping", "status", "notes"])
+            audit_record(
+                actor=by,
+                action=AuditEvent.Action.IMPORT,
+                obj=locked,
+                detail={"status": locked.status, "profile": locked.profile_id, "ignored": len(left_out)},
+            )
+    except IntegrityError:
+        other = ImportBatch.objects.filter(sha256=batch.sha256, status=ImportBatch.Status.VALIDATING).first()
+        if other is None:
+            raise ValidationError("同じファイルの取込と重なりました。もう一度取り込んでください。") from None
+        raise ImportDuplicate(other) from None
+    return locked
+
+
+def import_profile_save(
+    *, name: str, mapping: dict[str, str], by: User, description: str = ""
+) -> ImportProfile:
+    """Save (or replace, by name) a column mapping as a profile for the next file from the same source."""
+    from . import profiles
+
+    name = name.strip()
+    if not name:
+        raise ValidationError("取込設定の名前を入力してください。")
+    refuse_individual_number(name)
+    refuse_individual_number(description)
+    clean = profiles.normalise_mapping(mapping)
+    if not any(clean.values()):
+        raise ValidationError("取り込む列が一つもありません。")
+    with transaction.atomic():
+        profile, created = ImportProfile.objects.select_for_update().get_or_create(
+            name=name[:100], defaults={"mapping": clean, "description": description[:300], "created_by": by}
+        )
+        if not created:
+            profile.mapping = clean
+            if description:
+                profile.description = description[:300]
+            profile.save(update_fields=["mapping", "description", "updated_at"])
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
+            obj=profile,
+            detail={"columns": len(clean)},
+        )
+    return profile
 
 
 def _decoded(batch: ImportBatch) -> bytes:
@@ -406,7 +675,7 @@ def import_batch_run(  # noqa: C901 - the two import passes and their refusals r
     *, batch: ImportBatch, progress: Callable[[int, int, str], None] | None = None
 ) -> ImportBatch:
     """Validate every row, then create every new card in one transaction (or nothing, with every problem)."""
-    from . import importing, intake
+    from . import importing, intake, profiles
 
     batch = ImportBatch.objects.get(pk=batch.pk)
     if batch.status != ImportBatch.Status.VALIDATING:
@@ -421,12 +690,14 @@ def import_batch_run(  # noqa: C901 - the two import passes and their refusals r
         source = intake.open_source(
             content,
             batch.file_name,
-            known_columns=importing.ALL_COLUMNS,
+            known_columns=_known(batch.mapping),
             encoding=_enc(batch),
             sheet=batch.sheet or None,
         )
-        header = source.header
+        # The headings as our columns (the mapping confirmed or detected at upload); "" = not imported.
+        header = profiles.plan_for(source.header, batch.mapping).targets
         width = len(header)
+        used = [j for j in range(width) if header[j]]
 
         def rows() -> Iterator[tuple[int, dict[str, str]]]:
             for number, cells in source.rows():
@@ -436,7 +707,7 @@ def import_batch_run(  # noqa: C901 - the two import passes and their refusals r
                         {"__extra__": f"見出しより多い{len(cells)}列の値があります（見出しは{width}列）。"},
                     )
                     continue
-                yield number, {header[j]: (cells[j].strip() if j < len(cells) else "") for j in range(width)}
+                yield number, {header[j]: (cells[j].strip() if j < len(cells) else "") for j in used}
 
         return source, rows()
 
@@ -494,7 +765,7 @@ def import_batch_run(  # noqa: C901 - the two import passes and their refusals r
         errors, error_total = [_error(0, "", str(exc))], 1
     seen_notice.clear()
     seen_app.clear()
-    notes = list(dict.fromkeys(source.notes)) if source is not None else list(batch.notes)
+    notes = list(dict.fromkeys([*batch.notes, *source.notes])) if source is not None else list(batch.notes)
     if errors:
         if error_total > len(errors):
             errors.append(
@@ -797,21 +1068,22 @@ def card_import(
 ABANDONED_MESSAGE = "取込が途中で止まったため中止し、アップロードされたファイルの内容を削除しました。何も登録していません。もう一度取り込んでください。"
 
 
-def import_batch_abandon(*, batch_id: int, message: str = ABANDONED_MESSAGE) -> bool:
+def import_batch_abandon(*, batch_id: int, message: str = ABANDONED_MESSAGE, by: User | None = None) -> bool:
     """End a batch that will not finish (job cancelled, worker died, expired): its file (personal data)
     is deleted and it is marked as interrupted. Returns whether anything changed."""
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
-        if batch is None or (batch.status != ImportBatch.Status.VALIDATING and not batch.payload):
+        waiting = (ImportBatch.Status.VALIDATING, ImportBatch.Status.PREVIEW)
+        if batch is None or (batch.status not in waiting and not batch.payload):
             return False
-        if batch.status == ImportBatch.Status.VALIDATING:
+        if batch.status in waiting:
             batch.status = ImportBatch.Status.EXPIRED
             batch.errors = [_error(0, "", message)]
             batch.finished_at = timezone.now()
         batch.payload = ""
         batch.save(update_fields=["status", "errors", "finished_at", "payload"])
         audit_record(
-            actor=None,
+            actor=by,
             action=AuditEvent.Action.DELETE,
             obj=batch,
             detail={"payload": "deleted", "status": batch.status},
@@ -828,7 +1100,7 @@ def import_batches_expire(*, now: datetime.datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - datetime.timedelta(minutes=import_stale_minutes())
     stale = list(
         ImportBatch.objects.filter(created_at__lt=cutoff)
-        .filter(Q(status=ImportBatch.Status.VALIDATING) | ~Q(payload=""))
+        .filter(Q(status__in=(ImportBatch.Status.VALIDATING, ImportBatch.Status.PREVIEW)) | ~Q(payload=""))
         .values_list("pk", flat=True)
     )
     return sum(
@@ -1220,28 +1492,28 @@ def import_batch_purge(*, before: datetime.datetime, dry_run: bool, holds: Any =
 def ledger_export(
     *, kind: str, start: datetime.date, end: datetime.date, fmt: str, encoding: str = "utf-8", by: User
 ) -> tuple[bytes, str, int]:
-    """(content, file name, rows) of the 受払簿 ("receipts") or the 返納・廃棄 list ("disposals") as CSV/XLSX.
+    """(content, file name, rows) of the 受払簿 ("receipts") or the 返納・廃棄 list ("disposals") as
+    PDF, XLSX or CSV.
 
     Audited (kind, period, format, row count). CP932 refuses a character it cannot hold, naming it."""
     from madoguchi.lib.exports import csv_bytes, xlsx_bytes
 
-    from . import ledgers
+    from .selectors import card_ledgers
 
-    header: tuple[str, ...]
     if end < start:
         raise ValidationError("期間の終わりが始まりより前です。")
     if (end - start).days > 366:
         raise ValidationError("期間は1年以内にしてください。")
-    if kind == "receipts":
-        title, header = "受払簿", ledgers.LEDGER_COLUMNS
-        rows = [d.row() for d in ledgers.receipts_ledger(start=start, end=end)]
-    elif kind == "disposals":
-        title, header = "返納・廃棄簿", ledgers.DISPOSAL_COLUMNS
-        rows = ledgers.disposals(start=start, end=end)
-    else:
+    book = next((b for b in card_ledgers(start=start, end=end) if b.key == kind), None)
+    if book is None:
         raise ValidationError(f"「{kind}」という帳簿はありません。")
+    title, header, rows = book.title, book.columns, book.rows
     name = f"{title}_{start:%Y%m%d}-{end:%Y%m%d}"
-    if fmt == "xlsx":
+    if fmt == "pdf":
+        from .documents import ledger_pdf
+
+        content, name = ledger_pdf(book=book, start=start, end=end), f"{name}.pdf"
+    elif fmt == "xlsx":
         content, name = xlsx_bytes(title, header, rows), f"{name}.xlsx"
     else:
         try:
@@ -1265,3 +1537,54 @@ def ledger_export(
         },
     )
     return content, name, len(rows)
+
+
+# -- stocktake ------------------------------------------------------------------------------------------
+
+
+def stocktake_record(*, place: str, scanned: list[str], by: User) -> Stocktake:
+    """棚卸: compare the numbers scanned at `place` with the cards filed there and keep the result (notice
+    numbers and places only), audited with the counts. Raises ValidationError for an empty place. Read only
+    for the cards: a card in the wrong place is fixed with a normal 収納 scan."""
+    from .stocktake import stocktake as compare
+
+    for raw in scanned:
+        refuse_individual_number(raw)
+    try:
+        result = compare(place=place, scanned=scanned)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+    def where(card: Card) -> dict[str, str]:
+        return {
+            "notice": card.notice_number,
+            "place": card.storage_location.code if card.storage_location else "",
+            "state": card.get_state_display(),
+        }
+
+    with transaction.atomic():
+        record = Stocktake.objects.create(
+            place=result.place,
+            by=by,
+            expected_count=result.expected,
+            scanned_count=len(result.found) + len(result.wrong_place) + len(result.unknown),
+            found=[c.notice_number for c in result.found],
+            missing=[where(c) for c in result.missing],
+            wrong_place=[where(c) for c in result.wrong_place],
+            unknown=result.unknown,
+            repeated=result.repeated,
+        )
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.CREATE,
+            obj=record,
+            detail={
+                "stocktake": record.place,
+                "expected": record.expected_count,
+                "scanned": record.scanned_count,
+                "missing": len(record.missing),
+                "wrong_place": len(record.wrong_place),
+                "unknown": len(record.unknown),
+            },
+        )
+    return record

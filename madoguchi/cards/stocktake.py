@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from madoguchi.lib.text import nfkc, normalize_key
 
-from .models import Card
+from .models import Card, CardQuerySet
 
 # Cards that should physically be in a cabinet: set up and not yet pulled, shipped, issued or disposed of.
 IN_CABINET_STATES = (
@@ -41,17 +41,29 @@ class StocktakeResult:
         return not (self.missing or self.wrong_place or self.unknown)
 
 
-def stocktake(*, place: str, scanned: list[str]) -> StocktakeResult:
-    """Compare the scanned notice numbers with the cards filed at `place` (a location code or its prefix:
-    "A" is cabinet A, "A-03" one box)."""
+def _prefix(place: str) -> str:
     parts = [normalize_key(part) for part in re.split(r"[-－‐‑―ー]", nfkc(place))]
     prefix = "-".join(part for part in parts if part)
     if not prefix:
         raise ValueError("棚卸しする収納場所（例: A または A-03）を入力してください。")
+    return prefix
+
+
+def _expected(prefix: str) -> CardQuerySet:
     here = Q(storage_location__code=prefix) | Q(storage_location__code__startswith=f"{prefix}-")
-    expected = list(
-        Card.objects.filter(here, state__in=IN_CABINET_STATES).select_related("storage_location").by_storage()
-    )
+    return Card.objects.filter(here, state__in=IN_CABINET_STATES)
+
+
+def expected_numbers(*, place: str) -> list[str]:
+    """The notice numbers that should be at `place` (for the scan screen's running count)."""
+    return list(_expected(_prefix(place)).by_storage().values_list("notice_number", flat=True))
+
+
+def stocktake(*, place: str, scanned: list[str]) -> StocktakeResult:
+    """Compare the scanned notice numbers with the cards filed at `place` (a location code or its prefix:
+    "A" is cabinet A, "A-03" one box)."""
+    prefix = _prefix(place)
+    expected = list(_expected(prefix).select_related("storage_location").by_storage())
     keys: list[str] = []
     repeated: list[str] = []
     for raw in scanned:

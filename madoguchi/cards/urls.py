@@ -17,6 +17,7 @@ urlpatterns = [
     path("scan/apply/", views.scan_apply, name="scan_apply"),
     path("scan/undo/", views.scan_undo, name="scan_undo"),
     path("stocktake/", views.stocktake, name="stocktake"),
+    path("stocktake/<int:pk>/", views.stocktake_result, name="stocktake_result"),
     path("import/", views.import_upload, name="import"),
     path("import/<int:pk>/", views.import_batch, name="import_batch"),
     path("register-changes/", views.register_changes, name="register_changes"),

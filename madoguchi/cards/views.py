@@ -29,6 +29,7 @@ from madoguchi.lib.text import normalize_key
 from . import queues, services
 from .forms import (
     SCAN_STEPS,
+    ArrivalImportForm,
     CardSearchForm,
     ExportForm,
     HoldingActionForm,
@@ -457,9 +458,8 @@ def scan_undo(request: HttpRequest) -> JsonResponse:
 
 @require_perm("cards.import_cards")
 def import_upload(request: HttpRequest) -> HttpResponse:
-    from madoguchi.jobs.services import JobAlreadyRunning, job_start
-
-    form = ImportForm(request.POST or None, request.FILES or None)
+    """Upload: the file is kept (encrypted) and read as far as its headings; the preview page follows."""
+    form = ArrivalImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["file"]
         try:
@@ -468,7 +468,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 content=f.read(),
                 by=_staff(request),
                 encoding=form.cleaned_data["encoding"] or None,
-                sheet=form.cleaned_data["sheet"] or None,
+                profile=form.cleaned_data["profile"],
+                preview=True,
             )
         except services.ImportDuplicate as exc:
             messages.error(request, exc.messages[0])
@@ -476,22 +477,20 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("file", exc.messages[0])
         else:
-            if batch.status == ImportBatch.Status.VALIDATING:
-                try:
-                    job_start(
-                        kind="cards.import",
-                        params={"batch_id": batch.pk},
-                        user=_staff(request),
-                        lock_key=_import_lock(batch),
-                    )
-                except JobAlreadyRunning:  # the same batch cannot be started twice; show its page
-                    pass
             return redirect("cards:import_batch", pk=batch.pk)
     batches = _section(request, ImportBatch.objects.select_related("created_by").order_by("-pk"), "page", 20)
+    from .models import ImportProfile
+
     return render(
         request,
         "cards/import.html",
-        {"form": form, "batches": batches, "required": REQUIRED, "columns": ALL_COLUMNS},
+        {
+            "form": form,
+            "batches": batches,
+            "required": REQUIRED,
+            "columns": ALL_COLUMNS,
+            "profiles": ImportProfile.objects.order_by("name"),
+        },
     )
 
 
@@ -499,12 +498,101 @@ def _import_lock(batch: ImportBatch) -> str:
     return f"cards.import:{batch.pk}"
 
 
+def _posted_mapping(request: HttpRequest, headings: list[str]) -> dict[str, str] | None:
+    """The preview form's column choices: one select per heading, named col-<index> (None: none posted,
+    the batch keeps the mapping it has)."""
+    if not any(key.startswith("col-") for key in request.POST):
+        return None
+    return {h: request.POST.get(f"col-{i}", "") for i, h in enumerate(headings) if h}
+
+
+def _import_preview_post(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
+    from madoguchi.jobs.services import JobAlreadyRunning, job_start
+
+    from .models import ImportProfile
+
+    action = request.POST.get("action", "")
+    by = _staff(request)
+    try:
+        if action == "cancel":
+            services.import_batch_abandon(
+                batch_id=batch.pk,
+                message="取込を取り消しました。アップロードされたファイルの内容は削除しました。何も登録していません。",
+                by=by,
+            )
+            messages.success(request, "取込を取り消しました。")
+            return redirect("cards:import")
+        if action == "reread":
+            profile = ImportProfile.objects.filter(pk=request.POST.get("profile") or 0).first()
+            services.import_batch_reread(
+                batch=batch, by=by, sheet=request.POST.get("sheet") or None, profile=profile
+            )
+            return redirect("cards:import_batch", pk=batch.pk)
+        headings = services.import_preview(batch=batch, rows=0).plan.headings
+        mapping = _posted_mapping(request, headings)
+        if action == "save_profile":
+            profile = services.import_profile_save(
+                name=request.POST.get("profile_name", ""), mapping=mapping or batch.mapping, by=by
+            )
+            services.import_batch_reread(batch=batch, by=by, profile=profile, mapping=mapping)
+            messages.success(
+                request, f"取込設定「{profile.name}」を保存しました。次からは見出しで自動判別します。"
+            )
+            return redirect("cards:import_batch", pk=batch.pk)
+        if action == "confirm":
+            batch = services.import_batch_confirm(batch=batch, by=by, mapping=mapping)
+            try:
+                job_start(
+                    kind="cards.import", params={"batch_id": batch.pk}, user=by, lock_key=_import_lock(batch)
+                )
+            except JobAlreadyRunning:  # the same batch cannot be started twice; show its page
+                pass
+            return redirect("cards:import_batch", pk=batch.pk)
+    except services.ImportDuplicate as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("cards:import_batch", pk=exc.batch.pk)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("cards:import_batch", pk=batch.pk)
+    messages.error(request, "操作を選んでください。")
+    return redirect("cards:import_batch", pk=batch.pk)
+
+
 @require_perm("cards.import_cards")
 def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
-    """The batch page: the job's progress while it runs, then the result (counts, or every error)."""
+    """The batch page: the preview (columns, first rows) until confirmed, the job's progress while it runs,
+    then the result (counts, or every error)."""
     from madoguchi.jobs.selectors import job_latest
 
-    batch = get_object_or_404(ImportBatch, pk=pk)
+    from .importing import OPTIONAL
+    from .models import ImportProfile
+
+    batch = get_object_or_404(ImportBatch.objects.select_related("profile"), pk=pk)
+    if batch.status == ImportBatch.Status.PREVIEW and batch.payload:
+        if request.method == "POST":
+            return _import_preview_post(request, batch)
+        preview = services.import_preview(batch=batch)
+        _audit(request, AuditEvent.Action.VIEW, obj=batch, detail={"preview_rows": len(preview.rows)})
+        columns = [
+            {"index": i, "heading": h, "target": t, "unknown": h in preview.plan.unknown}
+            for i, (h, t) in enumerate(zip(preview.plan.headings, preview.plan.targets, strict=True))
+        ]
+        width = len(columns)
+        rows = [(n, [cells[i] if i < len(cells) else "" for i in range(width)]) for n, cells in preview.rows]
+        return render(
+            request,
+            "cards/import_preview.html",
+            {
+                "batch": batch,
+                "preview": preview,
+                "rows": rows,
+                "columns": columns,
+                "targets": [*REQUIRED, *OPTIONAL],
+                "required": REQUIRED,
+                "profiles": ImportProfile.objects.order_by("name"),
+            },
+        )
     corrections = list(batch.corrections.select_related("card").filter(status="pending"))
     if request.method == "POST" and request.POST.get("correction"):
         chosen = next((c for c in corrections if str(c.pk) == request.POST["correction"]), None)
@@ -968,11 +1056,10 @@ def ledgers(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc.messages[0])
         else:
-            content_type = (
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                if name.endswith(".xlsx")
-                else "text/csv"
-            )
+            content_type = {
+                "pdf": "application/pdf",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }.get(name.rsplit(".", 1)[-1], "text/csv")
             return download(content, name, content_type)
     return render(request, "cards/ledgers.html", {"form": form})
 
@@ -982,35 +1069,61 @@ def ledgers(request: HttpRequest) -> HttpResponse:
 
 @require_perm("cards.transition_card")
 def stocktake(request: HttpRequest) -> HttpResponse:
-    """棚卸: scan every card in a cabinet (the scanner types each number and Enter into the box), then compare."""
-    from .stocktake import stocktake as compare
+    """棚卸, a mode of the scan station: choose a place, scan every card found there (the scanner types each
+    number and Enter into the box), then compare and keep the result."""
+    from .models import Stocktake
+    from .stocktake import expected_numbers
 
-    result = None
     error = ""
     place = request.POST.get("place", "") if request.method == "POST" else request.GET.get("place", "")
     if request.method == "POST":
-        scanned = request.POST.get("scanned", "").split()
         try:
-            result = compare(place=place, scanned=scanned)
+            record = services.stocktake_record(
+                place=place, scanned=request.POST.get("scanned", "").split(), by=_staff(request)
+            )
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            return redirect("cards:stocktake_result", pk=record.pk)
+    expected: list[str] = []
+    if place.strip():
+        try:
+            expected = expected_numbers(place=place)
         except ValueError as exc:
             error = str(exc)
-        else:
-            _audit(
-                request,
-                AuditEvent.Action.LIST,
-                object_type="cards.card",
-                detail={
-                    "stocktake": result.place,
-                    "expected": result.expected,
-                    "scanned": len(result.found) + len(result.wrong_place) + len(result.unknown),
-                    "missing": len(result.missing),
-                    "wrong_place": len(result.wrong_place),
-                },
-            )
+    recent = _section(request, Stocktake.objects.select_related("by"), "page", 20)
     return render(
         request,
         "cards/stocktake.html",
-        {"result": result, "error": error, "place": place, "scanned": request.POST.get("scanned", "")},
+        {
+            "error": error,
+            "place": place,
+            "expected": expected,
+            "scanned": request.POST.get("scanned", ""),
+            "recent": recent,
+        },
+    )
+
+
+@require_perm("cards.transition_card")
+def stocktake_result(request: HttpRequest, pk: int) -> HttpResponse:
+    """One stocktake's kept result: missing, wrong-place and unknown numbers."""
+    from .models import Stocktake
+
+    record = get_object_or_404(Stocktake.objects.select_related("by"), pk=pk)
+    ids = dict(
+        Card.objects.filter(
+            notice_number__in=[m["notice"] for m in record.missing + record.wrong_place]
+        ).values_list("notice_number", "pk")
+    )
+    return render(
+        request,
+        "cards/stocktake_result.html",
+        {
+            "result": record,
+            "missing": [m | {"pk": ids.get(m["notice"])} for m in record.missing],
+            "wrong_place": [m | {"pk": ids.get(m["notice"])} for m in record.wrong_place],
+        },
     )
 
 

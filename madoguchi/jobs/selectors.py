@@ -23,6 +23,18 @@ def job_visible_to(*, job: Job, user: User) -> bool:
     return bool(kind and kind.permission and user.has_perm(kind.permission))
 
 
+def job_file_visible_to(*, job: Job, user: User) -> bool:
+    """Whether `user` may download the job's file: its starter or a holder of the kind's permission.
+
+    `view_all_jobs` shows a job's progress, not its file (an administrator watches the workers but must not
+    download a print-out of residents' personal data: docs/security.md, least privilege).
+    """
+    if job.started_by_id is not None and job.started_by_id == user.pk:
+        return True
+    kind = KINDS.get(job.kind)
+    return bool(kind and kind.permission and user.has_perm(kind.permission))
+
+
 def jobs_for(*, user: User) -> QuerySet[Job]:
     jobs = Job.objects.select_related("started_by").order_by("-created_at")
     if user.has_perm("jobs.view_all_jobs"):

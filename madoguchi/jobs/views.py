@@ -18,7 +18,7 @@ from madoguchi.lib.htmx import render_page_or_fragment
 
 from .models import Job
 from .registry import KINDS, JobError
-from .selectors import job_visible_to, jobs_for
+from .selectors import job_file_visible_to, job_visible_to, jobs_for
 from .services import job_cancel, job_reap_stale
 
 # A queued job no worker has taken after this long: say so instead of letting the bar sit still.
@@ -64,6 +64,8 @@ def download(request: HttpRequest, pk: Any) -> FileResponse:
     job = _job_for(request, pk)
     if job.state != Job.State.DONE or not job.result_file:
         raise Http404("この処理にはダウンロードできるファイルがありません。")
+    if not job_file_visible_to(job=job, user=request.user):  # type: ignore[arg-type]
+        raise PermissionDenied("この処理のファイルをダウンロードする権限がありません。")
     audit_record(
         actor=request.user,  # type: ignore[arg-type]
         action="export",

@@ -26,7 +26,7 @@ from .models import (
     MonthlyReportVersion,
     OperationsPlan,
 )
-from .sections import Period, Section, Table, calls, cards, others
+from .sections import Period, Section, Table, appendices, calls, cards, faq, others
 from .sections import handover as handover_sections
 from .sections import plan as plan_sections
 
@@ -98,6 +98,15 @@ class ReportData:
     contract_name: str = ""
     # The 鑑 (cover letter) of a submitted version; None for a draft printed from the screen.
     cover: Cover | None = None
+    # Whole documents printed after 別紙2, each its own 別紙 (sections/appendices.py: e.g. card ledgers).
+    further: list[Table] = field(default_factory=list)
+
+    @property
+    def attachments(self) -> list[tuple[str, str]]:
+        """(別紙N, what it is) in print order, for the 鑑's 添付資料 and the headings."""
+        out = [("別紙1", "業務実施状況（件数表・グラフ）"), ("別紙2", "対応状況全件")]
+        out += [(f"別紙{n}", table.caption) for n, table in enumerate(self.further, start=3)]
+        return out
 
     @property
     def ym(self) -> str:
@@ -203,10 +212,13 @@ def monthly_report_build(
         others.outreach(period),
         others.floor(period),
         calls.phone_memos(period),
+        faq.faq_usage(period),
         others.incidents(period),
     ]
     rows: list[list[Any]] = []
+    further: list[Table] = []
     if appendix:
+        further = appendices.further_appendices(period)
         rows = (
             others.reservation_appendix_rows(period)
             + cards.appendix_rows(period)
@@ -234,6 +246,7 @@ def monthly_report_build(
         in_progress=period.end > today,
         contract_name=ContractSettings.objects.order_by("pk").values_list("contract_name", flat=True).first()
         or "",
+        further=further,
     )
     if scope == "month":
         data.submission = (

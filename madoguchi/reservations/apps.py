@@ -32,7 +32,7 @@ class ReservationsConfig(AppConfig):
         Role.DIRECTOR: _VIEW + _MANAGE,
         # The city reads (lists, follow-up) but does not book.
         Role.CITY_STAFF: _VIEW,
-        Role.ADMIN: _VIEW + _BOOK + _COUNTER + _MANAGE,
+        # Administrators manage accounts and settings; they neither book nor read bookings (docs/security.md).
     }
     nav_items = [
         ("受取予約", "reservations:operator", "reservations.book_reservation"),
@@ -46,15 +46,19 @@ class ReservationsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from madoguchi.accounts.reveal import reveal_register
         from madoguchi.cards.services import register_transition_guard
 
         from . import signals
+        from .models import Reservation
         from .services import builtin_types_ensure
 
         signals.connect()
         # The built-in appointment types exist after every migrate (and a test database flush).
         post_migrate.connect(builtin_types_ensure, sender=self, dispatch_uid="reservations.builtin_types")
         register_transition_guard(refuse_closing_a_booked_card)
+        # Operators see the caller's phone masked until 「表示」 (audited): docs/security.md.
+        reveal_register(Reservation, fields=("person_phone",), permission="reservations.view_reservation")
 
 
 def refuse_closing_a_booked_card(card: Card, to_state: str) -> str | None:

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 from madoguchi.accounts.roles import Role
 
-# The team and its training records: managers, the city (read + approve) and admins.
+# The team and its training records: managers and the city (read + approve).
 _VIEW_STAFF = ["staffing.view_staffmember", "staffing.view_training"]
 _MANAGE_STAFF = ["staffing.manage_staff", "staffing.record_training"]
 # Schedules are posted for the whole team: every staff role reads them; managers make them.
@@ -21,7 +21,7 @@ class StaffingConfig(AppConfig):
         Role.SITE_MANAGER: _VIEW_PLAN + _MANAGE_PLAN + _VIEW_STAFF + _MANAGE_STAFF,
         Role.DIRECTOR: _VIEW_PLAN + _MANAGE_PLAN + _VIEW_STAFF + _MANAGE_STAFF,
         Role.CITY_STAFF: _VIEW_PLAN + ["staffing.use_erlang"] + _VIEW_STAFF,
-        Role.ADMIN: _VIEW_STAFF + ["staffing.manage_staff"],
+        # Administrators manage accounts, not the team's work, leave or training (docs/security.md).
     }
     nav_items = [
         ("人員計画・シフト", "staffing:plans", "staffing.view_monthplan"),

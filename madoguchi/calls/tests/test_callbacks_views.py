@@ -38,10 +38,15 @@ class CallbackQueueTests(BaseTestCase):
         self.assertTrue(overdue.is_overdue())
         self.assertFalse(later.is_overdue())
 
-    def test_the_detail_shows_the_phone_and_records_the_view(self):
+    def test_the_detail_shows_the_phone_masked_until_revealed_and_records_the_view(self):
         cb = make_callback(self.operator, 30)
         response = self.client.get(f"/calls/callbacks/{cb.pk}/")
-        self.assertContains(response, "0942-11-2233")
+        self.assertContains(response, "09**-**-2233")  # operators: masked until 「表示」 (docs/security.md)
+        self.assertNotContains(response, "0942-11-2233")
+        revealed = self.client.post(
+            f"/accounts/reveal/calls.callback/{cb.pk}/phone/", headers={"HX-Request": "true"}
+        )
+        self.assertContains(revealed, "0942-11-2233")
         self.assertTrue(
             AuditEvent.objects.filter(
                 action="view", object_type="calls.callback", object_id=str(cb.pk)

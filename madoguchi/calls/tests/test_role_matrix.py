@@ -11,7 +11,7 @@ from madoguchi.calls import services
 from madoguchi.calls.models import CallCategory, PhoneMemo
 
 DESK = {"operator", "site_manager", "director"}
-READERS = DESK | {"city_staff", "admin"}
+READERS = DESK | {"city_staff"}
 OFFICE_PHONES = DESK | {"back_office", "floor", "city_staff"}
 MANAGERS = {"site_manager", "director", "admin"}
 

@@ -72,6 +72,10 @@ def test_the_import_page_shows_the_jobs_progress_then_the_result(
     page.set_input_files("#id_file", str(path))
     page.select_option("#id_encoding", "cp932")
     page.click("main button[type=submit]")
+    # The preview: how the file was read, the columns and the first rows; nothing is imported yet.
+    page.wait_for_selector("#preview-table")
+    assert Card.objects.count() == 0
+    page.click("#confirm-import")
     page.wait_for_selector("section.job")  # the import runs as a job; its progress is on the batch page
     from madoguchi.jobs.testing import run_queued_jobs
 
@@ -98,6 +102,7 @@ def test_the_import_page_shows_the_jobs_progress_then_the_result(
         "/cards/assist/",
         "/cards/locations/",
         "/cards/day/",
+        "/cards/stocktake/?place=A",
     ):
         assert page.goto(f"{live_server.url}{path}").status == 200, path
     assert violations == []

@@ -14,12 +14,20 @@ class ImportViewTests(BaseTestCase):
     def setUp(self) -> None:
         self.login(self.back_office)
 
-    def upload(self, content: bytes, name: str = "arrivals.csv", encoding: str = "") -> ImportBatch:
+    def upload(
+        self, content: bytes, name: str = "arrivals.csv", encoding: str = "", confirm: bool = True
+    ) -> ImportBatch:
+        """Upload, then (as the clerk does after looking at the preview) confirm the columns as shown."""
         response = self.client.post(
             reverse("cards:import"), {"file": SimpleUploadedFile(name, content), "encoding": encoding}
         )
         self.assertEqual(response.status_code, 302)
-        return ImportBatch.objects.latest("pk")
+        batch = ImportBatch.objects.latest("pk")
+        if confirm and batch.status == ImportBatch.Status.PREVIEW:
+            response = self.client.post(reverse("cards:import_batch", args=[batch.pk]), {"action": "confirm"})
+            self.assertEqual(response.status_code, 302)
+            batch.refresh_from_db()
+        return batch
 
     def test_an_upload_starts_a_job_whose_page_shows_progress_then_the_counts(self) -> None:
         from madoguchi.jobs.models import Job

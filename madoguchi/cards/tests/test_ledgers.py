@@ -62,3 +62,43 @@ class LedgerTests(BaseTestCase):
             ).count(),
             2,
         )
+
+    def test_the_ledgers_print_as_pdf_with_every_day_and_every_disposal(self) -> None:
+        from pypdf import PdfReader
+
+        today = timezone.localdate()
+        card = make_card(self.main_office, state=S.UNCLAIMED)
+        card_transition(card=card, to_state=S.DESTROYED, by=self.back_office, note="保管期限経過のため廃棄")
+        self.login(self.back_office)
+        start = today - datetime.timedelta(days=40)
+        data = {"start": start, "end": today, "fmt": "pdf"}
+        receipts = self.client.post(reverse("cards:ledgers"), data | {"kind": "receipts"})
+        self.assertEqual(receipts["Content-Type"], "application/pdf")
+        reader = PdfReader(io.BytesIO(receipts.content))
+        self.assertGreaterEqual(len(reader.pages), 2)  # 41 days do not fit one page; the heading repeats
+        text = "".join(page.extract_text() for page in reader.pages)
+        self.assertIn("受払簿", text)
+        self.assertIn(start.isoformat(), text)
+        self.assertIn(today.isoformat(), text)
+        self.assertIn("残高", reader.pages[1].extract_text())
+        disposals_pdf = self.client.post(reverse("cards:ledgers"), data | {"kind": "disposals"})
+        text = PdfReader(io.BytesIO(disposals_pdf.content)).pages[0].extract_text()
+        self.assertIn(card.notice_number, text)
+        self.assertIn("廃棄", text)
+        self.assertNotIn(card.applicant_name, text)
+        self.assertTrue(
+            AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, detail__format="pdf").exists()
+        )
+
+    def test_the_published_books_are_what_the_monthly_report_appends(self) -> None:
+        from madoguchi.reports.services import monthly_report_build
+
+        today = timezone.localdate()
+        card = make_card(self.main_office, state=S.UNCLAIMED)
+        card_transition(card=card, to_state=S.RETURNED, by=self.back_office, note="J-LISへ返納")
+        data = monthly_report_build(year=today.year, month=today.month, today=today)
+        receipts, disposal = data.further
+        self.assertEqual(data.attachments[2:], [("別紙3", "カード受払簿"), ("別紙4", "カード返納・廃棄簿")])
+        self.assertEqual(receipts.caption, "カード受払簿")
+        self.assertEqual(len(receipts.rows), today.day)  # the 1st of the month to today
+        self.assertEqual(disposal.rows[0][1:3], ["返納", card.notice_number])

@@ -184,8 +184,8 @@ class PaperTests(BaseTestCase):
 
         card = make_card(
             self.main_office,
-            applicant_name="𠮷田 太郎",
-            gaiji_note="氏名に印刷できない文字（U+20BB7）があります",
+            applicant_name="𠀀田 太郎",  # U+20000 is outside the print font
+            gaiji_note="氏名に印刷できない文字（U+20000）があります",
         )
         text = PdfReader(io.BytesIO(card_sheets_pdf([card]))).pages[0].extract_text()
         self.assertIn("〓田 太郎", text)

@@ -10,7 +10,7 @@ from ..models import Card, Shipment
 from ..services import shipment_create
 from .factories import make_card
 
-BACK = {"back_office", "site_manager", "admin"}
+BACK = {"back_office", "site_manager"}
 READERS = BACK | {"director", "city_staff"}
 CARD_READERS = READERS | {"operator"}
 

@@ -17,6 +17,12 @@ def build(ctx: JobContext, *, rows: int) -> None:
     ctx.set_result(summary={"行数": rows}, url="/jobs/")
 
 
+@job_kind("test.print", title="テスト帳票（個人情報）", permission="cards.print_cards")
+def print_out(ctx: JobContext) -> None:
+    ctx.attach_file(name="本人確認シート.pdf", content=b"%PDF-1.4 personal", content_type="application/pdf")
+    ctx.set_result(summary={"枚数": 1})
+
+
 def _forget(params: dict[str, Any]) -> None:
     ABANDONED.append(params)
 

@@ -176,6 +176,23 @@ class JobPageTests(BaseTestCase):
         self.login(self.director)  # managers see every job
         self.assertEqual(self.client.get(job.get_absolute_url()).status_code, 200)
 
+    def test_an_administrator_follows_a_print_job_but_cannot_download_its_personal_data(self) -> None:
+        job = job_start(kind="test.print", params={}, user=self.back_office)
+        run_queued_jobs()
+        url = reverse("jobs:download", args=[job.pk])
+        self.login(self.admin)  # view_all_jobs: progress and state, not the file
+        page = self.client.get(job.get_absolute_url())
+        self.assertContains(page, "完了")
+        self.assertNotContains(page, url)
+        self.assertContains(page, "処理を始めた人と処理の権限を持つ人だけがダウンロードできます")
+        self.assertNotContains(self.client.get(reverse("jobs:list")), url)
+        self.assertEqual(self.client.get(url).status_code, 403)
+        self.login(self.site_manager)  # holds the kind's permission (cards.print_cards)
+        self.assertContains(self.client.get(job.get_absolute_url()), url)
+        self.assertEqual(self.client.get(url).status_code, 200)
+        self.login(self.back_office)  # the starter
+        self.assertEqual(self.client.get(url).status_code, 200)
+
     def test_a_failed_job_shows_its_message(self) -> None:
         job = job_start(
             kind="test.refuse", params={"reason": "対象の月にデータがありません。"}, user=self.operator

@@ -188,6 +188,8 @@ def table_flowables(
     if table.total:
         body.append(list(table.total))
     ncols = len(table.header)
+    if col_widths is None and len(table.widths) == ncols:
+        col_widths = [width * f for f in table.widths]
     if col_widths is None:
         col_widths = [width / ncols] * ncols
         if ncols >= 2 and table.numeric and 0 not in table.numeric:
@@ -346,7 +348,7 @@ def cover_flowables(data: Any, st: dict[str, ParagraphStyle]) -> list[Flowable]:
         ("契約期間", f"{format_wareki(cover.period_start)} から {format_wareki(cover.period_end)} まで"),
         ("報告対象期間", f"{format_wareki(data.period.start)} から {format_wareki(last_day)} まで"),
         ("担当課", f"{cover.city_name} {cover.section}"),
-        ("添付資料", "別紙1 業務実施状況（件数表・グラフ）、別紙2 対応状況全件"),
+        ("添付資料", "、".join(f"{n} {what}" for n, what in data.attachments)),
     ]
     out.append(
         RLTable(
@@ -497,4 +499,13 @@ def report_pdf(data: Any) -> bytes:
     )
     used = sum(f.wrap(170 * mm, FRAME_HEIGHT)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in story[-2:])
     story += table_flowables(data.appendix, st, col_widths=APPENDIX_WIDTHS, first_page_used=used)
+    for (label, what), table in zip(data.attachments[2:], data.further, strict=True):
+        story.append(PageBreak())
+        story.append(
+            Paragraph(escape(f"{label}　{what}" if data.cover is not None else f"別紙　{what}"), st["h2"])
+        )
+        used = sum(
+            f.wrap(170 * mm, FRAME_HEIGHT)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in story[-1:]
+        )
+        story += table_flowables(table, st, first_page_used=used)
     return build_pdf(data.title, story)

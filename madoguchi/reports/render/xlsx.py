@@ -32,6 +32,11 @@ NUMBER = "#,##0"
 STYLED_ROWS = 300
 
 
+def sheet_title(caption: str) -> str:
+    """A sheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
+    return "".join("・" if ch in "[]:*?/\\" else ch for ch in caption)[:31]
+
+
 def _a4(ws: Any, *, landscape: bool = False) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4 if hasattr(ws, "PAPERSIZE_A4") else "9"
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
@@ -155,7 +160,8 @@ def cover_sheet(wb: Workbook, data: Any) -> None:
         ("担当課", f"{cover.city_name} {cover.section}"),
         (
             "添付資料",
-            "別紙1 業務実施状況（シート「月報」「グラフ」）、別紙2 対応状況全件（シート「対応状況全件」）",
+            "別紙1 業務実施状況（シート「月報」「グラフ」）、別紙2 対応状況全件（シート「対応状況全件」）"
+            + "".join(f"、{n} {what}（シート「{sheet_title(what)}」）" for n, what in data.attachments[2:]),
         ),
     ):
         sheet.append([sheet.cell(key, font=BOLD), sheet.cell(value, align=wrap)])
@@ -239,6 +245,11 @@ def report_xlsx(data: Any) -> bytes:
     appendix.ws.freeze_panes = "A3"
     header_row = write_table(appendix, data.appendix)
     appendix.ws.print_title_rows = f"{header_row}:{header_row}"
+    for table in data.further:
+        sheet = Sheet(wb, sheet_title(table.caption), landscape=len(table.header) > 5)
+        sheet.ws.freeze_panes = "A3"
+        header_row = write_table(sheet, table)
+        sheet.ws.print_title_rows = f"{header_row}:{header_row}"
 
     out = io.BytesIO()
     wb.save(out)

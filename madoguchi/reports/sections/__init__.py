@@ -63,6 +63,8 @@ class Table:
     empty_text: str = "該当なし"
     # How many items the table stands for, when that is not its number of rows (a table of counts).
     item_count: int | None = None
+    # Column widths as fractions of the printed width (PDF); empty = the renderer's default.
+    widths: tuple[float, ...] = ()
 
     @property
     def items(self) -> int:

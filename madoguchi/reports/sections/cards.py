@@ -3,6 +3,7 @@ end of the period (from the card history too, so a month's report keeps showing 
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -166,3 +167,12 @@ def appendix_rows(period: Period) -> list[list[Any]]:
             ]
         )
     return rows
+
+
+def ledger_tables(period: Period) -> list[Table]:
+    """The cards' 受払簿 and 返納・廃棄簿 for the period (up to its 'now'), as further appendices."""
+    last = min(period.end - datetime.timedelta(days=1), period.as_of)
+    return [
+        Table(f"カード{book.title}", list(book.columns), [list(r) for r in book.rows], numeric=book.numeric)
+        for book in card_selectors.card_ledgers(start=period.start, end=last)
+    ]

@@ -95,7 +95,9 @@ class SubmitTest(BaseTestCase):
             self.assertIn(expected, text)
         self.assertNotIn("久留米", text)  # nothing city-specific comes from the code
         wb = load_workbook(io.BytesIO(bytes(version.xlsx)))
-        self.assertEqual(wb.sheetnames, ["鑑", "月報", "グラフ", "対応状況全件"])
+        self.assertEqual(
+            wb.sheetnames, ["鑑", "月報", "グラフ", "対応状況全件", "カード受払簿", "カード返納・廃棄簿"]
+        )
         cover = [v for row in wb["鑑"].iter_rows(values_only=True) for v in row if v]
         self.assertIn("試験市長　様", cover)
         calls = [r for r in wb["月報"].iter_rows(values_only=True) if r and r[0] == "4月"]
@@ -147,3 +149,97 @@ class SubmitTest(BaseTestCase):
         self.assertEqual(
             (report.status, report.received_by), (MonthlyReport.Status.RECEIVED, self.city_staff)
         )
+
+
+class FurtherAppendixTest(BaseTestCase):
+    """A document another app publishes for the month (e.g. the card ledgers) is printed as 別紙3 after the
+    list of everything handled, gets its own sheet, and is named under 添付資料 on the 鑑."""
+
+    def test_a_further_appendix_is_printed_as_its_own_bessi_and_sheet(self) -> None:
+        from unittest import mock
+
+        from madoguchi.reports.sections import Table
+
+        load_calls({"2026-04": [3, 1, 0, 4]})
+        contract_settings()
+        ledger = Table(
+            "カード受払簿",
+            ["日付", "受入", "払出", "残"],
+            [["令和8年4月1日", 120, 80, 40]],
+            numeric=(1, 2, 3),
+        )
+        with mock.patch("madoguchi.reports.sections.appendices.further_appendices", return_value=[ledger]):
+            version = submit_month(self.director)
+        text = pdf_text(bytes(version.pdf)).replace("\n", "").replace("\u3000", " ")
+        # Named under 添付資料 on the 鑑, and the heading of its own pages after 別紙2.
+        self.assertEqual(text.count("別紙3 カード受払簿"), 2)
+        self.assertLess(text.index("別紙2 対応状況全件"), text.rindex("別紙3 カード受払簿"))
+        self.assertIn("令和8年4月1日120804", text)
+        wb = load_workbook(io.BytesIO(bytes(version.xlsx)))
+        self.assertEqual(wb.sheetnames[-1], "カード受払簿")
+        rows = list(wb["カード受払簿"].iter_rows(values_only=True))
+        self.assertIn(("令和8年4月1日", 120, 80, 40), [tuple(r[:4]) for r in rows])
+
+
+class TheCityDownloadsWhatWasSubmittedTest(BaseTestCase):
+    """After a 訂正版 the city still downloads the 初版 exactly as it was handed over, and the 訂正版 with the
+    corrected figures; both read back (openpyxl, PDF text) and compared with the data of their day."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        load_calls({"2026-04": [12, 7, 2, 21]})
+        self.first = submit_month(self.director)
+        # A call of 20 April logged late: the report now differs from the 初版.
+        Call.objects.create(
+            direction="inbound", status="ended", started_at=at("2026-04-20"), category="reservation"
+        )
+        self.second = submit_month(self.director, reason="4月20日の予約の入電1件を追加")
+        self.login(self.city_staff)
+
+    def download(self, number: int, fmt: str) -> bytes:
+        response = self.client.get(f"/reports/monthly/2026-04/v{number}.{fmt}")
+        self.assertEqual(response.status_code, 200)
+        return response.content
+
+    def april_row(self, content: bytes) -> list[object]:
+        wb = load_workbook(io.BytesIO(content))
+        (row,) = [r for r in wb["月報"].iter_rows(values_only=True) if r and r[0] == "4月"][:1]
+        return list(row[:5])
+
+    def test_each_version_downloads_byte_for_byte_with_its_own_figures(self) -> None:
+        first_pdf, first_xlsx = self.download(0, "pdf"), self.download(0, "xlsx")
+        second_pdf, second_xlsx = self.download(1, "pdf"), self.download(1, "xlsx")
+        self.assertEqual(hashlib.sha256(first_pdf).hexdigest(), self.first.pdf_sha256)
+        self.assertEqual(hashlib.sha256(first_xlsx).hexdigest(), self.first.xlsx_sha256)
+        self.assertEqual(hashlib.sha256(second_pdf).hexdigest(), self.second.pdf_sha256)
+        self.assertEqual(hashlib.sha256(second_xlsx).hexdigest(), self.second.xlsx_sha256)
+        self.assertEqual(self.april_row(first_xlsx), ["4月", 12, 7, 2, 21])
+        self.assertEqual(self.april_row(second_xlsx), ["4月", 13, 7, 2, 22])
+        self.assertNotIn("訂正版", pdf_text(first_pdf))
+        second_text = pdf_text(second_pdf)
+        self.assertIn("業務完了報告書（令和8年4月分） 訂正版（第1版）", second_text)
+        self.assertIn("4月20日の予約の入電1件を追加", second_text)
+
+    def test_the_correction_cover_sheet_lists_each_changed_figure(self) -> None:
+        wb = load_workbook(io.BytesIO(self.download(1, "xlsx")))
+        cover = {r[0]: r[1] for r in wb["鑑"].iter_rows(values_only=True) if r and r[0]}
+        self.assertEqual(cover["訂正の理由"], "4月20日の予約の入電1件を追加")
+        self.assertEqual(cover["4月 予約"], "12 → 13")
+        self.assertEqual(cover["4月 計"], "21 → 22")
+        self.assertNotIn("4月 その他", cover)  # only what changed
+
+    def test_each_download_is_an_audited_export_of_that_version(self) -> None:
+        from madoguchi.accounts.models import AuditEvent
+
+        self.download(0, "pdf")
+        self.download(1, "xlsx")
+        events = AuditEvent.objects.filter(
+            actor=self.city_staff, action=AuditEvent.Action.EXPORT, object_type="reports.monthlyreport"
+        ).order_by("pk")
+        self.assertEqual(
+            [(e.detail["version"], e.detail["format"]) for e in events], [(0, "pdf"), (1, "xlsx")]
+        )
+
+    def test_a_version_that_does_not_exist_is_not_found(self) -> None:
+        self.assertEqual(self.client.get("/reports/monthly/2026-04/v2.pdf").status_code, 404)
+        self.assertEqual(self.client.get("/reports/monthly/2026-05/v0.pdf").status_code, 404)

@@ -13,8 +13,8 @@ from ..models import CapacityOverride, OfficeSlotSettings, Reservation
 from ..services import reservation_book
 from .helpers import open_day, ready_card, set_capacity, slot_on
 
-VIEWERS = {"operator", "back_office", "floor", "site_manager", "director", "city_staff", "admin"}
-MANAGERS = {"site_manager", "director", "admin"}
+VIEWERS = {"operator", "back_office", "floor", "site_manager", "director", "city_staff"}
+MANAGERS = {"site_manager", "director"}
 
 
 class DayListTests(BaseTestCase):

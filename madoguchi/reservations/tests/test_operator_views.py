@@ -15,10 +15,10 @@ from ..models import Reservation, Slot
 from ..services import reservation_book
 from .helpers import open_day, ready_card, set_capacity, slot_on
 
-BOOKERS = {"operator", "back_office", "floor", "site_manager", "admin"}
+BOOKERS = {"operator", "back_office", "floor", "site_manager"}
 VIEWERS = BOOKERS | {"director", "city_staff"}
-COUNTER = {"back_office", "floor", "site_manager", "admin"}
-MANAGERS = {"site_manager", "director", "admin"}
+COUNTER = {"back_office", "floor", "site_manager"}
+MANAGERS = {"site_manager", "director"}
 
 
 class OperatorDeskTests(BaseTestCase):

@@ -11,8 +11,8 @@ from ..models import AppointmentType, Reservation
 from ..services import appointment_type_get
 from .helpers import open_day, set_capacity, slot_on
 
-MANAGERS = {"site_manager", "director", "admin"}
-BOOKERS = {"operator", "back_office", "floor", "site_manager", "admin"}
+MANAGERS = {"site_manager", "director"}
+BOOKERS = {"operator", "back_office", "floor", "site_manager"}
 
 
 class TypeScreenTests(BaseTestCase):

@@ -9,7 +9,7 @@ from madoguchi.accounts.testing import BaseTestCase
 from madoguchi.staffing.models import Skill, StaffMember, TrainingCompletion, TrainingCourse, Unavailability
 from madoguchi.staffing.services import staff_member_create
 
-READERS = {"site_manager", "director", "city_staff", "admin"}
+READERS = {"site_manager", "director", "city_staff"}
 RECORDERS = {"site_manager", "director"}
 
 
