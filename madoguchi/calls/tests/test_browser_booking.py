@@ -48,11 +48,10 @@ def shot(tmp_path: Path, name: str) -> Path:
 def world(db):
     from madoguchi.accounts.roles import Role, sync_roles
     from madoguchi.accounts.testing import make_offices, make_user
+    from madoguchi.calls.models import CallCategory
     from madoguchi.reservations.models import Slot
     from madoguchi.reservations.services import slots_sync, window_dates
     from madoguchi.reservations.tests.helpers import open_day, ready_card, set_capacity
-
-    from madoguchi.calls.models import CallCategory
 
     sync_roles()
     # Seeded by a migration, but a transactional test before this one may have emptied the table.
