@@ -15,6 +15,8 @@ class User(AbstractUser):
     display_name = models.CharField("表示名", max_length=100, blank=True)
     # Set when an administrator chose the password (new account, reset): the user must change it first.
     must_change_password = models.BooleanField("次回ログイン時にパスワード変更", default=False)
+    # When an administrator deactivated the account (a leaver): the retention clock for staff data starts here.
+    deactivated_at = models.DateTimeField("無効にした日時", null=True, blank=True)
 
     class Meta:
         verbose_name = "職員アカウント"

@@ -120,17 +120,13 @@ def staff_create(
 def staff_password_reset(*, user: User, password: str, by: User, request: HttpRequest | None = None) -> User:
     """An administrator sets a temporary password: validated, audited, the user's sessions end, and the user must
     change it at the next login."""
-    from django.contrib.sessions.models import Session
-
     validate_password(password, user=user)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         user.set_password(password)
         user.must_change_password = True
         user.save(update_fields=["password", "must_change_password"])
-        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-            if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-                session.delete()
+        _end_sessions(user)
         audit_record(
             actor=by,
             action=AuditEvent.Action.UPDATE,
@@ -139,6 +135,77 @@ def staff_password_reset(*, user: User, password: str, by: User, request: HttpRe
             detail={"fields": ["password"], "reset_by_admin": True},
         )
     return user
+
+
+def _end_sessions(user: User) -> None:
+    from django.contrib.sessions.models import Session
+
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+
+
+def staff_deactivate(*, user: User, by: User, request: HttpRequest | None = None) -> User:
+    """A leaver's account: it can no longer sign in, its sessions end, and the retention clock for its personal
+    data (`departed_staff_purge`) starts. Nobody deactivates their own account (ValueError)."""
+    if user.pk == by.pk:
+        raise ValueError("自分自身のアカウントは無効にできません。")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        user.is_active = False
+        user.deactivated_at = user.deactivated_at or timezone.now()
+        user.save(update_fields=["is_active", "deactivated_at"])
+        _end_sessions(user)
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=user,
+            request=request,
+            detail={"fields": ["is_active"]},
+        )
+    return user
+
+
+DEPARTED_PREFIX = "departed-"
+DEPARTED_NAME = "退職者"
+
+
+def departed_staff_purge(*, before: Any, dry_run: bool, holds: Any = ()) -> int:
+    """Retention (madoguchi/retention, kind `accounts.departed_staff`): accounts deactivated before `before` lose
+    their personal data — user name (becomes `departed-<id>`), display name, names, e-mail, password and
+    authenticators. The account row stays, so audit rows, histories and records still point to it; the audit
+    trail keeps the user name it recorded at the time. Accounts deactivated inside a legal hold are kept."""
+    from django.contrib.auth.hashers import make_password
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    qs = User.objects.filter(is_active=False, deactivated_at__lt=before).exclude(
+        username__startswith=DEPARTED_PREFIX
+    )
+    for start, end in holds or ():
+        qs = qs.exclude(deactivated_at__range=(start, end))
+    if dry_run:
+        return qs.count()
+    with transaction.atomic():
+        ids = list(qs.select_for_update().values_list("pk", flat=True))
+        TOTPDevice.objects.filter(user_id__in=ids).delete()
+        count = User.objects.filter(pk__in=ids).update(
+            username=Concat(Value(DEPARTED_PREFIX), Cast("pk", output_field=CharField())),
+            display_name=DEPARTED_NAME,
+            first_name="",
+            last_name="",
+            email="",
+            password=make_password(None),
+            must_change_password=False,
+        )
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.DELETE,
+            object_type="accounts.user",
+            detail={"purged": count, "what": "departed_staff"},
+        )
+    return count
 
 
 def password_change(*, user: User, password: str, request: HttpRequest | None = None) -> User:

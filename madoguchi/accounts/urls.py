@@ -21,5 +21,5 @@ urlpatterns = [
     path("accounts/audit/", views.audit_list, name="audit"),
     path("accounts/audit/export.csv", views.audit_export, name="audit_export"),
     path("accounts/staff/", views.staff_list, name="staff_list"),
-    path("accounts/staff/<int:user_id>/deactivate/", views.staff_deactivate, name="staff_deactivate"),
+    path("accounts/staff/<int:user_id>/deactivate/", views.staff_deactivate_view, name="staff_deactivate"),
 ]

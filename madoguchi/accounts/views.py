@@ -28,6 +28,7 @@ from .services import (
     audit_record,
     password_change,
     staff_create,
+    staff_deactivate,
     staff_password_reset,
     two_factor_approve,
     two_factor_request,
@@ -260,22 +261,15 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @require_perm("accounts.manage_accounts")
 @require_POST
-def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+def staff_deactivate_view(request: HttpRequest, user_id: int) -> HttpResponse:
     from django.shortcuts import get_object_or_404
 
     target = get_object_or_404(User, pk=user_id)
-    if target == request.user:
-        messages.error(request, "自分自身のアカウントは無効にできません。")
+    try:
+        staff_deactivate(user=target, by=request.user, request=request)  # type: ignore[arg-type]
+    except ValueError as exc:
+        messages.error(request, str(exc))
     else:
-        target.is_active = False
-        target.save(update_fields=["is_active"])
-        audit_record(
-            actor=request.user,  # type: ignore[arg-type]
-            action=AuditEvent.Action.UPDATE,
-            obj=target,
-            request=request,
-            detail={"fields": ["is_active"]},
-        )
         messages.success(request, f"アカウント「{target.username}」を無効にしました。")
     return redirect("accounts:staff_list")
 

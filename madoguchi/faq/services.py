@@ -6,10 +6,12 @@ what operators can find may have changed.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -32,7 +34,11 @@ LIMITS = {"分類": 60, "質問": 2000, "回答": 8000, "キーワード": 400}
 
 
 def bump_search_stamp() -> None:
-    """Tell every process that the approved set or the synonyms changed (same transaction as the change)."""
+    """Tell every process that the approved set or the synonyms changed (same transaction as the change).
+    This process reads the new stamp on its next search (and again after the commit); others within
+    `search.STAMP_CHECK_SECONDS`."""
+    search.stamp_moved()
+    transaction.on_commit(search.stamp_moved)
     if SearchIndexState.objects.filter(pk=1).update(stamp=F("stamp") + 1):
         return
     # The migration creates the row; only a flushed database lacks it. Two writers may race to create it.
@@ -819,3 +825,34 @@ def miss_new_draft(*, log: SearchLog, by: User) -> FaqEntry:
 def miss_dismiss(*, log: SearchLog, by: User) -> None:
     _followup(log, SearchLog.Followup.DISMISSED)
     audit_record(actor=by, action=AuditEvent.Action.UPDATE, obj=log, detail={"followup": "dismissed"})
+
+
+def faq_import_upload_purge(*, before: datetime.datetime, dry_run: bool, holds: Any = ()) -> int:
+    """Retention (madoguchi/retention, kind `faq.import_file`): uploaded FAQ collections still stored from before
+    `before` are deleted — a dry run's upload waits for 「この内容で取り込む」 and is otherwise kept forever; the real
+    import and a failed one delete theirs at once. A file whose time falls in a legal-hold window is kept."""
+    from django.core.files.storage import default_storage
+
+    from .jobs import UPLOAD_DIR
+
+    try:
+        _dirs, files = default_storage.listdir(UPLOAD_DIR)
+    except FileNotFoundError:
+        return 0
+    old = []
+    for name in files:
+        path = f"{UPLOAD_DIR}/{name}"
+        at = default_storage.get_modified_time(path)
+        if at < before and not any(start <= at <= end for start, end in holds or ()):
+            old.append(path)
+    if dry_run or not old:
+        return len(old)
+    for path in old:
+        default_storage.delete(path)
+    audit_record(
+        actor=None,
+        action=AuditEvent.Action.DELETE,
+        object_type="faq.import_file",
+        detail={"purged": len(old), "what": "faq_import_upload"},
+    )
+    return len(old)

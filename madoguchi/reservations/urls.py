@@ -30,6 +30,7 @@ urlpatterns = [
     path("web/logout/", public.public_logout, name="public_logout"),
     path("web/link/<str:token>/", public.public_confirm, name="public_confirm"),
     path("web/lang/", public.public_lang, name="public_lang"),
+    path("web/waitlist/", public.public_waitlist, name="public_waitlist"),
     path("web/apply/", public_apply.public_apply, name="public_apply"),
     path("web/verify/<str:token>/", public_apply.public_verify, name="public_verify"),
 ]

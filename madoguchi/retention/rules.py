@@ -30,8 +30,10 @@ class Rule:
 
 
 def rules() -> list[Rule]:
+    from madoguchi.accounts import services as accounts
     from madoguchi.calls import services as calls
     from madoguchi.cards import services as cards
+    from madoguchi.faq import services as faq
     from madoguchi.floor import services as floor
     from madoguchi.reservations import services as reservations
 
@@ -78,5 +80,19 @@ def rules() -> list[Rule]:
             30,
             "削除",
             reservations.booking_email_purge,
+        ),
+        Rule(
+            "faq.import_file",
+            "質疑応答集の取込ファイル（試行のまま取り込まれなかったもの）",
+            7,
+            "削除",
+            faq.faq_import_upload_purge,
+        ),
+        Rule(
+            "accounts.departed_staff",
+            "退職（無効化）した職員アカウントの氏名・表示名・メール・パスワード・認証アプリ（無効化の日から）",
+            365,
+            "匿名化",
+            accounts.departed_staff_purge,
         ),
     ]
