@@ -36,7 +36,7 @@ class ExtensionAndCauseTests(BaseTestCase):
     def test_the_call_list_shows_the_extension_and_the_end_of_each_call(self):
         self.login(self.operator)
         page = self.client.get("/calls/").content.decode()
-        self.assertIn("<th scope=\"col\">内線</th>", page)
+        self.assertIn('<th scope="col">内線</th>', page)
         self.assertIn("<td>201</td>", page)
         self.assertIn("<td>話し中</td>", page)
         self.assertIn("<td>呼出中に相手が切断</td>", page)
