@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import time
 import unicodedata
 from array import array
 from dataclasses import dataclass, field
@@ -28,13 +29,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-ANALYZER_VERSION = 3  # bump when analysis changes; `faq_reindex` re-analyses stored entries
+ANALYZER_VERSION = 4  # bump when analysis changes; `faq_reindex` re-analyses stored entries
 
 FIELD_WEIGHTS = {"q": 3.0, "k": 2.0, "c": 1.0, "a": 0.5}
 CLASS_WEIGHTS = {"w": 1.0, "r": 0.6, "g": 0.3, "y": 0.2}
 SYNONYM_FACTOR = 0.9
 K1 = 1.2
 B = 0.6
+FUZZY_FACTOR = 0.7  # a word one mistyped kanji away (代利人 → 代理人)
+FUZZY_MAX = 6  # more candidates than this: the run is too unspecific to guess
+FUZZY_MAX_SHORT = 3  # for two-character runs (予訳 → 予約)
 RELATIVE_CUTOFF = 0.12  # drop hits scoring below this share of the best hit (bigram noise)
 
 # Function words carry no meaning for search. Sudachi's part of speech tells us which they are.
@@ -52,6 +56,7 @@ STOPWORDS = {
     "願う", "お願い", "御願い", "伺う", "尋ねる", "聞く", "訊く", "欲しい", "ほしい", "聞きたい", "つもり",
     "感じ", "場合", "大丈夫", "本当", "すみません", "済む", "今度", "やっぱり", "結局", "一応", "とりあえず",
     "ちゃう", "じゃう", "てる", "でる", "とく", "どく", "けど", "だけど", "ので", "です", "ます",
+    "遣る", "やる", "困る", "みたい", "かな", "かも", "もう", "ずっと", "なんか", "何か",
 }  # fmt: skip
 # After a te-form these verbs are helpers (…してもらう, …してしまう, …している), not the question's subject.
 _HELPER_AFTER_TE = {
@@ -224,8 +229,14 @@ class QueryToken:
     negated: bool
     after_conditional: bool = False  # follows …と / …ば / …ては (for …ないといけない)
     before_conditional: bool = False
+    not_yet: bool = (
+        False  # …ていない / …てない: not done yet (「まだ届いていない」), not "cannot" (「行けない」)
+    )
+    potential: bool = False  # 行ける・来られる・使える: "can" (Sudachi normalises 行ける to 行く)
 
 
+_PROGRESSIVE = {"いる", "居る", "おる"}
+_LIGHT_VERBS = {"為る", "する", "出来る", "できる"}
 OBLIGATION = "ないといけない"  # the pseudo-word for an obligation phrase (rules can trigger on it)
 _MUST_VERBS = {"行く", "いける", "成る", "なる", "駄目", "だめ"}
 
@@ -239,19 +250,34 @@ def query_tokens(text: str) -> tuple[QueryToken, ...]:
     mode_c, mode_a = _modes()
     out: list[QueryToken] = []
     after_te = False
+    progressive = False  # a helper いる / おる after a te-form was just skipped (…ている)
     for m in _tokenizer().tokenize(text, mode_c):
         pos = m.part_of_speech()
         norm = fold(m.normalized_form())
         helper = after_te and norm in _HELPER_AFTER_TE
+        te_negation = after_te and norm in _NEGATIONS  # …てない (いる dropped in speech)
         after_te = pos[1] == "接続助詞" and m.normalized_form() in ("て", "で")
-        if pos[0] == "助動詞" and norm in _NEGATIONS and out and not out[-1].negated:
+        if (pos[0] == "助動詞" or te_negation) and norm in _NEGATIONS and out and not out[-1].negated:
             last = out[-1]
-            if last.norm in _MUST_VERBS and last.after_conditional:
+            if progressive or te_negation:
+                # …ていない: not done yet (「まだ取りに行っていない」), which is not "cannot go".
+                out[-1] = QueryToken(**{**last.__dict__, "not_yet": True})
+            elif last.norm in _MUST_VERBS and last.after_conditional:
                 # …ないといけない / …なければならない: an obligation, not "cannot go"
                 out[-1] = QueryToken(**{**last.__dict__, "norm": OBLIGATION, "stop": True})
             else:
                 out[-1] = QueryToken(**{**last.__dict__, "negated": True})
+                if last.norm in _LIGHT_VERBS and len(out) > 1 and not out[-2].stop:
+                    # 反応しない: the negation belongs to the noun the light verb makes a verb of.
+                    out[-2] = QueryToken(**{**out[-2].__dict__, "negated": True})
+            progressive = False
             continue
+        if pos[0] == "助動詞" and norm in ("れる", "られる") and out and not out[-1].negated:
+            out[-1] = QueryToken(**{**out[-1].__dict__, "potential": True})
+        if (helper and norm in _PROGRESSIVE) or (pos[0] == "助動詞" and norm in ("てる", "でる")):
+            progressive = True
+        elif pos[0] not in _SKIP_POS:
+            progressive = False
         conditional = pos[0] == "助詞" and m.normalized_form() in ("と", "ば", "は", "ても")
         if pos[0] in _SKIP_POS or helper:
             if out and conditional:
@@ -276,10 +302,21 @@ def query_tokens(text: str) -> tuple[QueryToken, ...]:
                 end=m.end(),
                 stop=_is_stop(norm) or _is_stop(surface),
                 negated=False,
+                potential=_is_potential(m),
                 after_conditional=bool(out) and out[-1].before_conditional,
             )
         )
     return tuple(out)
+
+
+def _is_potential(m: Any) -> bool:
+    """A potential verb (行ける, 来れる, 使える): its dictionary form is not the normalised form it came from."""
+    if m.part_of_speech()[0] != "動詞":
+        return False
+    d, n = fold(m.dictionary_form()), fold(m.normalized_form())
+    if d == n or not d.endswith("る"):
+        return False
+    return not n.endswith("る") or (d.endswith("れる") and not n.endswith("れる"))
 
 
 def signature(text: str) -> frozenset[str]:
@@ -290,12 +327,20 @@ def signature(text: str) -> frozenset[str]:
     if "+" in text:
         word, _, neg = text.partition("+")
         base = signature(word)
-        return base | {f"{w}+{fold(neg)}" for w in base} if neg else base
+        if not neg:
+            return base
+        if fold(neg) == "ない" and any(t.potential for t in query_tokens(word)):
+            return base | {f"{t.norm}+れない" for t in query_tokens(word) if t.potential}
+        return base | {f"{w}+{fold(neg)}" for w in base}
     words: set[str] = set()
     for t in query_tokens(text):
         words.add(t.norm)
         if t.negated:
             words.add(f"{t.norm}+ない")
+            if t.potential:
+                words.add(f"{t.norm}+れない")  # 来られない (cannot come) is not 来ない (has not come)
+        if t.not_yet:
+            words.add(f"{t.norm}+未")
     return frozenset(words)
 
 
@@ -364,6 +409,8 @@ class Index:
     postings: dict[str, tuple[array, array]]  # term -> (doc positions, BM25 tf part per posting)
     synonyms: list[SynonymRule]
     kana: dict[str, list[str]] = field(default_factory=dict)  # kana string -> indexed w:/r: terms spelled so
+    # a kanji word with one character replaced by "?" -> the indexed w: terms (for mistyped kanji: 代利人)
+    fuzzy: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -371,6 +418,7 @@ class Index:
 
 
 _KANA = re.compile(r"[ぁ-ゖー]+")
+_KANJI = re.compile(r"[\u4e00-\u9fff々]")
 
 
 def build_index(stamp: int, rows: list[dict[str, Any]], synonym_rows: list[tuple[str, list[str]]]) -> Index:
@@ -424,6 +472,7 @@ def build_index(stamp: int, rows: list[dict[str, Any]], synonym_rows: list[tuple
     norms = {c: [K1 * (1.0 - B + B * length / avg[c]) for length in lengths[c]] for c in CLASS_WEIGHTS}
     postings = {}
     kana: dict[str, list[str]] = {}
+    fuzzy: dict[str, list[str]] = {}
     for t, pdocs in post_docs.items():
         cls_norms = norms[t[0]]
         impacts = array(
@@ -432,12 +481,17 @@ def build_index(stamp: int, rows: list[dict[str, Any]], synonym_rows: list[tuple
         postings[t] = (array("i", pdocs), impacts)
         if t[0] in "wr" and len(t) > 3 and _KANA.fullmatch(t[2:]):
             kana.setdefault(t[2:], []).append(t)
+        if t[0] == "w" and 2 <= len(t) - 2 <= 8 and _KANJI.search(t):
+            word = t[2:]
+            for i in range(len(word)):
+                fuzzy.setdefault(f"{word[:i]}?{word[i + 1 :]}", []).append(t)
     return Index(
         stamp=stamp,
         docs=docs,
         postings=postings,
         synonyms=compile_synonyms(synonym_rows),
         kana=kana,
+        fuzzy=fuzzy,
     )
 
 
@@ -494,6 +548,43 @@ def _segment_kana(index: Index, run: str, min_len: int) -> list[str]:
     return best[n][1]
 
 
+def _mistyped_kanji(
+    index: Index, folded: str, tokens: tuple[QueryToken, ...], covered: list[tuple[int, int]]
+) -> tuple[list[Concept], set[int]]:
+    """A wrong kanji conversion (代利人, 在流期間, 予訳) breaks a word into single characters the index does not
+    know. A run of adjacent query tokens that is not an indexed word but is one character away from indexed
+    kanji words becomes one concept with those words (longest run first); its broken tokens are absorbed."""
+    content = [t for t in tokens if not t.stop and not any(a <= t.start and t.end <= b for a, b in covered)]
+    postings = index.postings
+    concepts: list[Concept] = []
+    absorbed: set[int] = set()
+    used: set[int] = set()  # token positions already inside a matched run
+    for size in (4, 3, 2, 1):
+        for i in range(len(content) - size + 1):
+            run = content[i : i + size]
+            if any(j in used for j in range(i, i + size)):
+                continue
+            if any(run[k].end != run[k + 1].start for k in range(size - 1)):
+                continue
+            text = folded[run[0].start : run[-1].end]
+            if not 2 <= len(text) <= 8 or not _KANJI.search(text) or f"w:{text}" in postings:
+                continue
+            # The run must contain a token the index does not know (else it is just two real words).
+            if all(f"w:{t.norm}" in postings and len(t.surface) > 1 for t in run):
+                continue
+            found: list[str] = []
+            for k in range(len(text)):
+                if _KANJI.match(text[k]):
+                    found += index.fuzzy.get(f"{text[:k]}?{text[k + 1 :]}", [])
+            found = sorted(set(found))
+            if not found or len(found) > FUZZY_MAX or (len(text) == 2 and len(found) > FUZZY_MAX_SHORT):
+                continue
+            concepts.append(Concept(f"~{text}", [((t, FUZZY_FACTOR),) for t in found]))
+            used.update(range(i, i + size))
+            absorbed.update(t.start for t in run if f"w:{t.norm}" not in postings or len(t.surface) == 1)
+    return concepts, absorbed
+
+
 def query_concepts(index: Index, query: str) -> list[Concept]:  # noqa: C901 - one pass over the query's tokens; each branch is one documented matching rule
     nfkc = unicodedata.normalize("NFKC", query or "")[:2000]
     tokens = query_tokens(nfkc)
@@ -514,10 +605,15 @@ def query_concepts(index: Index, query: str) -> list[Concept]:  # noqa: C901 - o
         covered.append((m.start(), m.end()))
         for piece in pieces:
             concepts.append(Concept(piece, [((t, 1.0),) for t in index.kana[piece]]))
+    fuzzy_concepts, absorbed = _mistyped_kanji(index, folded, tokens, covered)
+    concepts.extend(fuzzy_concepts)
+    by_word: dict[str, Concept] = {}
     for tok in tokens:
-        if tok.stop or any(a <= tok.start and tok.end <= b for a, b in covered):
+        if tok.stop or any(a <= tok.start and tok.end <= b for a, b in covered) or tok.start in absorbed:
             continue
-        concepts.append(Concept(tok.norm, _word_alternatives(tok.norm, tok.reading, tok.parts)))
+        concept = Concept(tok.norm, _word_alternatives(tok.norm, tok.reading, tok.parts))
+        concepts.append(concept)
+        by_word.setdefault(tok.norm, concept)
     for rule in matching_rules(index, nfkc):
         alts: list[Alternative] = []
         for expansion in rule.expansions:
@@ -527,7 +623,17 @@ def query_concepts(index: Index, query: str) -> list[Concept]:  # noqa: C901 - o
                         tuple((t, w * RULE_FACTOR) for t, w in alt)
                         for alt in _word_alternatives(tok.norm, tok.reading, tok.parts)[:3]
                     )
-        if alts:
+        if not alts:
+            continue
+        # The rule is another way to say the word that fired it: one concept, not two (なくした is the
+        # word 無くす or the procedure 紛失, never both added up). A rule without such a word (a literal
+        # phrase, a stop word like いらない) is a concept of its own.
+        owner = next(
+            (by_word[w] for w in sorted(rule.signature, key=len, reverse=True) if w in by_word), None
+        )
+        if owner is not None:
+            owner.alternatives.extend(alts)
+        else:
             concepts.append(Concept(f"{rule.term}→{' '.join(rule.expansions)}", alts))
     # Character bigrams are the fallback for typos and unknown words: each bigram a small concept.
     for t in set(f"g:{g}" for g in bigrams(nfkc)) | set(
@@ -602,11 +708,11 @@ def rank(index: Index, query: str, limit: int = 10) -> list[tuple[int, float]]:
         touched = True
         if len(per_alt) == 1:
             scores += per_alt[0]
-            continue
-        # The best alternative per entry, plus a small share of the others.
-        stacked = np.vstack(per_alt)
-        best = stacked.max(axis=0)
-        scores += best + OTHER_ALTERNATIVES * (stacked.sum(axis=0) - best)
+        else:
+            # The best alternative per entry, plus a small share of the others.
+            stacked = np.vstack(per_alt)
+            best = stacked.max(axis=0)
+            scores += best + OTHER_ALTERNATIVES * (stacked.sum(axis=0) - best)
     if not touched:
         return []
     # Keep a margin beyond `limit` by raw score, then order by rounded score and id (identical on every DB).
@@ -673,17 +779,45 @@ def load_index(stamp: int) -> Index:
     return build_index(stamp, [dict(r) for r in rows], synonym_rows)
 
 
+# How long a process trusts the stamp it last read before reading it again. A change made in this process
+# moves the stamp locally at once (`stamp_moved`); a change made by another app server reaches this one
+# within this many seconds. Inside a transaction (tests, a write in progress) the stamp is always read.
+STAMP_CHECK_SECONDS = 1.0
+_checked_at = -math.inf
+_moves = 0  # counts stamp_moved calls, so a read that raced with a local write is not trusted
+
+
+def stamp_moved() -> None:
+    """Called by every write that bumps the stamp (and again when it commits): read the stamp next time."""
+    global _checked_at, _moves
+    _moves += 1
+    _checked_at = -math.inf
+
+
+def _must_check() -> bool:
+    from django.db import connection
+
+    return connection.in_atomic_block or time.monotonic() - _checked_at >= STAMP_CHECK_SECONDS
+
+
 def get_index() -> Index:
-    """The index for the current stamp; rebuilt from the stored term lists when the stamp moved."""
-    global _cached
-    stamp = current_stamp()
+    """The index for the current stamp; rebuilt from the stored term lists when the stamp moved. The stamp
+    costs a database round trip (~4 ms on a loaded PostgreSQL), so it is read at most once a second."""
+    global _cached, _checked_at
     index = _cached
+    if index is not None and not _must_check():
+        return index
+    checked, moves = time.monotonic(), _moves
+    stamp = current_stamp()
     if index is not None and index.stamp == stamp:
+        if moves == _moves:
+            _checked_at = checked
         return index
     with _cache_lock:
-        if _cached is not None and _cached.stamp == stamp:
-            return _cached
-        _cached = load_index(stamp)
+        if _cached is None or _cached.stamp != stamp:
+            _cached = load_index(stamp)
+        if moves == _moves:
+            _checked_at = checked
         return _cached
 
 
@@ -691,6 +825,7 @@ def clear_cache() -> None:
     global _cached
     with _cache_lock:
         _cached = None
+    stamp_moved()
 
 
 def search(query: str, limit: int = 10) -> list[Hit]:

@@ -34,7 +34,11 @@ LIMITS = {"分類": 60, "質問": 2000, "回答": 8000, "キーワード": 400}
 
 
 def bump_search_stamp() -> None:
-    """Tell every process that the approved set or the synonyms changed (same transaction as the change)."""
+    """Tell every process that the approved set or the synonyms changed (same transaction as the change).
+    This process reads the new stamp on its next search (and again after the commit); others within
+    `search.STAMP_CHECK_SECONDS`."""
+    search.stamp_moved()
+    transaction.on_commit(search.stamp_moved)
     if SearchIndexState.objects.filter(pk=1).update(stamp=F("stamp") + 1):
         return
     # The migration creates the row; only a flushed database lacks it. Two writers may race to create it.

@@ -310,7 +310,7 @@ class Reservation(models.Model):
     channel = models.CharField("受付方法", max_length=10, choices=Channel.choices)
     is_walk_in = models.BooleanField("予約なし来庁", default=False)
     email = EncryptedTextField("メールアドレス", blank=True, validators=[no_individual_number])
-    language = models.CharField("言語", max_length=5, default="ja")
+    language = models.CharField("言語", max_length=10, default="ja")  # settings.LANGUAGES: mails go out in it
     reminder_opt_out = models.BooleanField("前日のお知らせメール不要", default=False)
     reminder_sent_at = models.DateTimeField("お知らせ送信日時", null=True, blank=True)
     # Phone bookings: a mobile number for the reminder SMS, only with the caller's consent (when it was given).
@@ -444,6 +444,9 @@ class WaitlistEntry(models.Model):
     office = models.ForeignKey("calendar.Office", on_delete=models.PROTECT, related_name="+")
     date = models.DateField("希望日", db_index=True)
     people = models.PositiveSmallIntegerField("人数", default=1)
+    language = models.CharField("言語", max_length=10, default="ja")  # the offer mail goes out in it
+    # A pickup waits with its cards (ids only: the cards hold the personal data); other types with a person.
+    card_ids = models.JSONField("カード", default=list, blank=True)
     email = EncryptedTextField("メールアドレス", validators=[no_individual_number])
     person_name = EncryptedTextField("氏名", blank=True, validators=[no_individual_number])
     person_birth_date = EncryptedDateField("生年月日", blank=True, null=True)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("r/<str:code>/change/", views.change, name="change"),
     path("r/<str:code>/cancel/", views.cancel, name="cancel"),
     path("r/<str:code>/reminder/", views.reminder, name="reminder"),
+    path("r/<str:code>/contact/", views.contact, name="contact"),
     path("r/<str:code>/<str:action>/", views.counter, name="counter"),
     # Residents (public, no login): listed in accounts/tests/test_url_access.py
     path("web/", public.public_start, name="public_start"),
@@ -29,6 +30,7 @@ urlpatterns = [
     path("web/logout/", public.public_logout, name="public_logout"),
     path("web/link/<str:token>/", public.public_confirm, name="public_confirm"),
     path("web/lang/", public.public_lang, name="public_lang"),
+    path("web/waitlist/", public.public_waitlist, name="public_waitlist"),
     path("web/apply/", public_apply.public_apply, name="public_apply"),
     path("web/verify/<str:token>/", public_apply.public_verify, name="public_verify"),
 ]

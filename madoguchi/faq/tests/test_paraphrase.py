@@ -62,6 +62,40 @@ class ShippedListTests(SimpleTestCase):
                 self.assertEqual(fired, set())
 
 
+class SituationTests(SimpleTestCase):
+    """A caller describes a situation without any word of the procedure (「財布ごと落とした」)."""
+
+    def test_a_situation_reaches_the_procedure_it_calls_for(self):
+        index = _index(CITY)
+        self.assertEqual(_top(index, "財布ごと落とした"), 1)
+        self.assertEqual(_top(index, "母が寝たきりで役所に来られない"), 2)
+        self.assertEqual(_top(index, "ネットで申し込みたい"), 4)
+        self.assertEqual(_top(index, "パスワードが思い出せない"), 3)
+
+    def test_not_yet_is_told_apart_from_cannot(self):
+        # 「まだ取りに行っていない」 has not gone yet; 「行けない」 cannot go (→ 代理人).
+        self.assertNotIn("行ける+ない", _fired("まだ取りに行っていない"))
+        self.assertNotIn("行ける+ない", _fired("取りに行ってない"))
+        self.assertIn("行く+未", {w for t in ["まだ取りに行っていない"] for w in search.signature(t)})
+        self.assertIn("届く+未", search.signature("はがきがまだ届いていない"))
+        self.assertIn("行ける+ない", _fired("本人が行けない"))
+
+    def test_has_not_come_is_not_cannot_come(self):
+        self.assertNotIn("来られる+ない", _fired("はがきがまだ来ない"))
+        self.assertIn("来られる+ない", _fired("本人が来られない"))
+        self.assertIn("来れる+ない", _fired("本人が来れない"))
+
+    def test_a_negated_light_verb_negates_its_noun(self):
+        self.assertIn("反応+ない", search.signature("カードが反応しない"))
+
+    def test_a_rule_is_another_way_to_say_its_word_not_a_second_concept(self):
+        concepts = search.query_concepts(_index(CITY), "カードをなくした")
+        labels = [c.label for c in concepts if not c.label.startswith(("g:", "y:"))]
+        self.assertNotIn(True, ["→" in label for label in labels], labels)
+        lost = next(c for c in concepts if c.label == "なくす")
+        self.assertIn("w:紛失", [t for alt in lost.alternatives for t, _w in alt])
+
+
 class SudachiSynonymTests(SimpleTestCase):
     def test_the_shipped_groups_bridge_an_abbreviation_to_the_full_word(self):
         self.assertIn("すまーとふぉん", dict(search.sudachi_synonyms()["すまほ"]))
@@ -83,6 +117,16 @@ class KanaTests(SimpleTestCase):
     def test_a_kana_run_inside_a_mixed_query_is_segmented_by_readings(self):
         concepts = search.query_concepts(_index(CITY), "カードをふんしつした")
         self.assertIn("ふんしつ", [c.label for c in concepts])
+
+    def test_a_wrong_kanji_conversion_finds_the_word_one_character_away(self):
+        index = _index(CITY)
+        self.assertEqual(_top(index, "代利人"), 2)
+        self.assertEqual(_top(index, "暗唱番号"), 3)
+        self.assertIn("~代利人", [c.label for c in search.query_concepts(index, "代利人")])
+
+    def test_two_real_words_are_not_read_as_a_typo(self):
+        labels = [c.label for c in search.query_concepts(_index(CITY), "暗証番号 再設定")]
+        self.assertFalse([label for label in labels if label.startswith("~")])
 
     def test_one_and_two_character_queries_still_work(self):
         index = _index(CITY)

@@ -205,3 +205,51 @@ class SearchServiceTests(BaseTestCase):
         for i in range(5):
             approved(self.site_manager, "受取予約", f"受取の予約 その{i}", "電話で予約します。")
         self.assertEqual(len(search.search("予約", limit=3)), 3)
+
+
+class StampCheckTests(SimpleTestCase):
+    """The stamp costs a database round trip; outside a transaction a process reads it at most once a second,
+    and a write in this process makes the next search read it at once."""
+
+    def setUp(self):
+        from unittest import mock
+
+        self.stamp = 1
+        self.reads = 0
+        self.now = 1000.0
+
+        def read() -> int:
+            self.reads += 1
+            return self.stamp
+
+        patches = [
+            mock.patch.object(search, "current_stamp", side_effect=read),
+            mock.patch.object(search, "load_index", side_effect=lambda s: search.build_index(s, [], [])),
+            mock.patch.object(search.time, "monotonic", side_effect=lambda: self.now),
+        ]
+        for p in patches:
+            p.start()
+            self.addCleanup(p.stop)
+        search.clear_cache()
+        self.addCleanup(search.clear_cache)
+
+    def test_searches_within_a_second_read_the_stamp_once(self):
+        first = search.get_index()
+        self.now += 0.5
+        self.assertIs(search.get_index(), first)
+        self.assertEqual(self.reads, 1)
+
+    def test_another_servers_change_is_seen_after_the_check_interval(self):
+        first = search.get_index()
+        self.stamp = 2  # another process bumped the stamp; this one was not told
+        self.now += 0.5
+        self.assertIs(search.get_index(), first)
+        self.now += search.STAMP_CHECK_SECONDS
+        self.assertEqual(search.get_index().stamp, 2)
+
+    def test_a_change_in_this_process_is_seen_by_the_next_search(self):
+        search.get_index()
+        self.stamp = 2
+        search.stamp_moved()  # what services.bump_search_stamp does
+        self.assertEqual(search.get_index().stamp, 2)
+        self.assertEqual(self.reads, 2)
