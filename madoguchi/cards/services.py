@@ -682,6 +682,7 @@ def import_batch_run(  # noqa: C901 - the two import passes and their refusals r
         return batch
     by = batch.created_by
     content = _decoded(batch)
+    batch.payload = ""  # the decrypted base64 copy is not needed any more (memory: a third of the file again)
     report = progress or (lambda done, total, message: None)
     offices = importing.office_map()
     today = timezone.localdate()
