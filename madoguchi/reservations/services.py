@@ -972,6 +972,39 @@ def reservation_book(
     )
 
 
+def phone_booking_make(
+    *,
+    card_ids: Sequence[int],
+    slot_id: int,
+    by: User,
+    email: str = "",
+    mobile: str = "",
+    consent: bool = False,
+    audit_detail: dict[str, object] | None = None,
+) -> Reservation:
+    """The call screen's booking: the cards (by id) into the slot (by id), by phone, with the reminder contact the
+    caller gave (checked first: nothing is booked without it). One transaction; raises BookingError (a Japanese
+    message), ValidationError for the contact fields."""
+    email, number = reminder_contact_clean(email=email, mobile=mobile, consent=consent)
+    found = {c.pk: c for c in Card.objects.filter(pk__in=list(card_ids)).select_related("pickup_office")}
+    missing = [i for i in card_ids if i not in found]
+    if missing:
+        raise BookingError("選んだカードが見つかりません。カードを探し直してください。")
+    with transaction.atomic():
+        reservation = reservation_book(
+            cards=[found[i] for i in card_ids],
+            slot=Slot(pk=slot_id),
+            by=by,
+            channel=Channel.PHONE,
+            audit_detail=audit_detail,
+        )
+        if email or number:
+            reservation = reservation_set_contact(
+                reservation=reservation, by=by, email=email, mobile=number, consent=consent
+            )
+    return reservation
+
+
 def _lock(reservation: Reservation) -> Reservation:
     return (
         Reservation.objects.select_for_update(of=("self",))
@@ -1219,6 +1252,14 @@ def reservation_set_contact(
         locked.email, locked.reminder_mobile = email, number
         locked.reminder_consent_at = timezone.now() if (email or number) else None
         locked.save(update_fields=["email", "reminder_mobile", "reminder_consent_at", "updated_at"])
+        ReservationEvent.objects.create(
+            reservation=locked,
+            kind=ReservationEvent.Kind.OPT_OUT,
+            actor=by if by is not None and by.is_authenticated else None,
+            note="お知らせの連絡先を変更（"
+            + ("・".join(k for k, v in (("メール", email), ("SMS", number)) if v) or "なし")
+            + "）",
+        )
         audit_record(
             actor=by,
             action=AuditEvent.Action.UPDATE,

@@ -19,6 +19,7 @@ urlpatterns = [
     path("r/<str:code>/change/", views.change, name="change"),
     path("r/<str:code>/cancel/", views.cancel, name="cancel"),
     path("r/<str:code>/reminder/", views.reminder, name="reminder"),
+    path("r/<str:code>/contact/", views.contact, name="contact"),
     path("r/<str:code>/<str:action>/", views.counter, name="counter"),
     # Residents (public, no login): listed in accounts/tests/test_url_access.py
     path("web/", public.public_start, name="public_start"),
