@@ -269,6 +269,7 @@ class Reservation(models.Model):
         WEB = "web", "Web（住民）"
         COUNTER = "counter", "窓口"
         API = "api", "API"
+        IMPORT = "import", "他の予約システムから取込"
 
     # Counted in the slot and holding its cards.
     ACTIVE_STATUSES = (Status.HELD, Status.BOOKED, Status.CHECKED_IN)
@@ -319,6 +320,8 @@ class Reservation(models.Model):
     hold_expires_at = models.DateTimeField("仮押さえ期限", null=True, blank=True)
     # Part of the signed manage link; renewing it invalidates links already mailed.
     link_nonce = models.CharField(max_length=16, default="", editable=False)
+    # The booking's id in the city's other reservation system (imports are idempotent by it; '' = booked here).
+    external_ref = models.CharField("他システムの予約ID", max_length=64, blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -345,6 +348,9 @@ class Reservation(models.Model):
                 fields=["appointment_type", "identity_hash"],
                 condition=Q(status__in=["held", "booked", "checked_in"]) & ~Q(identity_hash=""),
                 name="reservation_one_active_per_person_and_type",
+            ),
+            models.UniqueConstraint(
+                fields=["external_ref"], condition=~Q(external_ref=""), name="reservation_external_ref_once"
             ),
         ]
         indexes = [models.Index(fields=["office", "date", "status"], name="reservation_office_day")]

@@ -125,6 +125,7 @@ class PhoneCard:
     tell: str = ""
     note: str = ""
     booked_code: str = ""  # display code of the card's active booking
+    booked_url: str = ""  # its page (change, cancel)
 
 
 NOT_FOUND_REASON = "未到着または入力違い"
@@ -190,6 +191,7 @@ def _phone_card(card: Card, booked: Reservation | None, *, today: datetime.date)
         tell=tell,
         note=note,
         booked_code=booked.display_code if booked is not None else "",
+        booked_url=reverse("reservations:detail", args=[booked.code]) if booked is not None else "",
     )
 
 
@@ -248,9 +250,13 @@ def phone_family_find(*, card_ids: list[int], birth_date: datetime.date) -> list
                 anchor.arrived_on + margin,
             ),
         )
-    candidates = Card.objects.filter(window).exclude(pk__in=card_ids).only("pk", "address", "birth_date")
+    candidates = Card.objects.filter(window).exclude(pk__in=card_ids)
+    # Birth dates first (one decryption per card), addresses only for the few born that day.
+    born = [pk for pk, birth in candidates.values_list("pk", "birth_date").iterator() if birth == birth_date]
     matched = [
-        c.pk for c in candidates.iterator() if c.birth_date == birth_date and _address_key(c.address) in keys
+        pk
+        for pk, address in Card.objects.filter(pk__in=born).values_list("pk", "address")
+        if _address_key(address) in keys
     ]
     return phone_cards(matched)
 

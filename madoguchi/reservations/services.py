@@ -71,7 +71,7 @@ logger = logging.getLogger(__name__)
 
 R = Reservation.Status
 Channel = Reservation.Channel
-STAFF_CHANNELS = (Channel.PHONE, Channel.COUNTER, Channel.API)
+STAFF_CHANNELS = (Channel.PHONE, Channel.COUNTER, Channel.API, Channel.IMPORT)
 
 
 class BookingError(ValidationError):
@@ -628,6 +628,8 @@ def _violated(exc: IntegrityError) -> str:
         return "card"
     if "reservation_one_active_per_person_and_type" in name or "identity_hash" in name:
         return "person"
+    if "external_ref" in name:
+        return "external"
     if "code" in name:
         return "code"
     return ""
@@ -807,6 +809,7 @@ def appointment_book(
     hold_minutes: int | None = None,
     now: datetime.datetime | None = None,
     audit_detail: dict[str, object] | None = None,
+    external_ref: str = "",
 ) -> Reservation:
     """Book any appointment type into `slot` (and the slots after it, for a type longer than one slot).
 
@@ -874,6 +877,7 @@ def appointment_book(
                         else None
                     ),
                     link_nonce=secrets.token_hex(4),
+                    external_ref=external_ref,
                     created_by=actor,
                     created_at=now,
                 )
@@ -908,6 +912,10 @@ def appointment_book(
             violated = _violated(exc)
             if violated == "code":
                 continue  # a one-in-a-billion clash of reference codes: draw again
+            if violated == "external":
+                raise BookingError(
+                    f"他システムの予約ID「{external_ref}」はすでに取り込まれています。", code="external_taken"
+                ) from None
             if violated == "person":
                 raise BookingError(
                     f"この方の「{atype.name}」の予約はすでにあります。変更または取消をしてください。",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import public, public_apply, views
+from . import exchange_views, public, public_apply, views
 
 app_name = "reservations"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("types/new/", views.type_edit, name="type_new"),
     path("types/<int:pk>/", views.type_edit, name="type_edit"),
     path("appointments/", views.appointment_desk, name="appointment_desk"),
+    path("exchange/", exchange_views.exchange, name="exchange"),
     path("r/<str:code>/", views.detail, name="detail"),
     path("r/<str:code>/change/", views.change, name="change"),
     path("r/<str:code>/cancel/", views.cancel, name="cancel"),

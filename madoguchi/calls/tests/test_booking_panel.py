@@ -67,6 +67,14 @@ class BookingPanelTests(BaseTestCase):
         # The caller is identified all the same: the son can be added by birth date.
         self.assertContains(self.post("family", family_birth_date="2014/2/3"), "予約するカード（1人・本庁）")
 
+    def test_a_card_already_booked_links_its_booking_for_a_change(self):
+        from madoguchi.reservations.services import reservation_book
+
+        booked = reservation_book(cards=[self.mother], slot=self.slot, by=self.operator, channel="phone")
+        page = self.find_mother()
+        self.assertContains(page, "は予約できません: 既に予約あり")
+        self.assertContains(page, f'href="/reservations/r/{booked.code}/"')
+
     def test_a_family_member_needs_a_card_found_by_notice_number_first(self):
         self.assertContains(self.post("family", family_birth_date="H26.2.3"), "先に、お電話の方のカードを")
 
