@@ -845,9 +845,9 @@ def shift_set(  # noqa: C901 — one check per rule, each with its own Japanese 
             )
         if member.max_hours_per_month is not None:
             month_cap = int(member.max_hours_per_month * 60)
-            others = PlanShift.objects.filter(
-                member=member, date__year=date.year, date__month=date.month
-            ).exclude(pk=existing.pk if existing else None)
+            others = PlanShift.objects.filter(member=member, date__year=date.year, date__month=date.month)
+            if existing is not None:
+                others = others.exclude(pk=existing.pk)
             month = sum(others.values_list("paid_minutes", flat=True)) + st.paid_minutes
             if month > month_cap:
                 raise RosterError(
