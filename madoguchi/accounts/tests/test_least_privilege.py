@@ -282,12 +282,13 @@ class CityStaffWriteNothingTests(BaseTestCase):
         "reports_monthclose",
     )
     # What the city does: approve FAQ entries, the operations plan and retention runs, receive the monthly report;
-    # its FAQ searches are logged (no personal data) and the FAQ manual is built as a job.
+    # its FAQ searches are logged (no personal data) and the FAQ and operations manuals are built as jobs (reads).
     APPROVALS = {
         "faq:transition",
         "faq:search",
         "faq:answered",
         "faq:manual",
+        "reports:manual_download",
         "reports:plan_decide",
         "reports:monthly_receive",
         "retention:approve",
