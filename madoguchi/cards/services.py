@@ -721,6 +721,7 @@ def import_batch_run(  # noqa: C901 - the two import passes and their refusals r
     corrections: list[tuple[int, int, list[str]]] = []  # (row, card id, changed fields)
     total = 0
     source: intake.Source | None = None
+    rows: Iterator[tuple[int, dict[str, str]]] = iter(())
     try:
         source, rows = open_rows()
         chunk: list[importing.ParsedRow] = []
@@ -767,6 +768,9 @@ def import_batch_run(  # noqa: C901 - the two import passes and their refusals r
     seen_notice.clear()
     seen_app.clear()
     notes = list(dict.fromkeys([*batch.notes, *source.notes])) if source is not None else list(batch.notes)
+    # Pass 1's reader holds the whole decoded text: let it go before pass 2 decodes its own (memory).
+    source = None
+    rows = iter(())
     if errors:
         if error_total > len(errors):
             errors.append(
@@ -1063,6 +1067,7 @@ def card_import(
 ) -> ImportBatch:
     """The whole import in one call, without a job (command, benchmark, tests)."""
     batch = import_batch_create(file_name=file_name, content=content, by=by, encoding=encoding, sheet=sheet)
+    batch.payload = ""  # the run reads the stored file itself; this copy would only take memory
     return import_batch_run(batch=batch)
 
 

@@ -125,6 +125,7 @@ class PhoneCard:
     tell: str = ""
     note: str = ""
     booked_code: str = ""  # display code of the card's active booking
+    booked_url: str = ""  # its page (change, cancel)
 
 
 NOT_FOUND_REASON = "未到着または入力違い"
@@ -190,6 +191,7 @@ def _phone_card(card: Card, booked: Reservation | None, *, today: datetime.date)
         tell=tell,
         note=note,
         booked_code=booked.display_code if booked is not None else "",
+        booked_url=reverse("reservations:detail", args=[booked.code]) if booked is not None else "",
     )
 
 
@@ -248,9 +250,13 @@ def phone_family_find(*, card_ids: list[int], birth_date: datetime.date) -> list
                 anchor.arrived_on + margin,
             ),
         )
-    candidates = Card.objects.filter(window).exclude(pk__in=card_ids).only("pk", "address", "birth_date")
+    candidates = Card.objects.filter(window).exclude(pk__in=card_ids)
+    # Birth dates first (one decryption per card), addresses only for the few born that day.
+    born = [pk for pk, birth in candidates.values_list("pk", "birth_date").iterator() if birth == birth_date]
     matched = [
-        c.pk for c in candidates.iterator() if c.birth_date == birth_date and _address_key(c.address) in keys
+        pk
+        for pk, address in Card.objects.filter(pk__in=born).values_list("pk", "address")
+        if _address_key(address) in keys
     ]
     return phone_cards(matched)
 
@@ -330,6 +336,46 @@ def phone_slot_day(*, office_id: int, people: int, date: datetime.date | None = 
     )
 
 
+@dataclass(frozen=True)
+class PhoneBooking:
+    """A booking the caller wants to change or cancel, as the call screen shows it."""
+
+    code: str  # display code (ABC-234)
+    office_id: int
+    office_name: str
+    date: datetime.date
+    start: datetime.time | None
+    end: datetime.time | None
+    slot_id: int | None
+    people: int
+    status: str  # in Japanese
+    changeable: bool  # booked, with a slot still ahead
+
+
+def phone_booking(code: str) -> PhoneBooking | None:
+    """The booking with this code, or None."""
+    from .services import reservation_by_code
+
+    found = reservation_by_code(code)
+    if found is None:
+        return None
+    slot = found.slot
+    return PhoneBooking(
+        code=found.display_code,
+        office_id=found.office_id,
+        office_name=found.office.name,
+        date=found.date,
+        start=slot.start if slot else None,
+        end=slot.end if slot else None,
+        slot_id=slot.pk if slot else None,
+        people=found.party_size,
+        status=found.get_status_display(),
+        changeable=found.status == Reservation.Status.BOOKED
+        and slot is not None
+        and slot.starts_at > timezone.now(),
+    )
+
+
 def reservation_summary(code: str) -> str | None:
     """「ABC-234・12月3日（木）8:30・3人」 for a booking code, or None when no such booking exists (the call screen
     links a call to the booking made during it)."""
@@ -346,6 +392,7 @@ __all__ = [
     "FAMILY_ARRIVAL_DAYS",
     "NOT_FOUND_REASON",
     "NOT_FOUND_TELL",
+    "PhoneBooking",
     "PhoneCard",
     "PhoneDay",
     "PhoneSlot",
@@ -353,6 +400,7 @@ __all__ = [
     "appointment_counts",
     "appointment_load",
     "operator_desk_url",
+    "phone_booking",
     "phone_cards",
     "phone_cards_find",
     "phone_family_find",
