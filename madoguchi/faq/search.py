@@ -233,6 +233,7 @@ class QueryToken:
         False  # …ていない / …てない: not done yet (「まだ届いていない」), not "cannot" (「行けない」)
     )
     potential: bool = False  # 行ける・来られる・使える: "can" (Sudachi normalises 行ける to 行く)
+    helpers: tuple[str, ...] = ()  # helper verbs after its te-form (出てくる: 来る)
 
 
 _PROGRESSIVE = {"いる", "居る", "おる"}
@@ -279,6 +280,9 @@ def query_tokens(text: str) -> tuple[QueryToken, ...]:
         elif pos[0] not in _SKIP_POS:
             progressive = False
         conditional = pos[0] == "助詞" and m.normalized_form() in ("と", "ば", "は", "ても")
+        if helper and out:
+            # 出てくる is not 出る: the helper stays in the word's signature (出る+来る) for rules to tell apart.
+            out[-1] = QueryToken(**{**out[-1].__dict__, "helpers": (*out[-1].helpers, norm)})
         if pos[0] in _SKIP_POS or helper:
             if out and conditional:
                 out[-1] = QueryToken(**{**out[-1].__dict__, "before_conditional": True})
@@ -341,6 +345,7 @@ def signature(text: str) -> frozenset[str]:
                 words.add(f"{t.norm}+れない")  # 来られない (cannot come) is not 来ない (has not come)
         if t.not_yet:
             words.add(f"{t.norm}+未")
+        words.update(f"{t.norm}+{h}" for h in t.helpers)
     return frozenset(words)
 
 
@@ -509,15 +514,39 @@ class Concept:
     alternatives: list[Alternative] = field(default_factory=list)
 
 
+@lru_cache(maxsize=20000)
+def _token_edges(text: str) -> frozenset[int]:
+    """Offsets where a split-mode C token of the text starts or ends."""
+    mode_c, _a = _modes()
+    edges: set[int] = set()
+    for m in _tokenizer().tokenize(text[:2000], mode_c):
+        edges.update((m.begin(), m.end()))
+    return frozenset(edges)
+
+
+def _occurs_as_words(term: str, text: str, edges: frozenset[int]) -> bool:
+    start = text.find(term)
+    while start >= 0:
+        if start in edges and start + len(term) in edges:
+            return True
+        start = text.find(term, start + 1)
+    return False
+
+
 def matching_rules(index: Index, query: str) -> list[SynonymRule]:
     """Rules the query triggers (the city's table and the shipped colloquial list): the term occurs in the
-    folded query, or all the term's words (with their negation) occur in it."""
+    folded query, or all the term's words (with their negation) occur in it. A shipped rule's term must occur
+    as whole words (直す does not fire inside 作り直す); the city's own table matches any substring."""
     folded_query = fold(query)
     own = signature(query)
     fired = []
     for rule in [*index.synonyms, *shipped_rules()]:
         literal = rule.folded and (len(rule.folded) >= 3 or not _KANA.fullmatch(rule.folded))
-        if (literal and rule.folded in folded_query) or (rule.signature and rule.signature <= own):
+        if literal and rule.folded in folded_query:
+            if rule.source != "shipped" or _occurs_as_words(rule.folded, folded_query, _token_edges(query)):
+                fired.append(rule)
+                continue
+        if rule.signature and rule.signature <= own:
             fired.append(rule)
     return fired
 
