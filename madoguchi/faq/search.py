@@ -514,39 +514,15 @@ class Concept:
     alternatives: list[Alternative] = field(default_factory=list)
 
 
-@lru_cache(maxsize=20000)
-def _token_edges(text: str) -> frozenset[int]:
-    """Offsets where a split-mode C token of the text starts or ends."""
-    mode_c, _a = _modes()
-    edges: set[int] = set()
-    for m in _tokenizer().tokenize(text[:2000], mode_c):
-        edges.update((m.begin(), m.end()))
-    return frozenset(edges)
-
-
-def _occurs_as_words(term: str, text: str, edges: frozenset[int]) -> bool:
-    start = text.find(term)
-    while start >= 0:
-        if start in edges and start + len(term) in edges:
-            return True
-        start = text.find(term, start + 1)
-    return False
-
-
 def matching_rules(index: Index, query: str) -> list[SynonymRule]:
     """Rules the query triggers (the city's table and the shipped colloquial list): the term occurs in the
-    folded query, or all the term's words (with their negation) occur in it. A shipped rule's term must occur
-    as whole words (直す does not fire inside 作り直す); the city's own table matches any substring."""
+    folded query, or all the term's words (with their negation) occur in it."""
     folded_query = fold(query)
     own = signature(query)
     fired = []
     for rule in [*index.synonyms, *shipped_rules()]:
         literal = rule.folded and (len(rule.folded) >= 3 or not _KANA.fullmatch(rule.folded))
-        if literal and rule.folded in folded_query:
-            if rule.source != "shipped" or _occurs_as_words(rule.folded, folded_query, _token_edges(query)):
-                fired.append(rule)
-                continue
-        if rule.signature and rule.signature <= own:
+        if (literal and rule.folded in folded_query) or (rule.signature and rule.signature <= own):
             fired.append(rule)
     return fired
 
