@@ -708,8 +708,8 @@ def rank(index: Index, query: str, limit: int = 10) -> list[tuple[int, float]]:
             if posting is not None:
                 docs, impacts = posting
                 df = len(docs)
-                idf = idf_cache.setdefault(term, math.log(1.0 + (n - df + 0.5) / (df + 0.5)))
-                scores[np.frombuffer(docs, dtype=np.int32)] += (qw * idf) * np.frombuffer(
+                one_idf = idf_cache.setdefault(term, math.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+                scores[np.frombuffer(docs, dtype=np.int32)] += (qw * one_idf) * np.frombuffer(
                     impacts, dtype=np.float32
                 )
                 touched = True
