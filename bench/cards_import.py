@@ -135,7 +135,9 @@ def main() -> None:
     import resource
 
     # Peak resident set size of the whole process (Python, SQLite, the libraries): Linux reports KiB.
-    print(f"peak RSS of the process (all runs above): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(
+        f"peak RSS of the process (all runs above): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
     print(f"cards {Card.objects.count()}, events {CardEvent.objects.count()}")
 
 

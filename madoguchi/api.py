@@ -4,8 +4,15 @@ Authentication is the staff session (with CSRF) unless an operation says otherwi
 say `auth=None` and are listed in madoguchi/accounts/tests/test_url_access.py.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from ninja import NinjaAPI
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 
@@ -20,7 +27,67 @@ from madoguchi.reports import api as reports_api
 from madoguchi.reservations import api as reservations_api
 from madoguchi.staffing import api as staffing_api
 
-api = NinjaAPI(
+
+class FieldErrorOut(Schema):
+    field: str
+    message: str
+    type: str
+
+
+# Every error answer of the API (the docstring is the schema's description on /api/docs, so it is Japanese).
+class ErrorOut(Schema):
+    """エラー応答: detail に日本語の説明。422 では errors に項目ごとの理由（field・message・type）。"""
+
+    detail: str
+    errors: list[FieldErrorOut] | None = None
+
+
+# The error answers every operation documents (docs/security.md, API input bounds), in Japanese.
+ERROR_RESPONSES: dict[int, str] = {
+    400: "業務上のルールで受け付けられません（内容は detail）",
+    401: "ログインしていないか、API トークンが正しくありません",
+    403: "この操作の権限がありません",
+    404: "見つかりません",
+    409: "ほかの操作と競合しました（もう一度読み込んでください）",
+    422: "入力に誤りがあります（項目ごとの理由は errors）",
+}
+DEFAULT_DETAIL: dict[int, str] = {
+    400: "リクエストを受け付けられません。",
+    401: "ログインしてください（API トークンを使う連携では、トークンを確かめてください）。",
+    403: "この操作を行う権限がありません。",
+    404: "見つかりません。",
+    405: "この方法（メソッド）では使えません。",
+    409: "ほかの操作と競合しました。もう一度読み込んでください。",
+}
+
+
+class MadoguchiAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI schema documents the error answers of every operation (schema `ErrorOut`)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in (FieldErrorOut, ErrorOut):
+            json_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            json_schema.pop("$defs", None)
+            components[model.__name__] = json_schema
+        ref = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_RESPONSES.items():
+                    if status == 401 and not operation.get("security"):
+                        continue  # a public operation never asks for a login
+                    documented = responses.get(status) or responses.get(str(status)) or {}
+                    responses.pop(str(status), None)
+                    responses[status] = {
+                        "description": documented.get("description", description),
+                        "content": ref,
+                    }
+        return schema
+
+
+api = MadoguchiAPI(
     title="madoguchi API",
     version="1",
     description="マイナンバーカード窓口業務の API。権限は画面と同じです。",
@@ -85,3 +152,27 @@ def validation_error_in_japanese(request, exc):
     return api.create_response(
         request, {"detail": f"入力に誤りがあります（{summary}）", "errors": errors}, status=422
     )
+
+
+def _japanese(status: int, message: str) -> str:
+    """The app's own (Japanese) message, or ours when the library's English default would show."""
+    if message and not message.isascii():
+        return message
+    return DEFAULT_DETAIL.get(status, "リクエストを受け付けられません。")
+
+
+@api.exception_handler(HttpError)
+def http_error_in_japanese(request, exc):
+    """400/401/403/404/409 raised by operations (and ninja's own 401 and CSRF 403) as ErrorOut."""
+    status = 401 if isinstance(exc, AuthenticationError) else exc.status_code
+    return api.create_response(request, {"detail": _japanese(status, str(exc))}, status=status)
+
+
+@api.exception_handler(Http404)
+def not_found_in_japanese(request, exc):
+    return api.create_response(request, {"detail": _japanese(404, str(exc))}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied_in_japanese(request, exc):
+    return api.create_response(request, {"detail": _japanese(403, str(exc))}, status=403)

@@ -109,6 +109,18 @@ class LanguageMiddleware:
             request.LANGUAGE_CODE = lang
 
 
+def _holds_nul(request: HttpRequest) -> bool:
+    """A NUL character in the path, the query string or a JSON body (raw, or escaped as \\u0000)."""
+    from urllib.parse import unquote
+
+    if "\x00" in request.path or "\x00" in unquote(request.META.get("QUERY_STRING", "")):
+        return True
+    if request.content_type == "application/json" and request.method in ("POST", "PUT", "PATCH"):
+        body = request.body
+        return b"\x00" in body or b"\\u0000" in body
+    return False
+
+
 class PrivacyMiddleware:
     """Personal data stays out of caches, file names and half-done writes.
 
@@ -117,6 +129,8 @@ class PrivacyMiddleware:
     * An uploaded file whose name holds an individual number is refused before any view reads it.
     * A save refused by the My Number guard (lib.privacy, code `individual_number`) becomes a 400 page (or 422 JSON
       under /api/) in Japanese naming the field; the transaction that tried it has rolled back.
+    * A NUL character in an API query or JSON body is refused with 422 (it cannot be stored; forms refuse it
+      already through Django's CharField).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -129,6 +143,8 @@ class PrivacyMiddleware:
             for field, uploads in request.FILES.lists():
                 if any(contains_individual_number(upload.name or "") for upload in uploads):
                     return self._refused(request, f"ファイル名（{field}）: {MESSAGE}")
+        if request.path.startswith("/api/") and _holds_nul(request):
+            return self._nul_refused()
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
@@ -142,6 +158,19 @@ class PrivacyMiddleware:
         if isinstance(exception, ValidationError) and getattr(exception, "code", None) == "individual_number":
             return self._refused(request, " ".join(exception.messages))
         return None
+
+    def _nul_refused(self) -> HttpResponse:
+        from django.http import JsonResponse
+
+        # A NUL character cannot be stored (PostgreSQL refuses it) and is never meant: 422 like any wrong input.
+        message = "制御文字（NUL）は使えません。"
+        return JsonResponse(
+            {
+                "detail": f"入力に誤りがあります（{message}）",
+                "errors": [{"field": "", "message": message, "type": "nul"}],
+            },
+            status=422,
+        )
 
     def _refused(self, request: HttpRequest, message: str) -> HttpResponse:
         import logging

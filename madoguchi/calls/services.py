@@ -210,14 +210,17 @@ def call_log(
         except ValidationError as exc:
             _add_errors(errors, exc.message_dict)
     if reservation_ref.strip() and "reservation_ref" not in errors:
-        from madoguchi.reservations.services import reservation_by_code
+        from madoguchi.reservations.selectors import reservation_summary
 
-        if reservation_by_code(reservation_ref) is None:
-            # A code typed back by hand (ZZZ-999) must not count as 予約受付 when no such booking exists.
-            errors["reservation_ref"] = [
-                f"予約番号「{reservation_ref.strip()[:20]}」の予約は見つかりません。予約画面で予約を確定し、"
-                "表示された予約番号を入力してください（予約していなければ空欄にします）。"
-            ]
+        # One or more codes (a family booked at two offices), separated by spaces or 、.
+        for code in reservation_ref.replace("、", " ").replace(",", " ").split():
+            if reservation_summary(code) is None:
+                # A code typed back by hand (ZZZ-999) must not count as 予約受付 when no such booking exists.
+                errors["reservation_ref"] = [
+                    f"予約番号「{code[:20]}」の予約は見つかりません。予約画面で予約を確定し、"
+                    "表示された予約番号を入力してください（予約していなければ空欄にします）。"
+                ]
+                break
     if errors:
         raise ValidationError(errors)
 
@@ -714,6 +717,21 @@ def monthly_counts(*, year: int, month: int) -> dict[str, int]:
     """The monthly report's call table for one month: reservation, card_inquiry, other, total
     (total = the sum of the three), plus unclassified and overflow (roll-overs) for the record."""
     return Call.objects.in_month(year, month).column_counts()
+
+
+def hangup_cause_counts(*, year: int, month: int) -> dict[str, int]:
+    """CTI calls of one month (Japan time) by how they ended — answered, busy, no_answer, caller_hung_up — and
+    "unknown" for those the PBX has not (yet) reported an end for. Every key is present, zeros included."""
+    rows = (
+        Call.objects.in_month(year, month)
+        .filter(source=Call.Source.CTI)
+        .values_list("hangup_cause")
+        .annotate(n=Count("pk"))
+    )
+    result = {value: 0 for value in HangupCause.values} | {"unknown": 0}
+    for cause, n in rows:
+        result[cause or "unknown"] += n
+    return result
 
 
 HALF_HOUR = datetime.timedelta(minutes=30)

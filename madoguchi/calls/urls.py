@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import booking, views
 
 app_name = "calls"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("take/faq/", views.faq_pane, name="faq_pane"),
     path("take/active/", views.active_calls, name="active_calls"),
     path("take/seat/", views.seat, name="seat"),
+    path("take/booking/", booking.booking, name="booking"),
     path("monthly/", views.monthly, name="monthly"),
     path("dashboard/", views.dashboard_fragment, name="dashboard"),
     path("callbacks/", views.callbacks, name="callbacks"),

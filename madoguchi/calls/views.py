@@ -20,6 +20,7 @@ from madoguchi.lib.htmx import render_page_or_fragment
 from madoguchi.lib.jdates import wareki_year
 from madoguchi.lib.listing import Column, Listing
 
+from . import booking as booking_panel
 from . import integrations, services
 from .forms import (
     AttemptForm,
@@ -31,7 +32,7 @@ from .forms import (
     HandOverForm,
     MemoForm,
 )
-from .models import Call, Callback, CallCategory, OperatorSeat, PhoneMemo, ReportColumn
+from .models import Call, Callback, CallCategory, HangupCause, OperatorSeat, PhoneMemo, ReportColumn
 
 SESSION_LINE = "calls.line"
 ACTIVE_CALLS_SHOWN = 12
@@ -90,8 +91,21 @@ def _cti_call(request: AuthedHttpRequest, value: object, *, unlogged: bool = Tru
 @require_perm("calls.add_call")
 def take(request: AuthedHttpRequest) -> HttpResponse:
     """One screen for one call: timer, line, FAQ, reservation link, category, note, outcome, end."""
+    booking_key = ""
     if request.method == "POST":
-        form = CallForm(request.POST)
+        booking_key = booking_panel.clean_key(request.POST.get("booking_key"))
+        posted = request.POST.copy()
+        codes = booking_panel.booked_codes(request, booking_key)
+        if codes:
+            # The booking made in the panel during this call is the call's: no code typed back, and the outcome
+            # and sub-category follow from it unless the operator chose otherwise.
+            if not posted.get("reservation_ref", "").strip():
+                posted["reservation_ref"] = " ".join(codes)
+            if not posted.get("outcome"):
+                posted["outcome"] = Call.Outcome.BOOKED
+            if not posted.get("subcategory"):
+                posted["subcategory"] = str(booking_panel.booking_category_id() or "")
+        form = CallForm(posted)
         if form.is_valid():
             data = form.cleaned_data
             # A CTI call already logged stays that call: the service refuses to log it twice.
@@ -120,6 +134,7 @@ def take(request: AuthedHttpRequest) -> HttpResponse:
                 _add_errors(form, exc)
             else:
                 request.session[SESSION_LINE] = logged.line
+                booking_panel.booking_forget(request)
                 extra = "（折り返しを登録しました）" if callback else ""
                 messages.success(
                     request,
@@ -140,6 +155,8 @@ def take(request: AuthedHttpRequest) -> HttpResponse:
             }
         )
     started_iso = form["started_at"].value() or timezone.now().isoformat()
+    booking_key = booking_key or booking_panel.new_booking_key()
+    can_book = request.user.has_perm(booking_panel.BOOK_PERMISSION)
     return render(
         request,
         "calls/take.html",
@@ -150,6 +167,10 @@ def take(request: AuthedHttpRequest) -> HttpResponse:
             # A refused call keeps what the operator was searching for (the box is submitted with the form).
             "faq_q": (request.POST.get("q") or "").strip()[:200] if request.method == "POST" else "",
             "reservation_url": integrations.reservation_url(request.user),
+            "booking_key": booking_key,
+            "booking_html": booking_panel.panel_html(request, booking_key, call_id=cti.pk if cti else None)
+            if can_book
+            else None,
             "faq_page_url": integrations.faq_page_url(),
             "seat": OperatorSeat.objects.filter(user=request.user).first(),
             "recent": Call.objects.filter(operator=request.user, logged_at__isnull=False)
@@ -204,6 +225,8 @@ def active_calls(request: AuthedHttpRequest) -> HttpResponse:
     history = caller_history(request, mine)
     for c in shown:
         c.history = history.get(c.pk)  # type: ignore[attr-defined]
+        # The operator's own call opens with Alt+A (the oldest first: the first such link on the page).
+        c.is_mine = seat is not None and c.extension == seat.extension  # type: ignore[attr-defined]
     # Roll-overs nobody has taken yet: on every operator's desk at once (this fragment is polled every 5 s as a
     # poll, so it does not keep the session alive). No numbers here: the callback page shows them (audited).
     rollovers = (
@@ -314,12 +337,19 @@ def monthly(request: AuthedHttpRequest) -> HttpResponse:
     fy = _fiscal_year(request.GET.get("fy"))
     rows = []
     totals = {"reservation": 0, "card_inquiry": 0, "other": 0, "total": 0, "overflow": 0, "unclassified": 0}
+    causes = [*HangupCause.choices, ("unknown", "終話未受信")]
+    cause_rows = []
+    cause_totals = dict.fromkeys((key for key, _ in causes), 0)
     for offset in range(12):
         year, month = fy + (3 + offset) // 12, (3 + offset) % 12 + 1
         counts = services.monthly_counts(year=year, month=month)
         rows.append({"year": year, "month": month, **counts})
         for key in totals:
             totals[key] += counts[key]
+        by_cause = services.hangup_cause_counts(year=year, month=month)
+        cause_rows.append({"month": month, "counts": [by_cause[key] for key, _ in causes]})
+        for key, _ in causes:
+            cause_totals[key] += by_cause[key]
     return render(
         request,
         "calls/monthly.html",
@@ -330,6 +360,9 @@ def monthly(request: AuthedHttpRequest) -> HttpResponse:
             "rows": rows,
             "totals": totals,
             "columns": ReportColumn.choices,
+            "causes": causes,
+            "cause_rows": cause_rows,
+            "cause_totals": [cause_totals[key] for key, _ in causes],
         },
     )
 

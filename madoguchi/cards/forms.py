@@ -283,3 +283,41 @@ class LedgerForm(forms.Form):
     encoding = forms.ChoiceField(
         label="CSV の文字コード", choices=[("utf-8", "UTF-8"), ("cp932", "Shift_JIS (CP932)")], required=False
     )
+
+
+class CardCorrectionForm(forms.Form):
+    """Wrong personal data fixed on the card page (services.card_correct): only changed fields are applied."""
+
+    applicant_name = forms.CharField(label="氏名", max_length=100)
+    applicant_kana = forms.CharField(label="氏名カナ", max_length=100)
+    birth_date = JDateField(label="生年月日")
+    address = forms.CharField(
+        label="住所", max_length=300, required=False, help_text="空欄のままなら変更しません。"
+    )
+    phone = forms.CharField(
+        label="電話番号", max_length=20, required=False, help_text="空欄のままなら変更しません。"
+    )
+    reason = forms.CharField(
+        label="訂正の理由",
+        max_length=200,
+        validators=[no_individual_number],
+        help_text="例: 交付通知書・申請書と照合し、取込データの誤りを訂正。",
+    )
+
+    def __init__(self, *args: Any, card: Card, full_contact: bool, **kwargs: Any) -> None:
+        initial = {
+            "applicant_name": card.applicant_name,
+            "applicant_kana": card.applicant_kana,
+            "birth_date": card.birth_date,
+        }
+        if full_contact:  # masked contact details are never put into a form (docs/security.md)
+            initial |= {"address": card.address, "phone": card.phone}
+        kwargs["initial"] = initial
+        kwargs["prefix"] = "fix"
+        super().__init__(*args, **kwargs)
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        out = {k: data[k] for k in ("applicant_name", "applicant_kana", "birth_date")}
+        out |= {k: data[k] for k in ("address", "phone") if data.get(k)}
+        return out

@@ -121,6 +121,20 @@ def _date_problem(raw: str) -> tuple[datetime.date | None, str]:
     return value, ""
 
 
+def kana_ok(kana: str) -> bool:
+    """Kana (katakana or hiragana, full or half width), spaces and the few signs names use."""
+    return bool(_KANA_RE.match(nfkc(kana)))
+
+
+def phone_ok(phone: str) -> bool:
+    return bool(_PHONE_RE.match(nfkc(phone).replace(" ", "")))
+
+
+def gaiji_reason(column: str, value: str) -> str:
+    """Why a name or address needs checking against the paper (外字), or "" (code points only)."""
+    return _needs_gaiji_check(column, value)
+
+
 def _needs_gaiji_check(column: str, value: str) -> str:
     """Why a name needs checking against the paper (外字), or ""; names the code point, not the name."""
     for char in value:

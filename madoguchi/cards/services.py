@@ -682,6 +682,7 @@ def import_batch_run(  # noqa: C901 - the two import passes and their refusals r
         return batch
     by = batch.created_by
     content = _decoded(batch)
+    batch.payload = ""  # the decrypted base64 copy is not needed any more (memory: a third of the file again)
     report = progress or (lambda done, total, message: None)
     offices = importing.office_map()
     today = timezone.localdate()
@@ -720,6 +721,7 @@ def import_batch_run(  # noqa: C901 - the two import passes and their refusals r
     corrections: list[tuple[int, int, list[str]]] = []  # (row, card id, changed fields)
     total = 0
     source: intake.Source | None = None
+    rows: Iterator[tuple[int, dict[str, str]]] = iter(())
     try:
         source, rows = open_rows()
         chunk: list[importing.ParsedRow] = []
@@ -766,6 +768,9 @@ def import_batch_run(  # noqa: C901 - the two import passes and their refusals r
     seen_notice.clear()
     seen_app.clear()
     notes = list(dict.fromkeys([*batch.notes, *source.notes])) if source is not None else list(batch.notes)
+    # Pass 1's reader holds the whole decoded text: let it go before pass 2 decodes its own (memory).
+    source = None
+    rows = iter(())
     if errors:
         if error_total > len(errors):
             errors.append(
@@ -1062,6 +1067,7 @@ def card_import(
 ) -> ImportBatch:
     """The whole import in one call, without a job (command, benchmark, tests)."""
     batch = import_batch_create(file_name=file_name, content=content, by=by, encoding=encoding, sheet=sheet)
+    batch.payload = ""  # the run reads the stored file itself; this copy would only take memory
     return import_batch_run(batch=batch)
 
 
@@ -1136,6 +1142,113 @@ def card_correction_decide(*, correction: CardCorrection, apply: bool, by: User)
             detail={"correction": locked.pk, "fields": locked.changed, "applied": apply},
         )
     return locked
+
+
+CORRECTABLE = {
+    "applicant_name": "氏名",
+    "applicant_kana": "氏名カナ",
+    "birth_date": "生年月日",
+    "address": "住所",
+    "phone": "電話番号",
+}
+
+
+def _correction_problems(values: dict[str, Any], today: datetime.date) -> dict[str, str]:
+    """The same checks as the arrival import, per field, with reasons that never repeat the value."""
+    from . import importing, intake
+
+    problems: dict[str, str] = {}
+    for name, value in values.items():
+        if name == "birth_date":
+            continue
+        text = str(value)
+        if contains_individual_number(text):
+            problems[name] = "個人番号（マイナンバー）と思われる12桁の数字が含まれています。"
+        elif hidden := intake.hidden_characters(text):
+            problems[name] = hidden + "。"
+    if "applicant_name" in values and not str(values["applicant_name"]).strip():
+        problems.setdefault("applicant_name", "氏名を入力してください。")
+    kana = str(values.get("applicant_kana", "x"))
+    if not kana.strip():
+        problems.setdefault("applicant_kana", "氏名カナを入力してください。")
+    elif not importing.kana_ok(kana):
+        problems.setdefault("applicant_kana", "カナ以外の文字が含まれています（カタカナ・ひらがなと空白）。")
+    phone = str(values.get("phone", ""))
+    if phone and not importing.phone_ok(phone):
+        problems.setdefault("phone", "電話番号として読めません（数字とハイフン、6〜15文字）。")
+    for name, limit in (("applicant_name", 100), ("applicant_kana", 100), ("address", 300)):
+        if len(str(values.get(name, ""))) > limit:
+            problems.setdefault(name, f"長すぎます（{limit}文字まで）。")
+    birth = values.get("birth_date")
+    if birth is not None:
+        if birth > today:
+            problems["birth_date"] = "生年月日が未来の日付です。"
+        elif birth.year < today.year - importing.MAX_AGE:
+            problems["birth_date"] = f"{importing.MAX_AGE}歳を超えます。年・元号を確認してください。"
+    return problems
+
+
+def card_correct(*, card: Card, by: User, reason: str, **values: Any) -> CardCorrection:
+    """Fix wrong personal data on a card (氏名, 氏名カナ, 生年月日, 住所, 電話番号) with a reason: only the
+    fields that differ change; the 要外字確認 flag is recomputed; the correction is kept (new values
+    encrypted, the changed field names and the reason in clear), shown in the card's history, and audited
+    with the field names only. Raises ValidationError {field: reason} for a bad value, or when nothing
+    changes or no reason is given. The card's state is untouched."""
+    from . import importing
+
+    unknown = set(values) - set(CORRECTABLE)
+    if unknown:
+        raise ValueError(f"訂正できない項目: {sorted(unknown)}")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": "訂正の理由を入力してください（例: 交付通知書と照合して氏名の誤りを訂正）。"}
+        )
+    refuse_individual_number(reason, field="reason")
+    values = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items() if v is not None}
+    problems = _correction_problems(values, timezone.localdate())
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        locked = Card.objects.select_for_update().get(pk=card.pk)
+        changed = [name for name in CORRECTABLE if name in values and getattr(locked, name) != values[name]]
+        if not changed:
+            raise ValidationError("変更された項目がありません。")
+        for name in changed:
+            setattr(locked, name, values[name])
+        locked.gaiji_note = "、".join(
+            r
+            for r in (
+                importing.gaiji_reason(importing.COL_NAME, locked.applicant_name),
+                importing.gaiji_reason(importing.COL_ADDRESS, locked.address),
+            )
+            if r
+        )[:200]
+        locked.save(update_fields=[*changed, "gaiji_note", "updated_at"])
+        now = timezone.now()
+        correction = CardCorrection.objects.create(
+            card=locked,
+            batch=None,
+            reason=reason[:200],
+            changed=changed,
+            applicant_name=locked.applicant_name if "applicant_name" in changed else "",
+            applicant_kana=locked.applicant_kana if "applicant_kana" in changed else "",
+            birth_date=cast(Any, locked.birth_date) if "birth_date" in changed else None,
+            address=locked.address if "address" in changed else "",
+            phone=locked.phone if "phone" in changed else "",
+            status=CardCorrection.Status.APPLIED,
+            decided_by=by,
+            decided_at=now,
+            created_at=now,
+        )
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=locked,
+            detail={"correction": correction.pk, "fields": changed, "source": "card_page"},
+        )
+    card.refresh_from_db()
+    return correction
 
 
 def card_transition_many(

@@ -12,6 +12,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/sheets.pdf", views.card_pdf, name="card_pdf"),
+    path("<int:pk>/correct/", views.card_correct, name="card_correct"),
     path("<int:pk>/post/", views.post_issuance_card, name="post_card"),
     path("scan/", views.scan, name="scan"),
     path("scan/apply/", views.scan_apply, name="scan_apply"),

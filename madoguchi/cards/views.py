@@ -30,6 +30,7 @@ from . import queues, services
 from .forms import (
     SCAN_STEPS,
     ArrivalImportForm,
+    CardCorrectionForm,
     CardSearchForm,
     ExportForm,
     HoldingActionForm,
@@ -204,10 +205,13 @@ def day_preparation(request: HttpRequest) -> HttpResponse:
     offices = list(Office.objects.active())
     office = next((o for o in offices if o.code == params.get("office")), offices[0] if offices else None)
     cards: list[Card] = []
+    bookings: dict[int, queues.Booking] = {}
     missing: list[str] = []
     source = "none"
     if office is not None:
         cards, missing = queues.day_pull_list(office, day)
+        bookings = queues.day_bookings(office, day)
+        cards = queues.family_order(cards, bookings)
         source = "reservations"
     if request.method == "POST":
         # Mark the day's booked cards as pulled (those whose state allows it), all of them or none.
@@ -247,12 +251,22 @@ def day_preparation(request: HttpRequest) -> HttpResponse:
         "office": office,
         "offices": offices,
         "cards": cards,
+        # (card, its booking or None, whether it continues the family of the row above)
+        "rows": [
+            (c, bookings.get(c.pk), i > 0 and _same_booking(bookings, cards[i - 1], c))
+            for i, c in enumerate(cards)
+        ],
         "missing": missing,
         "source": source,
         "prepared": prepared,
         "to_prepare": sum(1 for c in cards if c.state not in (S.PREPARED, S.SHIPPED, S.RECEIVED_AT_BRANCH)),
     }
     return render(request, "cards/day.html", context)
+
+
+def _same_booking(bookings: dict[int, queues.Booking], a: Card, b: Card) -> bool:
+    first, second = bookings.get(a.pk), bookings.get(b.pk)
+    return first is not None and second is not None and first.group == second.group
 
 
 @require_perm("cards.print_cards")
@@ -347,18 +361,79 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     elif request.method == "POST":
         return HttpResponse("この操作を行う権限がありません。", status=403)
     _audit(request, AuditEvent.Action.VIEW, obj=card)
-    events = card.events.select_related("actor", "office", "undoes").order_by("at", "pk")
     shipments = card.shipment_items.select_related("shipment", "shipment__to_office")
     return render(
         request,
         "cards/detail.html",
         {
             "card": card,
-            "events": events,
+            "timeline": _timeline(card),
             "form": form,
+            "fix_form": _correction_form(request, card),
             "shipments": shipments,
             "post": getattr(card, "post_issuance", None),
         },
+    )
+
+
+def _correction_form(request: HttpRequest, card: Card, data: Any = None) -> CardCorrectionForm | None:
+    if not request.user.has_perm("cards.transition_card"):
+        return None
+    full = request.user.has_perm("accounts.view_full_contact")
+    return CardCorrectionForm(data, card=card, full_contact=full)
+
+
+def _timeline(card: Card) -> list[dict[str, Any]]:
+    """The card's history: its state changes and the corrections applied to its data, in time order."""
+    rows: list[dict[str, Any]] = [
+        {"at": e.at, "event": e} for e in card.events.select_related("actor", "office", "undoes")
+    ]
+    for c in card.corrections.filter(status="applied").select_related("decided_by", "batch"):
+        fields = "・".join(services.CORRECTABLE[f] for f in c.changed if f in services.CORRECTABLE)
+        source = f"再送一覧（取込No.{c.batch_id} {c.row}行目）" if c.batch_id else "カード画面"
+        note = f"{fields}を訂正（{source}）" + (f": {c.reason}" if c.reason else "")
+        rows.append({"at": c.decided_at or c.created_at, "correction": c, "note": note})
+    return sorted(rows, key=lambda r: r["at"])
+
+
+@require_perm("cards.transition_card")
+@require_POST
+def card_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Fix wrong personal data on the card (only the fields that changed), with a reason; audited."""
+    card = get_object_or_404(Card.objects.select_related("pickup_office", "storage_location"), pk=pk)
+    form = _correction_form(request, card, request.POST)
+    assert form is not None
+    if form.is_valid():
+        try:
+            correction = services.card_correct(
+                card=card, by=_staff(request), reason=form.cleaned_data["reason"], **form.values()
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            labels = "・".join(services.CORRECTABLE[f] for f in correction.changed)
+            messages.success(
+                request, f"{card.notice_number} の{labels}を訂正しました（履歴に記録しました）。"
+            )
+            return redirect("cards:detail", pk=card.pk)
+    _audit(request, AuditEvent.Action.VIEW, obj=card)
+    return render(
+        request,
+        "cards/detail.html",
+        {
+            "card": card,
+            "timeline": _timeline(card),
+            "form": TransitionForm(card=card),
+            "fix_form": form,
+            "fix_open": True,
+            "shipments": card.shipment_items.select_related("shipment", "shipment__to_office"),
+            "post": getattr(card, "post_issuance", None),
+        },
+        status=400,
     )
 
 

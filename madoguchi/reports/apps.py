@@ -14,6 +14,9 @@ _PRODUCE = [
     "reports.view_monthclose",
     "reports.view_contractsettings",
     "reports.change_monthclose",
+    "reports.view_manualrevision",
+    "reports.edit_manual",
+    "reports.view_manualscreenshot",
 ]
 
 
@@ -31,11 +34,19 @@ class ReportsConfig(AppConfig):
             "reports.handover_personal_data",
             "reports.change_contractsettings",
         ],
-        Role.CITY_STAFF: [*_READ, "reports.receive_monthlyreport", "reports.approve_operationsplan"],
+        Role.CITY_STAFF: [
+            *_READ,
+            "reports.receive_monthlyreport",
+            "reports.approve_operationsplan",
+            "reports.view_manualrevision",
+            "reports.view_manualscreenshot",
+            "reports.approve_manual",
+        ],
     }
     nav_items = [
         ("月報", "reports:monthly", "reports.view_monthlyreport"),
         ("業務計画書", "reports:plans", "reports.view_operationsplan"),
+        ("業務手順書", "reports:manual", "reports.view_manualrevision"),
         ("引継ぎ資料", "reports:handover", "reports.produce_reports"),
         ("契約情報", "reports:contract", "reports.view_contractsettings"),
     ]

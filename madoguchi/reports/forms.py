@@ -117,3 +117,25 @@ class ContractForm(forms.ModelForm):
             "period_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "period_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
+
+
+class ManualRevisionForm(forms.Form):
+    title = forms.CharField(label="見出し", max_length=100, validators=[no_individual_number])
+    steps = forms.CharField(
+        label="手順（1行に1手順）",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        validators=[no_individual_number],
+        help_text="画面名はメニューの表記どおりに書きます。番号は印刷時に（1）（2）…と付きます。",
+    )
+    note = forms.CharField(
+        label="注意（任意）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[no_individual_number],
+    )
+
+
+class ManualDecisionForm(PlanDecisionForm):
+    decision = forms.ChoiceField(
+        label="判断", choices=[("approve", "承認する"), ("return", "差し戻す")], widget=forms.RadioSelect
+    )

@@ -136,3 +136,31 @@ def plan_document(ctx: JobContext, *, plan_id: int, fmt: str = "pdf") -> None:
     ctx.attach_file(
         name=f"業務計画書_{plan.fiscal_year}年度_第{plan.version}版.{fmt}", content=body, content_type=mime
     )
+
+
+@job_kind(
+    "reports.manual_document",
+    title="業務手順書（PDF）の作成",
+    permission="reports.view_manualrevision",
+    timeout_seconds=600,
+)
+def manual_document(ctx: JobContext) -> None:
+    """The 業務手順書 as printed: approved versions, screenshots, 改訂履歴."""
+    from django.utils import timezone
+
+    from madoguchi.accounts.models import AuditEvent
+    from madoguchi.accounts.services import audit_record
+
+    from .manual import manual_pdf
+    from .models import ContractSettings
+
+    ctx.progress(done=0, total=1, message="業務手順書を作成しています")
+    contract = ContractSettings.objects.order_by("pk").values_list("city_name", "contract_name").first() or ()
+    content = manual_pdf(printed_at=timezone.now(), contract_line=" ".join(contract))
+    audit_record(
+        actor=_starter(ctx),
+        action=AuditEvent.Action.EXPORT,
+        object_type="reports.manual",
+        detail={"format": "pdf", "bytes": len(content)},
+    )
+    ctx.attach_file(name="業務手順書.pdf", content=content, content_type=PDF)

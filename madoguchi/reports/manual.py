@@ -1,8 +1,11 @@
 """業務手順書: the procedure manual per role, for the people doing the work (and a successor contractor).
 
-The text is kept here in the app, in Japanese, reviewed like code (a change is a commit someone reads);
-developer documentation stays in docs/ and is not printed in the handover. Each chapter is a role, each
-section one task with numbered steps as they are done on the screens (screen names as in the menu).
+Each chapter is a role, each section one task with numbered steps as they are done on the screens (screen
+names as in the menu). The text below is the 初版 shipped with the app (reviewed like code); on the screen
+「業務手順書」 the site manager or director revises a section and city staff approve or return it
+(`ManualRevision`); the printed manual uses each section's latest approved revision. The screens are
+photographed from a running server with demo data by `madoguchi manual_screenshots` (`ManualScreenshot`) and
+printed under their sections. Developer documentation stays in docs/ and is not printed in the handover.
 """
 
 from __future__ import annotations
@@ -10,13 +13,76 @@ from __future__ import annotations
 import datetime
 import io
 from dataclasses import dataclass
+from typing import Any
+
+from madoguchi.lib.pdf import register_japanese_font
 
 
 @dataclass(frozen=True)
 class Task:
+    key: str  # stable id of the section ("operator.call"): revisions and screenshots refer to it
     title: str
     steps: tuple[str, ...]
     note: str = ""
+
+    @property
+    def screen(self) -> Screen | None:
+        return SCREENS.get(SCREEN_OF_TASK.get(self.key, ""))
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A screen shown in the manual: who sees it (a role key of ROLE_USERS) and where, as a path that may
+    contain {ym} (the previous month, which has data in the demo)."""
+
+    key: str
+    caption: str
+    role: str
+    path: str
+
+
+# The screens photographed by `madoguchi manual_screenshots` from a server showing demo data.
+SCREENS: dict[str, Screen] = {
+    s.key: s
+    for s in (
+        Screen("calls.take", "通話受付", "operator", "/calls/take/"),
+        Screen("calls.callbacks", "折り返し一覧", "operator", "/calls/callbacks/"),
+        Screen("cards.import", "到着カード一覧の取込", "back_office", "/cards/import/"),
+        Screen("cards.scan", "スキャン（工程の記録）", "back_office", "/cards/scan/"),
+        Screen("cards.day", "当日準備", "back_office", "/cards/day/"),
+        Screen("floor.board", "フロア案内（タブレット）", "floor", "/floor/"),
+        Screen("home", "ホーム（業務管理者）", "site_manager", "/"),
+        Screen("incidents.list", "トラブル・苦情", "site_manager", "/incidents/"),
+        Screen("staffing.plans", "人員計画・シフト", "site_manager", "/staffing/"),
+        Screen("reports.month_close", "月次締め", "director", "/reports/monthly/{ym}/close/"),
+        Screen("reports.monthly", "月報", "director", "/reports/monthly/?month={ym}"),
+        Screen("reports.plans", "業務計画書", "director", "/reports/plans/"),
+        Screen("reports.handover", "引継ぎ資料", "director", "/reports/handover/"),
+    )
+}
+SCREEN_OF_TASK = {
+    "operator.call": "calls.take",
+    "operator.callback": "calls.callbacks",
+    "back_office.import": "cards.import",
+    "back_office.filing": "cards.scan",
+    "back_office.day": "cards.day",
+    "floor.guide": "floor.board",
+    "site_manager.morning": "home",
+    "site_manager.incident": "incidents.list",
+    "site_manager.shifts": "staffing.plans",
+    "director.close": "reports.month_close",
+    "director.submit": "reports.monthly",
+    "director.plan": "reports.plans",
+    "director.handover": "reports.handover",
+}
+# The demo accounts (README) that see each role's screens.
+ROLE_USERS = {
+    "operator": "sato",
+    "back_office": "suzuki",
+    "floor": "takahashi",
+    "site_manager": "tanaka",
+    "director": "ito",
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +98,7 @@ MANUAL: tuple[Chapter, ...] = (
         "市民からの電話に市の立場で答え、受取予約の受付と折り返しを行う。",
         (
             Task(
+                "operator.call",
                 "電話を受ける",
                 (
                     "メニュー「通話受付」を開く。着信すると回線番号と着信時刻が表示される。",
@@ -42,6 +109,7 @@ MANUAL: tuple[Chapter, ...] = (
                 "個人番号（マイナンバー）は聞き取らず、入力もしない（入力すると画面が拒否する）。",
             ),
             Task(
+                "operator.booking",
                 "受取予約を受け付ける（新規・変更・取消）",
                 (
                     "通話受付画面の「受取予約」から予約窓口を開く。",
@@ -51,6 +119,7 @@ MANUAL: tuple[Chapter, ...] = (
                 ),
             ),
             Task(
+                "operator.callback",
                 "その場で答えられない問合せ・あふれ呼の折り返し",
                 (
                     "結果で「折り返しが必要」を選び、電話番号と用件を入力する（期限は自動で設定される）。",
@@ -66,6 +135,7 @@ MANUAL: tuple[Chapter, ...] = (
         "到着したカードの交付前準備から交付後処理までを、バーコードで記録しながら行う。",
         (
             Task(
+                "back_office.import",
                 "到着カード一覧の取込",
                 (
                     "メニュー「カード」の取込画面で、到着一覧（CSV または Excel）を選んで送信する。",
@@ -74,6 +144,7 @@ MANUAL: tuple[Chapter, ...] = (
                 ),
             ),
             Task(
+                "back_office.filing",
                 "交付前設定・ファイリング・収納",
                 (
                     "メニュー「作業キュー」で件数と見込み時間を確認する（1枚あたり約20分が目安）。",
@@ -83,6 +154,7 @@ MANUAL: tuple[Chapter, ...] = (
                 ),
             ),
             Task(
+                "back_office.day",
                 "当日準備・支所送付・交付後処理",
                 (
                     "予約一覧から当日分の引出リストと本人確認チェックシートを印刷し、カードを準備する。",
@@ -97,6 +169,7 @@ MANUAL: tuple[Chapter, ...] = (
         "窓口に来た市民を用件ごとに案内し、マイナポータルの手続きを支援する。",
         (
             Task(
+                "floor.guide",
                 "来庁者の案内",
                 (
                     "タブレットの「フロア」画面で、案内した用件のボタンを1回押す（押し間違いは取消ボタン）。",
@@ -104,6 +177,7 @@ MANUAL: tuple[Chapter, ...] = (
                 ),
             ),
             Task(
+                "floor.mynaportal",
                 "マイナポータル手続きサポート",
                 (
                     "来庁者本人に端末を操作してもらい、健康保険証のひも付け等を説明する。",
@@ -118,6 +192,7 @@ MANUAL: tuple[Chapter, ...] = (
         "当日の進捗と配置を管理し、欠員・トラブルを市へ報告する。",
         (
             Task(
+                "site_manager.morning",
                 "朝の確認",
                 (
                     "ホーム画面で当日の予約件数、作業キュー、期限切れ間近の折り返しを確認する。",
@@ -125,6 +200,7 @@ MANUAL: tuple[Chapter, ...] = (
                 ),
             ),
             Task(
+                "site_manager.incident",
                 "トラブル・事故の報告",
                 (
                     "メニュー「トラブル・苦情」で発生日時・種類・重大度・経緯を記録する。",
@@ -133,6 +209,7 @@ MANUAL: tuple[Chapter, ...] = (
                 ),
             ),
             Task(
+                "site_manager.shifts",
                 "シフト表の作成",
                 (
                     "メニュー「人員計画・シフト」で月を選び、予測から必要人数を算出する。",
@@ -146,6 +223,7 @@ MANUAL: tuple[Chapter, ...] = (
         "市との連絡・調整・報告を担い、月報と業務計画書を提出する。",
         (
             Task(
+                "director.close",
                 "月次締め",
                 (
                     "メニュー「月報」で対象月を開き、「月次締め」へ進む。",
@@ -156,6 +234,7 @@ MANUAL: tuple[Chapter, ...] = (
                 ),
             ),
             Task(
+                "director.submit",
                 "月報の提出と訂正",
                 (
                     "「契約情報」に宛名・受託者・代表者・契約名・契約期間が入っていることを確認する。",
@@ -165,6 +244,7 @@ MANUAL: tuple[Chapter, ...] = (
                 ),
             ),
             Task(
+                "director.plan",
                 "業務計画書",
                 (
                     "メニュー「業務計画書」で年度の計画書を作成し、実施方法・セキュリティ・引継ぎ計画を記入する。",
@@ -172,6 +252,7 @@ MANUAL: tuple[Chapter, ...] = (
                 ),
             ),
             Task(
+                "director.handover",
                 "引継ぎ",
                 (
                     "メニュー「引継ぎ資料」で ZIP を作成する（質疑応答集、業務手順書、処理途中の案件一覧、業務計画書）。",
@@ -183,24 +264,98 @@ MANUAL: tuple[Chapter, ...] = (
 )
 
 
+def task_by_key(key: str) -> Task | None:
+    return next((t for c in MANUAL for t in c.tasks if t.key == key), None)
+
+
+@dataclass
+class PrintedSection:
+    """A section as printed: its latest approved revision, or the text shipped with the app."""
+
+    task: Task
+    title: str
+    steps: list[str]
+    note: str
+    version: str  # 「初版（同梱）」 or 「第2版」
+    approved_at: datetime.datetime | None = None
+    approved_by: str = ""
+    screen: Screen | None = None
+    shot: Any = None  # ManualScreenshot, the newest of the screen
+
+
+def printed_manual() -> list[tuple[Chapter, list[PrintedSection]]]:
+    """Every chapter with its sections as they are printed now (approved text, newest screenshots)."""
+    from .models import ManualRevision, ManualScreenshot
+
+    approved = {
+        r.key: r
+        for r in ManualRevision.objects.filter(state=ManualRevision.State.APPROVED).select_related(
+            "decided_by"
+        )
+    }
+    shots = {}
+    for key in SCREENS:
+        # The PNG is read only when printed (a deferred field loads on access).
+        shot = ManualScreenshot.objects.filter(key=key).defer("png").order_by("-taken_at", "-pk").first()
+        if shot is not None:
+            shots[key] = shot
+    out = []
+    for chapter in MANUAL:
+        sections = []
+        for task in chapter.tasks:
+            screen = task.screen
+            revision = approved.get(task.key)
+            common: dict[str, Any] = {
+                "task": task,
+                "screen": screen,
+                "shot": shots.get(screen.key) if screen else None,
+            }
+            if revision is None:
+                sections.append(
+                    PrintedSection(
+                        title=task.title,
+                        steps=list(task.steps),
+                        note=task.note,
+                        version="初版（同梱）",
+                        **common,
+                    )
+                )
+            else:
+                sections.append(
+                    PrintedSection(
+                        title=revision.title,
+                        steps=revision.step_list,
+                        note=revision.note,
+                        version=f"第{revision.number}版",
+                        approved_at=revision.decided_at,
+                        approved_by=str(revision.decided_by or ""),
+                        **common,
+                    )
+                )
+        out.append((chapter, sections))
+    return out
+
+
 def manual_pdf(*, printed_at: datetime.datetime, contract_line: str = "") -> bytes:
-    """The manual as an A4 PDF: cover, 目次 with page numbers, one chapter per role."""
+    """The manual as an A4 PDF: cover, 目次 with page numbers, one chapter per role, each section with its
+    version, its steps and the screen it is done on (photographed from the app), and the 改訂履歴."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import Image, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
     from reportlab.platypus.tableofcontents import TableOfContents
 
     from madoguchi.lib.jdates import format_wareki
-    from madoguchi.lib.pdf import register_japanese_font
 
-    from .render.pdf import para, styles
+    from .models import ManualRevision
+    from .render.pdf import para, styles, table_flowables
+    from .sections import Table, wareki, wareki_datetime
 
     font = register_japanese_font()
     st = styles()
 
     class ManualDoc(SimpleDocTemplate):
-        def afterFlowable(self, flowable):
+        def afterFlowable(self, flowable: Any) -> None:
             if isinstance(flowable, Paragraph) and getattr(flowable, "toc_level", None) is not None:
                 self.notify("TOCEntry", (flowable.toc_level, flowable.getPlainText(), self.page))
 
@@ -214,25 +369,86 @@ def manual_pdf(*, printed_at: datetime.datetime, contract_line: str = "") -> byt
         ParagraphStyle("toc0", fontName=font, fontSize=11, leading=16, leftIndent=0, wordWrap="CJK"),
         ParagraphStyle("toc1", fontName=font, fontSize=9.5, leading=13, leftIndent=12 * mm, wordWrap="CJK"),
     ]
+    caption = ParagraphStyle(
+        "caption", parent=st["small"], alignment=1, spaceBefore=1 * mm, spaceAfter=3 * mm
+    )
     local = printed_at.astimezone(datetime.timezone(datetime.timedelta(hours=9)))
-    story = [
+    story: list[Any] = [
         para("業務手順書", st["title"]),
         para(contract_line, st["body"]),
         para(f"作成 {format_wareki(local.date())} {local:%H:%M}", st["small"]),
+        para(
+            "各項目は市の承認を受けた版を載せています（「初版（同梱）」はシステムに同梱の手順）。"
+            "画面の図はシステムの画面をデモ用データで撮影したものです。",
+            st["small"],
+        ),
         Spacer(1, 6 * mm),
         para("目次", st["h2"]),
         toc,
         PageBreak(),
     ]
-    for number, chapter in enumerate(MANUAL, start=1):
+    figure = 0
+    for number, (chapter, sections) in enumerate(printed_manual(), start=1):
         story.append(heading(f"{number}. {chapter.role}", st["title"], 0))
         story.append(para(chapter.purpose, st["body"]))
-        for index, task in enumerate(chapter.tasks, start=1):
-            story.append(heading(f"{number}.{index} {task.title}", st["h2"], 1))
-            story += [para(f"（{i}）{step}", st["body"]) for i, step in enumerate(task.steps, start=1)]
-            if task.note:
-                story.append(para(f"注意: {task.note}", st["warn"]))
+        for index, section in enumerate(sections, start=1):
+            story.append(heading(f"{number}.{index} {section.title}", st["h2"], 1))
+            approved = (
+                f"（{wareki(section.approved_at)} 承認 {section.approved_by}）" if section.approved_at else ""
+            )
+            story.append(para(f"{section.version}{approved}", st["small"]))
+            story += [para(f"（{i}）{step}", st["body"]) for i, step in enumerate(section.steps, start=1)]
+            if section.note:
+                story.append(para(f"注意: {section.note}", st["warn"]))
+            if section.shot is not None and section.screen is not None:
+                figure += 1
+                shot = section.shot
+                width = 165 * mm
+                height = width * shot.height / shot.width
+                if height > 105 * mm:
+                    width, height = width * 105 * mm / height, 105 * mm
+                story.append(
+                    KeepTogether(
+                        [
+                            Spacer(1, 2 * mm),
+                            Image(io.BytesIO(bytes(shot.png)), width=width, height=height),
+                            para(
+                                f"図{figure}　{section.screen.caption}の画面（{wareki_datetime(shot.taken_at)} 撮影）",
+                                caption,
+                            ),
+                        ]
+                    )
+                )
         story.append(PageBreak())
+    history = (
+        ManualRevision.objects.filter(
+            state__in=[ManualRevision.State.APPROVED, ManualRevision.State.SUPERSEDED]
+        )
+        .select_related("submitted_by", "decided_by")
+        .order_by("decided_at", "pk")
+    )
+    titles = {t.key: t.title for c in MANUAL for t in c.tasks}
+    story.append(heading("改訂履歴", st["title"], 0))
+    story += table_flowables(
+        Table(
+            "市の承認を受けた改訂",
+            ["承認日", "項目", "版", "提出者", "承認者", "状態"],
+            [
+                [
+                    wareki(r.decided_at),
+                    titles.get(r.key, r.key),
+                    f"第{r.number}版",
+                    str(r.submitted_by or ""),
+                    str(r.decided_by or ""),
+                    "使用中" if r.state == ManualRevision.State.APPROVED else "旧版",
+                ]
+                for r in history
+            ],
+            empty_text="改訂はありません（すべて初版（同梱）の手順です）。",
+            widths=(0.17, 0.33, 0.1, 0.15, 0.15, 0.1),
+        ),
+        st,
+    )
     out = io.BytesIO()
     doc = ManualDoc(
         out,
@@ -244,7 +460,7 @@ def manual_pdf(*, printed_at: datetime.datetime, contract_line: str = "") -> byt
         title="業務手順書",
     )
 
-    def footer(canvas, doc):
+    def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont(font, 8)
         canvas.drawString(20 * mm, 10 * mm, "業務手順書")

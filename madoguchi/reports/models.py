@@ -327,3 +327,101 @@ class MonthlyReportVersion(models.Model):
     def filename(self, fmt: str) -> str:
         suffix = "" if self.number == 0 else f"_訂正版{self.number}"
         return f"月報_{self.report.ym}{suffix}.{fmt}"
+
+
+class ManualRevision(models.Model):
+    """One revision of a section of the 業務手順書 (a task of reports/manual.py, by its key). The site manager
+    or director writes it, submits it, and city staff approve or return it. The printed manual uses each
+    section's latest approved revision, or the text shipped with the app (「初版（同梱）」) when it has none.
+    Every revision stays: the history of who changed what, when, and who approved it."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "作成中"
+        SUBMITTED = "submitted", "市の確認待ち"
+        RETURNED = "returned", "差戻し"
+        APPROVED = "approved", "承認済（使用中）"
+        SUPERSEDED = "superseded", "承認済（旧版）"
+
+    OPEN_STATES = ("draft", "submitted", "returned")
+
+    key = models.CharField("項目", max_length=40)
+    number = models.PositiveSmallIntegerField("版")
+    title = models.CharField("見出し", max_length=100, validators=[no_individual_number])
+    steps = models.TextField("手順（1行に1手順）", validators=[no_individual_number])
+    note = models.TextField("注意", blank=True, validators=[no_individual_number])
+    state = models.CharField("状態", max_length=10, choices=State.choices, default=State.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="作成者", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
+    updated_at = models.DateTimeField("更新日時", default=timezone.now)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="提出者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField("提出日時", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="承認・差戻しした市職員",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("承認・差戻し日時", null=True, blank=True)
+    decision_comment = models.TextField("市からのコメント", blank=True, validators=[no_individual_number])
+
+    class Meta:
+        verbose_name = "業務手順書の改訂"
+        verbose_name_plural = "業務手順書の改訂"
+        ordering = ["key", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "number"], name="manual_revision_number_once"),
+            # At most one revision per section is being worked on or waiting for the city.
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=Q(state__in=["draft", "submitted", "returned"]),
+                name="manual_revision_one_open",
+            ),
+        ]
+        permissions = [
+            ("edit_manual", "業務手順書を改訂・提出できる"),
+            ("approve_manual", "業務手順書の改訂を承認・差戻しできる"),
+        ]
+
+    def __str__(self) -> str:
+        return f"業務手順書 {self.key} 第{self.number}版"
+
+    @property
+    def step_list(self) -> list[str]:
+        return [line.strip() for line in self.steps.splitlines() if line.strip()]
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in (self.State.DRAFT, self.State.RETURNED)
+
+
+class ManualScreenshot(models.Model):
+    """A screen of the running app as printed in the 業務手順書, taken by `madoguchi manual_screenshots` from a
+    server showing demo data (never residents' data). The newest per key is printed; older ones stay."""
+
+    key = models.CharField("画面", max_length=40)
+    png = models.BinaryField("画像（PNG）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    width = models.PositiveIntegerField("幅")
+    height = models.PositiveIntegerField("高さ")
+    path = models.CharField("撮影した画面のパス", max_length=200)
+    taken_at = models.DateTimeField("撮影日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "業務手順書の画面"
+        verbose_name_plural = "業務手順書の画面"
+        ordering = ["key", "-taken_at", "-pk"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.taken_at:%Y-%m-%d %H:%M}"

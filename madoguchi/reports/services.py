@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,10 +18,13 @@ from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.accounts.services import audit_record
 from madoguchi.lib.jdates import fiscal_year as fiscal_year_of
 from madoguchi.lib.jdates import wareki_year
+from madoguchi.lib.privacy import refuse_individual_number
 
 from .models import (
     ContactEntry,
     ContractSettings,
+    ManualRevision,
+    ManualScreenshot,
     MonthClose,
     MonthlyReport,
     MonthlyReportVersion,
@@ -757,3 +761,138 @@ def handover_generate(
     local = timezone.localtime(now)
     stamp = f"{local.year}年{local.month}月{local.day}日{local:%H時%M分}"
     return HandoverPackage(content=content, filename=f"引継ぎ資料_{stamp}.zip", files=files, counts=counts)
+
+
+# --- 業務手順書 (procedure manual): revisions reviewed by the city, screenshots from the running app ---------
+
+
+def manual_task(key: str) -> Any:
+    """The section of the manual with this key (reports/manual.py), or ReportError."""
+    from .manual import task_by_key
+
+    task = task_by_key(key)
+    if task is None:
+        raise ReportError("業務手順書にその項目はありません。")
+    return task
+
+
+def _manual_clean(title: str, steps: str, note: str) -> tuple[str, str, str]:
+    title, note = title.strip(), note.strip()
+    lines = [line.strip() for line in steps.splitlines() if line.strip()]
+    errors: dict[str, list[str]] = {}
+    if not title:
+        errors["title"] = ["見出しを入力してください。"]
+    elif len(title) > 100:
+        errors["title"] = ["見出しは100文字以内で入力してください。"]
+    if not lines:
+        errors["steps"] = ["手順を1行以上入力してください（1行に1手順）。"]
+    for number, line in enumerate(lines, start=1):
+        if len(line) > 300:
+            errors.setdefault("steps", []).append(
+                f"手順{number}が長すぎます（300文字以内。分けて書いてください）。"
+            )
+    if errors:
+        raise ValidationError(errors)
+    for field_name, value in (("title", title), ("steps", steps), ("note", note)):
+        refuse_individual_number(value, field=field_name)
+    return title, "\n".join(lines), note
+
+
+@transaction.atomic
+def manual_draft_save(*, by: User, key: str, title: str, steps: str, note: str = "") -> ManualRevision:
+    """Write (or rewrite) the open revision of a section: a new 版 if none is open, else the draft or the
+    returned revision in place (back to 作成中). A revision waiting for the city cannot be changed."""
+    manual_task(key)
+    title, steps, note = _manual_clean(title, steps, note)
+    revisions = ManualRevision.objects.select_for_update().filter(key=key)
+    open_ = revisions.filter(state__in=ManualRevision.OPEN_STATES).first()
+    now = timezone.now()
+    if open_ is not None:
+        if open_.state == ManualRevision.State.SUBMITTED:
+            raise ReportError("この項目の改訂は市の確認待ちです。承認または差戻しの後に編集できます。")
+        open_.title, open_.steps, open_.note = title, steps, note
+        open_.state, open_.updated_at = ManualRevision.State.DRAFT, now
+        open_.save(update_fields=["title", "steps", "note", "state", "updated_at"])
+        audit_record(actor=by, action=AuditEvent.Action.UPDATE, obj=open_, detail={"key": key})
+        return open_
+    last = revisions.order_by("-number").values_list("number", flat=True).first() or 0
+    revision = ManualRevision.objects.create(
+        key=key,
+        number=last + 1,
+        title=title,
+        steps=steps,
+        note=note,
+        created_by=by,
+        created_at=now,
+        updated_at=now,
+    )
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.CREATE,
+        obj=revision,
+        detail={"key": key, "number": revision.number},
+    )
+    return revision
+
+
+@transaction.atomic
+def manual_submit(*, by: User, revision: ManualRevision) -> ManualRevision:
+    """Hand a draft revision to the city for approval."""
+    revision = ManualRevision.objects.select_for_update().get(pk=revision.pk)
+    if revision.state != ManualRevision.State.DRAFT:
+        raise ReportError(
+            f"提出できるのは作成中の改訂だけです（この改訂は「{revision.get_state_display()}」）。"
+        )
+    revision.state, revision.submitted_by, revision.submitted_at = (
+        ManualRevision.State.SUBMITTED,
+        by,
+        timezone.now(),
+    )
+    revision.save(update_fields=["state", "submitted_by", "submitted_at"])
+    audit_record(
+        actor=by, action=AuditEvent.Action.TRANSITION, obj=revision, detail={"state": revision.state}
+    )
+    return revision
+
+
+@transaction.atomic
+def manual_decide(*, by: User, revision: ManualRevision, approve: bool, comment: str = "") -> ManualRevision:
+    """City staff approve a submitted revision (it is printed from then on; the previous approved revision
+    becomes 旧版) or return it with a comment."""
+    revision = ManualRevision.objects.select_for_update().get(pk=revision.pk)
+    if revision.state != ManualRevision.State.SUBMITTED:
+        raise ReportError("承認・差戻しできるのは市の確認待ちの改訂だけです。")
+    comment = comment.strip()
+    if not approve and not comment:
+        raise ReportError("差戻しの理由をコメントに入力してください。")
+    refuse_individual_number(comment, field="comment")
+    if approve:
+        ManualRevision.objects.filter(key=revision.key, state=ManualRevision.State.APPROVED).update(
+            state=ManualRevision.State.SUPERSEDED
+        )
+    revision.state = ManualRevision.State.APPROVED if approve else ManualRevision.State.RETURNED
+    revision.decided_by, revision.decided_at, revision.decision_comment = by, timezone.now(), comment
+    revision.save(update_fields=["state", "decided_by", "decided_at", "decision_comment"])
+    audit_record(
+        actor=by, action=AuditEvent.Action.TRANSITION, obj=revision, detail={"state": revision.state}
+    )
+    return revision
+
+
+@transaction.atomic
+def manual_screenshot_store(*, key: str, png: bytes, path: str, by: User | None = None) -> ManualScreenshot:
+    """Keep a screen as photographed for the manual (its size read from the PNG header)."""
+    from .manual import SCREENS
+
+    if key not in SCREENS:
+        raise ReportError(f"業務手順書の画面「{key}」はありません。")
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24:
+        raise ReportError("画面の画像が PNG ではありません。")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    shot = ManualScreenshot.objects.create(
+        key=key, png=png, sha256=_sha256(png), width=width, height=height, path=path
+    )
+    audit_record(
+        actor=by, action=AuditEvent.Action.CREATE, obj=shot, detail={"key": key, "sha256": shot.sha256}
+    )
+    return shot

@@ -25,6 +25,10 @@ urlpatterns = [
     path("monthly/<ym:ym>/close/", views.month_close, name="month_close"),
     path("monthly/<ym:ym>/v<int:number>.<str:fmt>", views.monthly_version_download, name="monthly_version"),
     path("contract/", views.contract, name="contract"),
+    path("manual/", views.manual, name="manual"),
+    path("manual/manual.pdf", views.manual_download, name="manual_download"),
+    path("manual/screens/<str:key>.png", views.manual_screen, name="manual_screen"),
+    path("manual/<str:key>/", views.manual_section, name="manual_section"),
 ]
 
 urlpatterns += [

@@ -4,7 +4,7 @@ import datetime
 import re
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -554,3 +554,134 @@ def month_close(request: HttpRequest, ym: str) -> HttpResponse:  # noqa: C901 - 
         "report": MonthlyReport.objects.filter(year=year, month=month).first(),
     }
     return render(request, "reports/month_close.html", context)
+
+
+# --- 業務手順書 -------------------------------------------------------------------------------------------
+
+
+@require_perm("reports.view_manualrevision")
+def manual(request: HttpRequest) -> HttpResponse:
+    """Every section of the manual with the version printed, what is being revised or waits for the city,
+    and the screen photographed for it."""
+    from .manual import SCREENS, printed_manual
+    from .models import ManualRevision
+
+    open_revisions = {r.key: r for r in ManualRevision.objects.filter(state__in=ManualRevision.OPEN_STATES)}
+    chapters = [
+        (chapter, [(section, open_revisions.get(section.task.key)) for section in sections])
+        for chapter, sections in printed_manual()
+    ]
+    photographed = {s.shot.key for _, sections in printed_manual() for s in sections if s.shot is not None}
+    context = {
+        "chapters": chapters,
+        "waiting": sum(1 for r in open_revisions.values() if r.state == ManualRevision.State.SUBMITTED),
+        "missing_screens": [s for k, s in SCREENS.items() if k not in photographed],
+    }
+    return render(request, "reports/manual.html", context)
+
+
+@require_perm("reports.view_manualrevision")
+def manual_section(request: HttpRequest, key: str) -> HttpResponse:
+    """One section: the printed text, the open revision (edit, submit; approve or return for city staff,
+    with the lines changed), and its history."""
+    import difflib
+
+    from .forms import ManualDecisionForm, ManualRevisionForm
+    from .manual import printed_manual
+    from .models import ManualRevision
+
+    section = next((s for _, sections in printed_manual() for s in sections if s.task.key == key), None)
+    if section is None:
+        raise Http404
+    revisions = list(
+        ManualRevision.objects.filter(key=key).select_related("created_by", "submitted_by", "decided_by")
+    )
+    current = next((r for r in revisions if r.state in ManualRevision.OPEN_STATES), None)
+    initial = (
+        {"title": current.title, "steps": current.steps, "note": current.note}
+        if current
+        else {"title": section.title, "steps": "\n".join(section.steps), "note": section.note}
+    )
+    form = ManualRevisionForm(request.POST or None, initial=initial)
+    decision_form = ManualDecisionForm()
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "save":
+                check_perm(request, "reports.edit_manual")
+                if form.is_valid():
+                    services.manual_draft_save(by=_user(request), key=key, **form.cleaned_data)
+                    messages.success(
+                        request, "改訂を保存しました（作成中）。市へ提出するまで印刷には使われません。"
+                    )
+                    return redirect("reports:manual_section", key=key)
+            elif action == "submit" and current is not None:
+                check_perm(request, "reports.edit_manual")
+                services.manual_submit(by=_user(request), revision=current)
+                messages.success(request, "改訂を市へ提出しました（確認待ち）。")
+                return redirect("reports:manual_section", key=key)
+            elif action == "decide" and current is not None:
+                check_perm(request, "reports.approve_manual")
+                decision_form = ManualDecisionForm(request.POST)
+                if decision_form.is_valid():
+                    approve = decision_form.cleaned_data["decision"] == "approve"
+                    services.manual_decide(
+                        by=_user(request),
+                        revision=current,
+                        approve=approve,
+                        comment=decision_form.cleaned_data["comment"],
+                    )
+                    messages.success(
+                        request,
+                        "承認しました。次の印刷からこの版が使われます。" if approve else "差し戻しました。",
+                    )
+                    return redirect("reports:manual_section", key=key)
+            else:
+                raise Http404
+        except services.ReportError as exc:
+            messages.error(request, str(exc))
+        except ValidationError as exc:
+            for field_name, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field_name if field_name in form.fields else None, error)
+    diff: list[tuple[str, str]] = []
+    if current is not None:
+        before = [section.title, *section.steps, *([f"注意: {section.note}"] if section.note else [])]
+        after = [current.title, *current.step_list, *([f"注意: {current.note}"] if current.note else [])]
+        for line in difflib.ndiff(before, after):
+            if line[:1] in "+- ":
+                diff.append((line[:1], line[2:]))
+    context = {
+        "section": section,
+        "current": current,
+        "revisions": revisions,
+        "form": form,
+        "decision_form": decision_form,
+        "diff": diff,
+    }
+    return render(request, "reports/manual_section.html", context)
+
+
+@require_perm("reports.view_manualrevision")
+def manual_screen(request: HttpRequest, key: str) -> HttpResponse:
+    """The newest photograph of a screen (demo data only), as PNG for `<img src>`."""
+    from .models import ManualScreenshot
+
+    shot = ManualScreenshot.objects.filter(key=key).order_by("-taken_at", "-pk").first()
+    if shot is None:
+        raise Http404
+    response = HttpResponse(bytes(shot.png), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@require_perm("reports.view_manualrevision")
+def manual_download(request: HttpRequest) -> HttpResponse:
+    """The manual as printed (approved versions, screenshots, 改訂履歴), built by the job `reports.manual_document`."""
+    return _start_job(
+        request,
+        kind="reports.manual_document",
+        params={},
+        lock_key="reports.manual",
+        back=reverse("reports:manual"),
+    )

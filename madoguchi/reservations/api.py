@@ -152,7 +152,9 @@ def slots(request, office: str, people: int = 1, date: datetime.date | None = No
     _need(request, "reservations.view_slot")
     if not 1 <= people <= 20:
         raise HttpError(400, "人数は1〜20で指定してください。")
-    found = services.slots_free_by_code(office_code=office, people=people, date=date, limit=min(limit, 500))
+    if not 1 <= limit <= 500:  # API input bounds (issue 12): a negative limit was a server error
+        raise HttpError(400, "limit は 1〜500 で指定してください。")
+    found = services.slots_free_by_code(office_code=office, people=people, date=date, limit=limit)
     if not found and not Office.objects.active().filter(code=office).exists():
         raise HttpError(404, f"庁舎コード「{office}」は見つかりません。")
     return [_slot_out(s, office) for s in found]

@@ -40,6 +40,7 @@ class ReservationsConfig(AppConfig):
         ("予約一覧（当日）", "reservations:day_list", "reservations.view_daylist"),
         ("予約枠・定員", "reservations:slots", "reservations.manage_slots"),
         ("予約の種類", "reservations:types", "reservations.manage_appointment_types"),
+        ("予約の取込・出力", "reservations:exchange", "reservations.manage_slots"),
     ]
     dashboard_widgets = [("reservations/_dashboard.html", "reservations.view_daylist")]
 

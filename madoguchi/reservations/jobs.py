@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from madoguchi.jobs.registry import JobContext, JobError, job_kind
@@ -90,3 +92,48 @@ def offer_waitlist(ctx: JobContext, office_id: int, date: str) -> None:
         office=office, date=datetime.date.fromisoformat(date), base_url=rules().public_base_url + "/"
     )
     ctx.set_result(summary={"案内した件数": offered})
+
+
+def _drop_import_file(params: dict[str, Any]) -> None:
+    """The import was cancelled or its worker died: delete the stored upload (personal data)."""
+    from django.core.files.storage import default_storage
+
+    default_storage.delete(params["path"])
+
+
+@job_kind(
+    "reservations.import_bookings",
+    title="他の予約システムの予約の取込",
+    permission="reservations.manage_slots",
+    timeout_seconds=1800,
+    on_abandon=_drop_import_file,
+)
+def import_bookings(ctx: JobContext, *, path: str, filename: str, encoding: str, user_id: int) -> None:
+    """A big file from the city's other booking system, all or nothing (reservations.exchange)."""
+    from django.core.files.storage import default_storage
+
+    from madoguchi.accounts.models import User
+    from madoguchi.lib.exports import read_table
+
+    from .exchange import bookings_import
+
+    try:
+        with default_storage.open(path, "rb") as fh:
+            data = fh.read()
+    finally:
+        default_storage.delete(path)  # read once; personal data does not stay in storage
+    try:
+        table = read_table(data, filename, encoding=encoding or None)
+    except ValueError as exc:
+        raise JobError(str(exc)) from None
+    result = bookings_import(
+        table=table,
+        by=User.objects.get(pk=user_id),
+        filename=filename,
+        progress=lambda done, total: ctx.progress(done=done, total=total, message="予約を登録しています"),
+    )
+    if result.errors:
+        listed = "\n".join(str(e) for e in result.errors[:50])
+        more = f"\n（ほか{len(result.errors) - 50}件）" if len(result.errors) > 50 else ""
+        raise JobError(f"取り込みませんでした（1件も登録していません）。\n{listed}{more}")
+    ctx.set_result(summary={"登録": result.created, "取込済みのため省略": result.skipped})

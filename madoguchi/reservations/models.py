@@ -269,6 +269,7 @@ class Reservation(models.Model):
         WEB = "web", "Web（住民）"
         COUNTER = "counter", "窓口"
         API = "api", "API"
+        IMPORT = "import", "他の予約システムから取込"
 
     # Counted in the slot and holding its cards.
     ACTIVE_STATUSES = (Status.HELD, Status.BOOKED, Status.CHECKED_IN)
@@ -310,7 +311,7 @@ class Reservation(models.Model):
     channel = models.CharField("受付方法", max_length=10, choices=Channel.choices)
     is_walk_in = models.BooleanField("予約なし来庁", default=False)
     email = EncryptedTextField("メールアドレス", blank=True, validators=[no_individual_number])
-    language = models.CharField("言語", max_length=5, default="ja")
+    language = models.CharField("言語", max_length=10, default="ja")  # settings.LANGUAGES: mails go out in it
     reminder_opt_out = models.BooleanField("前日のお知らせメール不要", default=False)
     reminder_sent_at = models.DateTimeField("お知らせ送信日時", null=True, blank=True)
     # Phone bookings: a mobile number for the reminder SMS, only with the caller's consent (when it was given).
@@ -319,6 +320,8 @@ class Reservation(models.Model):
     hold_expires_at = models.DateTimeField("仮押さえ期限", null=True, blank=True)
     # Part of the signed manage link; renewing it invalidates links already mailed.
     link_nonce = models.CharField(max_length=16, default="", editable=False)
+    # The booking's id in the city's other reservation system (imports are idempotent by it; '' = booked here).
+    external_ref = models.CharField("他システムの予約ID", max_length=64, blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -345,6 +348,9 @@ class Reservation(models.Model):
                 fields=["appointment_type", "identity_hash"],
                 condition=Q(status__in=["held", "booked", "checked_in"]) & ~Q(identity_hash=""),
                 name="reservation_one_active_per_person_and_type",
+            ),
+            models.UniqueConstraint(
+                fields=["external_ref"], condition=~Q(external_ref=""), name="reservation_external_ref_once"
             ),
         ]
         indexes = [models.Index(fields=["office", "date", "status"], name="reservation_office_day")]
@@ -444,6 +450,9 @@ class WaitlistEntry(models.Model):
     office = models.ForeignKey("calendar.Office", on_delete=models.PROTECT, related_name="+")
     date = models.DateField("希望日", db_index=True)
     people = models.PositiveSmallIntegerField("人数", default=1)
+    language = models.CharField("言語", max_length=10, default="ja")  # the offer mail goes out in it
+    # A pickup waits with its cards (ids only: the cards hold the personal data); other types with a person.
+    card_ids = models.JSONField("カード", default=list, blank=True)
     email = EncryptedTextField("メールアドレス", validators=[no_individual_number])
     person_name = EncryptedTextField("氏名", blank=True, validators=[no_individual_number])
     person_birth_date = EncryptedDateField("生年月日", blank=True, null=True)

@@ -1,4 +1,4 @@
-"""Resident web booking: public (no login), Japanese and English.
+"""Resident web booking of card pickups: public (no login), in the languages of settings.LANGUAGES (gettext).
 
 The resident signs in with notice number + birth date (rate limited, locked out after repeated failures);
 from then on the session holds the card ids — nothing personal ever goes into a URL. The emailed link
@@ -18,18 +18,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record, client_ip
 from madoguchi.cards.models import Card
 from madoguchi.cards.services import card_find
-from madoguchi.lib.jdates import format_date
 
-from . import services, throttle
+from . import i18n, services, throttle
+from .calendar_view import month_grid
 from .forms import PublicConfirmForm, PublicSignInForm
-from .models import Reservation, Slot
-from .public_text import STATE_EN, lang, say, texts
+from .models import AppointmentType, Reservation, Slot
 from .rules import public_site, rules
 
 CARDS = "reservations_public_cards"
@@ -40,7 +40,23 @@ WEB = Reservation.Channel.WEB
 
 
 def _render(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
-    context = {"t": texts(), "lang": lang(), "site": public_site(), **context}
+    return public_render(request, template, context, status=status)
+
+
+def public_render(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
+    """Every resident page: the city, the language switcher, the call center's hours; never cached or indexed."""
+    from madoguchi.calendar.services import main_office
+
+    main = main_office()
+    context = {
+        "lang": i18n.current(),
+        "languages": i18n.languages(),
+        "site": public_site(),
+        "center_hours": f"{main.opens:%-H:%M}–{main.closes:%-H:%M}",
+        "weekdays": i18n.weekday_headers(),
+        "offer_minutes": services._offer_minutes(),
+        **context,
+    }
     response = render(request, template, context, status=status)
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
@@ -54,15 +70,17 @@ def _cards(request: HttpRequest) -> list[Card]:
 
 
 def _state_label(card: Card) -> str:
-    if lang() == "en":
-        return STATE_EN.get(card.state, "Please call us")
-    return card.get_state_display()
+    if card.can_be_booked:
+        return _("Ready for pickup")
+    labels: dict[str, str] = {
+        Card.State.RECEIVED: _("Being prepared"),
+        Card.State.ISSUED: _("Already collected"),
+    }
+    return labels.get(str(card.state), _("Cannot be booked at the moment. Please call the call center."))
 
 
 def _error(exc: ValidationError) -> str:
-    if isinstance(exc, services.SlotFullError):
-        return say("full")
-    return say("refused") + exc.messages[0]
+    return i18n.booking_error(exc)
 
 
 def _invalid_message(form: PublicSignInForm) -> str:
@@ -71,15 +89,23 @@ def _invalid_message(form: PublicSignInForm) -> str:
     if "notice_number" in form.errors:
         codes = {e.code for e in form.errors.as_data()["notice_number"]}
         if "required" in codes:
-            problems.append(say("notice_missing"))
+            problems.append(_("Enter the notice number."))
         elif "max_length" in codes:
-            problems.append(say("notice_too_long"))
+            problems.append(_("The notice number is too long. Check the number on the postcard."))
         else:  # no_individual_number
-            problems.append(say("notice_is_my_number"))
+            problems.append(
+                _(
+                    "Do not enter your My Number (individual number). Enter the notice number printed on the postcard."
+                )
+            )
     if "birth_date" in form.errors:
         codes = {e.code for e in form.errors.as_data()["birth_date"]}
-        problems.append(say("birth_missing") if "required" in codes else say("birth_bad"))
-    return " ".join([say("invalid"), *problems])
+        problems.append(
+            _("Enter your date of birth.")
+            if "required" in codes
+            else _("Enter your date of birth as year/month/day, e.g. 1980/5/17.")
+        )
+    return " ".join([_("Please check what you entered."), *problems])
 
 
 def _sign_in(request: HttpRequest) -> tuple[PublicSignInForm, Card | None, str]:
@@ -89,7 +115,15 @@ def _sign_in(request: HttpRequest) -> tuple[PublicSignInForm, Card | None, str]:
     notice = request.POST.get("notice_number", "")
     verdict = throttle.signin_check(ip=ip, notice_number=notice)
     if verdict.wait_seconds:
-        return form, None, say("wait", seconds=verdict.wait_seconds)
+        return (
+            form,
+            None,
+            _(
+                "Too many wrong entries from this connection. Please wait about %(seconds)s seconds and try again, "
+                "or call the call center."
+            )
+            % {"seconds": verdict.wait_seconds},
+        )
     if not form.is_valid():
         return form, None, _invalid_message(form)
     card = card_find(
@@ -105,7 +139,7 @@ def _sign_in(request: HttpRequest) -> tuple[PublicSignInForm, Card | None, str]:
             object_type="reservations.public",
             request=request,
         )
-        return form, None, say("wrong")
+        return form, None, _("The notice number or the date of birth is not correct.")
     audit_record(
         actor=None,
         action=AuditEvent.Action.VIEW,
@@ -128,7 +162,16 @@ def _step_up(request: HttpRequest, *, ip: str | None, card: Card | None) -> str:
         )
         if email:
             code = throttle.stepup_code_issue(card_id=card.pk)
-            send_mail(say("code_mail_subject"), say("code_mail_body", code=code), None, [email])
+            send_mail(
+                _("[Pickup booking] Confirmation code"),
+                _(
+                    "Your confirmation code for the My Number Card pickup booking is %(code)s (valid 15 minutes).\n"
+                    "If you did not ask for it, ignore this e-mail and tell the call center."
+                )
+                % {"code": code},
+                None,
+                [email],
+            )
             sent = True
     request.session[STEPUP] = card.pk if card is not None else None
     audit_record(
@@ -139,7 +182,11 @@ def _step_up(request: HttpRequest, *, ip: str | None, card: Card | None) -> str:
         request=request,
         detail={"step": "step_up", "code_sent": sent},
     )
-    return say("step_up")
+    return _(
+        "There were repeated wrong entries for this notice number, so a confirmation code is needed. If you gave "
+        "an e-mail address in an earlier booking, we have sent a code to it (valid 15 minutes). If none arrives, "
+        "please call the call center."
+    )
 
 
 def _sign_in_code(request: HttpRequest) -> Card | None:
@@ -167,7 +214,10 @@ def public_start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "code" in request.POST:
         card = _sign_in_code(request)
         if card is None:
-            error = say("code_wrong")
+            error = _(
+                "The confirmation code is wrong or has expired. Enter the notice number and date of birth again, "
+                "or call the call center."
+            )
         else:
             request.session.cycle_key()
             request.session[CARDS] = [card.pk]
@@ -199,7 +249,7 @@ def public_manage(request: HttpRequest) -> HttpResponse:
         form, card, error = _sign_in(request)
         if card is not None:
             if card.pickup_office_id != cards[0].pickup_office_id:
-                error = say("other_office")
+                error = _("Cards for a different pickup office cannot be booked together.")
             elif card.pk not in request.session[CARDS]:
                 request.session[CARDS] = [*request.session[CARDS], card.pk][: rules().max_party]
                 return redirect("reservations:public_manage")
@@ -210,34 +260,69 @@ def public_manage(request: HttpRequest) -> HttpResponse:
     office = cards[0].pickup_office
     ready = all(c.can_be_booked for c in cards)
     day = _date(request.GET.get("date"))
-    slots: list[Slot] = []
-    if ready:
-        people = booking.party_size if booking else len(cards)
-        slots = services.slots_free(
-            office=office, people=people, public=True, date=day, limit=None if day else 30
-        )
-        if booking:
-            slots = [s for s in slots if s.pk != booking.slot_id]
     first, last = services.window_dates(public=True)
-    no_slots = say("no_slots")
-    if day is not None:  # say why the chosen day has nothing, and which days can be chosen
-        shown = {d: (f"{d:%Y-%m-%d}" if lang() == "en" else format_date(d)) for d in (day, first, last)}
-        key = "no_slots_outside" if not first <= day <= last else "no_slots_day"
-        no_slots = say(key, day=shown[day], first=shown[first], last=shown[last])
-    context = {
-        "no_slots": no_slots,
+    context: dict = {
         "cards": [(c, _state_label(c)) for c in cards],
         "office": office,
         "ready": ready,
         "booking": booking,
-        "slots": slots,
         "day": day,
         "first": first,
         "last": last,
         "error": error,
         "can_change": booking is not None and _web_changeable(booking),
+        "can_add_family": booking is None and ready and len(cards) < rules().max_party,
     }
+    if ready and (booking is None or context["can_change"]):
+        people = booking.party_size if booking else len(cards)
+        days = services.day_availability(office=office, appointment_type=_pickup_type(), people=people)
+        context["months"] = month_grid(days, first, last)
+        if day is not None:
+            times = [s for s in days.get(day, ("×", []))[1] if booking is None or s.pk != booking.slot_id]
+            context["times"] = times
+            if not times:
+                shown = {d: i18n.date_label(d) for d in (day, first, last)}
+                if not first <= day <= last:
+                    context["no_slots"] = _(
+                        "%(day)s cannot be booked online. Choose a date from %(first)s to %(last)s."
+                    ) % {"day": shown[day], "first": shown[first], "last": shown[last]}
+                elif day in days and booking is None:
+                    context["no_slots"] = _("%(day)s is fully booked.") % {"day": shown[day]}
+                    context["can_wait"] = True
+                else:
+                    context["no_slots"] = _(
+                        "%(day)s is closed or fully booked. Please choose another date."
+                    ) % {"day": shown[day]}
     return _render(request, "reservations/public/manage.html", context)
+
+
+@login_not_required
+@require_POST
+def public_waitlist(request: HttpRequest) -> HttpResponse:
+    """A full day: the signed-in cards wait for a place (キャンセル待ち); a freed place is mailed as an offer."""
+    cards = _cards(request)
+    day = _date(request.POST.get("date"))
+    if not cards or day is None:
+        return redirect("reservations:public_manage")
+    first, last = services.window_dates(public=True)
+    if not first <= day <= last:
+        return _manage_with(request, _("This date cannot be booked online."))
+    try:
+        entry = services.waitlist_join(
+            appointment_type=_pickup_type(),
+            office=cards[0].pickup_office,
+            date=day,
+            cards=cards,
+            email=request.POST.get("email", ""),
+            language=i18n.current(),
+        )
+    except ValidationError as exc:
+        return _manage_with(request, _error(exc))
+    return _render(request, "reservations/public/waitlist_joined.html", {"entry": entry})
+
+
+def _pickup_type() -> AppointmentType:
+    return AppointmentType.objects.get(code=AppointmentType.PICKUP)
 
 
 def _web_changeable(booking: Reservation) -> bool:
@@ -270,14 +355,14 @@ def public_book(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "slot" in request.POST:
         slot = _slot(request)
         if slot is None:
-            return _manage_with(request, say("no_slots"))
+            return _manage_with(request, _("There are no free times."))
         # A hold the resident left behind (went back, picked again) gives its places back first.
         for previous in {r.pk: r for r in services.active_reservations_for(cards).values()}.values():
             if previous.status == Reservation.Status.HELD:
                 services.reservation_cancel(reservation=previous, by=None, channel=WEB, note="選び直し")
         try:
             held = services.reservation_book(
-                cards=cards, slot=slot, by=None, channel=WEB, hold=True, language=lang()
+                cards=cards, slot=slot, by=None, channel=WEB, hold=True, language=i18n.current()
             )
         except ValidationError as exc:
             return _manage_with(request, _error(exc))
@@ -302,13 +387,13 @@ def public_book(request: HttpRequest) -> HttpResponse:
                 )
             except ValidationError as exc:
                 request.session.pop(HOLD, None)
-                return _manage_with(request, say("hold_over") if "期限" in exc.messages[0] else _error(exc))
+                return _manage_with(request, _error(exc))
             request.session.pop(HOLD, None)
             request.session[DONE] = booked.pk
             mailed = services.confirmation_send(reservation=booked, base_url=request.build_absolute_uri("/"))
             request.session["reservations_public_mailed"] = mailed
             return redirect("reservations:public_done")
-        error = say("invalid")
+        error = _("Please check what you entered.")
     return _render(
         request,
         "reservations/public/confirm_booking.html",
@@ -316,7 +401,7 @@ def public_book(request: HttpRequest) -> HttpResponse:
             "held": held,
             "form": form,
             "error": error,
-            "hold_note": say("hold_note", minutes=rules().hold_minutes),
+            "hold_minutes": rules().hold_minutes,
         },
     )
 
@@ -426,8 +511,10 @@ def public_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @login_not_required
 def public_lang(request: HttpRequest) -> HttpResponse:
     """Switch the resident pages' language (a cookie, as Django's set_language does)."""
-    code = request.GET.get("lang", "ja")
-    code = code if code in {c for c, _ in settings.LANGUAGES} else "ja"
+    code = request.GET.get("lang", "")
+    if not i18n.supported(code):
+        # A language that does not exist: say so (in the language the visitor has now) and offer the list.
+        return _render(request, "reservations/public/language.html", {"asked": code[:20]}, status=400)
     target = request.GET.get("next") or reverse("reservations:public_start")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("reservations:public_start")

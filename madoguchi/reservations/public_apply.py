@@ -11,24 +11,24 @@ Flow (everything personal is POSTed, never in a URL; nothing is kept in the sess
 
 from __future__ import annotations
 
-import calendar
 import datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
 
-from . import services
+from . import i18n, services
+from .calendar_view import month_grid
 from .forms import JapaneseDateField
 from .models import AppointmentType, Reservation, Slot
-from .rules import public_site
+from .public import public_render
 
 WEB = Reservation.Channel.WEB
 
@@ -38,35 +38,7 @@ def _confirm_minutes() -> int:
 
 
 def _render(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
-    response = render(request, template, {"site": public_site(), **context}, status=status)
-    response["Cache-Control"] = "no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
-def _weeks(
-    days: dict[datetime.date, tuple[str, list[Slot]]], first: datetime.date, last: datetime.date
-) -> list:
-    """Months (Mon–Sun weeks) covering the window; each cell (date, mark or '', in window)."""
-    months = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        weeks = []
-        for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
-            weeks.append(
-                [
-                    {
-                        "date": d,
-                        "in_month": d.month == month,
-                        "mark": days[d][0] if d in days else "",
-                        "bookable": d in days and days[d][0] != "×",
-                    }
-                    for d in week
-                ]
-            )
-        months.append({"year": year, "month": month, "weeks": weeks})
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
+    return public_render(request, template, context, status=status)
 
 
 @login_not_required
@@ -87,7 +59,9 @@ def public_apply(request: HttpRequest) -> HttpResponse:
     }
     if atype is None:
         if code:
-            context["error"] = f"予約の種類「{code[:40]}」はありません。下から選んでください。"
+            context["error"] = _("There is no appointment type “%(code)s”. Please choose one below.") % {
+                "code": code[:40]
+            }
         return _render(request, "reservations/public/apply.html", context, status=400 if code else 200)
     offices = list(Office.objects.active().filter(pk__in=_office_ids(atype)))
     context["offices"] = offices
@@ -106,7 +80,7 @@ def public_apply(request: HttpRequest) -> HttpResponse:
     context["office"] = office
     days = services.day_availability(office=office, appointment_type=atype, people=people)
     first, last = services.window_dates(public=True, appointment_type=atype)
-    context["months"] = _weeks(days, first, last)
+    context["months"] = month_grid(days, first, last)
     day = _date(data.get("day"))
     if day is not None:
         context["day"] = day
@@ -114,7 +88,13 @@ def public_apply(request: HttpRequest) -> HttpResponse:
         context["can_wait"] = day in days and not context["times"]
     if data.get("action") == "waitlist" and day is not None:
         entry = services.waitlist_join(
-            appointment_type=atype, office=office, date=day, person=person, people=people, email=email
+            appointment_type=atype,
+            office=office,
+            date=day,
+            person=person,
+            people=people,
+            email=email,
+            language=i18n.current(),
         )
         return _render(request, "reservations/public/waitlist_joined.html", {"entry": entry})
     slot_id = data.get("slot")
@@ -128,11 +108,12 @@ def public_apply(request: HttpRequest) -> HttpResponse:
                 person=person,
                 people=people,
                 email=email,
+                language=i18n.current(),
                 hold=True,
                 hold_minutes=_confirm_minutes(),
             )
         except ValidationError as exc:
-            context["error"] = exc.messages[0]
+            context["error"] = i18n.booking_error(exc)
             return _render(request, "reservations/public/apply.html", context, status=400)
         services.appointment_verification_send(reservation=held, base_url=request.build_absolute_uri("/"))
         audit_record(
@@ -168,26 +149,24 @@ def _read(
     try:
         birth = JapaneseDateField(error_label="生年月日").clean(get("birth_date", ""))
     except ValidationError as exc:
-        return exc.messages[0], None, 0, None, ""
+        if i18n.is_japanese():
+            return exc.messages[0], None, 0, None, ""
+        return _("Date of birth: enter it as year/month/day, e.g. 1980/5/17."), None, 0, None, ""
     if birth is None:
-        return "生年月日: 入力してください。", None, 0, None, ""
+        return _("Date of birth: please enter it."), None, 0, None, ""
     people_raw = str(get("people", "1") or "1")
     if not people_raw.isdigit() or not 1 <= int(people_raw) <= atype.max_people:
-        return f"人数: 1〜{atype.max_people}人で入力してください。", None, 0, None, ""
+        message = _("Number of people: enter a number from 1 to %(limit)s.") % {"limit": atype.max_people}
+        return message, None, 0, None, ""
     email = str(get("email", "")).strip()
     if "@" not in email or len(email) > 200:
-        return (
-            "メールアドレス: 確認のメールをお送りします。正しいアドレスを入力してください。",
-            None,
-            0,
-            None,
-            "",
-        )
+        message = _("E-mail address: we send a confirmation e-mail to it. Please enter a correct address.")
+        return message, None, 0, None, ""
     office = next(
         (o for o in offices if str(o.pk) == str(get("office", ""))), offices[0] if len(offices) == 1 else None
     )
     if office is None:
-        return "庁舎: 来庁する庁舎を選んでください。", None, 0, None, ""
+        return _("Office: choose the office you will visit."), None, 0, None, ""
     person = services.Person(
         name=str(get("name", "")),
         birth_date=birth,
@@ -197,7 +176,7 @@ def _read(
     try:
         services._check_person(atype, person)
     except ValidationError as exc:
-        return exc.messages[0], None, 0, None, ""
+        return i18n.booking_error(exc), None, 0, None, ""
     return "", person, int(people_raw), office, email
 
 
@@ -216,7 +195,7 @@ def public_verify(request: HttpRequest, token: str) -> HttpResponse:
             return _render(
                 request,
                 "reservations/public/verify.html",
-                {"bad": False, "error": exc.messages[0]},
+                {"bad": False, "error": i18n.booking_error(exc)},
                 status=400,
             )
         services.waitlist_settle(reservation=booked)

@@ -36,7 +36,8 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, QuerySet, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.accounts.services import audit_record, personal_data_erase
@@ -70,7 +71,7 @@ logger = logging.getLogger(__name__)
 
 R = Reservation.Status
 Channel = Reservation.Channel
-STAFF_CHANNELS = (Channel.PHONE, Channel.COUNTER, Channel.API)
+STAFF_CHANNELS = (Channel.PHONE, Channel.COUNTER, Channel.API, Channel.IMPORT)
 
 
 class BookingError(ValidationError):
@@ -214,7 +215,7 @@ def _chain_starts(slots: list[Slot], span: int) -> list[Slot]:
     result = []
     for s in slots:
         current, ok = s, True
-        for _ in range(span - 1):
+        for _step in range(span - 1):
             nxt = by_key.get((current.office_id, current.date, current.end))
             if nxt is None:
                 ok = False
@@ -295,7 +296,7 @@ def office_settings_update(
     if not 5 <= slot_minutes <= 240:
         raise BookingError("1枠の長さは5〜240分で指定してください。")
     with transaction.atomic():
-        conf, _ = OfficeSlotSettings.objects.get_or_create(office=office)
+        conf, _created = OfficeSlotSettings.objects.get_or_create(office=office)
         before = {"slot_minutes": conf.slot_minutes, "capacity": conf.capacity}
         conf.slot_minutes, conf.windows, conf.people_per_window = slot_minutes, windows, people_per_window
         conf.save(update_fields=["slot_minutes", "windows", "people_per_window", "updated_at"])
@@ -330,7 +331,7 @@ def capacity_override_set(
     if date < timezone.localdate():
         raise BookingError(f"{format_date(date)}は過去の日付です。今日以降の日付を指定してください。")
     with transaction.atomic():
-        override, _ = CapacityOverride.objects.update_or_create(
+        override, _created = CapacityOverride.objects.update_or_create(
             office=office,
             date=date,
             start=start,
@@ -418,7 +419,11 @@ def _check_cards(cards: Sequence[Card]) -> None:
     if len({c.pk for c in cards}) != len(cards):
         raise BookingError("同じカードが2回選ばれています。")
     if len(cards) > rules().max_party:
-        raise BookingError(f"1件の予約でお受け取りできるのは{rules().max_party}人までです。")
+        raise BookingError(
+            f"1件の予約でお受け取りできるのは{rules().max_party}人までです。",
+            code="too_many_people",
+            params={"limit": rules().max_party},
+        )
     for card in cards:
         if not card.can_be_booked:
             if card.state in Card.CLOSED_STATES:
@@ -429,7 +434,11 @@ def _check_cards(cards: Sequence[Card]) -> None:
                 why = "確認中（保留）の"
             else:
                 why = f"「{card.get_state_display()}」の"
-            raise BookingError(f"カード {_label(card)} は{why}ため予約できません。")
+            raise BookingError(
+                f"カード {_label(card)} は{why}ため予約できません。",
+                code="card_not_bookable",
+                params={"number": _label(card)},
+            )
 
 
 def _check_card_office(cards: Sequence[Card], office_id: int) -> None:
@@ -437,7 +446,9 @@ def _check_card_office(cards: Sequence[Card], office_id: int) -> None:
         if card.pickup_office_id != office_id:
             office = Office.objects.get(pk=office_id)
             raise BookingError(
-                f"カード {_label(card)} の受取庁舎は{card.pickup_office.name}です。{office.name}では予約できません。"
+                f"カード {_label(card)} の受取庁舎は{card.pickup_office.name}です。{office.name}では予約できません。",
+                code="card_office",
+                params={"number": _label(card)},
             )
 
 
@@ -451,20 +462,30 @@ def _check_cards_free(cards: Sequence[Card]) -> None:
     if taken is not None:
         raise BookingError(
             f"カード {taken.card.notice_number} はすでに予約があります（予約番号 {taken.reservation.display_code}）。"
-            "変更または取消をしてください。"
+            "変更または取消をしてください。",
+            code="card_taken",
+            params={"number": taken.card.notice_number, "code": taken.reservation.display_code},
         )
 
 
 def _check_window(slot: Slot, *, channel: str, now: datetime.datetime, window: Window) -> None:
     if not slot.is_open:
-        raise BookingError("この枠は受付を停止しています。別の枠を選んでください。")
+        raise BookingError("この枠は受付を停止しています。別の枠を選んでください。", code="slot_closed")
     if slot.starts_at <= now:
-        raise BookingError("過去の枠は予約できません。")
+        raise BookingError("過去の枠は予約できません。", code="slot_past")
     first, last = window
     if slot.date > last:
-        raise BookingError(f"予約は{format_date(last)}までの枠で受け付けています。")
+        raise BookingError(
+            f"予約は{format_date(last)}までの枠で受け付けています。",
+            code="window_last",
+            params={"date": last},
+        )
     if slot.date < first:
-        raise BookingError(f"Webでの予約は{format_date(first)}以降の枠で受け付けています。")
+        raise BookingError(
+            f"Webでの予約は{format_date(first)}以降の枠で受け付けています。",
+            code="window_first",
+            params={"date": first},
+        )
 
 
 def _expire(reservations: Sequence[Reservation], now: datetime.datetime) -> int:
@@ -547,9 +568,11 @@ def _take_places(slot_id: int, people: int, *, channel: str, now: datetime.datet
             break
     found = Slot.objects.filter(pk=slot_id).first()
     if found is None:
-        raise BookingError("選ばれた予約枠は見つかりません。もう一度、枠を選んでください。")
+        raise BookingError(
+            "選ばれた予約枠は見つかりません。もう一度、枠を選んでください。", code="slot_missing"
+        )
     _check_window(found, channel=channel, now=now, window=window)
-    raise SlotFullError(FULL_MESSAGE)
+    raise SlotFullError(FULL_MESSAGE, code="full")
 
 
 def _give_back(slot_id: int, people: int) -> None:
@@ -560,7 +583,9 @@ def _chain(first_id: int, span: int) -> list[Slot]:
     """The `span` consecutive slots from `first_id` (a read without locks; the UPDATEs check each slot)."""
     first = Slot.objects.filter(pk=first_id).first()
     if first is None:
-        raise BookingError("選ばれた予約枠は見つかりません。もう一度、枠を選んでください。")
+        raise BookingError(
+            "選ばれた予約枠は見つかりません。もう一度、枠を選んでください。", code="slot_missing"
+        )
     day = {
         s.start: s
         for s in Slot.objects.filter(
@@ -573,7 +598,9 @@ def _chain(first_id: int, span: int) -> list[Slot]:
         if nxt is None:
             raise BookingError(
                 f"{current.end:%H:%M}以降に続けて予約できる枠がないため、この時刻からは予約できません"
-                f"（{span}枠分の時間が必要です）。もっと早い時刻を選んでください。"
+                f"（{span}枠分の時間が必要です）。もっと早い時刻を選んでください。",
+                code="no_following_slot",
+                params={"time": current.end},
             )
         chain.append(nxt)
         current = nxt
@@ -601,6 +628,8 @@ def _violated(exc: IntegrityError) -> str:
         return "card"
     if "reservation_one_active_per_person_and_type" in name or "identity_hash" in name:
         return "person"
+    if "external_ref" in name:
+        return "external"
     if "code" in name:
         return "code"
     return ""
@@ -622,7 +651,9 @@ def _check_branch_lead_time(
         if card.state not in _AT_OR_TO_BRANCH and date < earliest:
             raise BookingError(
                 f"カード {_label(card)} は{office.name}へ送付してからの受け取りになるため、"
-                f"{format_date(earliest)}以降の枠を選んでください。"
+                f"{format_date(earliest)}以降の枠を選んでください。",
+                code="branch_lead",
+                params={"number": _label(card), "date": earliest},
             )
 
 
@@ -709,7 +740,7 @@ class Person:
 def _check_person(appointment_type: AppointmentType, person: Person | None) -> Person:
     """The identification the type asks for, field by field (what is missing or wrong, and where)."""
     if person is None:
-        raise BookingError("ご本人の氏名・生年月日・電話番号を入力してください。")
+        raise BookingError("ご本人の氏名・生年月日・電話番号を入力してください。", code="person_missing")
     for value, name in (
         (person.name, "name"),
         (person.phone, "phone"),
@@ -717,18 +748,20 @@ def _check_person(appointment_type: AppointmentType, person: Person | None) -> P
     ):
         refuse_individual_number(value, field=name)
     if person.birth_date is None:
-        raise BookingError("生年月日: 入力してください。")
+        raise BookingError("生年月日: 入力してください。", code="birth_missing")
     by_notice = appointment_type.identification == AppointmentType.Identification.EXPIRY_NOTICE and bool(
         person.expiry_notice_number.strip()
     )
     if by_notice:
         return person
     if not person.name_key:
-        raise BookingError("氏名: 入力してください。")
+        raise BookingError("氏名: 入力してください。", code="name_missing")
     if len(person.name_key) > 60:
-        raise BookingError("氏名: 60文字以内で入力してください。")
+        raise BookingError("氏名: 60文字以内で入力してください。", code="name_too_long")
     if not 10 <= len(person.phone_digits) <= 11:
-        raise BookingError("電話番号: 10桁または11桁の数字で入力してください（例: 0942-30-9000）。")
+        raise BookingError(
+            "電話番号: 10桁または11桁の数字で入力してください（例: 0942-30-9000）。", code="phone_bad"
+        )
     return person
 
 
@@ -737,21 +770,26 @@ def _check_type(
 ) -> None:
     name = appointment_type.name
     if not appointment_type.is_active:
-        raise BookingError(f"「{name}」の予約は現在受け付けていません。")
+        raise BookingError(f"「{name}」の予約は現在受け付けていません。", code="type_closed")
     if channel == Channel.WEB and not appointment_type.web_bookable:
-        raise BookingError(f"「{name}」はWebでは予約できません。コールセンターへお電話ください。")
+        raise BookingError(
+            f"「{name}」はWebでは予約できません。コールセンターへお電話ください。", code="type_not_web"
+        )
     if people < 1:
-        raise BookingError("人数は1人以上で指定してください。")
+        raise BookingError("人数は1人以上で指定してください。", code="people_range", params={"limit": 1})
     limit = rules().max_party if appointment_type.is_pickup else appointment_type.max_people
     if people > limit:
-        raise BookingError(f"「{name}」は1件の予約で{limit}人までです。")
+        raise BookingError(
+            f"「{name}」は1件の予約で{limit}人までです。", code="people_range", params={"limit": limit}
+        )
 
 
 def _check_office_serves(appointment_type: AppointmentType, office_id: int, office_ids: list[int]) -> None:
     if office_ids and office_id not in office_ids:
         office = Office.objects.get(pk=office_id)
         raise BookingError(
-            f"{office.name}では「{appointment_type.name}」を受け付けていません。受け付ける庁舎の枠を選んでください。"
+            f"{office.name}では「{appointment_type.name}」を受け付けていません。受け付ける庁舎の枠を選んでください。",
+            code="office_not_served",
         )
 
 
@@ -771,6 +809,7 @@ def appointment_book(
     hold_minutes: int | None = None,
     now: datetime.datetime | None = None,
     audit_detail: dict[str, object] | None = None,
+    external_ref: str = "",
 ) -> Reservation:
     """Book any appointment type into `slot` (and the slots after it, for a type longer than one slot).
 
@@ -830,7 +869,7 @@ def appointment_book(
                     status=R.HELD if hold else R.BOOKED,
                     channel=channel,
                     email=email.strip(),
-                    language=language if language in ("ja", "en") else "ja",
+                    language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
                     reminder_opt_out=reminder_opt_out,
                     hold_expires_at=(
                         now + datetime.timedelta(minutes=hold_minutes or rules().hold_minutes)
@@ -838,6 +877,7 @@ def appointment_book(
                         else None
                     ),
                     link_nonce=secrets.token_hex(4),
+                    external_ref=external_ref,
                     created_by=actor,
                     created_at=now,
                 )
@@ -872,9 +912,14 @@ def appointment_book(
             violated = _violated(exc)
             if violated == "code":
                 continue  # a one-in-a-billion clash of reference codes: draw again
+            if violated == "external":
+                raise BookingError(
+                    f"他システムの予約ID「{external_ref}」はすでに取り込まれています。", code="external_taken"
+                ) from None
             if violated == "person":
                 raise BookingError(
-                    f"この方の「{atype.name}」の予約はすでにあります。変更または取消をしてください。"
+                    f"この方の「{atype.name}」の予約はすでにあります。変更または取消をしてください。",
+                    code="person_taken",
                 ) from None
             # A card is already booked (partial unique index): nothing was written; say which and where.
             _check_cards_free(cards)
@@ -927,6 +972,39 @@ def reservation_book(
     )
 
 
+def phone_booking_make(
+    *,
+    card_ids: Sequence[int],
+    slot_id: int,
+    by: User,
+    email: str = "",
+    mobile: str = "",
+    consent: bool = False,
+    audit_detail: dict[str, object] | None = None,
+) -> Reservation:
+    """The call screen's booking: the cards (by id) into the slot (by id), by phone, with the reminder contact the
+    caller gave (checked first: nothing is booked without it). One transaction; raises BookingError (a Japanese
+    message), ValidationError for the contact fields."""
+    email, number = reminder_contact_clean(email=email, mobile=mobile, consent=consent)
+    found = {c.pk: c for c in Card.objects.filter(pk__in=list(card_ids)).select_related("pickup_office")}
+    missing = [i for i in card_ids if i not in found]
+    if missing:
+        raise BookingError("選んだカードが見つかりません。カードを探し直してください。")
+    with transaction.atomic():
+        reservation = reservation_book(
+            cards=[found[i] for i in card_ids],
+            slot=Slot(pk=slot_id),
+            by=by,
+            channel=Channel.PHONE,
+            audit_detail=audit_detail,
+        )
+        if email or number:
+            reservation = reservation_set_contact(
+                reservation=reservation, by=by, email=email, mobile=number, consent=consent
+            )
+    return reservation
+
+
 def _lock(reservation: Reservation) -> Reservation:
     return (
         Reservation.objects.select_for_update(of=("self",))
@@ -946,7 +1024,9 @@ def _check_changeable(reservation: Reservation, *, channel: str, now: datetime.d
         deadline = reservation.date - datetime.timedelta(days=rules().change_days)
         if timezone.localdate(now) > deadline:
             raise BookingError(
-                f"Webでの{verb}は{format_date(deadline)}までです。お手数ですがコールセンターへお電話ください。"
+                f"Webでの{verb}は{format_date(deadline)}までです。お手数ですがコールセンターへお電話ください。",
+                code="web_deadline",
+                params={"date": deadline},
             )
     elif reservation.slot.starts_at <= now and reservation.status == R.BOOKED:
         raise BookingError(f"予約時刻を過ぎた予約は{verb}できません。")
@@ -968,7 +1048,9 @@ def reservation_confirm(
         if locked.status == R.BOOKED:
             return locked
         if locked.status != R.HELD or (locked.hold_expires_at and locked.hold_expires_at <= now):
-            raise BookingError("仮押さえの期限が切れました。もう一度、枠を選んでください。")
+            raise BookingError(
+                "仮押さえの期限が切れました。もう一度、枠を選んでください。", code="hold_expired"
+            )
         locked.status = R.BOOKED
         locked.hold_expires_at = None
         locked.email = email.strip()
@@ -1170,6 +1252,14 @@ def reservation_set_contact(
         locked.email, locked.reminder_mobile = email, number
         locked.reminder_consent_at = timezone.now() if (email or number) else None
         locked.save(update_fields=["email", "reminder_mobile", "reminder_consent_at", "updated_at"])
+        ReservationEvent.objects.create(
+            reservation=locked,
+            kind=ReservationEvent.Kind.OPT_OUT,
+            actor=by if by is not None and by.is_authenticated else None,
+            note="お知らせの連絡先を変更（"
+            + ("・".join(k for k, v in (("メール", email), ("SMS", number)) if v) or "なし")
+            + "）",
+        )
         audit_record(
             actor=by,
             action=AuditEvent.Action.UPDATE,
@@ -1458,34 +1548,36 @@ def reservation_from_token(token: str) -> Reservation | None:
 
 
 def _mail_text(reservation: Reservation, link: str, *, reminder: bool) -> tuple[str, str]:
+    """A pickup booking's (or its reminder's) mail, in the language the resident booked in."""
+    from .i18n import date_label, time_label
+
     slot = reservation.slot
     assert slot is not None
-    when_ja = f"{format_date(slot.date)} {slot.start:%H:%M}〜{slot.end:%H:%M}"
-    if reservation.language == "en":
-        subject = (
-            "Reminder: " if reminder else "Booked: "
-        ) + f"My Number Card pickup {slot.date:%Y-%m-%d} {slot.start:%H:%M}"
-        body = (
-            f"{'This is a reminder of' if reminder else 'We have booked'} your My Number Card pickup.\n\n"
-            f"Reference code: {reservation.display_code}\n"
-            f"Date and time: {slot.date:%A %d %B %Y} {slot.start:%H:%M}-{slot.end:%H:%M}\n"
-            f"Office: {reservation.office.name}\n"
-            f"People: {reservation.party_size}\n\n"
-            "Please bring the issuance notice (postcard) and your identity documents.\n"
-            f"To change or cancel, open this link and press the confirm button:\n{link}\n"
+    with translation.override(reservation.language or settings.LANGUAGE_CODE):
+        when = f"{date_label(slot.date)} {time_label(slot.start)}–{time_label(slot.end)}"
+        values = {"when": when, "code": reservation.display_code, "office": reservation.office.name}
+        if reminder:
+            subject = _("[Reminder] My Number Card pickup %(when)s") % values
+            lead = _("This is a reminder of your My Number Card pickup tomorrow.")
+        else:
+            subject = _("[Booked] My Number Card pickup %(when)s") % values
+            lead = _("We have booked your My Number Card pickup.")
+        body = "\n".join(
+            [
+                lead,
+                "",
+                _("Reference code: %(code)s") % values,
+                _("Date and time: %(when)s") % values,
+                _("Office: %(office)s") % values,
+                _("People: %(people)s") % {"people": reservation.party_size},
+                "",
+                _("Please bring the issuance notice (postcard) and your identity documents."),
+                _("To see, change or cancel the booking, open this link and press the button on the page:"),
+                link,
+                _("(If you did not make this booking, please ignore this e-mail.)"),
+                "",
+            ]
         )
-        return subject, body
-    subject = ("【前日のお知らせ】" if reminder else "【予約完了】") + f"マイナンバーカード受取予約 {when_ja}"
-    body = (
-        f"マイナンバーカードの受取予約{'は明日です' if reminder else 'を承りました'}。\n\n"
-        f"予約番号: {reservation.display_code}\n"
-        f"日時: {when_ja}\n"
-        f"場所: {reservation.office.name}\n"
-        f"人数: {reservation.party_size}人\n\n"
-        "交付通知書（はがき）と本人確認書類をお持ちください。\n"
-        f"予約の確認・変更・取消は次のリンクを開き、表示されるボタンを押してください。\n{link}\n"
-        "（このメールに心当たりがない場合は破棄してください）\n"
-    )
     return subject, body
 
 
@@ -1571,30 +1663,65 @@ def ics_bytes(reservation: Reservation, *, cancel: bool = False) -> bytes:
     return cal.to_ical()
 
 
-def _appointment_mail(reservation: Reservation, *, link: str, verify: bool) -> tuple[str, str]:
+def _appointment_mail(
+    reservation: Reservation, *, link: str, verify: bool, waitlist: bool = False
+) -> tuple[str, str]:
+    """A booking of any type: the e-mail check (verify) or the final confirmation, in the resident's language."""
+    from .i18n import builtin, date_label, time_label
+
     slot = reservation.slot
     assert slot is not None
     atype = reservation.appointment_type
-    name = atype.name if atype else "マイナンバーカードの受け取り"
-    when = f"{format_date(slot.date)} {slot.start:%H:%M}"
-    bring = "\n".join(f"・{item}" for item in (atype.bring_list if atype else []))
-    if verify:
-        subject = f"【メールアドレスの確認】{name}の予約 {when}"
-        body = (
-            f"{name}の予約はまだ確定していません。\n"
-            f"次のリンクを開き、表示される「予約を確定する」ボタンを押してください"
-            f"（{reservation.hold_expires_at:%H:%M}まで有効です。過ぎると枠は解放されます）。\n{link}\n\n"
-            "（このメールに心当たりがない場合は破棄してください。予約は確定しません）\n"
-        )
-        return subject, body
-    subject = f"【予約確定】{name} {when}"
-    body = (
-        f"{name}の予約が確定しました。\n\n予約番号: {reservation.display_code}\n日時: {when}\n"
-        f"場所: {reservation.office.name}\n人数: {reservation.party_size}人\n\n持ち物:\n{bring}\n\n"
-        "予定表に追加できるファイル（.ics）を添付しています。\n"
-        f"予約の取消は、コールセンターへお電話ください。\n"
-    )
-    return subject, body
+    with translation.override(reservation.language or settings.LANGUAGE_CODE):
+        name = builtin(atype.name if atype else "マイナンバーカードの受け取り")
+        values = {
+            "name": name,
+            "when": f"{date_label(slot.date)} {time_label(slot.start)}",
+            "code": reservation.display_code,
+            "office": reservation.office.name,
+            "until": timezone.localtime(reservation.hold_expires_at).strftime("%H:%M")
+            if reservation.hold_expires_at
+            else "",
+        }
+        if verify:
+            subject = _("[Please confirm] Booking: %(name)s %(when)s") % values
+            lines = [
+                _("Your booking (%(name)s, %(when)s, %(office)s) is not final yet.") % values,
+                _(
+                    "Open this link and press the “Confirm the booking” button (until %(until)s; after that the time "
+                    "is given to others):"
+                )
+                % values,
+                link,
+                "",
+                _("(If you did not make this booking, please ignore this e-mail. Nothing will be booked.)"),
+                "",
+            ]
+            if waitlist:
+                subject = _("[Waiting list] A place became free: %(name)s %(when)s") % values
+                lines.insert(
+                    0,
+                    _("A place became free on the day you were waiting for, and we are holding it for you."),
+                )
+            return subject, "\n".join(lines)
+        bring = [f"・{builtin(item)}" for item in (atype.bring_list if atype else [])]
+        subject = _("[Booking confirmed] %(name)s %(when)s") % values
+        lines = [
+            _("Your booking is confirmed: %(name)s.") % values,
+            "",
+            _("Reference code: %(code)s") % values,
+            _("Date and time: %(when)s") % values,
+            _("Office: %(office)s") % values,
+            _("People: %(people)s") % {"people": reservation.party_size},
+            "",
+            _("What to bring:"),
+            *bring,
+            "",
+            _("The attached file (.ics) adds the booking to your calendar."),
+            _("To cancel, please call the call center."),
+            "",
+        ]
+        return subject, "\n".join(lines)
 
 
 def appointment_verification_send(*, reservation: Reservation, base_url: str, waitlist: bool = False) -> None:
@@ -1603,10 +1730,7 @@ def appointment_verification_send(*, reservation: Reservation, base_url: str, wa
     from django.urls import reverse
 
     link = base_url.rstrip("/") + reverse("reservations:public_verify", args=[manage_token(reservation)])
-    subject, body = _appointment_mail(reservation, link=link, verify=True)
-    if waitlist:
-        subject = subject.replace("【メールアドレスの確認】", "【キャンセル待ち】空きが出ました：")
-        body = "キャンセル待ちに登録された日に空きが出たため、お取りしています。\n" + body
+    subject, body = _appointment_mail(reservation, link=link, verify=True, waitlist=waitlist)
     send_mail(subject, body, None, [reservation.email])
     logger.info("reservation e-mail check sent: %s", reservation.code)
 
@@ -1628,20 +1752,28 @@ def cancellation_send(*, reservation: Reservation) -> bool:
         return False
     from django.core.mail import EmailMessage
 
+    from .i18n import date_label, time_label
+
     slot = reservation.slot
-    when = f"{format_date(slot.date)} {slot.start:%H:%M}"
-    if reservation.language == "en":
-        subject = f"Cancelled: booking {reservation.display_code} {slot.date:%Y-%m-%d} {slot.start:%H:%M}"
-        body = (
-            f"Your booking {reservation.display_code} ({slot.date:%Y-%m-%d} {slot.start:%H:%M}, "
-            f"{reservation.office.name}) has been cancelled.\nThe attached file removes it from your calendar.\n"
-        )
-    else:
-        subject = f"【予約取消】予約番号 {reservation.display_code} {when}"
-        body = (
-            f"次の予約を取り消しました。\n\n予約番号: {reservation.display_code}\n日時: {when}\n"
-            f"場所: {reservation.office.name}\n\n添付のファイル（.ics）で予定表からも削除できます。\n"
-            "（このメールに心当たりがない場合は、コールセンターへお電話ください）\n"
+    with translation.override(reservation.language or settings.LANGUAGE_CODE):
+        values = {
+            "code": reservation.display_code,
+            "when": f"{date_label(slot.date)} {time_label(slot.start)}",
+            "office": reservation.office.name,
+        }
+        subject = _("[Booking cancelled] Reference code %(code)s %(when)s") % values
+        body = "\n".join(
+            [
+                _("The following booking has been cancelled.") % values,
+                "",
+                _("Reference code: %(code)s") % values,
+                _("Date and time: %(when)s") % values,
+                _("Office: %(office)s") % values,
+                "",
+                _("The attached file (.ics) removes it from your calendar."),
+                _("(If you did not cancel this booking, please call the call center.)"),
+                "",
+            ]
         )
     message = EmailMessage(subject, body, None, [reservation.email])
     message.attach(
@@ -1760,13 +1892,25 @@ def waitlist_join(
     appointment_type: AppointmentType,
     office: Office,
     date: datetime.date,
-    person: Person,
-    people: int,
+    person: Person | None = None,
+    cards: Sequence[Card] = (),
+    people: int = 1,
     email: str,
+    language: str = "ja",
 ) -> WaitlistEntry:
-    """A resident waits for a place on a full day; audited without personal values."""
-    person = _check_person(appointment_type, person)
+    """A resident waits for a place on a full day; audited without personal values. A pickup waits with its
+    cards (checked as a booking would check them), every other type with the person the type asks for."""
     refuse_individual_number(email, field="email")
+    if "@" not in email or len(email.strip()) > 200:
+        raise BookingError("メールアドレスを正しく入力してください。", code="email_bad")
+    if appointment_type.is_pickup:
+        _check_cards(cards)
+        _check_card_office(cards, office.pk)
+        _check_cards_free(cards)
+        people = len(cards)
+        person = Person(name="", birth_date=None, phone="", expiry_notice_number="")
+    else:
+        person = _check_person(appointment_type, person)
     _check_type(appointment_type, channel=Channel.WEB, people=people, office_ids=None)
     with transaction.atomic():
         entry = WaitlistEntry.objects.create(
@@ -1774,6 +1918,8 @@ def waitlist_join(
             office=office,
             date=date,
             people=people,
+            card_ids=sorted(c.pk for c in cards),
+            language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
             email=email.strip(),
             person_name=person.name.strip(),
             person_birth_date=person.birth_date,  # type: ignore[misc]
@@ -1826,6 +1972,7 @@ def waitlist_offer(*, office: Office, date: datetime.date, base_url: str) -> int
         atype = entry.appointment_type
         free = slots_free(office=office, people=entry.people, public=True, date=date, appointment_type=atype)
         held = None
+        cards = list(Card.objects.filter(pk__in=entry.card_ids).select_related("pickup_office"))
         for slot in free:
             try:
                 held = appointment_book(
@@ -1833,7 +1980,10 @@ def waitlist_offer(*, office: Office, date: datetime.date, base_url: str) -> int
                     slot=slot,
                     by=None,
                     channel=Channel.WEB,
-                    person=Person(
+                    cards=cards,
+                    person=None
+                    if atype.is_pickup
+                    else Person(
                         name=entry.person_name,
                         birth_date=entry.person_birth_date,  # type: ignore[arg-type]
                         phone=entry.person_phone,
@@ -1841,6 +1991,7 @@ def waitlist_offer(*, office: Office, date: datetime.date, base_url: str) -> int
                     ),
                     people=entry.people,
                     email=entry.email,
+                    language=entry.language,
                     hold=True,
                     hold_minutes=_offer_minutes(),
                 )
@@ -1848,7 +1999,7 @@ def waitlist_offer(*, office: Office, date: datetime.date, base_url: str) -> int
             except SlotFullError:
                 continue  # taken meanwhile: try the next time of the day
             except BookingError:
-                held = None
+                held = None  # the cards were booked another way meanwhile, the type closed, …
                 WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistEntry.Status.LAPSED)
                 break
         if held is None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import public, public_apply, views
+from . import exchange_views, public, public_apply, views
 
 app_name = "reservations"
 urlpatterns = [
@@ -14,10 +14,12 @@ urlpatterns = [
     path("types/new/", views.type_edit, name="type_new"),
     path("types/<int:pk>/", views.type_edit, name="type_edit"),
     path("appointments/", views.appointment_desk, name="appointment_desk"),
+    path("exchange/", exchange_views.exchange, name="exchange"),
     path("r/<str:code>/", views.detail, name="detail"),
     path("r/<str:code>/change/", views.change, name="change"),
     path("r/<str:code>/cancel/", views.cancel, name="cancel"),
     path("r/<str:code>/reminder/", views.reminder, name="reminder"),
+    path("r/<str:code>/contact/", views.contact, name="contact"),
     path("r/<str:code>/<str:action>/", views.counter, name="counter"),
     # Residents (public, no login): listed in accounts/tests/test_url_access.py
     path("web/", public.public_start, name="public_start"),
@@ -29,6 +31,7 @@ urlpatterns = [
     path("web/logout/", public.public_logout, name="public_logout"),
     path("web/link/<str:token>/", public.public_confirm, name="public_confirm"),
     path("web/lang/", public.public_lang, name="public_lang"),
+    path("web/waitlist/", public.public_waitlist, name="public_waitlist"),
     path("web/apply/", public_apply.public_apply, name="public_apply"),
     path("web/verify/<str:token>/", public_apply.public_verify, name="public_verify"),
 ]

@@ -16,12 +16,14 @@ from django.views.decorators.http import require_POST
 from madoguchi.accounts.access import require_perm
 from madoguchi.accounts.http import AuthedHttpRequest
 from madoguchi.accounts.models import AuditEvent
+from madoguchi.accounts.reveal import FULL_CONTACT_PERMISSION
 from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
 from madoguchi.cards.models import Card
 from madoguchi.cards.services import card_find, card_find_by_kana
 from madoguchi.lib.htmx import render_page_or_fragment
 from madoguchi.lib.jdates import format_date, parse_date
+from madoguchi.lib.masking import mask_phone
 
 from . import services
 from .forms import (
@@ -275,6 +277,10 @@ def detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
         "can_counter": request.user.has_perm("reservations.counter_reservation"),
         "today": timezone.localdate(),
         "slot_shortcuts": SLOT_SHORTCUTS,
+        # A phone number: masked for those without full contact access (lib.masking, as {% contact %} does).
+        "reminder_mobile": reservation.reminder_mobile
+        if request.user.has_perm(FULL_CONTACT_PERMISSION)
+        else mask_phone(reservation.reminder_mobile),
     }
     return render_page_or_fragment(
         request, "reservations/detail.html", "reservations/_change_slots.html", context
@@ -348,6 +354,47 @@ def reminder(request: AuthedHttpRequest, code: str) -> HttpResponse:
         request,
         "前日のお知らせメールを" + ("送らない設定にしました。" if opt_out else "送る設定にしました。"),
     )
+    return _back(request, reservation)
+
+
+@require_perm("reservations.book_reservation")
+@require_POST
+def contact(request: AuthedHttpRequest, code: str) -> HttpResponse:
+    """Change the reminder contact (e-mail, mobile for SMS) a caller gives on the phone, with their consent;
+    empty fields remove it. Through `reservation_set_contact` (one audit row, values never in it)."""
+    reservation = _reservation_or_404(code)
+    if reservation.status not in (Reservation.Status.BOOKED, Reservation.Status.HELD):
+        messages.error(
+            request,
+            f"予約番号 {reservation.display_code} は「{reservation.get_status_display()}」のため連絡先を変更できません。",
+        )
+        return _back(request, reservation)
+    remove = bool(request.POST.get("remove"))
+    email = "" if remove else request.POST.get("email", "")
+    mobile = "" if remove else request.POST.get("mobile", "")
+    if not remove and not (email.strip() or mobile.strip()):
+        messages.error(
+            request,
+            "お知らせの連絡先: メールアドレスか携帯電話番号を入力してください（消すときは「連絡先を消す」）。",
+        )
+        return _back(request, reservation)
+    try:
+        services.reservation_set_contact(
+            reservation=reservation,
+            by=request.user,
+            email=email,
+            mobile=mobile,
+            consent=bool(request.POST.get("consent")),
+        )
+    except ValidationError as exc:
+        labels = {"email": "メールアドレス", "mobile": "携帯電話番号", "consent": "同意"}
+        for field, errors in exc.message_dict.items():
+            for text in errors:
+                messages.error(request, f"{labels.get(field, 'お知らせの連絡先')}: {text}")
+    else:
+        messages.success(
+            request, "お知らせの連絡先を消しました。" if remove else "お知らせの連絡先を変更しました。"
+        )
     return _back(request, reservation)
 
 

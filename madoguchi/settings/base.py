@@ -193,7 +193,18 @@ OTP_TOTP_ISSUER = "madoguchi"
 MADOGUCHI_REQUIRE_2FA_ROLES: list[str] = []
 
 LANGUAGE_CODE = "ja"
-LANGUAGES = [("ja", "日本語"), ("en", "English")]
+# Resident pages (madoguchi/reservations) come in these languages, through the gettext catalogues in
+# madoguchi/locale (compiled .mo files are committed); staff screens stay Japanese (accounts.LanguageMiddleware).
+# "ja-x-easy" is やさしい日本語 (easy Japanese), a private-use BCP 47 tag that is still Japanese to a browser.
+LANGUAGES = [
+    ("ja", "日本語"),
+    ("ja-x-easy", "やさしい にほんご"),
+    ("en", "English"),
+    ("zh-hans", "简体中文"),
+    ("ko", "한국어"),
+    ("vi", "Tiếng Việt"),
+    ("pt-br", "Português"),
+]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True

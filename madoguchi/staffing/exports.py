@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 from collections import defaultdict
 
@@ -11,7 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from madoguchi.lib.jdates import format_date
 
 from .forecast import CATEGORY_LABELS
-from .models import MonthPlan, Skill
+from .models import MonthPlan, PlanShift, Roster, Skill
 
 BOLD = Font(bold=True)
 SHORT = PatternFill("solid", fgColor="F8C8C8")
@@ -121,6 +122,102 @@ def plan_xlsx(plan: MonthPlan) -> bytes:
     ws.column_dimensions["A"].width = 30
     for m in plan.messages or []:
         ws.append(["注意事項", m])
+
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
+    title = "".join("＿" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "庁舎"
+    base, n = title, 2
+    while title in used:
+        title = f"{base[:28]}({n})"
+        n += 1
+    used.add(title)
+    return title
+
+
+def roster_xlsx(roster: Roster) -> bytes:
+    """The month's roster, one sheet per office (person × day: job, hours, break; days and hours at that office),
+    then the changes to published shifts and a summary (status in Japanese, gap, version)."""
+    wb = Workbook()
+    summary = wb.active
+    summary.title = "概要"
+    plans = list(
+        MonthPlan.objects.filter(year=roster.year, month=roster.month)
+        .select_related("office")
+        .order_by("office__sort_order", "office__pk")
+    )
+    shifts = list(
+        PlanShift.objects.filter(date__range=(roster.first_day, roster.last_day))
+        .select_related("member", "plan__office")
+        .order_by("date", "start", "member__name")
+    )
+    dates = sorted(
+        {d for p in plans for d in p.intervals.values_list("date", flat=True).distinct()}
+        | {s.date for s in shifts}
+    )
+    used = {"概要"}
+    for plan in plans:
+        ws = wb.create_sheet(_sheet_title(plan.office.name, used))
+        ws.append(
+            ["氏名"] + [f"{d.month}/{d.day}({WEEKDAYS[d.weekday()]})" for d in dates] + ["日数", "勤務時間"]
+        )
+        by_member: dict[tuple[str, int], dict[datetime.date, PlanShift]] = defaultdict(dict)
+        for shift in shifts:
+            if shift.plan_id == plan.pk:
+                by_member[shift.member.name, shift.member_id][shift.date] = shift
+        for name, mid in sorted(by_member):
+            days = by_member[name, mid]
+            cells = []
+            for d in dates:
+                found = days.get(d)
+                if found is None:
+                    cells.append("")
+                    continue
+                text = f"{Skill(found.skill).label} {found.start:%-H:%M}-{found.end:%-H:%M}"
+                if found.break_start and found.break_end:
+                    text += f"（休憩{found.break_start:%-H:%M}-{found.break_end:%-H:%M}）"
+                cells.append(text)
+            hours = round(sum(x.paid_minutes for x in days.values()) / 60, 2)
+            ws.append([name] + cells + [len(days), hours])
+        if not by_member:
+            ws.append(["この庁舎のシフトはありません。"])
+        for cell in ws[1]:
+            cell.font = BOLD
+            cell.alignment = Alignment(horizontal="center")
+        ws.freeze_panes = "B2"
+        ws.column_dimensions["A"].width = 16
+
+    ws = wb.create_sheet("公開後の変更")
+    ws.append(["氏名", "日付", "変更前", "変更後"])
+    for c in roster.changes or []:
+        ws.append([c.get("member", ""), c.get("date", ""), c.get("before", ""), c.get("after", "")])
+    for cell in ws[1]:
+        cell.font = BOLD
+
+    rows: list[tuple[str, object]] = [
+        ("対象", str(roster)),
+        ("公開状態", roster.get_state_display()),
+        ("版", roster.version),
+        ("求解結果", roster.status_sentence),
+        ("最適性ギャップ", roster.gap),
+        ("計算時間（秒）", roster.wall_seconds),
+        ("不足（人×15分）", roster.short_slots),
+        ("総勤務時間（時間）", round(roster.paid_minutes / 60, 1)),
+        ("シフト数", len(shifts)),
+    ]
+    for plan in plans:
+        n = sum(1 for s in shifts if s.plan_id == plan.pk)
+        rows.append((f"{plan.office.name}のシフト数", n))
+    for r in rows:
+        summary.append(list(r))
+    for m in roster.messages or []:
+        summary.append(["注意事項", m])
+    summary.column_dimensions["A"].width = 24
+    summary.column_dimensions["B"].width = 80
 
     out = io.BytesIO()
     wb.save(out)

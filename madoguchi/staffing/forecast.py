@@ -11,8 +11,10 @@
 4. Phones: Erlang B with the 6 lines (target roll-over probability, default 5%).
 5. Back office: cards to prepare (× 20 min) and to post-process (× 11 min), spread over the regular hours
    of regular weekdays (8:30–17:15; evening extensions and holiday openings are for residents: phones, floor).
-6. Floor and outreach: a fixed number of people per opening interval (overridable); on an outreach app
-   event's day, its windows + 1.
+6. Floor: a fixed number of people per opening interval (overridable), raised to what the office's counter
+   visitors need once the reservations app holds its bookings (`reservations.selectors.appointment_counts`:
+   people booked + walk-ins per day × COUNTER_MINUTES_PER_VISIT); outreach: on an outreach app event's day,
+   its windows + 1.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from madoguchi.calendar.services import DayHours, hours_range
 from madoguchi.calls.selectors import call_figures, inbound_calls, month_call_table
 from madoguchi.cards.models import Card
 from madoguchi.outreach.selectors import events_between
+from madoguchi.reservations.selectors import appointment_counts
 
 from . import erlang
 from .models import Skill
@@ -98,6 +101,11 @@ MIN_LOGGED_CALLS = 300
 MIN_PROFILE_CALLS = 300  # calls of one weekday over 90 days before its own intraday profile is used
 # Below these, logged calls / card records are too few (a partial log) to replace the table.
 MIN_CARD_RECORDS = 1000
+# Counter demand (floor staff) from the office's bookings once the month holds at least this many people
+# booked or walking in; each takes COUNTER_MINUTES_PER_VISIT of a floor person's time (an assumption,
+# settings.MADOGUCHI_MINUTES_PER_COUNTER_VISIT may replace it).
+MIN_COUNTER_VISITS = 50
+COUNTER_MINUTES_PER_VISIT = 15
 
 
 def regular_close(office: Office) -> datetime.time:
@@ -212,6 +220,21 @@ def _outreach_events(
 ) -> dict[datetime.date, tuple[int, datetime.time, datetime.time]]:
     """(windows, opens, closes) of the outreach app's planned events in the month."""
     return {e.date: (e.windows, e.opens, e.closes) for e in events_between(first, last)}
+
+
+def counter_visits(office: Office, days: list[DayHours]) -> dict[datetime.date, int] | None:
+    """People expected at the office's counter per opening day: booked people (not cancelled) plus walk-ins,
+    from `reservations.selectors.appointment_counts` (counts only, no personal data). None when the month
+    holds fewer than MIN_COUNTER_VISITS (the reservations app not in use there yet)."""
+    if not days:
+        return None
+    month = appointment_counts(start=days[0].date, end=days[-1].date, office=office)
+    if sum(t.people + t.walk_in for t in month) < MIN_COUNTER_VISITS:
+        return None
+    return {
+        d.date: sum(t.people + t.walk_in for t in appointment_counts(start=d.date, end=d.date, office=office))
+        for d in days
+    }
 
 
 def _special(d: DayHours) -> bool:
@@ -331,6 +354,9 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
     outreach_staff = int(param["outreach_staff"])  # type: ignore[call-overload]
     if floor_staff < 0 or outreach_staff < 0:
         raise ForecastError("フロア・出張申請の人数は0以上にしてください。")
+    # Counter demand from the office's bookings: floor people per interval at least what the visitors need.
+    visits = counter_visits(office, days)
+    visit_minutes = float(getattr(settings, "MADOGUCHI_MINUTES_PER_COUNTER_VISIT", COUNTER_MINUTES_PER_VISIT))
 
     profiles = learned_profiles()
     profile_source = (
@@ -424,7 +450,13 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
             intervals.append(Interval(d.date, s, e, Skill.PHONES, round(per_hour, 2), n, req.probability))
             bo = bo_people if _minutes(s) < bo_close else 0
             intervals.append(Interval(d.date, s, e, Skill.BACK_OFFICE, required=bo))
-            intervals.append(Interval(d.date, s, e, Skill.FLOOR, required=floor_staff))
+            floor = floor_staff
+            if visits and visits.get(d.date):
+                # The day's visitors spread over its opening hours; shrinkage as for the back office.
+                length = _minutes(e) - _minutes(s)
+                work = visits[d.date] * visit_minutes * length / (_minutes(d.closes) - _minutes(d.opens))
+                floor = max(floor, math.ceil(work / length / (1 - shrinkage) - 1e-9))
+            intervals.append(Interval(d.date, s, e, Skill.FLOOR, required=floor))
             if d.date in events:
                 # An outreach event on a regular opening day (no special day of its own): its hours too.
                 windows, ev_opens, ev_closes = events[d.date]
@@ -453,6 +485,12 @@ def build(office: Office, year: int, month: int, overrides: dict[str, object] | 
         "renewal_calls": round(renewal_calls),
         "shrinkage": shrinkage,
         "floor_staff": floor_staff,
+        "counter_visits": sum(visits.values()) if visits else None,
+        "counter_source": (
+            f"予約の記録（予約・飛び込みの来庁者数、1人{visit_minutes:g}分）"
+            if visits
+            else "予約の記録が少ないため、フロア人数の既定値"
+        ),
         "outreach_staff": outreach_staff,
         "opening_days": len(days),
         "outreach_days": len(outreach | set(events)),

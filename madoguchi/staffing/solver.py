@@ -26,6 +26,7 @@ import datetime
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 SLOT_MINUTES = 15
@@ -66,15 +67,15 @@ class Template:
     break_before_end: int = 90
     weekdays: frozenset[int] = frozenset(range(7))  # Monday = 0
 
-    @property
+    @cached_property
     def span_minutes(self) -> int:
         return minutes_of(self.end) - minutes_of(self.start)
 
-    @property
+    @cached_property
     def break_minutes(self) -> int:
         return break_minutes_for(self.span_minutes)
 
-    @property
+    @cached_property
     def paid_minutes(self) -> int:
         return self.span_minutes - self.break_minutes
 
@@ -197,6 +198,9 @@ class Problem:
     fixed: list[Assignment] = field(default_factory=list)  # outreach, locked past days: kept as they are
     previous: dict[tuple[int, datetime.date], tuple[str, str, str] | None] = field(default_factory=dict)
     progress: Any = None  # callable(done: int, total: int, message: str) or None
+    gap_limit: float = 0.005  # stop when the roster is proved within 0.5 % of the best possible
+    # True: CP-SAT's defaults, no starting roster, no gap limit (the benchmark's "before" in the same run).
+    baseline_search: bool = False
 
 
 @dataclass
@@ -376,6 +380,370 @@ def _week_target(
     return max(0, min(w.min_week - already, w.min_week * days // 5))
 
 
+Key = tuple[str, str, str]  # (office, template, job)
+
+
+@dataclass
+class _Start:
+    """The search's starting roster: one option (or none) per person-day and the break start of each shift."""
+
+    chosen: dict[tuple[int, datetime.date], Key] = field(default_factory=dict)
+    break_at: dict[tuple[int, datetime.date], int] = field(default_factory=dict)
+
+
+class _Greedy:
+    """The search's starting roster, built day by day under every hard rule of the model: the previous
+    (published) roster where it still fits; then the people who must work that day to reach their week's
+    target (contract), the least flexible first; then others where they cover an unmet need; then a repair
+    (breaks moved to where the cover is thickest, people moved to where they cover more, anyone free added);
+    at the end evening / holiday shifts are swapped towards whoever has had fewest. CP-SAT starts from it (a
+    complete hint) and improves it; on a re-plan it is the previous roster minus what no longer fits, so the
+    search starts with the fewest changes."""
+
+    def __init__(
+        self,
+        problem: Problem,
+        by_pd: dict[tuple[int, datetime.date], list[tuple[Key, Any]]],
+        tpl: dict[str, Template],
+        fixed_duty: dict[tuple[datetime.date, str, str], list[int]],
+        fixed_minutes: dict[tuple[int, datetime.date], int],
+        weeks: dict[tuple[int, int], list[datetime.date]],
+        days_by_date: dict[datetime.date, list[Day]],
+    ) -> None:
+        self.problem, self.by_pd, self.tpl = problem, by_pd, tpl
+        self.fixed_duty, self.fixed_minutes, self.weeks = fixed_duty, fixed_minutes, weeks
+        self.office_day = {(d.date, d.office): d for day_list in days_by_date.values() for d in day_list}
+        self.out = _Start()
+        self.workable: dict[int, set[datetime.date]] = defaultdict(set)
+        for wid, date in list(by_pd) + list(fixed_minutes):
+            self.workable[wid].add(date)
+        self.minutes_week: dict[tuple[int, tuple[int, int]], int] = defaultdict(int)
+        self.minutes_month: dict[int, int] = defaultdict(int)
+        for (wid, week), m in problem.hours_already.items():
+            self.minutes_week[wid, week] += m
+        for (wid, date), m in fixed_minutes.items():
+            self.minutes_week[wid, date.isocalendar()[:2]] += m
+            self.minutes_month[wid] += m
+        self.worked: dict[int, set[datetime.date]] = {w.id: set(w.worked_before) for w in problem.workers}
+        for wid, date in fixed_minutes:
+            self.worked.setdefault(wid, set()).add(date)
+        self.targets: dict[tuple[int, tuple[int, int]], int] = {}
+        for w in problem.workers:
+            for week, week_dates in weeks.items():
+                already = problem.hours_already.get((w.id, week), 0)
+                self.targets[w.id, week] = already + _week_target(w, week_dates, self.workable[w.id], already)
+        self.unpopular_count = {w.id: w.prior_unpopular for w in problem.workers}
+        # the day being built
+        self.date = datetime.date.min
+        self.week = (0, 0)
+        self.need: dict[tuple[str, str], list[int]] = {}
+
+    # --- rules and measures -------------------------------------------------------------------------
+    def unpopular(self, date: datetime.date, key: Key) -> bool:
+        return self.office_day[date, key[0]].unpopular(self.tpl[key[1]])
+
+    def rest_ok(self, wid: int, date: datetime.date, t: Template) -> bool:
+        before = self.out.chosen.get((wid, date - datetime.timedelta(days=1)))
+        if before and 24 * 60 - minutes_of(self.tpl[before[1]].end) + minutes_of(t.start) < MIN_REST_MINUTES:
+            return False
+        after = self.out.chosen.get((wid, date + datetime.timedelta(days=1)))
+        return not (
+            after and 24 * 60 - minutes_of(t.end) + minutes_of(self.tpl[after[1]].start) < MIN_REST_MINUTES
+        )
+
+    def hours_ok(self, w: Worker, date: datetime.date, extra: int) -> bool:
+        if self.minutes_week[w.id, date.isocalendar()[:2]] + extra > w.max_week:
+            return False
+        cap = w.max_minutes_per_month
+        return cap is None or self.minutes_month[w.id] + extra <= cap
+
+    def fits(self, w: Worker, key: Key) -> bool:
+        t = self.tpl[key[1]]
+        if not self.hours_ok(w, self.date, t.paid_minutes) or not self.rest_ok(w.id, self.date, t):
+            return False
+        k = w.max_consecutive_days
+        if k <= 0:
+            return True
+        days = self.worked[w.id]
+        # every window of k + 1 days around the date (fixed days ahead count); the date itself counts 1
+        flags = [
+            1 if i == 0 else int(self.date + datetime.timedelta(days=i) in days) for i in range(-k, k + 1)
+        ]
+        return all(sum(flags[first : first + k + 1]) <= k for first in range(k + 1))
+
+    def options(self, w: Worker) -> list[Key]:
+        return [k for k, _ in self.by_pd[w.id, self.date] if self.fits(w, k)]
+
+    def gain(self, key: Key, wid: int | None = None) -> int:
+        """Unmet quarter-hours the option covers (less its break); an evening / holiday shift counts against
+        whoever already has many (the fairness rule)."""
+        row = self.need.get((key[0], key[2]))
+        if row is None:
+            return 0
+        t = self.tpl[key[1]]
+        t0, t1 = to_slot(t.start, self.problem.origin), to_slot(t.end, self.problem.origin)
+        g = sum(1 for q in range(max(0, t0), min(len(row), t1)) if row[q] > 0) - _break_slots(t)
+        if wid is not None and self.unpopular(self.date, key):
+            g -= 10 * self.unpopular_count[wid]
+        return g
+
+    def best(self, w: Worker, options: list[Key]) -> Key:
+        return max(
+            options, key=lambda k: (self.gain(k, w.id), k[0] == w.home_office, -self.tpl[k[1]].paid_minutes)
+        )
+
+    def short(self) -> bool:
+        return any(v > 0 for row in self.need.values() for v in row)
+
+    # --- moves --------------------------------------------------------------------------------------
+    def take(self, wid: int, key: Key) -> None:
+        t = self.tpl[key[1]]
+        self.out.chosen[wid, self.date] = key
+        self.unpopular_count[wid] += self.unpopular(self.date, key)
+        self.minutes_week[wid, self.week] += t.paid_minutes
+        self.minutes_month[wid] += t.paid_minutes
+        self.worked[wid].add(self.date)
+        row = self.need.get((key[0], key[2]))
+        if row is None:
+            return
+        t0, t1 = to_slot(t.start, self.problem.origin), to_slot(t.end, self.problem.origin)
+        for q in range(max(0, t0), min(len(row), t1)):
+            row[q] -= 1
+        if t.break_minutes:
+            self.place_break(wid, t, row)
+
+    def place_break(self, wid: int, t: Template, row: list[int]) -> None:
+        b0, b1 = _break_range(t, self.problem.origin)
+        length = _break_slots(t)
+
+        def thin(b: int) -> tuple[int, int, int]:
+            cells = [row[q] for q in range(b, min(len(row), b + length))]
+            return (max(cells, default=-99), sum(cells), b)
+
+        b = min(range(b0, b1 + 1), key=thin)
+        self.out.break_at[wid, self.date] = b
+        for q in range(b, min(len(row), b + length)):
+            row[q] += 1
+
+    def untake(self, wid: int) -> Key:
+        key = self.out.chosen.pop((wid, self.date))
+        self.unpopular_count[wid] -= self.unpopular(self.date, key)
+        t = self.tpl[key[1]]
+        self.minutes_week[wid, self.week] -= t.paid_minutes
+        self.minutes_month[wid] -= t.paid_minutes
+        self.worked[wid].discard(self.date)
+        row = self.need.get((key[0], key[2]))
+        b = self.out.break_at.pop((wid, self.date), None)
+        if row is not None:
+            t0, t1 = to_slot(t.start, self.problem.origin), to_slot(t.end, self.problem.origin)
+            for q in range(max(0, t0), min(len(row), t1)):
+                row[q] += 1
+            for q in range(b, min(len(row), b + _break_slots(t))) if b is not None else ():
+                row[q] -= 1
+        return key
+
+    # --- one day ------------------------------------------------------------------------------------
+    def must_work(self, w: Worker) -> bool:
+        short = self.targets[w.id, self.week] - self.minutes_week[w.id, self.week]
+        if short <= 0:
+            return False
+        left = sum(
+            1
+            for d in self.weeks[self.week]
+            if d > self.date and d in self.workable[w.id] and (w.id, d) not in self.fixed_minutes
+        )
+        longest = max(self.tpl[k[1]].paid_minutes for k, _ in self.by_pd[w.id, self.date])
+        return short > left * longest - longest // 2
+
+    def day(self, date: datetime.date) -> None:
+        self.date, self.week = date, date.isocalendar()[:2]
+        self.need = {}
+        for (d, office, s), req in self.problem.required.items():
+            if d == date:
+                base = self.fixed_duty.get((d, office, s))
+                self.need[office, s] = [r - (base[q] if base else 0) for q, r in enumerate(req)]
+        people = [w for w in self.problem.workers if (w.id, date) in self.by_pd]
+        free = []
+        for w in people:  # 1. the previous roster where it still fits
+            if (w.id, date) not in self.problem.previous:
+                free.append(w)
+                continue
+            before = self.problem.previous[w.id, date]
+            if (
+                before is not None
+                and any(k == before for k, _ in self.by_pd[w.id, date])
+                and self.fits(w, before)
+            ):
+                self.take(w.id, before)
+        urgent = [w for w in free if self.must_work(w)]
+        for w in sorted(
+            urgent, key=lambda w: (len(self.by_pd[w.id, date]), w.id)
+        ):  # 2. to reach the contract
+            options = self.options(w)
+            if options:
+                self.take(w.id, self.best(w, options))
+        others = sorted(  # 3. where they cover an unmet need, those furthest from their target first
+            (w for w in free if (w.id, date) not in self.out.chosen),
+            key=lambda w: (self.minutes_week[w.id, self.week] - self.targets[w.id, self.week], w.id),
+        )
+        for w in others:
+            options = self.options(w)
+            if options:
+                best = self.best(w, options)
+                t = self.tpl[best[1]]
+                if self.gain(best) * 2 >= (minutes_of(t.end) - minutes_of(t.start)) // SLOT_MINUTES:
+                    self.take(w.id, best)
+        for _round in range(3):  # 4. repair what is still short
+            if not self.short():
+                break
+            self.repair([w for w in free if (w.id, date) in self.out.chosen], others)
+
+    def repair(self, working: list[Worker], others: list[Worker]) -> None:
+        for wid in sorted(w for (w, d) in self.out.break_at if d == self.date):
+            key = self.out.chosen[wid, self.date]
+            row = self.need.get((key[0], key[2]))
+            if row is not None:
+                t = self.tpl[key[1]]
+                b = self.out.break_at.pop((wid, self.date))
+                for q in range(b, min(len(row), b + _break_slots(t))):
+                    row[q] -= 1
+                self.place_break(wid, t, row)
+        for w in working:
+            if (w.id, self.date) not in self.out.chosen:
+                continue
+            old = self.untake(w.id)
+            options = self.options(w) or [old]
+            best = max(options, key=lambda k: (self.gain(k), k == old, k[0] == w.home_office))
+            self.take(w.id, best if self.gain(best) > self.gain(old) else old)
+        for w in others:
+            if (w.id, self.date) in self.out.chosen or not self.short():
+                continue
+            options = self.options(w)
+            if options and self.gain(best := self.best(w, options)) > 0:
+                self.take(w.id, best)
+
+    # --- fairness at the end --------------------------------------------------------------------------
+    def can_swap_into(self, w: Worker, date: datetime.date, key: Key, instead: Key) -> bool:
+        if not any(k == key for k, _ in self.by_pd.get((w.id, date), [])):
+            return False
+        delta = self.tpl[key[1]].paid_minutes - self.tpl[instead[1]].paid_minutes
+        return self.hours_ok(w, date, delta) and self.rest_ok(w.id, date, self.tpl[key[1]])
+
+    def share_unpopular(self) -> None:
+        """Swap an evening / holiday shift of someone who has many with the shift of someone who has fewer
+        on the same day (cover unchanged: the two swap shift, job, office and break)."""
+        by_id = {w.id: w for w in self.problem.workers}
+        count = self.unpopular_count
+        chosen = self.out.chosen
+        by_date: dict[datetime.date, list[int]] = defaultdict(list)
+        for wid, date in sorted(chosen):
+            by_date[date].append(wid)
+        for (a, date), key_a in sorted(chosen.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            if (a, date) in self.problem.previous or not self.unpopular(date, key_a) or count[a] < 2:
+                continue
+            for b in sorted(by_date[date], key=lambda i: (count[i], i)):
+                key_b = chosen[b, date]
+                if b == a or (b, date) in self.problem.previous or self.unpopular(date, key_b):
+                    continue
+                if count[b] + 1 >= count[a]:
+                    break
+                if self.can_swap_into(by_id[b], date, key_a, key_b) and self.can_swap_into(
+                    by_id[a], date, key_b, key_a
+                ):
+                    self.swap(a, b, date)
+                    break
+
+    def swap(self, a: int, b: int, date: datetime.date) -> None:
+        chosen, breaks = self.out.chosen, self.out.break_at
+        key_a, key_b = chosen[a, date], chosen[b, date]
+        for wid, new, old in ((a, key_b, key_a), (b, key_a, key_b)):
+            delta = self.tpl[new[1]].paid_minutes - self.tpl[old[1]].paid_minutes
+            self.minutes_week[wid, date.isocalendar()[:2]] += delta
+            self.minutes_month[wid] += delta
+        chosen[a, date], chosen[b, date] = key_b, key_a
+        ba, bb = breaks.pop((a, date), None), breaks.pop((b, date), None)
+        if bb is not None:
+            breaks[a, date] = bb
+        if ba is not None:
+            breaks[b, date] = ba
+        self.unpopular_count[a] -= 1
+        self.unpopular_count[b] += 1
+
+
+def _starting_roster(
+    problem: Problem,
+    by_pd: dict[tuple[int, datetime.date], list[tuple[Key, Any]]],
+    tpl: dict[str, Template],
+    dates: list[datetime.date],
+    fixed_duty: dict[tuple[datetime.date, str, str], list[int]],
+    fixed_minutes: dict[tuple[int, datetime.date], int],
+    weeks: dict[tuple[int, int], list[datetime.date]],
+    days_by_date: dict[datetime.date, list[Day]],
+) -> _Start:
+    greedy = _Greedy(problem, by_pd, tpl, fixed_duty, fixed_minutes, weeks, days_by_date)
+    for date in dates:
+        greedy.day(date)
+    greedy.share_unpopular()
+    return greedy.out
+
+
+def _hint(  # noqa: C901 — one loop per kind of variable of the model
+    model: Any,
+    problem: Problem,
+    start: _Start,
+    *,
+    x: dict[tuple[int, datetime.date, str, str, str], Any],
+    work: dict[tuple[int, datetime.date], Any],
+    tpl: dict[str, Template],
+    breaks: dict[tuple[datetime.date, str, str, str], list[tuple[int, Any]]],
+    short_meta: list[tuple[Any, Any, tuple[datetime.date, str, str], int, int]],
+    under_meta: list[tuple[Any, int, list[datetime.date], int]],
+    fixed_minutes: dict[tuple[int, datetime.date], int],
+    unpopular_vars: dict[int, list[Any]],
+    fair_meta: list[tuple[Any, int, int]],
+) -> None:
+    """Hint every variable of the model from the starting roster (a complete, feasible solution)."""
+    origin = problem.origin
+    value: dict[int, int] = {}
+    for (wid, date, office, tcode, s), v in x.items():
+        value[v.index] = 1 if start.chosen.get((wid, date)) == (office, tcode, s) else 0
+        model.add_hint(v, value[v.index])
+    for (wid, date), v in work.items():
+        model.add_hint(v, 1 if (wid, date) in start.chosen else 0)
+    counts: dict[tuple[datetime.date, str, str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    duty: dict[tuple[datetime.date, str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for (wid, date), (office, tcode, s) in start.chosen.items():
+        t = tpl[tcode]
+        b = start.break_at.get((wid, date))
+        if t.break_minutes and b is None:  # no need where it works (a shift outside any requirement)
+            b = _break_range(t, origin)[0]
+        if b is not None:
+            counts[date, office, tcode, s][b] += 1
+        length = _break_slots(t)
+        for q in range(to_slot(t.start, origin), to_slot(t.end, origin)):
+            if b is None or not b <= q < b + length:
+                duty[date, office, s][q] += 1
+    for group, options in breaks.items():
+        for b, var in options:
+            model.add_hint(var, counts[group][b] if group in counts else 0)
+    for sv, ex, key, q, need in short_meta:
+        short = max(0, need - duty[key][q]) if key in duty else need
+        model.add_hint(sv, short)
+        if ex is not None:
+            model.add_hint(ex, max(0, short - 1))
+    for var, wid, day_list, target in under_meta:
+        minutes = 0
+        for date in day_list:
+            if (wid, date) in fixed_minutes:
+                minutes += fixed_minutes[wid, date]
+            elif (wid, date) in start.chosen:
+                minutes += tpl[start.chosen[wid, date][1]].paid_minutes
+        model.add_hint(var, -(-max(0, target - minutes) // SLOT_MINUTES))
+    for var, wid, const in fair_meta:
+        count = sum(value.get(v.index, 0) for v in unpopular_vars.get(wid, []))
+        model.add_hint(var, max(0, const + count))
+
+
 def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in readable steps
     """Solve the month as one model (weekly and monthly hours, consecutive days and fairness couple the weeks)."""
     from ortools.sat.python import cp_model
@@ -459,6 +827,7 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
             weeks[day.isocalendar()[:2]].append(day)
             day += datetime.timedelta(days=1)
     under_vars: list[tuple[Any, int, str]] = []  # (var in quarters, worker id, description)
+    under_meta: list[tuple[Any, int, list[datetime.date], int]] = []  # (var, worker, dates, target minutes)
     for w in problem.workers:
         total_month = minutes_expr(w.id, dates)
         for week, week_dates in weeks.items():
@@ -472,12 +841,14 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
                 under = model.new_int_var(0, target // SLOT_MINUTES + 1, f"under{w.id}_{week[1]}")
                 model.add(SLOT_MINUTES * under >= target - week_minutes)
                 under_vars.append((under, w.id, f"{jp_date(week_dates[0])}の週"))
+                under_meta.append((under, w.id, week_dates, target))
         if w.max_minutes_per_month is not None:
             model.add(total_month <= w.max_minutes_per_month)
         if w.min_minutes_per_month:
             under = model.new_int_var(0, w.min_minutes_per_month // SLOT_MINUTES + 1, f"underm{w.id}")
             model.add(SLOT_MINUTES * under >= w.min_minutes_per_month - total_month)
             under_vars.append((under, w.id, "月間"))
+            under_meta.append((under, w.id, dates, w.min_minutes_per_month))
         # Consecutive days: in any K+1 calendar days at most K worked (the days before the month count).
         k = w.max_consecutive_days
         if first and k > 0:
@@ -523,32 +894,39 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
             row[q] += 1
     short_vars = []
     deep_vars = []
+    short_meta: list[tuple[Any, Any, tuple[datetime.date, str, str], int, int]] = []  # sv, deep, key, q, need
     for (date, office, s), req in problem.required.items():
         base = fixed_duty.get((date, office, s), [0] * 200)
+        # the templates worked here that day: (first slot, end slot, break length, their x, their breaks)
+        shapes = [
+            (
+                to_slot(t.start, origin),
+                to_slot(t.end, origin),
+                _break_slots(t),
+                by_dots[date, office, t.code, s],
+                breaks.get((date, office, t.code, s), []),
+            )
+            for t in problem.templates
+            if by_dots.get((date, office, t.code, s))
+        ]
         for q, need in enumerate(req):
             need = need - base[q]
             if need <= 0:
                 continue
             on = []
             off = []
-            for d in days_by_date.get(date, []):
-                if d.office != office:
-                    continue
-                for t in problem.templates:
-                    t0, t1 = to_slot(t.start, origin), to_slot(t.end, origin)
-                    if not t0 <= q < t1:
-                        continue
-                    on += by_dots.get((date, office, t.code, s), [])
-                    length = _break_slots(t)
-                    for b, var in breaks.get((date, office, t.code, s), []):
-                        if b <= q < b + length:
-                            off.append(var)
+            for t0, t1, length, vars_, options in shapes:
+                if t0 <= q < t1:
+                    on += vars_
+                    off += [var for b, var in options if b <= q < b + length]
             sv = model.new_int_var(0, need, f"short{date:%m%d}_{office}_{s}_{q}")
             short_vars.append(sv)
+            ex = None
             if need > 1:
                 ex = model.new_int_var(0, need, f"deep{date:%m%d}_{office}_{s}_{q}")
                 model.add(ex >= sv - 1)
                 deep_vars.append(ex)
+            short_meta.append((sv, ex, (date, office, s), q, need))
             model.add(sum(on) - sum(off) + sv >= need)
 
     # --- minimal change against the previous roster ----------------------------------------------------
@@ -557,9 +935,7 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
         if (wid, date) in fixed_by or date not in month_dates:
             continue
         items = by_pd.get((wid, date), [])
-        # The previous roster is the starting point of the search (a complete hint) and leaving it costs.
-        for key, v in items:
-            model.add_hint(v, 1 if key == before else 0)
+        # Leaving the previous roster costs (and it is the search's starting point: the hint below).
         if before is None:
             if items:
                 change_terms.append(work[wid, date])
@@ -571,6 +947,8 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
     # Fairness: a convex cost on each person's evening / holiday shifts of the fiscal year (the m-th costs
     # (m - 1) × W_FAIR), so they go to whoever has had fewest, this year's earlier months included.
     fair_terms: list[Any] = []
+    unpopular_vars: dict[int, list[Any]] = {}
+    fair_meta: list[tuple[Any, int, int]] = []  # (var, worker, constant): var >= constant + count
     for w in problem.workers:
         terms = []
         unpop_dates = set()
@@ -583,12 +961,14 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
         if not terms:
             continue
         count = sum(terms)
+        unpopular_vars[w.id] = terms
         if w.prior_unpopular:
             fair_terms.append(w.prior_unpopular * count)
         for k in range(max(1, w.prior_unpopular), w.prior_unpopular + len(unpop_dates)):
             e = model.new_int_var(0, len(unpop_dates), f"fair{w.id}_{k}")
             model.add(e >= w.prior_unpopular + count - k)
             fair_terms.append(e)
+            fair_meta.append((e, w.id, w.prior_unpopular - k))
     weekday_cost = []
     workers_by_id = {w.id: w for w in problem.workers}
     for (wid, date), v in work.items():
@@ -608,12 +988,48 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
         + sum(weekday_cost)
         + W_PAID * paid
     )
+    # --- a complete starting point (the previous roster, else a greedy one) -----------------------------
+    start_roster = _starting_roster(
+        problem, by_pd, tpl, dates, fixed_duty, fixed_minutes, weeks, days_by_date
+    )
+    if problem.baseline_search:  # as before the tuning: the previous roster (if any) as a partial hint only
+        for (wid, date), before in problem.previous.items():
+            for key, v in by_pd.get((wid, date), []):
+                model.add_hint(v, 1 if key == before else 0)
+    else:
+        _hint(
+            model,
+            problem,
+            start_roster,
+            x=x,
+            work=work,
+            tpl=tpl,
+            breaks=breaks,
+            short_meta=short_meta,
+            under_meta=under_meta,
+            fixed_minutes=fixed_minutes,
+            unpopular_vars=unpopular_vars,
+            fair_meta=fair_meta,
+        )
     if problem.progress:
         problem.progress(2, 4, "シフトを計算中")
 
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = max(1, problem.num_workers)
     solver.parameters.random_seed = problem.seed
+    # Stop once the roster is proved within `gap_limit` of the best possible (CP-SAT's relative gap, the one
+    # the page shows); the search starts from the complete starting roster (hint) and the bound comes from the
+    # stronger LP (linearization level 2: the "max_lp" worker), which closes the gap in seconds here.
+    if not problem.baseline_search:
+        solver.parameters.relative_gap_limit = problem.gap_limit
+    if problem.baseline_search:
+        pass
+    elif problem.num_workers == 1:
+        solver.parameters.linearization_level = 2
+    elif problem.num_workers == 2 and not problem.deterministic:
+        # two workers: the bound from max_lp, the other worker improves the starting roster (LNS, local
+        # search); from three workers on CP-SAT's own portfolio includes max_lp
+        solver.parameters.subsolvers.append("max_lp")
     if problem.deterministic:
         solver.parameters.max_deterministic_time = max(0.5, problem.time_limit_seconds)
         # The wall clock is only a safety net (a busy machine): the deterministic limit decides, so the same
@@ -689,13 +1105,20 @@ def solve(problem: Problem) -> Solution:  # noqa: C901 — one model, built in r
                 f"{names[wid]}さん {where}: 契約・最低時間に{hours_label(short_q * SLOT_MINUTES)}足りません"
                 "（勤務できる日・必要人数の不足のため）。"
             )
+    # CP-SAT says OPTIMAL when it stopped at the gap limit too; only a closed gap is reported as optimal (a
+    # shortfall under "OPTIMAL" is shown as proved unavoidable).
+    proved = status == cp_model.OPTIMAL and solver.objective_value - solver.best_objective_bound < 1e-6
     return Solution(
-        status="OPTIMAL" if status == cp_model.OPTIMAL else "FEASIBLE",
+        status="OPTIMAL" if proved else "FEASIBLE",
         assignments=assignments,
         shortfalls=shortfalls,
         scheduled=scheduled,
         paid_minutes=sum(a.paid_minutes for a in assignments),
-        short_slots=int(sum(solver.value(v) for v in short_vars)),
+        short_slots=sum(
+            max(0, r - h)
+            for key, req in problem.required.items()
+            for r, h in zip(req, scheduled.get(key, []), strict=False)
+        ),
         objective=solver.objective_value,
         bound=solver.best_objective_bound,
         wall_seconds=time.monotonic() - started,

@@ -246,6 +246,130 @@ def plan_heatmap(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page_or_fragment(request, "staffing/heatmap.html", "staffing/_heatmap.html", context)
 
 
+def _actual_calls(
+    day: datetime.date, starts: list[datetime.time], by_key: dict[tuple[datetime.time, str], PlanInterval]
+) -> list[dict[str, object] | None]:
+    """Calls logged per half-hour against the forecast, once the day has begun (empty before, or without
+    phones)."""
+    actual_row: list[dict[str, object] | None] = []
+    if day > timezone.localdate() or not any(k[1] == Skill.PHONES for k in by_key):
+        return actual_row
+    from madoguchi.calls.selectors import inbound_calls
+
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)
+    counts: dict[datetime.time, int] = defaultdict(int)
+    for started in inbound_calls(start=start, end=start + datetime.timedelta(days=1)).values_list(
+        "started_at", flat=True
+    ):
+        local = timezone.localtime(started)
+        counts[datetime.time(local.hour, 30 if local.minute >= 30 else 0)] += 1
+    for t in starts:
+        cell = by_key.get((t, Skill.PHONES))
+        if cell is None:
+            actual_row.append(None)
+            continue
+        minutes = (cell.end.hour * 60 + cell.end.minute) - (cell.start.hour * 60 + cell.start.minute)
+        actual_row.append(
+            {"actual": counts.get(t, 0), "forecast": round(cell.calls_per_hour * minutes / 60, 1)}
+        )
+    return actual_row
+
+
+def _coverage_rows(
+    starts: list[datetime.time], by_key: dict[tuple[datetime.time, str], PlanInterval]
+) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for s in SKILL_ORDER:
+        cells = [by_key.get((t, s)) for t in starts]
+        if any(c is not None for c in cells):
+            rows.append(
+                {
+                    "label": s.label,
+                    "cells": [
+                        {"i": c, "cls": _cell_class(c.need, c.scheduled) if c else "hm-none"} for c in cells
+                    ],
+                }
+            )
+    return rows
+
+
+@require_perm("staffing.view_monthplan")
+def intraday(request: HttpRequest, date: str | None = None) -> HttpResponse:
+    """本日の配置: for each office, who is on (working, on a break, not yet, finished), planned vs needed per
+    half-hour with the current interval marked, calls logged vs forecast, and the day's absences."""
+    today = timezone.localdate()
+    if date is None:
+        day = today
+    else:
+        try:
+            day = datetime.date.fromisoformat(date)
+        except ValueError:
+            raise Http404("日付が正しくありません。") from None
+    now = timezone.localtime().time() if day == today else None
+    plans = list(
+        MonthPlan.objects.filter(year=day.year, month=day.month)
+        .select_related("office")
+        .order_by("office__sort_order", "office__pk")
+    )
+    offices = []
+    for plan in plans:
+        intervals = list(plan.intervals.filter(date=day))
+        shifts = list(plan.shifts.filter(date=day).select_related("member").order_by("start", "member__name"))
+        if not intervals and not shifts:
+            continue
+        starts = sorted({i.start for i in intervals})
+        by_key = {(i.start, i.skill): i for i in intervals}
+        people = []
+        for sh in shifts:
+            if now is None:
+                state = ""
+            elif now < sh.start:
+                state = "勤務前"
+            elif now >= sh.end:
+                state = "勤務終了"
+            elif sh.break_start and sh.break_end and sh.break_start <= now < sh.break_end:
+                state = "休憩中"
+            else:
+                state = "勤務中"
+            people.append({"shift": sh, "state": state})
+        ends = {i.start: i.end for i in intervals}
+        current = next((t for t in starts if now is not None and t <= now < ends[t]), None)
+        short = sum(1 for i in intervals if i.scheduled < i.need)
+        offices.append(
+            {
+                "plan": plan,
+                "starts": starts,
+                "current": current,
+                "coverage": _coverage_rows(starts, by_key),
+                "actual_row": _actual_calls(day, starts, by_key),
+                "people": people,
+                "on_now": sum(1 for p in people if p["state"] == "勤務中"),
+                "short": short,
+            }
+        )
+    absences = list(
+        Unavailability.objects.filter(date=day)
+        .exclude(status=Unavailability.Status.REJECTED)
+        .select_related("member", "member__home_office")
+        .order_by("member__name")
+    )
+    roster = Roster.objects.filter(year=day.year, month=day.month).first()
+    changes = [c for c in (roster.changes if roster else []) or [] if c.get("date") == day.isoformat()]
+    context = {
+        "day": day,
+        "today": today,
+        "now": now,
+        "offices": offices,
+        "absences": absences,
+        "changes": changes,
+        "roster": roster,
+        "prev_day": day - datetime.timedelta(days=1),
+        "next_day": day + datetime.timedelta(days=1),
+    }
+    return render(request, "staffing/intraday.html", context)
+
+
 @require_perm("staffing.view_monthplan")
 def plan_day(request: HttpRequest, pk: int, date: str) -> HttpResponse:
     plan = get_object_or_404(MonthPlan.objects.select_related("office"), pk=pk)
@@ -288,42 +412,11 @@ def plan_day(request: HttpRequest, pk: int, date: str) -> HttpResponse:
     intervals = list(plan.intervals.filter(date=day))
     starts = sorted({i.start for i in intervals})
     by_key = {(i.start, i.skill): i for i in intervals}
-    coverage = []
-    for s in SKILL_ORDER:
-        cells = [by_key.get((t, s)) for t in starts]
-        if any(c is not None for c in cells):
-            coverage.append(
-                {
-                    "label": s.label,
-                    "cells": [
-                        {"i": c, "cls": _cell_class(c.need, c.scheduled) if c else "hm-none"} for c in cells
-                    ],
-                }
-            )
+    coverage = _coverage_rows(starts, by_key)
     dates = sorted(set(plan.intervals.values_list("date", flat=True)))
     idx = dates.index(day) if day in dates else -1
     # Once the day has begun: calls logged per half-hour against the forecast (intraday view).
-    actual_row: list[dict[str, object] | None] = []
-    if day <= timezone.localdate() and any(k[1] == Skill.PHONES for k in by_key):
-        from madoguchi.calls.selectors import inbound_calls
-
-        tz = timezone.get_current_timezone()
-        start = datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)
-        counts: dict[datetime.time, int] = defaultdict(int)
-        for started in inbound_calls(start=start, end=start + datetime.timedelta(days=1)).values_list(
-            "started_at", flat=True
-        ):
-            local = timezone.localtime(started)
-            counts[datetime.time(local.hour, 30 if local.minute >= 30 else 0)] += 1
-        for t in starts:
-            cell = by_key.get((t, Skill.PHONES))
-            if cell is None:
-                actual_row.append(None)
-                continue
-            minutes = (cell.end.hour * 60 + cell.end.minute) - (cell.start.hour * 60 + cell.start.minute)
-            actual_row.append(
-                {"actual": counts.get(t, 0), "forecast": round(cell.calls_per_hour * minutes / 60, 1)}
-            )
+    actual_row = _actual_calls(day, starts, by_key)
     context = {
         "plan": plan,
         "day": day,
@@ -658,6 +751,37 @@ def roster_detail(request: HttpRequest, year: int, month: int) -> HttpResponse:
     }
     versions = roster.versions.all() if roster.pk else RosterVersion.objects.none()
     return VERSIONS.response(request, versions, template="staffing/roster.html", context=context)
+
+
+@require_perm("staffing.view_monthplan")
+def roster_export(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """The month's roster as XLSX, one sheet per office (audited EXPORT)."""
+    roster = Roster.objects.filter(year=year, month=month).first()
+    if (
+        roster is None
+        or not PlanShift.objects.filter(date__range=(roster.first_day, roster.last_day)).exists()
+    ):
+        messages.error(
+            request, "出力できるシフトがまだありません。先に「シフト表を作成」を実行してください。"
+        )
+        return redirect("staffing:roster", year=year, month=month)
+    from madoguchi.lib.exports import download
+
+    from . import exports  # openpyxl loads only when exporting
+
+    content = exports.roster_xlsx(roster)
+    audit_record(
+        actor=_user(request),
+        action=AuditEvent.Action.EXPORT,
+        obj=roster,
+        request=request,
+        detail={"format": "xlsx", "version": roster.version},
+    )
+    return download(
+        content,
+        f"staffing-roster-{roster.year}-{roster.month:02d}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @require_POST

@@ -1,6 +1,8 @@
 """Schemathesis against the OpenAPI schema: generated inputs (bounds, wrong types, huge numbers, long strings …) for
 every operation, sent as a signed-in director (with the CTI token for the PBX endpoint), must never give a server
-error. Bounded examples per operation so it stays short (SCHEMATHESIS_EXAMPLES raises it)."""
+error, and every answer — errors included — must be one the schema documents (status code, content type, body:
+the Japanese ErrorOut for 400/401/403/404/409/422). Bounded examples per operation so it stays short
+(SCHEMATHESIS_EXAMPLES raises it)."""
 
 from __future__ import annotations
 
@@ -47,8 +49,32 @@ def call(client, case):  # type: ignore[no-untyped-def]
     )
 
 
+def as_schemathesis_response(response, case):  # type: ignore[no-untyped-def]
+    """The Django test client's answer in the form schemathesis checks."""
+    import requests
+    from schemathesis.core.transport import Response
+
+    request = requests.Request(case.method.upper(), "http://testserver" + case.formatted_path).prepare()
+    return Response(
+        status_code=response.status_code,
+        headers={name: [value] for name, value in response.items()},
+        content=response.content,
+        request=request,
+        elapsed=0.0,
+        verify=False,
+    )
+
+
 def test_no_operation_answers_with_a_server_error_or_invalid_json(staff_client):  # type: ignore[no-untyped-def]
     from hypothesis import given
+    from schemathesis.core.failures import Failure, FailureGroup
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    conformance = [status_code_conformance, content_type_conformance, response_schema_conformance]
 
     # The schema itself is for signed-in staff only.
     schema = schemathesis.openapi.from_dict(staff_client.get("/api/openapi.json").json())
@@ -77,6 +103,12 @@ def test_no_operation_answers_with_a_server_error_or_invalid_json(staff_client):
                     )
                 except ValueError:
                     failures.append((case.method, case.formatted_path, case.query, "invalid JSON"))
+                    return
+            # The answer is one the schema documents (status, content type, body): errors too (ErrorOut).
+            try:
+                case.validate_response(as_schemathesis_response(response, case), checks=conformance)
+            except (Failure, FailureGroup) as exc:
+                failures.append((case.method, case.formatted_path, response.status_code, str(exc)[:300]))
 
         run()
     assert failures == [], failures
@@ -93,3 +125,65 @@ def test_the_erlang_calculator_refuses_inputs_that_would_hang_or_give_nan_in_jap
         response = staff_client.get("/api/staffing/erlang?" + query)
         assert response.status_code == 422, (query, response.content)
         assert any("\u3040" <= ch <= "\u30ff" for ch in response.json()["detail"]), query
+
+
+def test_the_conformance_check_catches_an_answer_the_schema_does_not_document(staff_client):  # type: ignore[no-untyped-def]
+    from schemathesis.core.failures import Failure, FailureGroup
+    from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+    schema = schemathesis.openapi.from_dict(staff_client.get("/api/openapi.json").json())
+    operation = schema["/api/incidents/open"]["GET"]
+    case = operation.Case()
+    checks = [status_code_conformance, response_schema_conformance]
+    good = staff_client.get("/api/incidents/open")
+    case.validate_response(as_schemathesis_response(good, case), checks=checks)
+    from django.http import JsonResponse
+
+    for wrong in (JsonResponse({"detail": "x"}, status=418), JsonResponse({"message": "英語"}, status=403)):
+        try:
+            case.validate_response(as_schemathesis_response(wrong, case), checks=checks)
+        except (Failure, FailureGroup):
+            continue
+        raise AssertionError(f"{wrong.status_code} {wrong.content!r} passed the conformance check")
+
+
+def test_every_operation_documents_its_error_answers_in_japanese(staff_client):  # type: ignore[no-untyped-def]
+    spec = staff_client.get("/api/openapi.json").json()
+    error = {"$ref": "#/components/schemas/ErrorOut"}
+    missing = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            wanted = {"400", "403", "404", "409", "422"} | ({"401"} if operation.get("security") else set())
+            for status in wanted:
+                answer = operation["responses"].get(status, {})
+                if answer.get("content", {}).get("application/json", {}).get("schema") != error:
+                    missing.append(f"{method.upper()} {path} {status}")
+                elif answer["description"].isascii():
+                    missing.append(f"{method.upper()} {path} {status}: description not in Japanese")
+    assert missing == []
+    assert spec["components"]["schemas"]["ErrorOut"]["required"] == ["detail"]
+
+
+def test_error_answers_are_japanese_error_bodies(staff_client):  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    anonymous = Client().get("/api/incidents/open")
+    assert (anonymous.status_code, anonymous.json()) == (
+        401,
+        {"detail": "ログインしてください（API トークンを使う連携では、トークンを確かめてください）。"},
+    )
+    missing = staff_client.get("/api/reservations/ZZZ-999")
+    assert missing.status_code == 404 and not missing.json()["detail"].isascii()
+    nul = staff_client.post(
+        "/api/floor/taps",
+        data={"office": "honcho\u0000", "purpose": "pickup"},
+        content_type="application/json",
+    )
+    assert nul.status_code == 422 and nul.json()["errors"][0]["type"] == "nul"
+    nul_query = staff_client.get("/api/floor/counts?office=%00")
+    assert nul_query.status_code == 422
+    negative = staff_client.get("/api/reservations/slots?office=honcho&limit=-1")  # found by this fuzzing
+    assert (negative.status_code, negative.json()) == (
+        400,
+        {"detail": "limit は 1〜500 で指定してください。"},
+    )

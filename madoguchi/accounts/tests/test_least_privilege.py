@@ -13,6 +13,7 @@ from madoguchi.accounts.testing import BaseTestCase
 from madoguchi.calls import services as calls_services
 from madoguchi.calls.models import PhoneMemo
 from madoguchi.cards.tests.factories import make_card
+from madoguchi.reservations.models import Reservation
 from madoguchi.reservations.services import Person, appointment_book, appointment_type_get, reservation_book
 from madoguchi.reservations.tests.helpers import open_day, ready_card, set_capacity, slot_on
 
@@ -216,6 +217,7 @@ class BookingTests(BaseTestCase):
             channel="phone",
             person=Person(name="久留米 花子", birth_date=datetime.date(1962, 7, 7), phone=PHONE),
         )
+        Reservation.objects.filter(pk=self.renewal.pk).update(email="hanako@example.jp")
 
     def test_an_operator_sees_the_bookers_phone_masked(self):
         self.login(self.operator)
@@ -235,6 +237,7 @@ class BookingTests(BaseTestCase):
             self.assertNotContains(page, "久留米 花子")
             self.assertNotContains(page, "昭和")  # no birth date either
             self.assertNotContains(page, "5678")
+            self.assertNotContains(page, "hanako@example.jp")
         self.assertContains(
             self.client.get(reverse("reservations:detail", args=[self.pickup.code])), self.card.notice_number
         )

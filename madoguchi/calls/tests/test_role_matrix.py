@@ -32,6 +32,13 @@ class RoleMatrixTests(BaseTestCase):
         self.assert_role_matrix("/calls/take/faq/?q=予約", DESK)
         self.assert_role_matrix("/calls/take/active/", DESK)
         self.assert_role_matrix("/calls/take/", DESK, method="post", data={"line": "1"}, ok_status=200)
+        # The booking panel: those at the call desk who may also book (the director takes calls but does not book).
+        self.assert_role_matrix(
+            "/calls/take/booking/",
+            DESK - {"director"},
+            method="post",
+            data={"booking_key": "k1", "action": "day"},
+        )
 
     def test_call_records_and_figures(self):
         self.assert_role_matrix("/calls/", READERS)

@@ -106,3 +106,43 @@ def test_the_import_page_shows_the_jobs_progress_then_the_result(
     ):
         assert page.goto(f"{live_server.url}{path}").status == 200, path
     assert violations == []
+
+
+def test_the_stocktake_mode_counts_scans_as_they_come_and_keeps_the_result(
+    page, login_page, live_server, setting
+):
+    from playwright.sync_api import expect
+
+    from madoguchi.cards.models import Card, Stocktake
+    from madoguchi.cards.tests.factories import make_card, make_location
+
+    page.set_default_timeout(30_000)
+    box, other = make_location("A", "01"), make_location("B", "01")
+    here = [
+        make_card(setting["offices"]["honcho"], state=Card.State.FILED, storage_location=box)
+        for _ in range(3)
+    ]
+    elsewhere = make_card(setting["offices"]["honcho"], state=Card.State.FILED, storage_location=other)
+    login_page(setting["back_office"])
+    page.goto(f"{live_server.url}/cards/scan/")
+    page.keyboard.press("Alt+t")  # the scan station's stocktake mode
+    page.wait_for_selector("#st-place-pick")
+    page.fill("#st-place-pick", "A")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#st-scanned")
+    expect(page.locator("#st-expected")).to_have_text("3")
+    page.focus("#st-scanned")
+    for card in (here[0], here[1], elsewhere):
+        page.keyboard.type(card.notice_number.lower())  # folded as on the server
+        page.keyboard.press("Enter")
+    expect(page.locator("#st-count-scanned")).to_have_text("3")
+    expect(page.locator("#st-found")).to_have_text("2")
+    expect(page.locator("#st-unexpected")).to_have_text("1")
+    expect(page.locator("#st-remaining")).to_have_text("1")
+    assert "予定外" in page.locator("#st-last").inner_text()
+    page.keyboard.press("Alt+k")
+    page.wait_for_selector("#stocktake-result")
+    record = Stocktake.objects.get()
+    assert [m["notice"] for m in record.missing] == [here[2].notice_number]
+    assert [m["notice"] for m in record.wrong_place] == [elsewhere.notice_number]
+    assert here[2].notice_number in page.locator("#stocktake-missing").inner_text()

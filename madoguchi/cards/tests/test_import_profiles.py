@@ -273,3 +273,28 @@ class HeadingAndNameFidelityTests(HypothesisTestCase):
         self.assertEqual(batch.profile.name, "J-LIS 交付予定者一覧")
         self.assertEqual(Card.objects.get(notice_number="KRM000001").applicant_name, name)
         self.assertEqual(batch.created_count, 2)
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        headings=st.lists(st.text(min_size=0, max_size=12), min_size=1, max_size=8),
+        cells=st.lists(st.text(max_size=8), max_size=8),
+        encoding=st.sampled_from(["utf-8", "cp932"]),
+    )
+    def test_any_headings_give_a_preview_or_a_japanese_refusal_and_never_import_unconfirmed(
+        self, headings: list[str], cells: list[str], encoding: str
+    ) -> None:
+        try:
+            content = csv_bytes(headings, [cells, cells], encoding=encoding)
+        except UnicodeEncodeError:
+            return
+        batch = import_batch_create(file_name="other.csv", content=content, by=self.user, preview=True)
+        self.assertIn(batch.status, (ImportBatch.Status.PREVIEW, ImportBatch.Status.FAILED))
+        if batch.status == ImportBatch.Status.FAILED:
+            self.assertRegex(batch.errors[0]["message"], r"[ぁ-んァ-ヶ一-龠]")
+            return
+        from ..services import import_preview
+
+        preview = import_preview(batch=batch)
+        for problem in preview.problems:
+            self.assertIn("列", problem)
+        self.assertEqual(Card.objects.count(), 0)  # nothing is imported before someone confirms

@@ -204,3 +204,31 @@ class GaijiQueueTests(BaseTestCase):
         page = self.client.get(reverse("cards:queue", args=["gaiji"])).content.decode()
         self.assertIn(flagged.notice_number, page)
         self.assertIn("要外字確認", page)
+
+    def test_the_day_screen_shows_each_cards_time_and_booking_code_with_the_family_together(self) -> None:
+        from madoguchi.reservations.services import reservation_book
+        from madoguchi.reservations.tests.helpers import open_day, set_capacity, slot_on
+
+        set_capacity(self.main_office, 4)
+        day = open_day(self.main_office)
+        mother = make_card(self.main_office, state=S.FILED, storage_location=make_location("A", "01"))
+        other = make_card(self.main_office, state=S.FILED, storage_location=make_location("B", "01"))
+        child = make_card(self.main_office, state=S.FILED, storage_location=make_location("C", "01"))
+        family = reservation_book(
+            cards=[mother, child], slot=slot_on(self.main_office, day), by=self.operator, channel="phone"
+        )
+        single = reservation_book(
+            cards=[other], slot=slot_on(self.main_office, day, 1), by=self.operator, channel="phone"
+        )
+        self.login(self.back_office)
+        page = self.client.get(
+            reverse("cards:day"), {"office": "honcho", "date": day.isoformat()}
+        ).content.decode()
+        table = page[page.index('id="day-pull-list"') :]
+        # The family's two cards come together (the child's row follows the mother's), then the other booking.
+        self.assertLess(table.index(mother.notice_number), table.index(child.notice_number))
+        self.assertLess(table.index(child.notice_number), table.index(other.notice_number))
+        self.assertIn(f"{family.display_code}（家族 2枚）", table)
+        self.assertIn(single.display_code, table)
+        self.assertIn(family.slot.start.strftime("%H:%M"), table)
+        self.assertIn('class="family-continued"', table)

@@ -83,7 +83,9 @@ class MonthlyViewTest(BaseTestCase):
             job.result_content_type, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
         wb = load_workbook(io.BytesIO(content))
-        self.assertEqual(wb.sheetnames, ["月報", "グラフ", "対応状況全件"])
+        self.assertEqual(
+            wb.sheetnames, ["月報", "グラフ", "対応状況全件", "カード受払簿", "カード返納・廃棄簿"]
+        )
         text = " ".join(
             str(v) for row in wb["月報"].iter_rows(values_only=True) for v in row if v is not None
         )

@@ -32,3 +32,29 @@ def reservations_today() -> dict[str, object]:
         "offices": list(rows),
         "follow_up": Reservation.objects.needing_follow_up().count(),
     }
+
+
+# -- resident pages (in the visitor's language: reservations.i18n) --------------------------------------
+
+
+@register.filter
+def rdate(value: object) -> str:
+    """A date in the visitor's language: 2026年12月1日(火) / Dec. 1, 2026 (Tue) / 2026년 12월 1일 (화) …"""
+    from ..i18n import date_label
+
+    return date_label(value)  # type: ignore[arg-type]
+
+
+@register.filter
+def rtime(value: object) -> str:
+    from ..i18n import time_label
+
+    return time_label(value) if value else ""  # type: ignore[arg-type]
+
+
+@register.filter
+def builtin(value: str) -> str:
+    """A built-in appointment type's Japanese word in the visitor's language (a city's own words as written)."""
+    from ..i18n import builtin as translate
+
+    return translate(value or "")

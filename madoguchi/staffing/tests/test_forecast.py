@@ -221,3 +221,60 @@ class OutreachEventForecastTest(BaseTestCase):
         self.assertEqual(fc.figures["calls"]["reservation"], 200)
         self.assertEqual(fc.figures["cards_preparation"], 100)
         self.assertTrue(any(i.skill == "phones" and i.required for i in fc.intervals))
+
+
+class CounterDemandTest(BaseTestCase):
+    def test_the_floor_is_staffed_for_the_offices_booked_and_walk_in_visitors(self) -> None:
+        from zoneinfo import ZoneInfo
+
+        from madoguchi.reservations.models import AppointmentType, Reservation, Slot
+
+        pickup, _ = AppointmentType.objects.get_or_create(code="staffing-test", defaults={"name": "受取"})
+        busy = datetime.date(2026, 4, 7)
+        slot = Slot.objects.create(
+            office=self.branch_office,
+            date=busy,
+            start=datetime.time(10),
+            end=datetime.time(10, 30),
+            starts_at=datetime.datetime(2026, 4, 7, 10, tzinfo=ZoneInfo("Asia/Tokyo")),
+            capacity=200,
+        )
+        for i in range(36):  # 36 bookings of 3 people + 12 walk-ins = 120 visitors at 田主丸 on the 7th
+            Reservation.objects.create(
+                code=f"ST{i:04d}",
+                appointment_type=pickup,
+                office=self.branch_office,
+                date=busy,
+                slot=slot,
+                party_size=3,
+                status="booked",
+                channel="phone",
+            )
+        for i in range(12):
+            Reservation.objects.create(
+                code=f"SW{i:04d}",
+                appointment_type=pickup,
+                office=self.branch_office,
+                date=busy,
+                status="checked_in",
+                channel="phone",
+                is_walk_in=True,
+            )
+        Reservation.objects.create(  # cancelled: not a visitor
+            code="SC0001", appointment_type=pickup, office=self.branch_office, date=busy, status="cancelled",
+            channel="phone", party_size=9, slot=slot,
+        )  # fmt: skip
+        fc = build(self.branch_office, 2026, 4)
+        floor = defaultdict(set)
+        for i in fc.intervals:
+            if i.skill == "floor":
+                floor[i.date].add(i.required)
+        # 120 × 15 min over 8:30–17:15 (525 min): 102.9 min a half-hour, 3.4 people, 3.8 with 10 % shrinkage.
+        self.assertEqual(floor[busy], {4})
+        self.assertEqual(floor[datetime.date(2026, 4, 8)], {2})  # no visitors booked: the default floor
+        self.assertEqual(fc.figures["counter_visits"], 120)
+        self.assertIn("予約の記録", fc.figures["counter_source"])
+        # The main office has no bookings: its floor stays at the default, and says why.
+        main = build(self.main_office, 2026, 4)
+        self.assertEqual({i.required for i in main.intervals if i.skill == "floor"}, {2})
+        self.assertIn("既定値", main.figures["counter_source"])

@@ -26,6 +26,7 @@ from madoguchi.staffing.models import (
     Unavailability,
 )
 
+VIEWERS = {"operator", "back_office", "floor", "site_manager", "director", "city_staff"}
 LIGHT = {
     "cards_preparation": 200,
     "cards_post_issuance": 200,
@@ -246,6 +247,110 @@ class RosterAcrossOfficesTest(BaseTestCase):
         self.assertContains(page, "シフト表の作成")  # the job's progress box on the roster page
 
 
+class RosterExportAndIntradayTest(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.members = team(cls.main_office, cls.branch_office)
+        cls.roster = plan_april([cls.main_office, cls.branch_office])
+        services.roster_solve(roster=cls.roster, time_limit_seconds=6, today=BEFORE_APRIL)
+
+    def test_the_roster_exports_as_excel_with_one_sheet_per_office(self) -> None:
+        import io
+
+        from openpyxl import load_workbook
+
+        from madoguchi.accounts.models import AuditEvent
+
+        url = reverse("staffing:roster_export", kwargs={"year": 2026, "month": 4})
+        self.assert_role_matrix(url, VIEWERS)
+        self.login(self.site_manager)
+        response = self.client.get(url)
+        wb = load_workbook(io.BytesIO(response.content))
+        self.assertEqual(
+            wb.sheetnames, ["概要", self.main_office.name, self.branch_office.name, "公開後の変更"]
+        )
+        for office in (self.main_office, self.branch_office):
+            ws = wb[office.name]
+            names = {row[0] for row in ws.iter_rows(min_row=2, values_only=True)}
+            at_office = set(
+                PlanShift.objects.filter(plan__office=office).values_list("member__name", flat=True)
+            )
+            self.assertEqual(names, at_office)
+            days_column = list(ws[1]).index(next(c for c in ws[1] if c.value == "日数"))
+            for row in ws.iter_rows(min_row=2, values_only=True):
+                shifts = PlanShift.objects.filter(plan__office=office, member__name=row[0]).count()
+                self.assertEqual(row[days_column], shifts, row[0])
+        summary = {row[0]: row[1] for row in wb["概要"].iter_rows(values_only=True)}
+        self.assertEqual(summary["シフト数"], PlanShift.objects.count())
+        self.assertTrue(
+            AuditEvent.objects.filter(
+                action=AuditEvent.Action.EXPORT, object_type__icontains="roster"
+            ).exists()
+        )
+
+    def test_an_empty_month_is_not_exported_as_an_empty_file(self) -> None:
+        self.login(self.site_manager)
+        url = reverse("staffing:roster_export", kwargs={"year": 2026, "month": 5})
+        response = self.client.get(url, follow=True)
+        self.assertContains(response, "出力できるシフトがまだありません")
+
+    def test_the_intraday_view_shows_who_is_on_now_planned_against_needed_and_the_absences(self) -> None:
+        from unittest import mock
+        from zoneinfo import ZoneInfo
+
+        day = datetime.date(2026, 4, 7)
+        shift = PlanShift.objects.filter(
+            date=day, plan__office=self.main_office, break_start__isnull=False
+        ).first()
+        absent = next(m for m in self.members if not PlanShift.objects.filter(member=m, date=day).exists())
+        Unavailability.objects.create(member=absent, date=day, reason="通院")
+        self.assert_role_matrix(reverse("staffing:intraday"), VIEWERS)
+        self.login(self.site_manager)
+        during_break = datetime.datetime.combine(day, shift.break_start, tzinfo=ZoneInfo("Asia/Tokyo"))
+        with (
+            override_settings(TIME_ZONE="Asia/Tokyo"),
+            mock.patch("django.utils.timezone.now", return_value=during_break),
+        ):
+            page = self.client.get(reverse("staffing:intraday"))
+        self.assertEqual(page.context["day"], day)
+        offices = {o["plan"].office: o for o in page.context["offices"]}
+        self.assertEqual(set(offices), {self.main_office, self.branch_office})
+        main = offices[self.main_office]
+        states = {p["shift"].member_id: p["state"] for p in main["people"]}
+        self.assertEqual(states[shift.member_id], "休憩中")
+        self.assertEqual(
+            set(states),
+            set(
+                PlanShift.objects.filter(date=day, plan__office=self.main_office).values_list(
+                    "member_id", flat=True
+                )
+            ),
+        )
+        self.assertEqual(
+            main["current"],
+            datetime.time(shift.break_start.hour, 30 if shift.break_start.minute >= 30 else 0),
+        )
+        intervals = MonthPlan.objects.get(office=self.main_office, year=2026, month=4).intervals.filter(
+            date=day
+        )
+        self.assertEqual(main["short"], sum(1 for i in intervals if i.scheduled < i.need))
+        self.assertContains(page, "休憩中")
+        self.assertContains(page, absent.name)
+        self.assertContains(page, "通院")
+        self.assertContains(page, "aria-current")
+        # Another day by its date: no "now" column, and a closed day says so.
+        self.login(self.site_manager)  # the session was stamped with the mocked clock
+        other = self.client.get(reverse("staffing:intraday_day", kwargs={"date": "2026-04-08"}))
+        self.assertEqual(other.status_code, 200)
+        self.assertNotContains(other, "休憩中")
+        closed = self.client.get(
+            reverse("staffing:intraday_day", kwargs={"date": "2026-04-11"})
+        )  # a Saturday
+        self.assertContains(closed, "配置はありません")
+        self.assertEqual(self.client.get("/staffing/today/2026-13-01/").status_code, 404)
+
+
 class TrainingFromItsDateTest(BaseTestCase):
     def test_a_course_completed_mid_month_counts_from_its_date(self) -> None:
         (m,) = create_team(1)
@@ -257,6 +362,61 @@ class TrainingFromItsDateTest(BaseTestCase):
         (w,) = data.problem.workers
         self.assertTrue(all(d == datetime.date(2026, 4, 15) for d in w.trained_from.values()))
         self.assertTrue(w.trained_from)
+
+
+class HoursRuleInTheDatabaseTest(BaseTestCase):
+    """The weekly and monthly maxima are database rules on SQLite and PostgreSQL alike (not only the solver's)."""
+
+    def _shift(self, plan: MonthPlan, member: StaffMember, day: int) -> PlanShift:
+        return PlanShift.objects.create(
+            plan=plan,
+            member=member,
+            date=datetime.date(2026, 4, day),
+            skill="phones",
+            template_code="day",
+            start=T(8, 30),
+            end=T(17, 15),
+            paid_minutes=465,
+        )
+
+    def _immediate(self) -> None:
+        # PostgreSQL's trigger is deferred to the commit, which a test's transaction never reaches.
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    def test_a_week_over_the_maximum_across_two_offices_is_refused_by_the_database(self) -> None:
+        member = StaffMember.objects.create(name="週 上限", contract_hours_per_week=Decimal("20"))
+        plans = [
+            MonthPlan.objects.create(office=office, year=2026, month=4)
+            for office in (self.main_office, self.branch_office)
+        ]
+        with self.assertRaises(IntegrityError), transaction.atomic():
+            self._immediate()
+            for i, day in enumerate([6, 7, 8]):  # Mon–Wed, 3 × 465 min > 20 h, at two offices
+                self._shift(plans[i % 2], member, day)
+        self.assertFalse(PlanShift.objects.filter(member=member).exists())
+        with transaction.atomic():  # two days in one week and a third in the next are within the rule
+            self._immediate()
+            for i, day in enumerate([9, 10, 13]):
+                self._shift(plans[i % 2], member, day)
+        self.assertEqual(PlanShift.objects.filter(member=member).count(), 3)
+
+    def test_a_month_over_the_monthly_maximum_is_refused_by_the_database(self) -> None:
+        member = StaffMember.objects.create(
+            name="月 上限", contract_hours_per_week=Decimal("38.75"), max_hours_per_month=Decimal("20")
+        )
+        plan = MonthPlan.objects.create(office=self.main_office, year=2026, month=4)
+        with self.assertRaises(IntegrityError), transaction.atomic():
+            self._immediate()
+            for day in (6, 14, 22):  # three weeks, 3 × 465 min > 20 h in April
+                self._shift(plan, member, day)
+        self.assertFalse(PlanShift.objects.filter(member=member).exists())
+        with transaction.atomic():
+            self._immediate()
+            self._shift(plan, member, 6)
+            self._shift(plan, member, 14)
+        self.assertEqual(PlanShift.objects.filter(member=member).count(), 2)
 
 
 @pytest.mark.postgres

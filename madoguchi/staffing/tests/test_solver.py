@@ -91,8 +91,23 @@ def assert_hard_rules(p: Problem, sol: Solution) -> None:
         assert a.paid_minutes == span - break_minutes_for(span)
         if break_minutes_for(span):
             assert a.break_start is not None and a.start < a.break_start and a.break_end < a.end
+        if a.break_start is not None:
+            assert a.break_end is not None
+            length = (a.break_end.hour * 60 + a.break_end.minute) - (
+                a.break_start.hour * 60 + a.break_start.minute
+            )
+            assert length == break_minutes_for(span), f"{w.name} {a.date}: one break of the legal length"
     for (wid, week), minutes in week_minutes(sol).items():
         assert minutes + p.hours_already.get((wid, week), 0) <= workers[wid].max_week
+    for w in p.workers:
+        if w.max_minutes_per_month is not None:
+            month = sum(a.paid_minutes for a in sol.assignments if a.worker_id == w.id)
+            assert month <= w.max_minutes_per_month, f"{w.name}: {month} min in the month"
+        mine = sorted((a for a in sol.assignments if a.worker_id == w.id), key=lambda a: a.date)
+        for a, b in zip(mine, mine[1:], strict=False):
+            if (b.date - a.date).days == 1:
+                rest = 24 * 60 - (a.end.hour * 60 + a.end.minute) + b.start.hour * 60 + b.start.minute
+                assert rest >= 11 * 60, f"{w.name}: {rest} min of rest before {b.date}"
     for w in p.workers:
         worked = sorted({a.date for a in sol.assignments if a.worker_id == w.id} | set(w.worked_before))
         run = 1
@@ -334,4 +349,111 @@ def test_every_hard_rule_holds_on_any_small_team(people, need) -> None:
     assert sol.status in ("OPTIMAL", "FEASIBLE")
     assert_hard_rules(p, sol)
     # The coverage it reports is the coverage of its assignments.
+    assert sol.scheduled == coverage(p, sol.assignments)
+
+
+def test_a_month_stops_once_proved_close_to_the_best_and_says_so_honestly() -> None:
+    """The search starts from a complete roster and stops at the gap limit: the result keeps every rule,
+    covers the month, and is reported as optimal only when the gap is closed."""
+    days = [day(d) for d in WEEK] + [day(d + datetime.timedelta(days=7)) for d in WEEK]
+    workers = [
+        worker(i, {"phones", "floor"}, part_time=i % 3 == 2, minutes=1500 if i % 3 == 2 else 2325)
+        for i in range(14)
+    ]
+    p = problem(workers, 3, days=days, num_workers=2)
+    for d in days:
+        p.required[d.date, "main", "floor"] = [2] * DAY_SLOTS
+    sol = solve(p)
+    assert_hard_rules(p, sol)
+    assert sol.shortfalls == []
+    assert sol.gap <= p.gap_limit + 1e-9
+    assert (sol.status == "OPTIMAL") == (sol.objective == sol.bound)
+
+
+def test_re_planning_a_month_after_one_absence_changes_at_most_five_percent_of_person_days() -> None:
+    days = [day(d) for d in WEEK] + [day(d + datetime.timedelta(days=7)) for d in WEEK]
+    dates = [d.date for d in days]
+
+    def team(absent: tuple[int, datetime.date] | None = None) -> list[Worker]:
+        return [
+            worker(
+                i,
+                {"phones", "floor"} if i % 2 else {"phones"},
+                part_time=i % 4 == 3,
+                minutes=1500 if i % 4 == 3 else 2325,
+                unavailable=frozenset({absent[1]}) if absent and absent[0] == i else frozenset(),
+            )
+            for i in range(16)
+        ]
+
+    def month(workers: list[Worker], **kw) -> Problem:
+        p = problem(workers, 5, days=days, **kw)
+        for d in days:
+            p.required[d.date, "main", "floor"] = [2] * DAY_SLOTS
+        return p
+
+    first = solve(month(team()))
+    assert first.shortfalls == []
+    previous: dict = {(a.worker_id, a.date): a.key for a in first.assignments}
+    for i in range(16):
+        for d in dates:
+            previous.setdefault((i, d), None)
+    gone = next(a for a in first.assignments if a.date == dates[7])
+    p = month(team((gone.worker_id, gone.date)), previous=previous)
+    second = solve(p)
+    assert_hard_rules(p, second)
+    assert all(not (a.worker_id == gone.worker_id and a.date == gone.date) for a in second.assignments)
+    assert second.shortfalls == []
+    assert len(second.changes) <= 0.05 * len(first.assignments), second.changes
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sets(st.sampled_from(["phones", "floor"]), min_size=1),
+            st.booleans(),  # part-time
+            st.sets(st.sampled_from(WEEK), max_size=2),  # leave
+            st.sampled_from([None, 900, 1400]),  # monthly maximum (minutes)
+            st.sampled_from([None, 1400]),  # weekly maximum below the contract
+            st.booleans(),  # worked the Friday and the weekend before (consecutive days)
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.integers(min_value=1, max_value=3),
+    st.booleans(),  # a late shift to 19:00 on Thursday (rest before Friday's early start)
+)
+def test_every_hard_rule_holds_with_monthly_caps_and_evenings(people, need, evening) -> None:
+    workers = [
+        worker(
+            i,
+            skills,
+            part_time=pt,
+            minutes=1200 if pt else 2325,
+            unavailable=frozenset(off),
+            max_minutes_per_month=month_cap,
+            max_minutes_per_week=week_cap,
+            max_consecutive_days=4,
+            worked_before=frozenset(MONDAY - datetime.timedelta(days=k) for k in (1, 2, 3))
+            if before
+            else frozenset(),
+        )
+        for i, (skills, pt, off, month_cap, week_cap, before) in enumerate(people)
+    ]
+    days = [day(d, closes=T(19, 0) if evening and d.weekday() == 3 else T(17, 15)) for d in WEEK]
+    required = {
+        (d.date, d.office, s): [need] * to_slot(d.closes, ORIGIN) for d in days for s in ("phones", "floor")
+    }
+    p = Problem(
+        days=days,
+        workers=workers,
+        templates=[FULL, LATE, PART_AM, PART_PM],
+        required=required,
+        origin=ORIGIN,
+        time_limit_seconds=2,
+    )
+    sol = solve(p)
+    assert sol.status in ("OPTIMAL", "FEASIBLE")
+    assert_hard_rules(p, sol)
     assert sol.scheduled == coverage(p, sol.assignments)

@@ -74,4 +74,60 @@
     var firstError = document.querySelector("#call-form .has-error input, #call-form .has-error select, #call-form .has-error textarea");
     if (firstError) firstError.focus();
   });
+
+  // The booking panel (calls/_booking.html): focus follows the step, slots by their letter, the booking fills
+  // the call form (outcome 予約受付, the code, the sub-category when none was chosen).
+  function panel() { return document.getElementById("booking-panel"); }
+  function fillCallForm(box) {
+    var codes = box.getAttribute("data-booked-codes");
+    if (!codes) return;
+    var ref = document.getElementById("id_reservation_ref");
+    if (ref) ref.value = codes;
+    var outcome = document.getElementById("id_outcome");
+    if (outcome && outcome.value !== "booked") {
+      outcome.value = "booked";
+      outcome.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    var sub = document.getElementById("id_subcategory"), cat = box.getAttribute("data-booked-category");
+    if (sub && !sub.value && cat) sub.value = cat;
+  }
+  var FOCUS = { find: "bk-notice", family: "bk-family", slots: "slot-chooser", confirm: "bk-confirm", done: "booking-done" };
+  function settle() {
+    var box = panel();
+    if (!box) return;
+    fillCallForm(box);
+    var target = document.getElementById(FOCUS[box.getAttribute("data-focus")] || "");
+    if (!target && box.getAttribute("data-focus") === "family") target = document.getElementById("slot-chooser");
+    if (target) target.focus();
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.target && (event.target.id === "booking-panel" || !document.body.contains(event.target))) settle();
+  });
+  ready(function () { var box = panel(); if (box) fillCallForm(box); });
+  document.addEventListener("keydown", function (event) {
+    var box = panel();
+    if (!box || !box.contains(event.target) || event.altKey || event.ctrlKey || event.metaKey) return;
+    var chooser = document.getElementById("slot-chooser");
+    if (event.target.id === "bk-family" && event.key === "Enter" && !event.target.value.trim() && chooser) {
+      event.preventDefault();  // everyone is in: on to the slots
+      chooser.focus();
+      return;
+    }
+    if (event.key === "Escape") {
+      var back = box.querySelector("[data-escape]");
+      if (back) { event.preventDefault(); back.click(); }
+      return;
+    }
+    if (!chooser || !chooser.contains(event.target)) return;
+    if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+      var nav = box.querySelector('[data-day-nav="' + (event.key === "ArrowLeft" ? "prev" : "next") + '"]');
+      if (nav) { event.preventDefault(); nav.click(); }
+      return;
+    }
+    if (event.key.length === 1 && /[a-z]/i.test(event.key)) {
+      var slot = chooser.querySelector('[data-slot-key="' + event.key.toLowerCase() + '"]');
+      event.preventDefault();
+      if (slot && !slot.disabled) slot.click();
+    }
+  });
 })();

@@ -31,7 +31,7 @@
       if (expected.has(k)) found += 1;
       else unexpected += 1;
     });
-    set("st-scanned", seen.size);
+    set("st-count-scanned", seen.size);
     set("st-found", found);
     set("st-unexpected", unexpected);
     set("st-remaining", expected.size - found);
