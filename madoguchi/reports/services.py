@@ -7,11 +7,12 @@ import calendar
 import datetime
 import hashlib
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from madoguchi.accounts.models import AuditEvent, User
@@ -776,10 +777,18 @@ def manual_task(key: str) -> Any:
     return task
 
 
+_LABELS = {"title": "見出し", "steps": "手順", "note": "注意"}
+
+
 def _manual_clean(title: str, steps: str, note: str) -> tuple[str, str, str]:
+    errors: dict[str, list[str]] = {}
+    for field_name, value in (("title", title), ("steps", steps), ("note", note)):
+        if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
+            errors[field_name] = [f"{_LABELS[field_name]}に使えない制御文字が含まれています。"]
+    if errors:
+        raise ValidationError(errors)
     title, note = title.strip(), note.strip()
     lines = [line.strip() for line in steps.splitlines() if line.strip()]
-    errors: dict[str, list[str]] = {}
     if not title:
         errors["title"] = ["見出しを入力してください。"]
     elif len(title) > 100:
@@ -816,16 +825,15 @@ def manual_draft_save(*, by: User, key: str, title: str, steps: str, note: str =
         audit_record(actor=by, action=AuditEvent.Action.UPDATE, obj=open_, detail={"key": key})
         return open_
     last = revisions.order_by("-number").values_list("number", flat=True).first() or 0
-    revision = ManualRevision.objects.create(
-        key=key,
-        number=last + 1,
-        title=title,
-        steps=steps,
-        note=note,
-        created_by=by,
-        created_at=now,
-        updated_at=now,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: two first revisions of a section saved at once collide here
+            revision = _manual_revision_create(
+                key=key, number=last + 1, title=title, steps=steps, note=note, by=by, now=now
+            )
+    except IntegrityError:
+        raise ReportError(
+            "同じ項目をほかの人が同時に改訂しました。画面を開き直して、その改訂を編集してください。"
+        ) from None
     audit_record(
         actor=by,
         action=AuditEvent.Action.CREATE,
@@ -833,6 +841,21 @@ def manual_draft_save(*, by: User, key: str, title: str, steps: str, note: str =
         detail={"key": key, "number": revision.number},
     )
     return revision
+
+
+def _manual_revision_create(
+    *, key: str, number: int, title: str, steps: str, note: str, by: User, now: datetime.datetime
+) -> ManualRevision:
+    return ManualRevision.objects.create(
+        key=key,
+        number=number,
+        title=title,
+        steps=steps,
+        note=note,
+        created_by=by,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 @transaction.atomic

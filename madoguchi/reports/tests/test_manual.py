@@ -219,3 +219,33 @@ class ManualScreensTest(BaseTestCase):
                 actor=self.city_staff, object_type="reports.manual", action="export"
             ).exists()
         )
+
+
+class ManualRevisionInputTest(BaseTestCase):
+    """Whatever is typed, a revision is either saved as the non-blank lines, trimmed, or refused with the field
+    named — never a crash and never a revision with an empty step."""
+
+    def test_any_text_is_saved_as_its_lines_or_refused_with_a_field(self) -> None:
+        from hypothesis import HealthCheck, example, given, settings
+        from hypothesis import strategies as st
+
+        text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=400)
+
+        @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+        @given(title=text, steps=text, note=text)
+        @example(title="案内\x00", steps="記録する", note="")  # PostgreSQL cannot store NUL: refused first
+        @example(title="案内", steps="一\u2028二\x1c三\r\n", note="")  # every kind of line break
+        def check(title: str, steps: str, note: str) -> None:
+            try:
+                revision = services.manual_draft_save(
+                    by=self.site_manager, key="floor.mynaportal", title=title, steps=steps, note=note
+                )
+            except ValidationError as exc:
+                self.assertTrue(set(exc.message_dict) <= {"title", "steps", "note"}, exc.message_dict)
+                return
+            expected = [line.strip() for line in steps.splitlines() if line.strip()]
+            self.assertEqual(revision.step_list, expected)
+            self.assertTrue(revision.title and revision.title == title.strip())
+            self.assertEqual(ManualRevision.objects.filter(key="floor.mynaportal").count(), 1)
+
+        check()
