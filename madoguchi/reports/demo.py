@@ -134,7 +134,51 @@ def _user(username: str) -> User | None:
     return User.objects.filter(username=username).first()
 
 
+def _manual() -> str:
+    """One revision of the 業務手順書 approved by the city and one waiting for its review (idempotent)."""
+    from .models import ManualRevision
+
+    manager, city = _user("tanaka"), _user("watanabe")
+    if manager is None or city is None or ManualRevision.objects.exists():
+        return ""
+    approved = services.manual_draft_save(
+        by=manager,
+        key="site_manager.morning",
+        title="朝の確認",
+        steps="\n".join(
+            [
+                "ホーム画面で当日の予約件数、作業キュー、期限切れ間近の折り返しを確認する。",
+                "シフト表で当日の配置を確認し、欠員があれば代替要員を手配して市へ連絡する（連絡体制の表）。",
+                "8時45分の朝礼で、当日の特別開庁・出張申請・レイアウト変更などの連絡事項を全員に伝える。",
+            ]
+        ),
+    )
+    services.manual_submit(by=manager, revision=approved)
+    services.manual_decide(by=city, revision=approved, approve=True)
+    waiting = services.manual_draft_save(
+        by=manager,
+        key="operator.callback",
+        title="その場で答えられない問合せ・あふれ呼の折り返し",
+        steps="\n".join(
+            [
+                "結果で「折り返しが必要」を選び、電話番号と用件を入力する（期限は自動で設定される）。",
+                "メニュー「折り返し」で期限の近い順に架電し、結果（連絡がついた・応答なし等）を毎回記録する。",
+                "3回架電してもつながらない場合は、業務管理者に報告し、はがきで連絡するかを判断する。",
+                "対応が終わったら完了理由を選んで完了にする。",
+            ]
+        ),
+        note="他回線へ回った入電（あふれ呼）は自動で折り返し一覧に入る。すべて折り返す。",
+    )
+    services.manual_submit(by=manager, revision=waiting)
+    return "、業務手順書の改訂 2 件（承認済 1・市の確認待ち 1）"
+
+
 def load(*, stdout: Any = None) -> str:
+    manual = _manual()
+    return _load() + manual
+
+
+def _load() -> str:
     if not ContractSettings.objects.exists():
         fy0 = fiscal_year(timezone.localdate())
         # The demo scenario's contract (a real deployment enters its own on the 契約情報 screen).

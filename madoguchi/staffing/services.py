@@ -843,6 +843,17 @@ def shift_set(  # noqa: C901 — one check per rule, each with its own Japanese 
                 f"{who}: この週の勤務が{solver.hours_label(week)}になり、週の上限"
                 f"{solver.hours_label(member.max_week_minutes)}を超えます（契約時間の規則）。"
             )
+        if member.max_hours_per_month is not None:
+            month_cap = int(member.max_hours_per_month * 60)
+            others = PlanShift.objects.filter(member=member, date__year=date.year, date__month=date.month)
+            if existing is not None:
+                others = others.exclude(pk=existing.pk)
+            month = sum(others.values_list("paid_minutes", flat=True)) + st.paid_minutes
+            if month > month_cap:
+                raise RosterError(
+                    f"{who}: この月の勤務が{solver.hours_label(month)}になり、月の上限"
+                    f"{solver.hours_label(month_cap)}を超えます（契約時間の規則）。"
+                )
         k = member.max_consecutive_days
         worked = set(
             PlanShift.objects.filter(

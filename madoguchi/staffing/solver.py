@@ -608,19 +608,39 @@ class _Greedy:
                 for q in range(b, min(len(row), b + _break_slots(t))):
                     row[q] -= 1
                 self.place_break(wid, t, row)
-        for w in working:
-            if (w.id, self.date) not in self.out.chosen:
+        short_rows = {key for key, row in self.need.items() if any(v > 0 for v in row)}
+        for w in working:  # move someone to a job / office still short if that lowers the day's shortfall
+            current = self.out.chosen.get((w.id, self.date))
+            if current is None:
+                continue
+            targets = [
+                k for k, _ in self.by_pd[w.id, self.date] if (k[0], k[2]) in short_rows and k != current
+            ]
+            if not targets:
                 continue
             old = self.untake(w.id)
-            options = self.options(w) or [old]
-            best = max(options, key=lambda k: (self.gain(k), k == old, k[0] == w.home_office))
-            self.take(w.id, best if self.gain(best) > self.gain(old) else old)
-        for w in others:
+            best, best_short = old, None
+            for k in [old, *targets]:
+                if k != old and not self.fits(w, k):
+                    continue
+                self.take(w.id, k)
+                value = self.short_total()
+                self.untake(w.id)
+                if best_short is None or value < best_short:
+                    best, best_short = k, value
+            self.take(w.id, best)
+        for w in others:  # add anyone free whose shift lowers the day's shortfall
             if (w.id, self.date) in self.out.chosen or not self.short():
                 continue
-            options = self.options(w)
-            if options and self.gain(best := self.best(w, options)) > 0:
-                self.take(w.id, best)
+            before = self.short_total()
+            for k in sorted(self.options(w), key=lambda k: -self.gain(k, w.id)):
+                self.take(w.id, k)
+                if self.short_total() < before:
+                    break
+                self.untake(w.id)
+
+    def short_total(self) -> int:
+        return sum(v for row in self.need.values() for v in row if v > 0)
 
     # --- fairness at the end --------------------------------------------------------------------------
     def can_swap_into(self, w: Worker, date: datetime.date, key: Key, instead: Key) -> bool:

@@ -173,6 +173,21 @@ def ledger_tables(period: Period) -> list[Table]:
     """The cards' 受払簿 and 返納・廃棄簿 for the period (up to its 'now'), as further appendices."""
     last = min(period.end - datetime.timedelta(days=1), period.as_of)
     return [
-        Table(f"カード{book.title}", list(book.columns), [list(r) for r in book.rows], numeric=book.numeric)
+        Table(
+            f"カード{book.title}",
+            list(book.columns),
+            [[_iso_day_to_wareki(v) for v in r] for r in book.rows],
+            numeric=book.numeric,
+        )
         for book in card_selectors.card_ledgers(start=period.start, end=last)
     ]
+
+
+def _iso_day_to_wareki(value: Any) -> Any:
+    """The books give days as ISO text (2026-11-01); the city's documents print 和暦 (令和8年11月1日)."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return wareki(datetime.date.fromisoformat(value))
+        except ValueError:
+            return value
+    return value

@@ -95,6 +95,10 @@ class MonthlyViewTest(BaseTestCase):
         self.assertIn(card.notice_number, [r[1] for r in appendix])
         self.assertEqual(len(wb["グラフ"]._images), 3)
         self.assertEqual(wb["対応状況全件"].freeze_panes, "A3")
+        # The card books print days in 和暦 like the rest of the report.
+        book_days = [r[0] for r in wb["カード受払簿"].iter_rows(values_only=True) if r and r[0]]
+        self.assertIn("令和8年4月10日", book_days)
+        self.assertFalse([d for d in book_days if str(d).startswith("2026-")])
         self.assertEqual(wb["対応状況全件"].page_setup.orientation, "landscape")
         self.assertTrue(
             AuditEvent.objects.filter(action="export", object_id="2026-04", detail__format="xlsx").exists()

@@ -167,6 +167,23 @@ class RosterAcrossOfficesTest(BaseTestCase):
         )
         self.assertEqual(shift.source, PlanShift.Source.MANUAL)
         self.assertIsInstance(impact, list)
+        # A monthly maximum already reached: the edit is refused with the rule, not by a database error.
+        other = PlanShift.objects.filter(member=only_main, date__gt=day).order_by("date").first()
+        services.shift_clear(member=only_main, date=other.date, today=BEFORE_APRIL)
+        worked = sum(PlanShift.objects.filter(member=only_main).values_list("paid_minutes", flat=True))
+        only_main.max_hours_per_month = Decimal(worked) / 60
+        only_main.save(update_fields=["max_hours_per_month"])
+        with self.assertRaises(services.RosterError) as ctx:
+            services.shift_set(
+                member=only_main,
+                date=other.date,
+                office=self.main_office,
+                template=template,
+                skill="phones",
+                today=BEFORE_APRIL,
+            )
+        self.assertIn("月の上限", str(ctx.exception))
+        self.assertIn(f"{only_main.name}さん", str(ctx.exception))
         # Past days of a published roster are locked.
         services.roster_publish(roster=self.roster)
         with self.assertRaises(services.RosterError) as ctx:
