@@ -50,7 +50,7 @@ def kind_of(field: str) -> str:
     """ "address" or "phone", from the field's name."""
     if "address" in field:
         return "address"
-    if "phone" in field:
+    if "phone" in field or "mobile" in field:
         return "phone"
     raise ValueError(f"{field}: only addresses and phone numbers are masked")
 

@@ -10,6 +10,7 @@ second call (a fresh screen) starts empty and nothing personal is put in a URL.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import secrets
 from typing import Any
@@ -30,14 +31,16 @@ from madoguchi.lib.privacy import refuse_individual_number
 from madoguchi.reservations.selectors import (
     NOT_FOUND_REASON,
     NOT_FOUND_TELL,
+    PhoneBooking,
     PhoneCard,
     PhoneDay,
+    phone_booking,
     phone_cards,
     phone_cards_find,
     phone_family_find,
     phone_slot_day,
 )
-from madoguchi.reservations.services import phone_booking_make
+from madoguchi.reservations.services import phone_booking_cancel, phone_booking_change, phone_booking_make
 
 from .models import Call, CallCategory, ReportColumn
 
@@ -69,6 +72,9 @@ def booking_state(request: AuthedHttpRequest, key: str) -> dict[str, Any]:
             "token": "",
             "date": "",
             "booked": [],
+            "known": [],  # codes of bookings found in this call (cards already booked): these may be managed
+            "manage": "",  # the booking being changed or cancelled
+            "mode": "",  # "", "cancel"
         }
     return state
 
@@ -209,12 +215,36 @@ class Panel:
 
     def back(self) -> None:
         self.state["chosen"] = None
+        self.state["mode"] = ""
         self.focus = "slots"
+
+    def manage(self, post: Any) -> None:
+        code = str(post.get("code", ""))
+        if code not in self.state.get("known", []):
+            self.errors.append("変更・取消する予約は、カードを探して表示された予約から選んでください。")
+            return
+        self.state.update(manage=code, mode="", chosen=None, date="")
+        self.focus = "slots"
+
+    def leave(self) -> None:
+        self.state.update(manage="", mode="", chosen=None, date="")
+        self.focus = "find"
+
+    def cancel_ask(self) -> None:
+        booking = self._managed()
+        if booking is None or not booking.changeable:
+            self.errors.append("この予約は取り消せません。")
+            return
+        self.state.update(mode="cancel", chosen=None, token=secrets.token_urlsafe(8))
+        self.focus = "confirm"
 
     def confirm(self, post: Any, *, call_id: int | None) -> None:
         token = str(post.get("token", ""))
         if any(b["token"] == token for b in self.state["booked"]):
             return  # a second press of 確定 (double click): the booking is already made, shown once
+        if self.state.get("manage"):
+            self._confirm_manage(post, token)
+            return
         slot_id = _int(post.get("slot"))
         if (
             slot_id is None
@@ -258,7 +288,49 @@ class Panel:
         self.state.update(cards=[], verified=[], chosen=None, token="", date="")
         self.focus = "done"
 
+    def _confirm_manage(self, post: Any, token: str) -> None:
+        code, cancel = self.state["manage"], self.state.get("mode") == "cancel"
+        slot_id = _int(post.get("slot"))
+        stale = not token or token != self.state.get("token")
+        if stale or (not cancel and (slot_id is None or slot_id != self.state.get("chosen"))):
+            self.errors.append("選んだ内容が変わっています。もう一度選んでください。")
+            self.state.update(chosen=None, mode="")
+            self.focus = "slots"
+            return
+        try:
+            if cancel:
+                done = phone_booking_cancel(code=code, by=self.request.user)
+            else:
+                assert slot_id is not None
+                done = phone_booking_change(code=code, slot_id=slot_id, by=self.request.user)
+        except ValidationError as exc:
+            self.errors.append(exc.messages[0])
+            self.state.update(chosen=None, mode="")
+            self.focus = "slots"
+            return
+        slot = done.slot
+        when = (
+            f"{format_date(done.date)} {slot.start:%H:%M}〜{slot.end:%H:%M}"
+            if slot
+            else format_date(done.date)
+        )
+        self.state["booked"].append(
+            {
+                "code": done.display_code,
+                "summary": f"{when}・{done.office.name}・{done.party_size}人"
+                + ("（取消済み）" if cancel else ""),
+                "token": token,
+                "verb": "予約を取り消しました" if cancel else "予約の日時を変更しました",
+            }
+        )
+        self.state.update(manage="", mode="", chosen=None, token="", date="")
+        self.focus = "done"
+
     # -- helpers ---------------------------------------------------------------------------------------
+
+    def _managed(self) -> PhoneBooking | None:
+        code = self.state.get("manage") or ""
+        return phone_booking(code) if code else None
 
     def _add(self, found: list[PhoneCard], *, verified: bool) -> None:
         card = found[0]
@@ -268,6 +340,8 @@ class Panel:
         current = phone_cards(self.state["cards"])
         if not card.bookable:
             self.refused.append(card)
+            if card.booked_code and card.booked_code not in self.state.setdefault("known", []):
+                self.state["known"].append(card.booked_code)
         elif current and card.office_id != current[0].office_id:
             self.refused.append(
                 PhoneCard(
@@ -300,10 +374,20 @@ class Panel:
         )
 
     def _day(self) -> PhoneDay | None:
+        date = datetime.date.fromisoformat(self.state["date"]) if self.state.get("date") else None
+        booking = self._managed()
+        if booking is not None:
+            if not booking.changeable:
+                return None
+            day = phone_slot_day(office_id=booking.office_id, people=booking.people, date=date)
+            if day is None:
+                return None
+            # The booking's own slot is where it is now: not a choice.
+            slots = [dataclasses.replace(s, fits=s.fits and s.slot_id != booking.slot_id) for s in day.slots]
+            return dataclasses.replace(day, slots=slots)
         cards = phone_cards(self.state["cards"])
         if not cards:
             return None
-        date = datetime.date.fromisoformat(self.state["date"]) if self.state.get("date") else None
         return phone_slot_day(office_id=cards[0].office_id, people=len(cards), date=date)
 
     def save(self) -> None:
@@ -311,7 +395,8 @@ class Panel:
 
     def context(self) -> dict[str, Any]:
         cards = phone_cards(self.state["cards"])
-        day = self._day() if cards else None
+        manage = self._managed()
+        day = self._day() if cards or manage else None
         chosen = None
         if day is not None and self.state.get("chosen"):
             chosen = next((s for s in day.slots if s.slot_id == self.state["chosen"]), None)
@@ -341,6 +426,9 @@ class Panel:
             "booking_category": booking_category_id(),
             "focus": self.focus,
             "values": self.values,
+            "manage": manage,
+            "mode": self.state.get("mode", ""),
+            "people": manage.people if manage else len(cards),
         }
 
 
@@ -396,6 +484,12 @@ def booking(request: AuthedHttpRequest) -> HttpResponse:
         panel.choose(request.POST)
     elif action == "back":
         panel.back()
+    elif action == "manage":
+        panel.manage(request.POST)
+    elif action == "leave":
+        panel.leave()
+    elif action == "cancel_ask":
+        panel.cancel_ask()
     elif action == "confirm":
         panel.confirm(request.POST, call_id=_own_call(request, panel.state.get("call")))
     panel.save()

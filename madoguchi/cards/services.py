@@ -1063,10 +1063,19 @@ def _insert_rows(
 
 
 def card_import(
-    *, file_name: str, content: bytes, by: User | None, encoding: str | None = None, sheet: str | None = None
+    *,
+    file_name: str,
+    content: bytes,
+    by: User | None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    profile: ImportProfile | None = None,
 ) -> ImportBatch:
-    """The whole import in one call, without a job (command, benchmark, tests)."""
-    batch = import_batch_create(file_name=file_name, content=content, by=by, encoding=encoding, sheet=sheet)
+    """The whole import in one call, without a job or preview (command, benchmark, tests): the profile given,
+    else the one detected from the headings; an unknown heading is refused."""
+    batch = import_batch_create(
+        file_name=file_name, content=content, by=by, encoding=encoding, sheet=sheet, profile=profile
+    )
     batch.payload = ""  # the run reads the stored file itself; this copy would only take memory
     return import_batch_run(batch=batch)
 

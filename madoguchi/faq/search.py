@@ -215,6 +215,7 @@ class SynonymRule:
     ]  # the term's words (negated verbs as "word+ない"); a query with all of them fires
     expansions: tuple[str, ...]
     source: str = "table"  # "table" (the city's synonym screen) or "shipped" (colloquial.tsv)
+    literal: bool = False  # the term is also matched as a substring of the folded query
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,7 @@ class QueryToken:
         False  # …ていない / …てない: not done yet (「まだ届いていない」), not "cannot" (「行けない」)
     )
     potential: bool = False  # 行ける・来られる・使える: "can" (Sudachi normalises 行ける to 行く)
+    helpers: tuple[str, ...] = ()  # helper verbs after its te-form (出てくる: 来る)
 
 
 _PROGRESSIVE = {"いる", "居る", "おる"}
@@ -279,6 +281,9 @@ def query_tokens(text: str) -> tuple[QueryToken, ...]:
         elif pos[0] not in _SKIP_POS:
             progressive = False
         conditional = pos[0] == "助詞" and m.normalized_form() in ("と", "ば", "は", "ても")
+        if helper and out:
+            # 出てくる is not 出る: the helper stays in the word's signature (出る+来る) for rules to tell apart.
+            out[-1] = QueryToken(**{**out[-1].__dict__, "helpers": (*out[-1].helpers, norm)})
         if pos[0] in _SKIP_POS or helper:
             if out and conditional:
                 out[-1] = QueryToken(**{**out[-1].__dict__, "before_conditional": True})
@@ -341,13 +346,19 @@ def signature(text: str) -> frozenset[str]:
                 words.add(f"{t.norm}+れない")  # 来られない (cannot come) is not 来ない (has not come)
         if t.not_yet:
             words.add(f"{t.norm}+未")
+        words.update(f"{t.norm}+{h}" for h in t.helpers)
     return frozenset(words)
 
 
 def _rule(term: str, expansions: list[str], source: str) -> SynonymRule:
     folded = fold(term.split("+")[0]) if "+" not in term else ""
     return SynonymRule(
-        term=term, folded=folded, signature=signature(term), expansions=tuple(expansions), source=source
+        term=term,
+        folded=folded,
+        signature=signature(term),
+        expansions=tuple(expansions),
+        source=source,
+        literal=bool(folded) and (len(folded) >= 3 or not _KANA.fullmatch(folded)),
     )
 
 
@@ -515,11 +526,25 @@ def matching_rules(index: Index, query: str) -> list[SynonymRule]:
     folded_query = fold(query)
     own = signature(query)
     fired = []
-    for rule in [*index.synonyms, *shipped_rules()]:
-        literal = rule.folded and (len(rule.folded) >= 3 or not _KANA.fullmatch(rule.folded))
-        if (literal and rule.folded in folded_query) or (rule.signature and rule.signature <= own):
-            fired.append(rule)
+    for rules in (index.synonyms, shipped_rules()):
+        for rule in rules:
+            if (rule.literal and rule.folded in folded_query) or (rule.signature and rule.signature <= own):
+                fired.append(rule)
     return fired
+
+
+@lru_cache(maxsize=4096)
+def _rule_alternatives(rule: SynonymRule) -> tuple[Alternative, ...]:
+    """A rule's expansions as alternatives (parsed once per rule, not once per query)."""
+    alts: list[Alternative] = []
+    for expansion in rule.expansions:
+        for tok in query_tokens(expansion):
+            if not tok.stop:
+                alts.extend(
+                    tuple((t, w * RULE_FACTOR) for t, w in alt)
+                    for alt in _word_alternatives(tok.norm, tok.reading, tok.parts)[:3]
+                )
+    return tuple(alts)
 
 
 def _word_alternatives(norm: str, reading: str, parts: tuple[tuple[str, str], ...]) -> list[Alternative]:
@@ -585,7 +610,7 @@ def _mistyped_kanji(
     return concepts, absorbed
 
 
-def query_concepts(index: Index, query: str) -> list[Concept]:  # noqa: C901 - one pass over the query's tokens; each branch is one documented matching rule
+def query_concepts(index: Index, query: str) -> list[Concept]:
     nfkc = unicodedata.normalize("NFKC", query or "")[:2000]
     tokens = query_tokens(nfkc)
     concepts: list[Concept] = []
@@ -615,14 +640,7 @@ def query_concepts(index: Index, query: str) -> list[Concept]:  # noqa: C901 - o
         concepts.append(concept)
         by_word.setdefault(tok.norm, concept)
     for rule in matching_rules(index, nfkc):
-        alts: list[Alternative] = []
-        for expansion in rule.expansions:
-            for tok in query_tokens(expansion):
-                if not tok.stop:
-                    alts.extend(
-                        tuple((t, w * RULE_FACTOR) for t, w in alt)
-                        for alt in _word_alternatives(tok.norm, tok.reading, tok.parts)[:3]
-                    )
+        alts = list(_rule_alternatives(rule))
         if not alts:
             continue
         # The rule is another way to say the word that fired it: one concept, not two (なくした is the
@@ -683,6 +701,19 @@ def rank(index: Index, query: str, limit: int = 10) -> list[tuple[int, float]]:
     idf_cache: dict[str, float] = {}
     postings = index.postings
     for concept in query_concepts(index, query):
+        if len(concept.alternatives) == 1 and len(concept.alternatives[0]) == 1:
+            # One term (most bigrams): add straight into the scores, no vector of its own.
+            term, qw = concept.alternatives[0][0]
+            posting = postings.get(term)
+            if posting is not None:
+                docs, impacts = posting
+                df = len(docs)
+                one_idf = idf_cache.setdefault(term, math.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+                scores[np.frombuffer(docs, dtype=np.int32)] += (qw * one_idf) * np.frombuffer(
+                    impacts, dtype=np.float32
+                )
+                touched = True
+            continue
         per_alt = []
         for alt in concept.alternatives:
             got = None
@@ -728,16 +759,27 @@ def rank(index: Index, query: str, limit: int = 10) -> list[tuple[int, float]]:
     return [(d, -neg) for neg, _id, d in ranked if -neg >= top * RELATIVE_CUTOFF]
 
 
+@lru_cache(maxsize=4096)
+def _flat(answer: str) -> tuple[str, str]:
+    """An answer on one line, and folded (cached: the same answers are excerpted for query after query)."""
+    text = re.sub(r"\s+", " ", answer).strip()
+    return text, fold(text)
+
+
+@lru_cache(maxsize=2048)
+def _needles(query: str) -> tuple[str, ...]:
+    a = analyze(query)
+    return tuple(s for s in sorted(set(a.surfaces) | set(a.words), key=len, reverse=True) if len(s) >= 2)
+
+
 def excerpt(answer: str, query: str, width: int = 90) -> str:
     """A window of the answer around the first query word it contains, else its beginning."""
-    text = re.sub(r"\s+", " ", answer).strip()
-    folded = fold(text)
+    text, folded = _flat(answer)
     start = -1
-    for s in sorted(set(analyze(query).surfaces) | set(analyze(query).words), key=len, reverse=True):
-        if len(s) >= 2:
-            start = folded.find(s)
-            if start >= 0:
-                break
+    for s in _needles(query):
+        start = folded.find(s)
+        if start >= 0:
+            break
     if start < 0 or start < width // 3:
         return text[:width] + ("…" if len(text) > width else "")
     begin = max(0, start - width // 3)

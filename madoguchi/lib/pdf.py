@@ -17,8 +17,9 @@ for what is still missing. Every renderer keeps using one font name; names with 
 
 Converting ~4,900 CFF glyphs takes 10–30 s, so the font is built once per machine and kept in a cache file
 named by the SHA-256 of the three source fonts and of the builder version (`MADOGUCHI_FONT_CACHE`, else
-`$XDG_CACHE_HOME/madoguchi` or `~/.cache/madoguchi`); `madoguchi prepare_fonts` builds it ahead (deployments,
-CI). Concurrent first builds each write a temporary file and rename it: the result is the same file.
+`$XDG_CACHE_HOME/madoguchi` or `~/.cache/madoguchi`, else the temporary directory); `madoguchi prepare_fonts`
+builds it ahead (deployments, CI). Concurrent first builds each write a temporary file and rename it: the
+result is the same file.
 
 The merged font is renamed (the IPA Font License requires a derived font not to carry the original's name)
 and is only ever used to embed subsets in the PDFs madoguchi writes; it is not distributed on its own.
@@ -82,10 +83,17 @@ def _sources_digest() -> str:
 
 def merged_font_path() -> Path:
     """The merged font file, built on first use (see the module docstring)."""
-    path = _cache_dir() / f"MadoguchiGothic-{_sources_digest()}.ttf"
+    name = f"MadoguchiGothic-{_sources_digest()}.ttf"
+    path = _cache_dir() / name
     if path.exists():
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a service account without a writable home: the system's temporary directory
+        path = Path(tempfile.gettempdir()) / "madoguchi-fonts" / name
+        if path.exists():
+            return path
+        path.parent.mkdir(parents=True, exist_ok=True)
     content = build_merged_font()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".building-", suffix=".ttf")
     try:

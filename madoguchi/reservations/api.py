@@ -16,7 +16,6 @@ from madoguchi.accounts.models import AuditEvent
 from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
 from madoguchi.cards.models import Card
-from madoguchi.cards.services import card_find
 
 from . import services
 from .models import AppointmentType, Reservation, Slot
@@ -127,6 +126,23 @@ def _out(r: Reservation) -> dict[str, object]:
     }
 
 
+def _card_for_booking(notice_number: str, birth_date: datetime.date) -> Card | None:
+    """`cards.services.card_find`'s match — the cards' own keyed hash of notice number + birth date
+    (`Card.refresh_hashes`) — loading only what a booking reads (id, number, state, pickup office): no personal
+    field is decrypted, no storage location joined. bench/reservations_profile.py: card_find was a third of the
+    API booking's own CPU."""
+    if not (notice_number or "").strip() or birth_date is None:
+        return None
+    probe = Card(notice_number=notice_number, birth_date=birth_date)  # type: ignore[misc]  # encrypted field
+    probe.refresh_hashes()
+    return (
+        Card.objects.filter(notice_birth_hash=probe.notice_birth_hash)
+        .select_related("pickup_office")
+        .only("pk", "notice_number", "state", "pickup_office")
+        .first()
+    )
+
+
 def _reservation(code: str) -> Reservation:
     found = services.reservation_by_code(code)
     if found is None:
@@ -181,7 +197,7 @@ def book(request, payload: BookIn):
         )
 
     for i, item in enumerate(payload.cards, start=1):
-        card = card_find(notice_number=item.notice_number, birth_date=item.birth_date)
+        card = _card_for_booking(item.notice_number, item.birth_date)
         if card is None:
             searched()
             raise HttpError(400, f"cards[{i}]: 交付通知書番号と生年月日に一致するカードがありません。")

@@ -59,7 +59,11 @@ class ReservationsConfig(AppConfig):
         post_migrate.connect(builtin_types_ensure, sender=self, dispatch_uid="reservations.builtin_types")
         register_transition_guard(refuse_closing_a_booked_card)
         # Operators see the caller's phone masked until 「表示」 (audited): docs/security.md.
-        reveal_register(Reservation, fields=("person_phone",), permission="reservations.view_reservation")
+        reveal_register(
+            Reservation,
+            fields=("person_phone", "reminder_mobile"),
+            permission="reservations.view_reservation",
+        )
 
 
 def refuse_closing_a_booked_card(card: Card, to_state: str) -> str | None:

@@ -336,6 +336,46 @@ def phone_slot_day(*, office_id: int, people: int, date: datetime.date | None = 
     )
 
 
+@dataclass(frozen=True)
+class PhoneBooking:
+    """A booking the caller wants to change or cancel, as the call screen shows it."""
+
+    code: str  # display code (ABC-234)
+    office_id: int
+    office_name: str
+    date: datetime.date
+    start: datetime.time | None
+    end: datetime.time | None
+    slot_id: int | None
+    people: int
+    status: str  # in Japanese
+    changeable: bool  # booked, with a slot still ahead
+
+
+def phone_booking(code: str) -> PhoneBooking | None:
+    """The booking with this code, or None."""
+    from .services import reservation_by_code
+
+    found = reservation_by_code(code)
+    if found is None:
+        return None
+    slot = found.slot
+    return PhoneBooking(
+        code=found.display_code,
+        office_id=found.office_id,
+        office_name=found.office.name,
+        date=found.date,
+        start=slot.start if slot else None,
+        end=slot.end if slot else None,
+        slot_id=slot.pk if slot else None,
+        people=found.party_size,
+        status=found.get_status_display(),
+        changeable=found.status == Reservation.Status.BOOKED
+        and slot is not None
+        and slot.starts_at > timezone.now(),
+    )
+
+
 def reservation_summary(code: str) -> str | None:
     """「ABC-234・12月3日（木）8:30・3人」 for a booking code, or None when no such booking exists (the call screen
     links a call to the booking made during it)."""
@@ -352,6 +392,7 @@ __all__ = [
     "FAMILY_ARRIVAL_DAYS",
     "NOT_FOUND_REASON",
     "NOT_FOUND_TELL",
+    "PhoneBooking",
     "PhoneCard",
     "PhoneDay",
     "PhoneSlot",
@@ -359,6 +400,7 @@ __all__ = [
     "appointment_counts",
     "appointment_load",
     "operator_desk_url",
+    "phone_booking",
     "phone_cards",
     "phone_cards_find",
     "phone_family_find",

@@ -1005,6 +1005,22 @@ def phone_booking_make(
     return reservation
 
 
+def phone_booking_change(*, code: str, slot_id: int, by: User) -> Reservation:
+    """The call screen: move the booking with this code to the slot (by id), by phone (`reservation_change`)."""
+    found = reservation_by_code(code)
+    if found is None:
+        raise BookingError(f"予約番号「{code[:20]}」の予約は見つかりません。")
+    return reservation_change(reservation=found, slot=Slot(pk=slot_id), by=by, channel=Channel.PHONE)
+
+
+def phone_booking_cancel(*, code: str, by: User, note: str = "") -> Reservation:
+    """The call screen: cancel the booking with this code, by phone (`reservation_cancel`)."""
+    found = reservation_by_code(code)
+    if found is None:
+        raise BookingError(f"予約番号「{code[:20]}」の予約は見つかりません。")
+    return reservation_cancel(reservation=found, by=by, channel=Channel.PHONE, note=note)
+
+
 def _lock(reservation: Reservation) -> Reservation:
     return (
         Reservation.objects.select_for_update(of=("self",))

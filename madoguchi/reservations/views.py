@@ -16,14 +16,12 @@ from django.views.decorators.http import require_POST
 from madoguchi.accounts.access import require_perm
 from madoguchi.accounts.http import AuthedHttpRequest
 from madoguchi.accounts.models import AuditEvent
-from madoguchi.accounts.reveal import FULL_CONTACT_PERMISSION
 from madoguchi.accounts.services import audit_record
 from madoguchi.calendar.models import Office
 from madoguchi.cards.models import Card
 from madoguchi.cards.services import card_find, card_find_by_kana
 from madoguchi.lib.htmx import render_page_or_fragment
 from madoguchi.lib.jdates import format_date, parse_date
-from madoguchi.lib.masking import mask_phone
 
 from . import services
 from .forms import (
@@ -277,10 +275,6 @@ def detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
         "can_counter": request.user.has_perm("reservations.counter_reservation"),
         "today": timezone.localdate(),
         "slot_shortcuts": SLOT_SHORTCUTS,
-        # A phone number: masked for those without full contact access (lib.masking, as {% contact %} does).
-        "reminder_mobile": reservation.reminder_mobile
-        if request.user.has_perm(FULL_CONTACT_PERMISSION)
-        else mask_phone(reservation.reminder_mobile),
     }
     return render_page_or_fragment(
         request, "reservations/detail.html", "reservations/_change_slots.html", context

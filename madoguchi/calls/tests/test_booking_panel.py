@@ -157,3 +157,70 @@ class BookingPanelTests(BaseTestCase):
         for persona in (self.back_office, self.floor, self.city_staff):
             self.login(persona)
             self.assertEqual(self.post("day").status_code, 403)
+
+
+class ChangeAndCancelInTheCallTests(BaseTestCase):
+    """A caller whose card is already booked: the booking is changed or cancelled in the same pane."""
+
+    def setUp(self):
+        from madoguchi.reservations.services import reservation_book
+
+        self.login(self.operator)
+        set_capacity(self.main_office, 4)
+        self.day = open_day(self.main_office, ahead=2)
+        self.slot = slot_on(self.main_office, self.day, 1)
+        self.other = slot_on(self.main_office, self.day, 3)
+        Slot.objects.filter(office=self.main_office, date__lt=self.day).update(is_open=False)
+        self.mother = ready_card(self.main_office, birth_date=datetime.date(1980, 5, 17), address=HOME)
+        self.booked = reservation_book(cards=[self.mother], slot=self.slot, by=self.operator, channel="phone")
+        page = self.client.get("/calls/take/")
+        self.key = re.search(r'name="booking_key" value="([^"]+)"', page.content.decode()).group(1)
+        self.client.post(
+            URL,
+            {
+                "booking_key": self.key,
+                "action": "find",
+                "notice_number": self.mother.notice_number,
+                "birth_date": "S55.5.17",
+            },
+        )
+
+    def post(self, action, **data):
+        return self.client.post(URL, {"booking_key": self.key, "action": action, **data})
+
+    def test_the_booking_moves_to_the_slot_read_back_and_the_call_gets_its_code(self):
+        page = self.post("manage", code=self.booked.display_code).content.decode()
+        self.assertIn("の変更・取消", page)
+        # The booking's own slot is not a choice.
+        self.assertRegex(page, rf'value="{self.slot.pk}"[^>]*disabled')
+        page = self.post("choose", slot=self.other.pk).content.decode()
+        self.assertIn("に変更します", page)
+        token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+        done = self.post("confirm", slot=self.other.pk, token=token)
+        self.assertContains(done, "予約の日時を変更しました")
+        self.booked.refresh_from_db()
+        self.assertEqual(self.booked.slot_id, self.other.pk)
+        self.assertContains(done, f'data-booked-codes="{self.booked.display_code}"')
+
+    def test_the_booking_is_cancelled_after_the_read_back_once_even_when_confirmed_twice(self):
+        self.post("manage", code=self.booked.display_code)
+        page = self.post("cancel_ask").content.decode()
+        self.assertIn("を取り消します", page)
+        token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+        self.assertContains(self.post("confirm", token=token), "予約を取り消しました")
+        self.assertNotContains(self.post("confirm", token=token), "error-summary")
+        self.booked.refresh_from_db()
+        self.assertEqual(self.booked.status, Reservation.Status.CANCELLED)
+        self.assertEqual(
+            AuditEvent.objects.filter(object_id=str(self.booked.pk), detail__to="cancelled").count(), 1
+        )
+
+    def test_a_booking_not_found_in_this_call_cannot_be_managed_by_its_code(self):
+        from madoguchi.reservations.services import reservation_book
+
+        stranger = reservation_book(
+            cards=[ready_card(self.main_office)], slot=self.other, by=self.operator, channel="phone"
+        )
+        self.assertContains(
+            self.post("manage", code=stranger.display_code), "カードを探して表示された予約から"
+        )

@@ -85,6 +85,12 @@ class SituationTests(SimpleTestCase):
         self.assertIn("来られる+ない", _fired("本人が来られない"))
         self.assertIn("来れる+ない", _fired("本人が来れない"))
 
+    def test_a_helper_verb_keeps_its_meaning_in_a_rule(self):
+        # 出てくる (turn up → 発見) is not 出る (leave → 国外転出); 持っていく is not 持っていない.
+        self.assertIn("出てくる", _fired("なくしたカードが出てきた"))
+        self.assertNotIn("出てくる", _fired("日本を出るときカードはどうなる"))
+        self.assertNotIn("持っていく", _fired("カードを持っていない"))
+
     def test_a_negated_light_verb_negates_its_noun(self):
         self.assertIn("反応+ない", search.signature("カードが反応しない"))
 

@@ -249,3 +249,26 @@ class ManualRevisionInputTest(BaseTestCase):
             self.assertEqual(ManualRevision.objects.filter(key="floor.mynaportal").count(), 1)
 
         check()
+
+
+class ManualInTheHandoverTest(BaseTestCase):
+    def test_the_handover_zip_prints_the_approved_manual_not_the_draft(self) -> None:
+        import zipfile
+
+        approved = services.manual_draft_save(
+            by=self.site_manager,
+            key="floor.guide",
+            title="来庁者の案内（承認済）",
+            steps="用件のボタンを押す。",
+        )
+        services.manual_submit(by=self.site_manager, revision=approved)
+        services.manual_decide(by=self.city_staff, revision=approved, approve=True)
+        services.manual_draft_save(
+            by=self.site_manager, key="floor.mynaportal", title="下書きの見出し", steps="x"
+        )
+        package = services.handover_generate(by=self.director)
+        with zipfile.ZipFile(io.BytesIO(package.content)) as zf:
+            text = pdf_text(zf.read("02_業務手順書/業務手順書.pdf"))
+        self.assertIn("来庁者の案内（承認済）", text)
+        self.assertNotIn("下書きの見出し", text)
+        self.assertIn("改訂履歴", text)

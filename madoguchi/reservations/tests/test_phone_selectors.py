@@ -14,13 +14,21 @@ from madoguchi.accounts.testing import BaseTestCase
 from madoguchi.cards.models import Card
 from madoguchi.reservations.models import Reservation, Slot
 from madoguchi.reservations.selectors import (
+    phone_booking,
     phone_cards,
     phone_cards_find,
     phone_family_find,
     phone_slot_day,
     reservation_summary,
 )
-from madoguchi.reservations.services import BookingError, phone_booking_make, reservation_book, slots_sync
+from madoguchi.reservations.services import (
+    BookingError,
+    phone_booking_cancel,
+    phone_booking_change,
+    phone_booking_make,
+    reservation_book,
+    slots_sync,
+)
 
 from .helpers import open_day, ready_card, set_capacity, slot_on
 
@@ -198,3 +206,42 @@ class PhoneBookingTests(BaseTestCase):
 
     def test_an_unknown_code_has_no_summary(self):
         self.assertIsNone(reservation_summary("ZZZ-999"))
+
+
+class PhoneChangeAndCancelTests(BaseTestCase):
+    def setUp(self):
+        set_capacity(self.main_office, 4)
+        day = open_day(self.main_office)
+        self.first, self.second = slot_on(self.main_office, day, 0), slot_on(self.main_office, day, 1)
+        self.r = reservation_book(
+            cards=[ready_card(self.main_office), ready_card(self.main_office)],
+            slot=self.first,
+            by=self.operator,
+            channel="phone",
+        )
+
+    def test_a_booking_is_read_by_its_display_code_as_changeable(self):
+        found = phone_booking(self.r.display_code)
+        assert found is not None
+        self.assertEqual((found.people, found.slot_id, found.changeable), (2, self.first.pk, True))
+        self.assertIsNone(phone_booking("ZZZ-999"))
+
+    def test_a_change_by_code_moves_the_places_with_the_booking(self):
+        phone_booking_change(code=self.r.display_code, slot_id=self.second.pk, by=self.operator)
+        self.first.refresh_from_db()
+        self.second.refresh_from_db()
+        self.assertEqual((self.first.booked, self.second.booked), (0, 2))
+
+    def test_a_cancel_by_code_gives_the_places_back_and_is_no_longer_changeable(self):
+        phone_booking_cancel(code=self.r.display_code, by=self.operator)
+        self.first.refresh_from_db()
+        self.assertEqual(self.first.booked, 0)
+        found = phone_booking(self.r.display_code)
+        assert found is not None
+        self.assertFalse(found.changeable)
+        with self.assertRaises(BookingError):
+            phone_booking_cancel(code=self.r.display_code, by=self.operator)
+
+    def test_an_unknown_code_is_refused_in_japanese(self):
+        with self.assertRaisesMessage(BookingError, "予約番号「ZZZ-999」の予約は見つかりません"):
+            phone_booking_change(code="ZZZ-999", slot_id=self.second.pk, by=self.operator)

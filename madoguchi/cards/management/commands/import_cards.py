@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from madoguchi.cards.models import ImportBatch
+from madoguchi.cards.models import ImportBatch, ImportProfile
 from madoguchi.cards.services import ImportDuplicate, card_import
 
 
@@ -23,11 +23,22 @@ class Command(BaseCommand):
             help="CSV の文字コード（省略時は自動判別: UTF-8、読めなければ CP932）",
         )
         parser.add_argument("--sheet", default=None, help="Excel のシート名（省略時は開いたときのシート）")
+        parser.add_argument(
+            "--profile",
+            default=None,
+            help="取込設定（取込元の様式）の名前（省略時は見出しから自動判別。例: 「J-LIS 交付予定者一覧」）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"ファイルがありません: {path}")
+        profile = None
+        if options["profile"]:
+            profile = ImportProfile.objects.filter(name=options["profile"]).first()
+            if profile is None:
+                names = "、".join(ImportProfile.objects.values_list("name", flat=True))
+                raise CommandError(f"取込設定「{options['profile']}」はありません（{names}）。")
         try:
             batch = card_import(
                 file_name=path.name,
@@ -35,6 +46,7 @@ class Command(BaseCommand):
                 by=None,
                 encoding=options["encoding"],
                 sheet=options["sheet"],
+                profile=profile,
             )
         except ImportDuplicate as exc:
             if (
