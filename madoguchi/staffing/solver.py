@@ -437,6 +437,8 @@ class _Greedy:
         self.date = datetime.date.min
         self.week = (0, 0)
         self.need: dict[tuple[str, str], list[int]] = {}
+        self.built: set[datetime.date] = set()
+        self.needs: dict[datetime.date, dict[tuple[str, str], list[int]]] = {}
 
     # --- rules and measures -------------------------------------------------------------------------
     def unpopular(self, date: datetime.date, key: Key) -> bool:
@@ -550,14 +552,18 @@ class _Greedy:
         left = sum(
             1
             for d in self.weeks[self.week]
-            if d > self.date and d in self.workable[w.id] and (w.id, d) not in self.fixed_minutes
+            if d > self.date
+            and d not in self.built
+            and d in self.workable[w.id]
+            and (w.id, d) not in self.fixed_minutes
         )
         longest = max(self.tpl[k[1]].paid_minutes for k, _ in self.by_pd[w.id, self.date])
         return short > left * longest - longest // 2
 
     def day(self, date: datetime.date) -> None:
         self.date, self.week = date, date.isocalendar()[:2]
-        self.need = {}
+        self.built.add(date)
+        self.need = self.needs[date] = {}
         for (d, office, s), req in self.problem.required.items():
             if d == date:
                 base = self.fixed_duty.get((d, office, s))
@@ -639,6 +645,76 @@ class _Greedy:
                     break
                 self.untake(w.id)
 
+    def at(self, date: datetime.date) -> None:
+        """Make an already built day the current one (for moves between days)."""
+        self.date, self.week, self.need = date, date.isocalendar()[:2], self.needs[date]
+
+    def rebalance(self, dates: list[datetime.date]) -> None:
+        """Move a person's shift from a day of the same week where they are not needed (taking them off
+        leaves no one short) to a day still short that their week's hours kept them off — a Saturday or
+        holiday opening built after a full week of weekdays. Only moves that lower the shortfall are kept."""
+        by_id = {w.id: w for w in self.problem.workers}
+        for date in sorted(dates, key=lambda d: (-self._short_on(d), d)):
+            self.at(date)
+            if not self.short():
+                continue
+            for w in self.problem.workers:
+                if not self.short():
+                    break
+                if (w.id, date) not in self.by_pd or (w.id, date) in self.out.chosen:
+                    continue
+                if (w.id, date) in self.problem.previous or self.options(w):
+                    continue  # kept off by the previous roster, or free already (the repair tried them)
+                for other in self.weeks[self.week]:
+                    key = self.out.chosen.get((w.id, other))
+                    if other == date or key is None or (w.id, other) in self.problem.previous:
+                        continue
+                    if other not in self.needs or self._move_day(by_id[w.id], other, date):
+                        break
+        self.at(dates[-1]) if dates else None
+
+    def _short_on(self, date: datetime.date) -> int:
+        return sum(v for row in self.needs.get(date, {}).values() for v in row if v > 0)
+
+    def _move_day(self, w: Worker, source: datetime.date, target: datetime.date) -> bool:
+        self.at(source)
+        before_source = self.short_total()
+        old = self.untake(w.id)
+        stand_in = None
+        if self.short_total() > before_source:  # someone free that day takes their place
+            stand_in = self._stand_in(source, before_source, exclude=w.id)
+            if stand_in is None:
+                self.take(w.id, old)
+                self.at(target)
+                return False
+        self.at(target)
+        before = self.short_total()
+        for k in sorted(self.options(w), key=lambda k: -self.gain(k, w.id)):
+            self.take(w.id, k)
+            if self.short_total() < before:
+                return True
+            self.untake(w.id)
+        self.at(source)
+        if stand_in is not None:
+            self.untake(stand_in)
+        self.take(w.id, old)
+        self.at(target)
+        return False
+
+    def _stand_in(self, date: datetime.date, level: int, exclude: int) -> int | None:
+        """Someone free on `date` whose shift brings the day's shortfall back to `level` (their id)."""
+        for v in self.problem.workers:
+            if v.id == exclude or (v.id, date) not in self.by_pd or (v.id, date) in self.out.chosen:
+                continue
+            if (v.id, date) in self.problem.previous:
+                continue
+            for k in sorted(self.options(v), key=lambda k: -self.gain(k, v.id)):
+                self.take(v.id, k)
+                if self.short_total() <= level:
+                    return v.id
+                self.untake(v.id)
+        return None
+
     def short_total(self) -> int:
         return sum(v for row in self.need.values() for v in row if v > 0)
 
@@ -703,6 +779,7 @@ def _starting_roster(
     greedy = _Greedy(problem, by_pd, tpl, fixed_duty, fixed_minutes, weeks, days_by_date)
     for date in dates:
         greedy.day(date)
+    greedy.rebalance(dates)
     greedy.share_unpopular()
     return greedy.out
 
