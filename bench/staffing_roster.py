@@ -247,10 +247,13 @@ def main() -> None:
     if quick:
         return
     for n in (30, 60, 120):
-        p = build(n)
-        p.gap_limit = 0.01
-        sol, wall = timed(p)
-        print(line(f"scaling: {n} staff, stop at gap <= 1 % or 60 s", sol, wall))
+        for moves in (False, True) if n == 30 else (True,):
+            p = build(n)
+            p.gap_limit = 0.01
+            p.greedy_moves = moves
+            sol, wall = timed(p)
+            label = "" if n != 30 else (", greedy with moves" if moves else ", greedy without moves")
+            print(line(f"scaling: {n} staff{label}, stop at gap <= 1 % or 60 s", sol, wall))
 
 
 if __name__ == "__main__":

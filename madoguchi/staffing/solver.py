@@ -201,6 +201,8 @@ class Problem:
     gap_limit: float = 0.005  # stop when the roster is proved within 0.5 % of the best possible
     # True: CP-SAT's defaults, no starting roster, no gap limit (the benchmark's "before" in the same run).
     baseline_search: bool = False
+    # False: the starting roster without the moves across days and offices (the benchmark's comparison).
+    greedy_moves: bool = True
 
 
 @dataclass
@@ -603,6 +605,10 @@ class _Greedy:
             if not self.short():
                 break
             self.repair([w for w in free if (w.id, date) in self.out.chosen], others)
+        if (
+            self.short() and self.problem.greedy_moves
+        ):  # 5. two people at once: one moves to the short job / office, another fills in
+            self.chain([w for w in free if (w.id, date) in self.out.chosen], free)
 
     def repair(self, working: list[Worker], others: list[Worker]) -> None:
         for wid in sorted(w for (w, d) in self.out.break_at if d == self.date):
@@ -715,6 +721,62 @@ class _Greedy:
                 self.untake(v.id)
         return None
 
+    def chain(self, working: list[Worker], free: list[Worker]) -> None:
+        """A shortage the one-person repair cannot fix: A, working at another job or office, moves to the
+        short job / office (any template); the gap A leaves is filled by B — someone not working that day, or
+        someone working where they are not needed. Kept only if the day's shortfall falls."""
+        for w in working:
+            short_rows = {key for key, row in self.need.items() if any(v > 0 for v in row)}
+            if not short_rows:
+                return
+            current = self.out.chosen.get((w.id, self.date))
+            if current is None or (current[0], current[2]) in short_rows:
+                continue
+            targets = [k for k, _ in self.by_pd[w.id, self.date] if (k[0], k[2]) in short_rows]
+            if not targets:
+                continue
+            before = self.short_total()
+            old = self.untake(w.id)
+            gap_row = (old[0], old[2])
+            moved = False
+            for k in sorted(targets, key=lambda k: -self.gain(k, w.id)):
+                if not self.fits(w, k):
+                    continue
+                self.take(w.id, k)
+                if self.short_total() < before or self._fill(gap_row, before, free, exclude=w.id):
+                    moved = True
+                    break
+                self.untake(w.id)
+            if not moved:
+                self.take(w.id, old)
+
+    def _fill(self, row_key: tuple[str, str], level: int, free: list[Worker], exclude: int) -> bool:
+        """Someone takes a shift at `row_key` so the day's shortfall falls below `level`: a person not
+        working that day, else a person moved from a shift where they are not needed."""
+        for b in free:
+            if b.id == exclude:
+                continue
+            current = self.out.chosen.get((b.id, self.date))
+            if current is not None and (current[0], current[2]) == row_key:
+                continue
+            if current is not None and (b.id, self.date) in self.problem.previous:
+                continue
+            old = self.untake(b.id) if current is not None else None
+            if old is not None and self.short_total() > level:  # needed where they are
+                self.take(b.id, old)
+                continue
+            options = [k for k, _ in self.by_pd[b.id, self.date] if (k[0], k[2]) == row_key]
+            for k in sorted(options, key=lambda k: -self.gain(k, b.id)):
+                if not self.fits(b, k):
+                    continue
+                self.take(b.id, k)
+                if self.short_total() < level:
+                    return True
+                self.untake(b.id)
+            if old is not None:
+                self.take(b.id, old)
+        return False
+
     def short_total(self) -> int:
         return sum(v for row in self.need.values() for v in row if v > 0)
 
@@ -779,7 +841,8 @@ def _starting_roster(
     greedy = _Greedy(problem, by_pd, tpl, fixed_duty, fixed_minutes, weeks, days_by_date)
     for date in dates:
         greedy.day(date)
-    greedy.rebalance(dates)
+    if problem.greedy_moves:
+        greedy.rebalance(dates)
     greedy.share_unpopular()
     return greedy.out
 
