@@ -74,7 +74,7 @@ def create_team(
 # 39,000 cards a year × 31 minutes (20 preparation + 11 after issuance) with 10 % shrinkage, which the April
 # forecast puts at 14 people through the regular hours, and the floor 2 per open interval at each of the three
 # offices, weekend openings included. Someone must cover every break (art. 34: 60 minutes in a 8:30–17:15
-# shift) and every day of leave, so each job has more people than its peak: 45 in all, 1 in 6 part-time.
+# shift) and every day of leave, so each job has more people than its peak: 42 in all, 1 in 6 part-time.
 # (count, skills, part-time, home office: "main" or the branch's index, may also work at)
 DEMO_TEAM: list[tuple[int, list[str], bool, str, str]] = [
     (9, [Skill.PHONES, Skill.BACK_OFFICE], False, "main", ""),  # call center, back office when quiet
