@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
-from .models import Call, Callback, ReportColumn
+from .models import Call, Callback, HangupCause, ReportColumn
 
 ANSWERED = (Call.Status.ENDED, Call.Status.ACTIVE)
 HALF_HOUR = datetime.timedelta(minutes=30)
@@ -229,3 +229,18 @@ def callbacks_without_outcome(*, year: int, month: int) -> QuerySet[Callback]:
     return Callback.objects.filter(
         status=Callback.Status.OPEN, created_at__gte=start, created_at__lt=end
     ).order_by("created_at", "pk")
+
+
+def hangup_cause_counts(*, year: int, month: int) -> dict[str, int]:
+    """CTI calls of one month (Japan time) by how they ended — answered, busy, no_answer, caller_hung_up — and
+    "unknown" for those the PBX has not (yet) reported an end for. Every key is present, zeros included."""
+    rows = (
+        Call.objects.in_month(year, month)
+        .filter(source=Call.Source.CTI)
+        .values_list("hangup_cause")
+        .annotate(n=Count("pk"))
+    )
+    result = dict.fromkeys(HangupCause.values, 0) | {"unknown": 0}
+    for cause, n in rows:
+        result[cause or "unknown"] += n
+    return result

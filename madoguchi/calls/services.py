@@ -719,21 +719,6 @@ def monthly_counts(*, year: int, month: int) -> dict[str, int]:
     return Call.objects.in_month(year, month).column_counts()
 
 
-def hangup_cause_counts(*, year: int, month: int) -> dict[str, int]:
-    """CTI calls of one month (Japan time) by how they ended — answered, busy, no_answer, caller_hung_up — and
-    "unknown" for those the PBX has not (yet) reported an end for. Every key is present, zeros included."""
-    rows = (
-        Call.objects.in_month(year, month)
-        .filter(source=Call.Source.CTI)
-        .values_list("hangup_cause")
-        .annotate(n=Count("pk"))
-    )
-    result = {value: 0 for value in HangupCause.values} | {"unknown": 0}
-    for cause, n in rows:
-        result[cause or "unknown"] += n
-    return result
-
-
 HALF_HOUR = datetime.timedelta(minutes=30)
 
 

@@ -21,7 +21,7 @@ from madoguchi.lib.jdates import wareki_year
 from madoguchi.lib.listing import Column, Listing
 
 from . import booking as booking_panel
-from . import integrations, services
+from . import integrations, selectors, services
 from .forms import (
     AttemptForm,
     CallbackForm,
@@ -346,7 +346,7 @@ def monthly(request: AuthedHttpRequest) -> HttpResponse:
         rows.append({"year": year, "month": month, **counts})
         for key in totals:
             totals[key] += counts[key]
-        by_cause = services.hangup_cause_counts(year=year, month=month)
+        by_cause = selectors.hangup_cause_counts(year=year, month=month)
         cause_rows.append({"month": month, "counts": [by_cause[key] for key, _ in causes]})
         for key, _ in causes:
             cause_totals[key] += by_cause[key]

@@ -184,8 +184,8 @@ def reconcile_explain(*, by: User, year: int, month: int, item_key: str, explana
 
 
 def month_close_get(*, year: int, month: int) -> MonthClose:
-    close, _ = MonthClose.objects.get_or_create(year=year, month=month)
-    return close
+    """The month's close record, or an unsaved empty one: reading a month never writes (city staff only read)."""
+    return MonthClose.objects.filter(year=year, month=month).first() or MonthClose(year=year, month=month)
 
 
 def month_commentary_save(

@@ -252,8 +252,8 @@ def _actual_calls(
     """Calls logged per half-hour against the forecast, once the day has begun (empty before, or without
     phones)."""
     actual_row: list[dict[str, object] | None] = []
-    if day > timezone.localdate() or not any(k[1] == Skill.PHONES for k in by_key):
-        return actual_row
+    if day > timezone.localdate() or not any(k[1] == Skill.PHONES and i.need for k, i in by_key.items()):
+        return actual_row  # not begun, or no phones planned here (a branch: the city's calls are the main office's)
     from madoguchi.calls.selectors import inbound_calls
 
     tz = timezone.get_current_timezone()
@@ -277,11 +277,18 @@ def _actual_calls(
 
 
 def _coverage_rows(
-    starts: list[datetime.time], by_key: dict[tuple[datetime.time, str], PlanInterval]
+    starts: list[datetime.time],
+    by_key: dict[tuple[datetime.time, str], PlanInterval],
+    *,
+    skip_empty: bool = False,
 ) -> list[dict[str, object]]:
+    """One row per job: the cells of the day's half-hours (skip_empty: leave out a job nobody is needed or
+    planned for all day)."""
     rows: list[dict[str, object]] = []
     for s in SKILL_ORDER:
         cells = [by_key.get((t, s)) for t in starts]
+        if skip_empty and not any(c is not None and (c.need or c.scheduled) for c in cells):
+            continue
         if any(c is not None for c in cells):
             rows.append(
                 {
@@ -341,7 +348,7 @@ def intraday(request: HttpRequest, date: str | None = None) -> HttpResponse:
                 "plan": plan,
                 "starts": starts,
                 "current": current,
-                "coverage": _coverage_rows(starts, by_key),
+                "coverage": _coverage_rows(starts, by_key, skip_empty=True),
                 "actual_row": _actual_calls(day, starts, by_key),
                 "people": people,
                 "on_now": sum(1 for p in people if p["state"] == "勤務中"),

@@ -233,7 +233,9 @@ class BookingTests(BaseTestCase):
         self.login(self.operator)
         page = self.client.get(reverse("reservations:detail", args=[self.renewal.code]))
         self.assertContains(page, "080****2222")
-        url = reverse("accounts:reveal", args=["reservations.reservation", self.renewal.pk, "reminder_mobile"])
+        url = reverse(
+            "accounts:reveal", args=["reservations.reservation", self.renewal.pk, "reminder_mobile"]
+        )
         self.assertContains(page, url)
         self.assertContains(self.client.post(url, headers=HTMX), "08011112222")
 
@@ -282,13 +284,11 @@ class CityStaffWriteNothingTests(BaseTestCase):
     """City staff read and approve only: a POST to any staff screen (other than approving) writes nothing."""
 
     # Tables a read may write: the audit trail (and its chain head), the session, throttles and caches.
-    # reports_monthclose: reading a month's report creates its empty close record (no content; reports owns it).
     READ_SIDE_EFFECTS = (
         "accounts_auditevent",
         "accounts_auditchainhead",
         "django_session",
         "madoguchi_cache",
-        "reports_monthclose",
     )
     # What the city does: approve FAQ entries, the operations plan and retention runs, receive the monthly report;
     # its FAQ searches are logged (no personal data) and the FAQ and operations manuals are built as jobs (reads).

@@ -8,7 +8,7 @@ import datetime
 from django.utils import timezone
 
 from madoguchi.accounts.testing import BaseTestCase
-from madoguchi.calls import services
+from madoguchi.calls import selectors
 from madoguchi.calls.models import Call
 
 
@@ -43,7 +43,7 @@ class ExtensionAndCauseTests(BaseTestCase):
 
     def test_hangup_causes_are_counted_per_month_with_every_cause_present(self):
         local = timezone.localtime(self.now)
-        counts = services.hangup_cause_counts(year=local.year, month=local.month)
+        counts = selectors.hangup_cause_counts(year=local.year, month=local.month)
         self.assertEqual(
             counts, {"answered": 2, "busy": 1, "no_answer": 0, "caller_hung_up": 1, "unknown": 1}
         )

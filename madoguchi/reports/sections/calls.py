@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, F, Q
 
 from madoguchi.calls import selectors as call_selectors
-from madoguchi.calls.models import Call, Callback, PhoneMemo
+from madoguchi.calls.models import Call, Callback, HangupCause, PhoneMemo
 
 from . import Period, Section, Table, wareki_datetime
 
@@ -117,11 +117,36 @@ def answer_figures(period: Period) -> Section:
                 empty_text="この月の入電はありません。",
             )
         )
+    section.tables.append(_hangup_table(period))
     section.note = (
         "応答率 = 応答 ÷ 入電。放棄呼は応答前に切れた入電、あふれ呼は全回線が話し中のため市の回線へ転送された入電です。"
-        "待ち時間は着信から応答まで（CTI連携の入電のみ）。"
+        "待ち時間は着信から応答まで（CTI連携の入電のみ）。終話の理由は交換機（CTI）が通知したもので、"
+        "手入力の通話は含みません。"
     )
     return section
+
+
+HANGUP_KEYS = [*HangupCause.values, "unknown"]
+HANGUP_HEADER = ["月", *[str(label) for label in HangupCause.labels], "終話未通知", "計"]
+
+
+def _hangup_table(period: Period) -> Table:
+    """CTI calls per month by how they ended, as the PBX reported it (calls entered by hand are not in it)."""
+    rows: list[list[Any]] = []
+    totals = [0] * (len(HANGUP_KEYS) + 1)
+    for year, month in _months(period):
+        counts = call_selectors.hangup_cause_counts(year=year, month=month)
+        cells = [counts[key] for key in HANGUP_KEYS]
+        cells.append(sum(cells))
+        rows.append([f"{month}月", *cells])
+        totals = [a + b for a, b in zip(totals, cells, strict=True)]
+    return Table(
+        "CTI入電の終話の理由（月別）",
+        HANGUP_HEADER,
+        rows,
+        total=["計", *totals] if len(rows) > 1 else None,
+        numeric=tuple(range(1, len(HANGUP_HEADER))),
+    )
 
 
 def _months(period: Period) -> list[tuple[int, int]]:

@@ -127,3 +127,9 @@ class ReconcileItemsTest(BaseTestCase):
         self.assert_role_matrix(
             reverse("reports:month_close", args=["2026-04"]), {Role.SITE_MANAGER, Role.DIRECTOR}
         )
+
+    def test_reading_a_months_report_or_its_close_screen_writes_no_close_record(self) -> None:
+        self.client.force_login(self.director)
+        self.client.get(reverse("reports:monthly"), {"month": "2026-04"})
+        self.client.get(reverse("reports:month_close", args=["2026-04"]))
+        self.assertFalse(MonthClose.objects.filter(year=2026, month=4).exists())

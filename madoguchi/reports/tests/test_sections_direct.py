@@ -56,3 +56,35 @@ class AnsweringSectionTest(BaseTestCase):
         half_hours = data.section("answering").tables[1].rows  # type: ignore[union-attr]
         self.assertEqual([r[0] for r in half_hours], ["09:00〜09:30", "10:00〜10:30"])
         self.assertEqual(half_hours[0][5], "100.0%")
+
+    def test_cti_calls_are_counted_by_how_they_ended_and_unreported_ends_are_their_own_column(self) -> None:
+        def cti(cause: str, day: str) -> Call:
+            return Call(
+                direction="inbound",
+                status="ended",
+                source=Call.Source.CTI,
+                started_at=at(day, 9),
+                hangup_cause=cause,
+                category="other",
+            )
+
+        Call.objects.bulk_create(
+            [cti("answered", "2026-04-02"), cti("answered", "2026-04-03"), cti("busy", "2026-04-03")]
+            + [cti("caller_hung_up", "2026-04-04"), cti("", "2026-04-05"), cti("no_answer", "2026-05-01")]
+            + [Call(direction="inbound", status="ended", started_at=at("2026-04-02", 11), category="other")]
+        )
+        data = services.monthly_report_build(year=2026, month=4, today=MAY)
+        table = data.section("answering").tables[-1]  # type: ignore[union-attr]
+        self.assertEqual(table.caption, "CTI入電の終話の理由（月別）")
+        self.assertEqual(
+            dict(zip(table.header, table.rows[0], strict=True)),
+            {
+                "月": "4月",
+                "応答後に終話": 2,
+                "話し中": 1,
+                "応答なし": 0,
+                "呼出中に相手が切断": 1,
+                "終話未通知": 1,
+                "計": 5,
+            },
+        )
