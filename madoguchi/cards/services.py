@@ -1573,6 +1573,7 @@ def card_personal_data_purge(*, before: datetime.datetime, dry_run: bool, holds:
             birth_date=datetime.date(1900, 1, 1),
             notice_birth_hash="",
             kana_birth_hash="",
+            address_birth_hash="",
         )
         audit_record(
             actor=None,
