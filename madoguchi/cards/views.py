@@ -531,6 +531,18 @@ def scan_undo(request: HttpRequest) -> JsonResponse:
 # -- import ---------------------------------------------------------------------------------------------
 
 
+@require_POST
+@require_perm("cards.import_cards")
+def import_profile_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    from .models import ImportProfile
+
+    profile = get_object_or_404(ImportProfile, pk=pk)
+    name = profile.name
+    services.import_profile_delete(profile=profile, by=_staff(request))
+    messages.success(request, f"取込設定「{name}」を削除しました。")
+    return redirect("cards:import")
+
+
 @require_perm("cards.import_cards")
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Upload: the file is kept (encrypted) and read as far as its headings; the preview page follows."""
