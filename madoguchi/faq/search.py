@@ -711,9 +711,10 @@ def query_concepts(index: Index, query: str) -> list[Concept]:
             continue
         # The rule is another way to say the word that fired it: one concept, not two (なくした is the
         # word 無くす or the procedure 紛失, never both added up). A rule without such a word (a literal
-        # phrase, a stop word like いらない) is a concept of its own.
+        # phrase, a stop word like いらない) is a concept of its own. The owner is the longest word, ties by
+        # the word itself: a frozenset's order changes with each process's string hashing (市内 = 市 + 内).
         owner = next(
-            (by_word[w] for w in sorted(rule.signature, key=len, reverse=True) if w in by_word), None
+            (by_word[w] for w in sorted(rule.signature, key=lambda w: (-len(w), w)) if w in by_word), None
         )
         if owner is not None:
             if id(owner) not in demoted:
