@@ -7,6 +7,8 @@ city starting from its own collection gets):
 - independent: madoguchi/faq/eval/independent/ (written by another engineer without seeing the search code)
 - dev:         madoguchi/faq/eval/dev/ (48 entries, 224 phrasings written before the search was tuned on them;
                used for development since, so not independent)
+- blind2:      madoguchi/faq/eval/blind2/ (44 entries, 160 phrasings of a third city, written by issue 15's third-round
+               engineer before reading the paraphrase lists or any other set; used for development after its first run)
 Methods: faq.search; plain SudachiPy + BM25 (mode C normalised forms, one field); character-bigram BM25.
 Then p50/p95 latency with 2,000 entries (generated variants of the demo entries), with the stamp read on
 every search (the baseline) and cached for search.STAMP_CHECK_SECONDS, alternating in the same run.
@@ -46,6 +48,7 @@ SETS = {
         ROOT / "eval" / "independent" / "queries.csv",
     ),
     "dev": (ROOT / "eval" / "dev" / "collection.csv", ROOT / "eval" / "dev" / "queries.csv"),
+    "blind2": (ROOT / "eval" / "blind2" / "collection.csv", ROOT / "eval" / "blind2" / "queries.csv"),
 }
 
 

@@ -71,14 +71,14 @@ def main() -> None:
         (
             "monthly report PDF, 2026-10 (whole appendix)",
             client,
-            "get",
+            "post",
             reverse("reports:monthly_download", args=["2026-10", "pdf"]),
             {},
         ),
         (
             "monthly report XLSX, 2026-10",
             client,
-            "get",
+            "post",
             reverse("reports:monthly_download", args=["2026-10", "xlsx"]),
             {},
         ),

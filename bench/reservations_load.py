@@ -233,6 +233,7 @@ def main() -> None:
     # A timeout or Ctrl-C must not leave gunicorn behind: turn SIGTERM into an exception so `finally` runs.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     proc = start_gunicorn(port)
+    load_before = os.getloadavg()[0]
     try:
         ping = run_phase(
             "ping (trivial JSON)",
@@ -260,6 +261,7 @@ def main() -> None:
             lambda c, i: [c.request("GET", "/api/reservations/ping")[:2] for _ in range(PINGS_PER_CLIENT)],
         )
     finally:
+        load_after = os.getloadavg()[0]
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
 
@@ -280,6 +282,9 @@ def main() -> None:
         .count()
     )
     hot_full = Slot.objects.filter(pk__in=hot, booked=F("capacity")).count()
+    from madoguchi.accounts.chain import chain_verify
+
+    chain = chain_verify()  # every booking appended its audit row concurrently: one unbroken chain
     print(json.dumps(ping, ensure_ascii=False))
     print(json.dumps(booking, ensure_ascii=False))
     print(json.dumps(ping_after, ensure_ascii=False))
@@ -304,6 +309,10 @@ def main() -> None:
                 "overbooked_slots_counter": over_counter,
                 "overbooked_slots_rows": over_rows,
                 "cards_with_two_active_bookings": double_cards,
+                "audit_chain": f"{chain.checked} rows verified"
+                if chain.broken is None
+                else str(chain.broken),
+                "load_average_1min": f"{load_before:.1f} → {load_after:.1f}",
             },
             ensure_ascii=False,
         )

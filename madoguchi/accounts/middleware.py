@@ -197,14 +197,41 @@ def is_poll(request: HttpRequest) -> bool:
     return request.META.get(POLL_HEADER) == "1"
 
 
+SESSION_RENEWED = "_madoguchi_renewed"
+SESSION_RENEW_SECONDS = 60
+
+
 class SessionMiddleware(DjangoSessionMiddleware):
-    """Django's session middleware, except that polling requests do not save the session (so they do not push the
-    idle expiry forward although SESSION_SAVE_EVERY_REQUEST is on)."""
+    """Django's session middleware, with the idle timeout (SESSION_SAVE_EVERY_REQUEST: activity pushes the expiry
+    forward) renewed by a write at most once a minute instead of on every request:
+
+    * a session that changed is saved, as always (and notes when: `_madoguchi_renewed`);
+    * an unchanged session is saved only when its last renewal is a minute old or more — so the idle timeout
+      counts from the last renewal and may end up to a minute early, never late;
+    * polling requests (X-Madoguchi-Poll: 1) never renew it."""
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        import time
+
+        from django.utils.cache import patch_vary_headers
+
         session = getattr(request, "session", None)
-        if session is not None and is_poll(request) and not session.modified:
+        if session is None:
+            return super().process_response(request, response)
+        if is_poll(request) and not session.modified:
             return response
+        if session.is_empty():
+            return super().process_response(request, response)
+        now = int(time.time())
+        if not session.modified:
+            if not settings.SESSION_SAVE_EVERY_REQUEST:
+                return super().process_response(request, response)
+            renewed = session.get(SESSION_RENEWED)
+            if isinstance(renewed, int) and 0 <= now - renewed < SESSION_RENEW_SECONDS:
+                if session.accessed:
+                    patch_vary_headers(response, ("Cookie",))
+                return response
+        session[SESSION_RENEWED] = now
         return super().process_response(request, response)
 
 

@@ -61,7 +61,9 @@ def audit_record(
         path=(request.path[:300] if request is not None else ""),
         detail=_safe_detail(detail),
     )
-    with transaction.atomic():
+    # No savepoint: inside the caller's transaction a failed append fails (and rolls back) the whole operation;
+    # outside any transaction this is its own transaction.
+    with transaction.atomic(savepoint=False):
         chain_append(event)
     # A copy for shipping off the server (syslog / JSON log), once the row is committed.
     transaction.on_commit(lambda: audit_log_emit(event))

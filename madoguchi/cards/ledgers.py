@@ -17,7 +17,7 @@ from .models import Card, CardEvent
 
 S = Card.State
 LEDGER_COLUMNS = ("日付", "受入（到着）", "交付", "返納", "廃棄", "残高（手元のカード）")
-DISPOSAL_COLUMNS = ("処理日", "区分", "交付通知書番号", "申請書ID", "種別", "受取庁舎コード", "理由")
+DISPOSAL_COLUMNS = ("処理日", "区分", "交付通知書番号", "申請書ID", "種別", "受取庁舎", "理由")
 
 
 def _counted() -> Q:
@@ -88,7 +88,7 @@ def disposals(*, start: datetime.date, end: datetime.date) -> list[tuple[object,
             e.card.notice_number,
             e.card.application_id,
             e.card.get_kind_display(),
-            e.card.pickup_office.code,
+            e.card.pickup_office.name,
             e.note,
         )
         for e in events

@@ -19,7 +19,7 @@ from django.utils import timezone
 from madoguchi.calendar.models import Office
 from madoguchi.lib.crypto import EncryptedDateField, EncryptedTextField, lookup_hash
 from madoguchi.lib.privacy import no_individual_number
-from madoguchi.lib.text import normalize_kana, normalize_key
+from madoguchi.lib.text import normalize_address, normalize_kana, normalize_key
 
 application_id_validator = RegexValidator(r"^[0-9]{23}$", "申請書IDは23桁の数字で入力してください。")
 
@@ -161,6 +161,8 @@ class Card(models.Model):
     birth_date = EncryptedDateField("生年月日")
     notice_birth_hash = models.CharField(max_length=64, db_index=True, editable=False)
     kana_birth_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    # Family members on the phone: same address and a given birth date, found without decrypting a window of cards.
+    address_birth_hash = models.CharField(max_length=64, db_index=True, editable=False, default="")
     pickup_office = models.ForeignKey(
         "calendar.Office", verbose_name="受取庁舎", on_delete=models.PROTECT, related_name="cards"
     )
@@ -214,11 +216,12 @@ class Card(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             touched = set(update_fields)
-            if touched & {"notice_number", "applicant_kana", "birth_date"}:
+            if touched & {"notice_number", "applicant_kana", "birth_date", "address"}:
                 kwargs["update_fields"] = touched | {
                     "notice_number",
                     "notice_birth_hash",
                     "kana_birth_hash",
+                    "address_birth_hash",
                 }
         super().save(*args, **kwargs)
 
@@ -229,6 +232,12 @@ class Card(models.Model):
         self.notice_number = normalize_key(self.notice_number or "")
         self.notice_birth_hash = lookup_hash(self.notice_number, self.birth_date)
         self.kana_birth_hash = lookup_hash(normalize_kana(self.applicant_kana or ""), self.birth_date)
+        self.address_birth_hash = self.family_hash(self.address, self.birth_date) if self.address else ""
+
+    @staticmethod
+    def family_hash(address: str, birth_date: datetime.date | str) -> str:
+        """The keyed hash of (normalised address, birth date): `address_birth_hash` of a card with these values."""
+        return lookup_hash(normalize_address(address), birth_date)
 
     @property
     def can_be_booked(self) -> bool:

@@ -661,6 +661,20 @@ def import_profile_save(
     return profile
 
 
+def import_profile_delete(*, profile: ImportProfile, by: User) -> None:
+    """Delete a saved column mapping (a source that no longer sends files, or a mapping saved by mistake). Past
+    imports keep their own copy of the mapping they used; only the link to the profile is cleared."""
+    with transaction.atomic():
+        locked = ImportProfile.objects.select_for_update().get(pk=profile.pk)
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.DELETE,
+            obj=locked,
+            detail={"columns": len(locked.mapping)},
+        )
+        locked.delete()
+
+
 def _decoded(batch: ImportBatch) -> bytes:
     import base64
 
@@ -1573,6 +1587,7 @@ def card_personal_data_purge(*, before: datetime.datetime, dry_run: bool, holds:
             birth_date=datetime.date(1900, 1, 1),
             notice_birth_hash="",
             kana_birth_hash="",
+            address_birth_hash="",
         )
         audit_record(
             actor=None,

@@ -21,6 +21,7 @@ urlpatterns = [
     path("stocktake/<int:pk>/", views.stocktake_result, name="stocktake_result"),
     path("import/", views.import_upload, name="import"),
     path("import/<int:pk>/", views.import_batch, name="import_batch"),
+    path("import/profiles/<int:pk>/delete/", views.import_profile_delete, name="import_profile_delete"),
     path("register-changes/", views.register_changes, name="register_changes"),
     path("locations/", views.locations, name="locations"),
     path("shipments/", views.shipments, name="shipments"),

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -275,11 +275,15 @@ def day_pdf(request: HttpRequest) -> HttpResponse:
     from . import printouts  # ReportLab loads only when printing
 
     today = timezone.localdate()
-    if _bad_date(request.GET.get("date")):
+    params = request.POST if request.method == "POST" else request.GET
+    what = params.get("what", "sheets")
+    if what != "list" and request.method != "POST":
+        # The sheets start a job: only from the day screen's button, never from a link or a prefetch.
+        return HttpResponseNotAllowed(["POST"])
+    if _bad_date(params.get("date")):
         return HttpResponse("日付を読めません。当日準備の画面から印刷してください。", status=400)
-    day = _date_param(request.GET.get("date"), today + datetime.timedelta(days=1))
-    office = get_object_or_404(Office, code=request.GET.get("office") or "")
-    what = request.GET.get("what", "sheets")
+    day = _date_param(params.get("date"), today + datetime.timedelta(days=1))
+    office = get_object_or_404(Office, code=params.get("office") or "")
     if what != "list":
         # Two pages a card for the whole day: a background job, then downloaded from its page.
         from madoguchi.jobs.services import JobAlreadyRunning, job_start
@@ -529,6 +533,18 @@ def scan_undo(request: HttpRequest) -> JsonResponse:
 
 
 # -- import ---------------------------------------------------------------------------------------------
+
+
+@require_POST
+@require_perm("cards.import_cards")
+def import_profile_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    from .models import ImportProfile
+
+    profile = get_object_or_404(ImportProfile, pk=pk)
+    name = profile.name
+    services.import_profile_delete(profile=profile, by=_staff(request))
+    messages.success(request, f"取込設定「{name}」を削除しました。")
+    return redirect("cards:import")
 
 
 @require_perm("cards.import_cards")

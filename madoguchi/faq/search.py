@@ -204,6 +204,23 @@ SAME_WORD_FACTOR = 0.8  # Sudachi synonyms: another spelling / abbreviation of t
 NEAR_SYNONYM_FACTOR = 0.45  # Sudachi synonyms: a different word of the same group
 PARTS_FACTOR = 0.7  # a compound's parts, when the entry does not have the compound itself
 OTHER_ALTERNATIVES = 0.25  # share of a concept's other matching alternatives added to its best one
+# A caller's everyday word that a rule maps to a procedure term (落とす → 紛失) weighs this much when an entry
+# contains the word itself: the entry naming the procedure should beat one that only shares the word
+# (「アプリはどこから落とせますか」 must not beat the 紛失 entry for 「カードを落とした」).
+# What kind of answer a question asks for, read from its wording on both sides (the query and each entry's
+# question): an entry whose question asks the same thing (cost, how long, where, how many) is preferred.
+# Only wordings that name the kind of answer, never a topic, so any collection's questions carry them.
+INTENT_BOOST = 0.15
+INTENTS = {
+    "cost": re.compile(r"いくら|お金|おかね|費用|料金|手数料|有料|無料|値段|ねだん|安い|やすい|\d+円"),
+    "duration": re.compile(
+        r"いつ(?!も|の間)|何日|なんにち|何年|なんねん|何.?月|なんかげつ|何週|どのくらい|どれくらい|どのぐらい|どれぐらい|期間|日数"
+    ),
+    "where": re.compile(r"どこ(?!か)|何処|場所"),
+    "count": re.compile(r"何種類|何種|何個|なんこ|いくつ|何回|なんかい|何桁|なんけた"),
+}
+PHRASE_FACTOR = 1.0  # a several-word rule term scored together (×1/√words)
+EVERYDAY_WORD_FACTOR = 0.6
 
 
 @dataclass(frozen=True)
@@ -253,9 +270,13 @@ def query_tokens(text: str) -> tuple[QueryToken, ...]:
     out: list[QueryToken] = []
     after_te = False
     progressive = False  # a helper いる / おる after a te-form was just skipped (…ている)
+    negation: tuple[str, list[int]] | None = None  # the negation just applied (ず / ない) and to which tokens
     for m in _tokenizer().tokenize(text, mode_c):
         pos = m.part_of_speech()
         norm = fold(m.normalized_form())
+        just_negated, negation = negation, None
+        if _spoken_fix(out, just_negated, pos, m.normalized_form(), norm):
+            continue
         helper = after_te and norm in _HELPER_AFTER_TE
         te_negation = after_te and norm in _NEGATIONS  # …てない (いる dropped in speech)
         after_te = pos[1] == "接続助詞" and m.normalized_form() in ("て", "で")
@@ -269,9 +290,11 @@ def query_tokens(text: str) -> tuple[QueryToken, ...]:
                 out[-1] = QueryToken(**{**last.__dict__, "norm": OBLIGATION, "stop": True})
             else:
                 out[-1] = QueryToken(**{**last.__dict__, "negated": True})
+                negation = (m.normalized_form(), [len(out) - 1])
                 if last.norm in _LIGHT_VERBS and len(out) > 1 and not out[-2].stop:
                     # 反応しない: the negation belongs to the noun the light verb makes a verb of.
                     out[-2] = QueryToken(**{**out[-2].__dict__, "negated": True})
+                    negation[1].append(len(out) - 2)
             progressive = False
             continue
         if pos[0] == "助動詞" and norm in ("れる", "られる") and out and not out[-1].negated:
@@ -312,6 +335,28 @@ def query_tokens(text: str) -> tuple[QueryToken, ...]:
             )
         )
     return tuple(out)
+
+
+def _spoken_fix(
+    out: list[QueryToken], negation: tuple[str, list[int]] | None, pos: Any, raw: str, norm: str
+) -> bool:
+    """Two misreadings of spoken Japanese, fixed in `out`; True when the current morpheme is consumed."""
+    if negation is not None and pos[0] == "助詞" and (negation[0], raw) in (("ず", "に"), ("ない", "で")):
+        # 行かずに / 行かないで: "without going" (窓口に行かずに申請), which is not "cannot go".
+        for i in negation[1]:
+            out[i] = QueryToken(**{**out[i].__dict__, "negated": False})
+        return True
+    if (
+        out
+        and out[-1].norm == "無い"
+        and out[-1].surface == "なく"
+        and norm in _LIGHT_VERBS
+        and pos[0] == "動詞"
+    ):
+        # なくしちゃった: Sudachi reads なく+し (無い + する) where the caller said the verb なくす.
+        out[-1] = QueryToken(**{**out[-1].__dict__, "norm": "なくす", "reading": "なくす"})
+        return True
+    return False
 
 
 def _is_potential(m: Any) -> bool:
@@ -422,6 +467,8 @@ class Index:
     kana: dict[str, list[str]] = field(default_factory=dict)  # kana string -> indexed w:/r: terms spelled so
     # a kanji word with one character replaced by "?" -> the indexed w: terms (for mistyped kanji: 代利人)
     fuzzy: dict[str, list[str]] = field(default_factory=dict)
+    # intent -> positions of the entries whose question asks for that kind of answer (INTENTS)
+    intents: dict[str, Any] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -496,6 +543,11 @@ def build_index(stamp: int, rows: list[dict[str, Any]], synonym_rows: list[tuple
             word = t[2:]
             for i in range(len(word)):
                 fuzzy.setdefault(f"{word[:i]}?{word[i + 1 :]}", []).append(t)
+    intents: dict[str, Any] = {}
+    for name in INTENTS:
+        positions = [pos for pos, doc in enumerate(docs) if name in question_intents(doc.question)]
+        if positions:
+            intents[name] = array("i", positions)
     return Index(
         stamp=stamp,
         docs=docs,
@@ -503,7 +555,15 @@ def build_index(stamp: int, rows: list[dict[str, Any]], synonym_rows: list[tuple
         synonyms=compile_synonyms(synonym_rows),
         kana=kana,
         fuzzy=fuzzy,
+        intents=intents,
     )
+
+
+@lru_cache(maxsize=4096)
+def question_intents(text: str) -> frozenset[str]:
+    """The kinds of answer a question asks for (INTENTS), from its wording."""
+    folded = fold(unicodedata.normalize("NFKC", text or ""))
+    return frozenset(name for name, pattern in INTENTS.items() if pattern.search(folded))
 
 
 # ---------------------------------------------------------------- query
@@ -538,12 +598,17 @@ def _rule_alternatives(rule: SynonymRule) -> tuple[Alternative, ...]:
     """A rule's expansions as alternatives (parsed once per rule, not once per query)."""
     alts: list[Alternative] = []
     for expansion in rule.expansions:
-        for tok in query_tokens(expansion):
-            if not tok.stop:
-                alts.extend(
-                    tuple((t, w * RULE_FACTOR) for t, w in alt)
-                    for alt in _word_alternatives(tok.norm, tok.reading, tok.parts)[:3]
-                )
+        toks = [tok for tok in query_tokens(expansion) if not tok.stop]
+        for tok in toks:
+            alts.extend(
+                tuple((t, w * RULE_FACTOR) for t, w in alt)
+                for alt in _word_alternatives(tok.norm, tok.reading, tok.parts)[:3]
+            )
+        if len(toks) > 1 and PHRASE_FACTOR:
+            # A term of several words (15歳未満, 本人確認書類 written apart): an entry with all of them scores
+            # them together, like a compound's parts, not just its best single word.
+            share = RULE_FACTOR * PHRASE_FACTOR / len(toks) ** 0.5
+            alts.append(tuple((f"w:{tok.norm}", share) for tok in toks))
     return tuple(alts)
 
 
@@ -639,17 +704,24 @@ def query_concepts(index: Index, query: str) -> list[Concept]:
         concept = Concept(tok.norm, _word_alternatives(tok.norm, tok.reading, tok.parts))
         concepts.append(concept)
         by_word.setdefault(tok.norm, concept)
+    demoted: set[int] = set()
     for rule in matching_rules(index, nfkc):
         alts = list(_rule_alternatives(rule))
         if not alts:
             continue
         # The rule is another way to say the word that fired it: one concept, not two (なくした is the
         # word 無くす or the procedure 紛失, never both added up). A rule without such a word (a literal
-        # phrase, a stop word like いらない) is a concept of its own.
+        # phrase, a stop word like いらない) is a concept of its own. The owner is the longest word, ties by
+        # the word itself: a frozenset's order changes with each process's string hashing (市内 = 市 + 内).
         owner = next(
-            (by_word[w] for w in sorted(rule.signature, key=len, reverse=True) if w in by_word), None
+            (by_word[w] for w in sorted(rule.signature, key=lambda w: (-len(w), w)) if w in by_word), None
         )
         if owner is not None:
+            if id(owner) not in demoted:
+                demoted.add(id(owner))
+                owner.alternatives = [
+                    tuple((t, w * EVERYDAY_WORD_FACTOR) for t, w in alt) for alt in owner.alternatives
+                ]
             owner.alternatives.extend(alts)
         else:
             concepts.append(Concept(f"{rule.term}→{' '.join(rule.expansions)}", alts))
@@ -746,6 +818,7 @@ def rank(index: Index, query: str, limit: int = 10) -> list[tuple[int, float]]:
             scores += best + OTHER_ALTERNATIVES * (stacked.sum(axis=0) - best)
     if not touched:
         return []
+    _boost_intents(index, query, scores)
     # Keep a margin beyond `limit` by raw score, then order by rounded score and id (identical on every DB).
     k = min(n, limit + 20)
     candidates = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
@@ -757,6 +830,16 @@ def rank(index: Index, query: str, limit: int = 10) -> list[tuple[int, float]]:
         return []
     top = -ranked[0][0]
     return [(d, -neg) for neg, _id, d in ranked if -neg >= top * RELATIVE_CUTOFF]
+
+
+def _boost_intents(index: Index, query: str, scores: Any) -> None:
+    """Entries whose question asks for the same kind of answer as the query (INTENTS) score INTENT_BOOST more."""
+    import numpy as np
+
+    for name in question_intents(query):
+        positions = index.intents.get(name)
+        if positions is not None:
+            scores[np.frombuffer(positions, dtype=np.int32)] *= 1.0 + INTENT_BOOST
 
 
 @lru_cache(maxsize=4096)

@@ -29,3 +29,8 @@ def normalize_kana(value: str) -> str:
 def to_katakana(value: str) -> str:
     value = nfkc(value)
     return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in value)
+
+
+def normalize_address(value: str) -> str:
+    """An address as a comparison key: NFKC, no spaces, one kind of hyphen (「城南町１５－３」 = 「城南町15-3」)."""
+    return "".join(nfkc(value or "").split()).replace("－", "-").replace("ー", "-")

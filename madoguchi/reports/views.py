@@ -62,7 +62,8 @@ def parse_month(value: str | None) -> tuple[int, int]:
 
 
 def _scope(request: HttpRequest) -> str:
-    return "fiscal_year" if request.GET.get("scope") == "fiscal_year" else "month"
+    params = request.POST if request.method == "POST" else request.GET
+    return "fiscal_year" if params.get("scope") == "fiscal_year" else "month"
 
 
 @require_perm("reports.view_monthlyreport")
@@ -113,9 +114,11 @@ def _start_job(
     return redirect(job)
 
 
+@require_POST
 @require_perm("reports.view_monthlyreport")
 def monthly_download(request: HttpRequest, ym: str, fmt: str) -> HttpResponse:
-    """A draft PDF/XLSX of the month (or fiscal year to it): built by a background job, then downloaded there."""
+    """A draft PDF/XLSX of the month (or fiscal year to it): built by a background job, then downloaded there.
+    POST only: it starts work (a link prefetched or followed by a crawler must not)."""
     if fmt not in ("xlsx", "pdf"):
         raise Http404
     try:

@@ -18,7 +18,6 @@ from madoguchi.calendar.models import Office
 from madoguchi.cards.models import Card
 from madoguchi.cards.services import card_find, card_find_by_kana
 from madoguchi.lib.jdates import format_date
-from madoguchi.lib.text import nfkc
 
 from .models import AppointmentType, Reservation, ReservationCard, Slot
 
@@ -226,19 +225,15 @@ def phone_cards(card_ids: list[int]) -> list[PhoneCard]:
 FAMILY_ARRIVAL_DAYS = 31  # family cards are looked for among cards that arrived within a month of a found one
 
 
-def _address_key(address: str) -> str:
-    return "".join(nfkc(address or "").split()).replace("－", "-").replace("ー", "-")
-
-
 def phone_family_find(*, card_ids: list[int], birth_date: datetime.date) -> list[PhoneCard]:
     """A family member's card by birth date alone: a card at the same address as one of `card_ids` (cards the
     caller has already identified by notice number and birth date), for the same pickup office, that arrived
     within FAMILY_ARRIVAL_DAYS of one of them, with this birth date. Returns every match (usually one; two for
-    twins: the operator asks for the notice number then). Addresses are compared after decryption, in memory,
-    over that narrow set; nothing is searched by personal value in the database."""
+    twins: the operator asks for the notice number then). Matched on the cards' keyed (address, birth date) hash:
+    nothing is decrypted or searched by personal value in the database."""
     anchors = list(Card.objects.filter(pk__in=card_ids))
-    keys = {_address_key(c.address) for c in anchors if c.address}
-    if not keys or birth_date is None:
+    hashes = {Card.family_hash(c.address, birth_date) for c in anchors if c.address}
+    if not hashes or birth_date is None:
         return []
     margin = datetime.timedelta(days=FAMILY_ARRIVAL_DAYS)
     window = Q()
@@ -250,14 +245,11 @@ def phone_family_find(*, card_ids: list[int], birth_date: datetime.date) -> list
                 anchor.arrived_on + margin,
             ),
         )
-    candidates = Card.objects.filter(window).exclude(pk__in=card_ids)
-    # Birth dates first (one decryption per card), addresses only for the few born that day.
-    born = [pk for pk, birth in candidates.values_list("pk", "birth_date").iterator() if birth == birth_date]
-    matched = [
-        pk
-        for pk, address in Card.objects.filter(pk__in=born).values_list("pk", "address")
-        if _address_key(address) in keys
-    ]
+    matched = list(
+        Card.objects.filter(window, address_birth_hash__in=hashes)
+        .exclude(pk__in=card_ids)
+        .values_list("pk", flat=True)
+    )
     return phone_cards(matched)
 
 

@@ -181,3 +181,98 @@ class DatabaseRoleTests(TransactionTestCase):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 cur.execute("CREATE TABLE madoguchi_sneaky (id int)")
         self.assertEqual(AuditEvent.objects.count(), 2)
+
+
+class ChainStatementsTests(BaseTestCase):
+    def test_an_append_inside_a_transaction_is_three_statements_without_a_savepoint(self):
+        from django.db import transaction
+        from django.test.utils import CaptureQueriesContext
+
+        audit_record(actor=self.operator, action="view", object_type="x")  # the head row exists
+        with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+            audit_record(actor=self.operator, action="view", object_type="cards.card", object_id=1)
+        sql = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+        self.assertFalse([q for q in ctx.captured_queries if "SAVEPOINT" in q["sql"]], sql)
+        self.assertEqual(len(sql), 3, "\n".join(sql))
+        self.assertTrue(sql[0].startswith("UPDATE") and "RETURNING" in sql[0], sql[0])  # lock + previous hash
+        self.assertIn("accounts_auditevent", sql[1])
+        self.assertIn("accounts_auditchainhead", sql[2])
+        self.assertIsNone(chain_verify().broken)
+
+    def test_several_rows_appended_at_once_take_consecutive_places_in_one_insert(self):
+        from django.db import transaction
+        from django.test.utils import CaptureQueriesContext
+        from django.utils import timezone
+
+        from madoguchi.accounts.chain import chain_append_many
+
+        first = audit_record(actor=self.operator, action="view", object_type="x")
+        events = [
+            AuditEvent(at=timezone.now(), action="view", object_type="cards.card", object_id=str(i))
+            for i in range(5)
+        ]
+        with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+            chain_append_many(events)
+        self.assertEqual(len(ctx.captured_queries), 3)
+        self.assertEqual([e.seq for e in events], [2, 3, 4, 5, 6])
+        self.assertEqual(events[0].prev_hash, first.row_hash)
+        report = chain_verify()
+        self.assertIsNone(report.broken)
+        self.assertEqual(report.checked, 6)
+
+    def test_the_first_append_creates_the_head(self):
+        from madoguchi.accounts.models import AuditChainHead
+
+        AuditChainHead.objects.all().delete()
+        event = audit_record(actor=self.operator, action="view", object_type="x")
+        self.assertEqual(event.seq, 1)
+        self.assertEqual(AuditChainHead.objects.get().last_hash, event.row_hash)
+
+
+@pytest.mark.postgres
+class ChainConcurrencyTests(TransactionTestCase):
+    """Many writers appending at once (one connection each, on PostgreSQL): no fork, no gap, every link verifies."""
+
+    def setUp(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("PostgreSQL でのみ実行します（DATABASE_URL=postgres://…）")
+
+    def test_writers_appending_at_once_make_one_unbroken_chain(self):
+        import threading
+
+        from django.db import transaction
+
+        writers, rows_each = 8, 6
+        barrier = threading.Barrier(writers)
+        errors: list[Exception] = []
+
+        def writer(n: int) -> None:
+            from django.db import connection as conn
+
+            try:
+                barrier.wait()
+                for i in range(rows_each):
+                    with transaction.atomic():  # as a service does: its own writes, then the audit row
+                        audit_record(actor=None, action="view", object_type="w", object_id=f"{n}-{i}")
+                        if i == 2 and n % 2:
+                            raise RuntimeError("rolled back")  # a failed operation leaves no link
+            except RuntimeError:
+                pass
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(errors, [])
+        expected = (writers // 2) * rows_each + (writers // 2) * 2
+        self.assertEqual(AuditEvent.objects.filter(object_type="w").count(), expected)
+        report = chain_verify()
+        self.assertIsNone(report.broken, str(report.broken))
+        self.assertEqual(report.checked, AuditEvent.objects.count())
+        seqs = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
+        self.assertEqual(seqs, list(range(1, len(seqs) + 1)))

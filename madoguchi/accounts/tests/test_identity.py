@@ -17,7 +17,7 @@ from django.test import override_settings
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from madoguchi.accounts.middleware import SESSION_STARTED
+from madoguchi.accounts.middleware import SESSION_RENEW_SECONDS, SESSION_RENEWED, SESSION_STARTED
 from madoguchi.accounts.models import AuditEvent, User
 from madoguchi.accounts.roles import Role
 from madoguchi.accounts.services import staff_create
@@ -180,9 +180,44 @@ class SessionLifetimeTests(BaseTestCase):
         self.login(self.operator)
         self.client.get("/")
         key = self.client.session.session_key
+        session = self.client.session
+        session[SESSION_RENEWED] = int(time.time()) - SESSION_RENEW_SECONDS  # last renewed a minute ago
+        session.save()
         before = Session.objects.get(pk=key).expire_date
         time.sleep(0.01)
         self.client.get("/", HTTP_X_MADOGUCHI_POLL="1")
         self.assertEqual(Session.objects.get(pk=key).expire_date, before)
         self.client.get("/")
         self.assertGreater(Session.objects.get(pk=key).expire_date, before)
+
+    def test_clicks_within_a_minute_of_the_last_renewal_write_no_session(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        self.login(self.operator)
+        self.client.get("/")  # renewed (saved) at most now
+        key = self.client.session.session_key
+        renewed = Session.objects.get(pk=key).expire_date
+        with CaptureQueriesContext(connection) as ctx:
+            self.assertEqual(self.client.get("/").status_code, 200)
+            self.assertEqual(self.client.get("/api/reservations/ping").status_code, 200)
+        session_sql = [q["sql"] for q in ctx.captured_queries if "django_session" in q["sql"]]
+        self.assertFalse([q for q in session_sql if not q.lstrip().upper().startswith("SELECT")], session_sql)
+        self.assertEqual(Session.objects.get(pk=key).expire_date, renewed)
+        # A minute later the next click renews the idle timeout, and the session still says who is signed in.
+        later = time.time() + SESSION_RENEW_SECONDS
+        with mock.patch("time.time", return_value=later):
+            self.client.get("/")
+        self.assertGreater(Session.objects.get(pk=key).expire_date, renewed)
+        self.assertEqual(self.client.session["_auth_user_id"], str(self.operator.pk))
+
+    def test_a_changed_session_is_saved_at_once_within_the_minute(self):
+        self.login(self.operator)
+        self.client.get("/")
+        session = self.client.session
+        del session[SESSION_STARTED]
+        session[SESSION_RENEWED] = int(time.time())  # renewed just now
+        session.save()
+        self.client.get("/")  # the sign-in time is missing: the middleware sets it, a change that is saved
+        stored = Session.objects.get(pk=session.session_key).get_decoded()
+        self.assertIn(SESSION_STARTED, stored)

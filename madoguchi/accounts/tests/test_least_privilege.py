@@ -291,13 +291,15 @@ class CityStaffWriteNothingTests(BaseTestCase):
         "madoguchi_cache",
     )
     # What the city does: approve FAQ entries, the operations plan and retention runs, receive the monthly report;
-    # its FAQ searches are logged (no personal data) and the FAQ and operations manuals are built as jobs (reads).
+    # its FAQ searches are logged (no personal data); the FAQ and operations manuals and the monthly report's draft
+    # files are built as jobs (reads).
     APPROVALS = {
         "faq:transition",
         "faq:search",
         "faq:answered",
         "faq:manual",
         "reports:manual_download",
+        "reports:monthly_download",
         "reports:plan_decide",
         "reports:monthly_receive",
         "retention:approve",

@@ -177,6 +177,46 @@ class PreviewViewTests(BaseTestCase):
         self.assertEqual(again.profile, profile)
         self.assertIn("A社様式", self.page(again))
 
+    def test_a_saved_profile_is_listed_with_its_mapping_and_deleting_it_keeps_past_imports_mapping(
+        self,
+    ) -> None:
+        header = ["お知らせ番号", "申請番号", "お名前", "フリガナ", "誕生日", "窓口", "届いた日"]
+        batch = self.upload(csv_bytes(header, [row(1)[:7]]))
+        ours = ["交付通知書番号", "申請書ID", "氏名", "氏名カナ", "生年月日", "受取庁舎", "到着日"]
+        self.post(
+            batch,
+            action="save_profile",
+            profile_name="B社様式",
+            **{f"col-{i}": t for i, t in enumerate(ours)},
+        )
+        profile = ImportProfile.objects.get(name="B社様式")
+        page = self.client.get(reverse("cards:import")).content.decode()
+        self.assertIn("「B社様式」の列の対応", page)
+        self.assertIn("<td>お名前</td><td>氏名</td>", page)
+
+        delete = reverse("cards:import_profile_delete", args=[profile.pk])
+        self.assertEqual(self.client.get(delete).status_code, 405)  # a link cannot delete it
+        response = self.client.post(delete, follow=True)
+        self.assertContains(response, "取込設定「B社様式」を削除しました。")
+        self.assertFalse(ImportProfile.objects.filter(pk=profile.pk).exists())
+        batch.refresh_from_db()
+        self.assertIsNone(batch.profile)
+        self.assertEqual(batch.mapping["お名前"], "氏名")
+        self.assertTrue(
+            AuditEvent.objects.filter(
+                object_type="cards.importprofile", object_id=str(profile.pk), action=AuditEvent.Action.DELETE
+            ).exists()
+        )
+
+    def test_floor_staff_cannot_delete_a_profile(self) -> None:
+        profile = ImportProfile.objects.first()
+        assert profile is not None
+        self.login(self.floor)
+        self.assertEqual(
+            self.client.post(reverse("cards:import_profile_delete", args=[profile.pk])).status_code, 403
+        )
+        self.assertTrue(ImportProfile.objects.filter(pk=profile.pk).exists())
+
     def test_confirming_without_a_required_column_says_which_and_starts_nothing(self) -> None:
         header = [c for c in HEADER if c != "到着日"]
         batch = self.upload(

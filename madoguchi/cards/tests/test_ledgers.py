@@ -36,7 +36,10 @@ class LedgerTests(BaseTestCase):
             (day.received, day.issued, day.returned, day.destroyed, day.balance), (3, 1, 0, 1, 1)
         )
         rows = disposals(start=today, end=today)
-        self.assertEqual([(r[1], r[2], r[6]) for r in rows], [("廃棄", b.notice_number, "保管期限経過")])
+        self.assertEqual(
+            [(r[1], r[2], r[5], r[6]) for r in rows],
+            [("廃棄", b.notice_number, self.main_office.name, "保管期限経過")],
+        )
 
     def test_the_ledgers_download_as_xlsx_or_cp932_csv_and_are_audited(self) -> None:
         from openpyxl import load_workbook

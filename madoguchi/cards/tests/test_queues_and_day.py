@@ -116,7 +116,7 @@ class DayPrepareActionTests(BaseTestCase):
             self.assertContains(response, "「2026/13/1」は日付として読めません。何も変更していません。")
             page = self.client.get(reverse("cards:day"), {"office": "honcho", "date": "2026/13/1"})
             self.assertContains(page, "は日付として読めません。")
-            pdf = self.client.get(reverse("cards:day_pdf"), {"office": "honcho", "date": "2026/13/1"})
+            pdf = self.client.post(reverse("cards:day_pdf"), {"office": "honcho", "date": "2026/13/1"})
             self.assertEqual(pdf.status_code, 400)
         ready.refresh_from_db()
         self.assertEqual(ready.state, S.NOTICE_MAILED)
@@ -167,7 +167,9 @@ class PaperTests(BaseTestCase):
 
         from madoguchi.jobs.testing import run_queued_jobs
 
-        started = self.client.get(reverse("cards:day_pdf"), {"office": "honcho", "date": day.isoformat()})
+        started = self.client.post(
+            reverse("cards:day_pdf"), {"office": "honcho", "date": day.isoformat(), "what": "sheets"}
+        )
         self.assertEqual(started.status_code, 302)
         [job] = [j for j in run_queued_jobs() if j.kind == "cards.day_sheets"]
         self.assertEqual((job.state, job.result_summary), ("done", {"枚数": 3}))

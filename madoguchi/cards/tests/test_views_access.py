@@ -45,8 +45,22 @@ class CardViewsAccessTests(BaseTestCase):
         self.assert_role_matrix(reverse("cards:day_pdf") + f"?office={self.main_office.code}&what=list", BACK)
         # the whole sheet batch is a background job: the request answers with its page
         self.assert_role_matrix(
-            reverse("cards:day_pdf") + f"?office={self.main_office.code}", BACK, ok_status=302
+            reverse("cards:day_pdf"),
+            BACK,
+            method="post",
+            data={"office": self.main_office.code, "what": "sheets"},
+            ok_status=302,
         )
+
+    def test_the_sheet_batch_is_not_started_by_a_link(self) -> None:
+        self.login(self.back_office)
+        response = self.client.get(
+            reverse("cards:day_pdf"), {"office": self.main_office.code, "what": "sheets"}
+        )
+        self.assertEqual(response.status_code, 405)
+        from madoguchi.jobs.models import Job
+
+        self.assertFalse(Job.objects.filter(kind="cards.day_sheets").exists())
 
     def test_shipments_are_visible_to_readers_and_managed_by_back_office(self) -> None:
         self.assert_role_matrix(reverse("cards:shipments"), READERS)

@@ -23,8 +23,8 @@ class MonthlyViewTest(BaseTestCase):
     def test_only_managers_and_city_staff_see_the_report(self) -> None:
         self.assert_role_matrix("/reports/monthly/?month=2026-04", READERS)
         # Documents are built by a background job: the reader is sent to the job's page.
-        self.assert_role_matrix("/reports/monthly/2026-04.xlsx", READERS, ok_status=302)
-        self.assert_role_matrix("/reports/monthly/2026-04.pdf", READERS, ok_status=302)
+        self.assert_role_matrix("/reports/monthly/2026-04.xlsx", READERS, method="post", ok_status=302)
+        self.assert_role_matrix("/reports/monthly/2026-04.pdf", READERS, method="post", ok_status=302)
         self.assert_role_matrix("/reports/monthly/2026-04/chart/calls.png", READERS)
 
     def test_only_the_director_submits_and_only_city_staff_confirm(self) -> None:
@@ -78,7 +78,7 @@ class MonthlyViewTest(BaseTestCase):
         card = make_card(self.main_office)
         step(card, "issued", at("2026-04-10"))
         self.login(self.director)
-        job, content = job_result(self.client.get("/reports/monthly/2026-04.xlsx"))
+        job, content = job_result(self.client.post("/reports/monthly/2026-04.xlsx"))
         self.assertEqual(
             job.result_content_type, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
@@ -106,7 +106,7 @@ class MonthlyViewTest(BaseTestCase):
 
     def test_the_pdf_download_has_japanese_text(self) -> None:
         self.login(self.city_staff)
-        job, content = job_result(self.client.get("/reports/monthly/2026-04.pdf?scope=fiscal_year"))
+        job, content = job_result(self.client.post("/reports/monthly/2026-04.pdf", {"scope": "fiscal_year"}))
         self.assertEqual(job.result_content_type, "application/pdf")
         reader = PdfReader(io.BytesIO(content))
         text = "".join(p.extract_text() for p in reader.pages)
@@ -115,7 +115,9 @@ class MonthlyViewTest(BaseTestCase):
 
     def test_an_unknown_format_or_chart_is_not_found(self) -> None:
         self.login(self.director)
-        self.assertEqual(self.client.get("/reports/monthly/2026-04.csv").status_code, 404)
+        self.assertEqual(self.client.post("/reports/monthly/2026-04.csv").status_code, 404)
+        # A link (or a prefetch) does not start the document job.
+        self.assertEqual(self.client.get("/reports/monthly/2026-04.pdf").status_code, 405)
         self.assertEqual(self.client.get("/reports/monthly/2026-04/chart/nope.png").status_code, 404)
 
     def test_the_chart_is_a_png(self) -> None:

@@ -15,7 +15,7 @@ from madoguchi.jobs.models import Job
 from madoguchi.jobs.testing import run_queued_jobs
 
 from ..models import Reservation, Slot
-from ..services import reservation_book, reservation_cancel, slot_counts_consistent
+from ..services import pickup_type_id, reservation_book, reservation_cancel, slot_counts_consistent
 from .helpers import open_day, ready_card, set_capacity, slot_on
 
 BIRTH = datetime.date(1980, 5, 17)
@@ -39,6 +39,7 @@ class BookingStatementsTests(BaseTestCase):
 
     def test_a_booking_is_one_update_and_one_insert_per_table(self):
         cards = [ready_card(self.main_office), ready_card(self.main_office)]
+        pickup_type_id()  # remembered per process after its first read (whichever test runs first)
         with CaptureQueriesContext(connection) as ctx:
             reservation_book(cards=cards, slot=Slot(pk=self.slot.pk), by=self.operator, channel="phone")
         # The audit trail's own hash-chain head (accounts.chain) is locked and moved on by audit_record: not ours.

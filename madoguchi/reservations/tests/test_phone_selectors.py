@@ -126,6 +126,17 @@ class FamilyTests(BaseTestCase):
             len(phone_family_find(card_ids=[self.mother.pk], birth_date=datetime.date(2016, 1, 1))), 2
         )
 
+    def test_a_child_whose_address_was_corrected_is_found_at_the_new_address_only(self):
+        from madoguchi.cards.services import card_correct
+
+        child = ready_card(self.main_office, birth_date=datetime.date(2018, 5, 6), address="久留米市どこか1")
+        born = datetime.date(2018, 5, 6)
+        self.assertEqual(phone_family_find(card_ids=[self.mother.pk], birth_date=born), [])
+        card_correct(card=child, by=self.back_office, reason="転記誤り", address="福岡県久留米市御井町１－１")
+        self.assertEqual(
+            [c.card_id for c in phone_family_find(card_ids=[self.mother.pk], birth_date=born)], [child.pk]
+        )
+
 
 class SlotDayTests(BaseTestCase):
     def setUp(self):

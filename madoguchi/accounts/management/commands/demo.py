@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import subprocess
 import sys
 import time
@@ -73,6 +74,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.monotonic()
+        if not os.environ.get("MADOGUCHI_PUBLIC_BASE_URL"):
+            # Links in the demo's e-mails (booking confirmations, reminders) point at this server's port; the worker
+            # and the scheduler inherit it.
+            url = f"http://127.0.0.1:{options['port']}"
+            os.environ["MADOGUCHI_PUBLIC_BASE_URL"] = settings.MADOGUCHI_PUBLIC_BASE_URL = url
         db = settings.DATABASES["default"]
         if options["reset"]:
             if db["ENGINE"] != "django.db.backends.sqlite3":
@@ -89,12 +95,7 @@ class Command(BaseCommand):
         sync_roles()
         self._accounts()
         for app in DEMO_APPS:
-            try:
-                module = importlib.import_module(f"madoguchi.{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"madoguchi.{app}.demo":
-                    raise
-                continue
+            module = importlib.import_module(f"madoguchi.{app}.demo")
             t0 = time.monotonic()
             with transaction.atomic():
                 summary = module.load(stdout=self.stdout)
