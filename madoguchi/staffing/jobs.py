@@ -36,7 +36,7 @@ def solve_roster(ctx: JobContext, *, roster_id: int, user_id: int | None = None)
             roster=roster,
             by=by,
             time_limit_seconds=float(getattr(settings, "MADOGUCHI_STAFFING_SOLVER_SECONDS", 45)),
-            num_workers=int(getattr(settings, "MADOGUCHI_STAFFING_SOLVER_WORKERS", 2)),
+            num_workers=int(getattr(settings, "MADOGUCHI_STAFFING_SOLVER_WORKERS", 1)),
             progress=progress,
         )
     except forecast.ForecastError as exc:
