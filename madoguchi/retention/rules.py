@@ -36,6 +36,7 @@ def rules() -> list[Rule]:
     from madoguchi.faq import services as faq
     from madoguchi.floor import services as floor
     from madoguchi.reservations import services as reservations
+    from madoguchi.staffing import services as staffing
 
     return [
         Rule(
@@ -94,5 +95,12 @@ def rules() -> list[Rule]:
             365,
             "匿名化",
             accounts.departed_staff_purge,
+        ),
+        Rule(
+            "staffing.departed_member",
+            "在籍を外した業務従事者の氏名・備考・研修記録の備考（在籍を外した日から。勤務実績と受講日は残す）",
+            365,
+            "匿名化",
+            staffing.departed_member_purge,
         ),
     ]

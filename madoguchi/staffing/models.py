@@ -114,6 +114,8 @@ class StaffMember(models.Model):
         "避けたい曜日", default=list, blank=True, validators=[_validate_weekdays]
     )
     active = models.BooleanField("在籍", default=True)
+    # When "在籍" was last switched off: the retention schedule counts from it (staffing.departed_member).
+    left_at = models.DateTimeField("在籍を外した日時", null=True, blank=True, editable=False)
     note = models.CharField("備考", max_length=200, blank=True, validators=[no_individual_number])
     # Secret of the person's iCalendar feed (a calendar app cannot log in); replaced on request.
     calendar_token = models.CharField("カレンダー配信の鍵", max_length=64, blank=True, editable=False)

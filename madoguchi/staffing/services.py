@@ -9,6 +9,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -167,14 +168,27 @@ def staff_member_update(
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
     with transaction.atomic():
+        was_active = member.active
         for field, value in changes.items():
             if field == "skills":
                 value = [s for s in Skill.values if s in value]  # type: ignore[operator]
             if field == "contract_hours_per_week":
                 value = Decimal(str(value))
             setattr(member, field, value)
+        update_fields = list(changes)
+        if was_active and not member.active:
+            upcoming = member.shifts.filter(date__gte=timezone.localdate()).order_by("date").first()
+            if upcoming is not None:
+                raise ValidationError(
+                    f"{member.name}さんは {upcoming.date:%Y年%-m月%-d日} 以降にシフトがあります。"
+                    "勤務不可日を登録してシフト表を作り直してから、在籍を外してください。"
+                )
+        if "active" in changes and bool(changes["active"]) != was_active:
+            # The retention period of a leaver's name runs from here; coming back stops it.
+            member.left_at = None if member.active else timezone.now()
+            update_fields.append("left_at")
         member.full_clean()
-        member.save(update_fields=list(changes))
+        member.save(update_fields=update_fields)
         audit_record(
             actor=by, action=AuditEvent.Action.UPDATE, obj=member, detail={"fields": sorted(changes)}
         )
@@ -1244,3 +1258,38 @@ def calendar_token(*, member: StaffMember, renew: bool = False, by: User | None 
             actor=by, action=AuditEvent.Action.UPDATE, obj=member, detail={"calendar_token": "renewed"}
         )
     return member.calendar_token
+
+
+DEPARTED_MEMBER_PREFIX = "退職者"
+
+
+def departed_member_purge(*, before: Any, dry_run: bool, holds: Any = ()) -> int:
+    """Retention (madoguchi/retention, kind `staffing.departed_member`): staff members taken off the team (在籍 off)
+    before `before` lose their name (becomes 「退職者<id>」), their note, their calendar-feed key and the notes of
+    their training records. Their shifts, hours and training dates stay, so past rosters and the training record
+    the contract requires still add up. Members who left inside a legal hold are kept."""
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat
+
+    qs = StaffMember.objects.filter(active=False, left_at__lt=before).exclude(
+        name__startswith=DEPARTED_MEMBER_PREFIX
+    )
+    for start, end in holds or ():
+        qs = qs.exclude(left_at__range=(start, end))
+    if dry_run:
+        return qs.count()
+    with transaction.atomic():
+        ids = list(qs.select_for_update().values_list("pk", flat=True))
+        TrainingCompletion.objects.filter(member_id__in=ids).update(note="")
+        count = StaffMember.objects.filter(pk__in=ids).update(
+            name=Concat(Value(DEPARTED_MEMBER_PREFIX), Cast("pk", output_field=CharField())),
+            note="",
+            calendar_token="",
+        )
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.DELETE,
+            object_type="staffing.staffmember",
+            detail={"purged": count, "what": "departed_member"},
+        )
+    return count

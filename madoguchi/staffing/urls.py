@@ -29,5 +29,6 @@ urlpatterns = [
     path("templates/<int:pk>/", views.shift_template_edit, name="template_edit"),
     path("staff/", views.staff_list, name="staff"),
     path("staff/<int:pk>/", views.member_detail, name="member"),
+    path("staff/<int:pk>/active/", views.member_active, name="member_active"),
     path("training/", views.training, name="training"),
 ]

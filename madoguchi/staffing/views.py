@@ -593,6 +593,24 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_POST
+@require_perm("staffing.manage_staff")
+def member_active(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a leaver off the team (在籍を外す) or bring them back; the retention period of a leaver's name starts here."""
+    member = get_object_or_404(StaffMember, pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.staff_member_update(member=member, active=active, by=_user(request))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(
+            request,
+            f"{member.name}さんを在籍に戻しました。" if active else f"{member.name}さんの在籍を外しました。",
+        )
+    return redirect("staffing:member", pk=member.pk)
+
+
 @require_perm("staffing.view_training")
 def training(request: HttpRequest) -> HttpResponse:
     """Courses × staff matrix of completions, with the form to record one."""
